@@ -1,0 +1,684 @@
+//! The conformance suite: every storage adapter must pass it, on the same fixture.
+//!
+//! An adapter's tests call `magasin_domain::storage_contract!(fresh_storage().await);`, which
+//! generates one `#[tokio::test]` per rule below, each on its own fresh, empty database.
+
+use crate::catalogue::{NewProduct, Product, ProductPatch};
+use crate::error::StorageError;
+use crate::ids::{ProductId, ReplenishmentId, SaleId, StoreId};
+use crate::ledger::{LedgerQuery, LedgerReason, SourceDocument};
+use crate::money::Money;
+use crate::paging::{CursorRequest, PageRequest};
+use crate::replenishment::{ApprovalOutcome, NewReplenishment, ReplenishmentQuery, ReplenishmentStatus};
+use crate::reporting::ReportFilter;
+use crate::sales::{IdempotencyKey, LineRequest, SaleQuery, SaleStatus, ValidSale};
+use crate::seed::{Dataset, HistoricLine, HistoricSale};
+use crate::stock::{Location, StockOrdering, StockQuery, StockThresholds};
+use crate::storage::{Storage, WriteContext};
+use crate::stores::Magasin;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+/// Generates one test per rule of the suite; `$make` builds a fresh, migrated, empty storage.
+#[macro_export]
+macro_rules! storage_contract {
+    ($make:expr) => {
+        $crate::storage_contract!(@rules $make;
+            seeding_fills_an_empty_database,
+            products_are_created_listed_and_updated,
+            product_names_are_unique,
+            unknown_ids_are_not_found,
+            a_sale_decrements_stock_and_appends_the_ledger,
+            a_sale_is_all_or_nothing,
+            unit_price_is_the_price_at_the_moment_of_sale,
+            a_sale_is_cancelled_once_and_restores_stock,
+            an_idempotency_key_records_one_sale,
+            an_idempotency_key_reused_for_another_sale_conflicts,
+            concurrent_sales_never_oversell,
+            approval_moves_stock_exactly_once,
+            racing_approvals_decide_once,
+            approval_without_warehouse_stock_refuses_the_request,
+            rejection_marks_the_request_refused,
+            requests_are_listed_by_status_and_store,
+            report_follows_the_labs_definitions,
+            report_and_dashboard_can_be_restricted,
+            dashboard_counts_stock_outs_overstock_and_trends,
+            stock_lists_filter_sort_and_page,
+            sales_are_listed_by_store_and_day_with_cursor,
+            ledger_is_paged_newest_first,
+            ledger_is_append_only_and_adds_up,
+            history_import_keeps_aggregates_consistent,
+        );
+    };
+    (@rules $make:expr; $($rule:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $rule() {
+                let storage = $make;
+                $crate::contract::seed_fixture(&storage).await;
+                $crate::contract::$rule(&storage).await;
+            }
+        )*
+    };
+}
+
+pub const CENTRE: StoreId = StoreId(1);
+pub const NORD: StoreId = StoreId(2);
+pub const CLAVIER: ProductId = ProductId(1);
+pub const CAFE: ProductId = ProductId(2);
+pub const SOURIS: ProductId = ProductId(3);
+
+/// Two stores, three products; Nord has no row for Café, Centre has none of Souris left.
+pub fn fixture() -> Dataset {
+    let product = |id, nom: &str, categorie: &str, prix| Product {
+        id: ProductId(id),
+        nom: nom.into(),
+        categorie: categorie.into(),
+        prix: Money(prix),
+        description: None,
+    };
+    Dataset {
+        stores: vec![
+            Magasin { id: CENTRE, nom: "Magasin Centre-Ville".into(), adresse: "123 Rue Principale".into() },
+            Magasin { id: NORD, nom: "Magasin Nord".into(), adresse: "5 Boulevard Nord".into() },
+        ],
+        products: vec![
+            product(1, "Clavier mécanique", "Informatique", 8999),
+            product(2, "Café moulu", "Épicerie", 749),
+            product(3, "Souris", "Informatique", 2500),
+        ],
+        warehouse: vec![(CLAVIER, 200), (CAFE, 100), (SOURIS, 5)],
+        local: vec![(CENTRE, CLAVIER, 20), (CENTRE, CAFE, 10), (CENTRE, SOURIS, 0), (NORD, CLAVIER, 15)],
+    }
+}
+
+pub async fn seed_fixture(s: &dyn Storage) {
+    assert!(s.is_empty().await.expect("is_empty"), "the storage must start empty");
+    s.load_dataset(&fixture(), &ctx()).await.expect("load fixture");
+}
+
+/// A fixed instant, so that days are predictable: 2026-03-10 14:00 UTC.
+pub fn noon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 14, 0, 0).single().expect("valid instant")
+}
+
+pub fn ctx() -> WriteContext {
+    WriteContext { request_id: Some("req-contract".into()), at: noon() }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid day")
+}
+
+pub fn sale_at(store: StoreId, lines: &[(ProductId, i64)], at: DateTime<Utc>) -> ValidSale {
+    ValidSale {
+        magasin: store,
+        lignes: lines.iter().map(|&(produit, quantite)| LineRequest { produit, quantite }).collect(),
+        at,
+        idempotency: None,
+    }
+}
+
+pub fn sale(store: StoreId, lines: &[(ProductId, i64)]) -> ValidSale {
+    sale_at(store, lines, noon())
+}
+
+async fn local_qty(s: &dyn Storage, store: StoreId, product: ProductId) -> Option<i64> {
+    let stock = s.store_stock(store).await.expect("store stock");
+    stock.iter().find(|i| i.produit_id == product).map(|i| i.quantite)
+}
+
+async fn warehouse_qty(s: &dyn Storage, product: ProductId) -> i64 {
+    let page = s.warehouse_stock(&StockQuery::all(PageRequest::new(1, 100))).await.expect("warehouse");
+    page.items.iter().find(|r| r.produit == product).map(|r| r.quantite).expect("warehouse row")
+}
+
+async fn assert_ledger_sound(s: &dyn Storage) {
+    let bad = s.ledger_discrepancies().await.expect("ledger check");
+    assert!(bad.is_empty(), "ledger does not add up: {bad:?}");
+}
+
+fn request(store: StoreId, product: ProductId, quantite: i64) -> NewReplenishment {
+    NewReplenishment { magasin: store, produit: product, quantite, at: noon() }
+}
+
+pub async fn seeding_fills_an_empty_database(s: &dyn Storage) {
+    assert!(!s.is_empty().await.expect("is_empty"));
+    let stores = s.list_stores().await.expect("stores");
+    assert_eq!(stores, fixture().stores);
+    assert_eq!(s.get_store(NORD).await.expect("store").nom, "Magasin Nord");
+    assert_eq!(warehouse_qty(s, SOURIS).await, 5);
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(10));
+    assert_eq!(local_qty(s, NORD, CAFE).await, None);
+    s.ping().await.expect("ping");
+    assert_ledger_sound(s).await;
+}
+
+pub async fn products_are_created_listed_and_updated(s: &dyn Storage) {
+    let new = NewProduct {
+        nom: "Thé vert".into(),
+        categorie: "Épicerie".into(),
+        prix: Money(499),
+        description: Some("Sencha".into()),
+        stock_initial: 40,
+    };
+    let created = s.create_product(&new, &ctx()).await.expect("create");
+    assert!(created.id.0 > 3, "new ids follow the seeded ones");
+    assert_eq!(warehouse_qty(s, created.id).await, 40);
+    let fetched = s.get_product(created.id).await.expect("get");
+    assert_eq!(fetched, created);
+
+    let all = s.list_products(None, PageRequest::new(1, 2)).await.expect("list");
+    assert_eq!(all.count, 4);
+    assert_eq!(all.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![CLAVIER, CAFE]);
+    let found = s.list_products(Some("épicerie"), PageRequest::new(1, 10)).await.expect("search");
+    assert_eq!(found.items.iter().map(|p| p.nom.as_str()).collect::<Vec<_>>(), vec!["Café moulu", "Thé vert"]);
+    let found = s.list_products(Some("café"), PageRequest::new(1, 10)).await.expect("search");
+    assert_eq!(found.count, 1);
+
+    let patch = ProductPatch { prix: Some(Money(550)), description: Some(None), ..Default::default() };
+    let updated = s.update_product(created.id, &patch).await.expect("update");
+    assert_eq!(updated.prix, Money(550));
+    assert_eq!(updated.description, None);
+    assert_eq!(updated.nom, "Thé vert");
+    let renamed = s
+        .update_product(created.id, &ProductPatch { nom: Some("Thé noir".into()), ..Default::default() })
+        .await
+        .expect("rename");
+    assert_eq!(renamed.nom, "Thé noir");
+    assert_eq!(s.list_products(Some("noir"), PageRequest::new(1, 10)).await.expect("search").count, 1);
+
+    let ledger = s
+        .ledger(&LedgerQuery {
+            location: Location::Warehouse,
+            produit: Some(created.id),
+            cursor: CursorRequest::new(None, 10),
+        })
+        .await
+        .expect("ledger");
+    assert_eq!(ledger.items.len(), 1);
+    assert_eq!(ledger.items[0].motif, LedgerReason::ProductCreated);
+    assert_eq!(ledger.items[0].solde, 40);
+    assert_ledger_sound(s).await;
+}
+
+pub async fn product_names_are_unique(s: &dyn Storage) {
+    let dup =
+        NewProduct { nom: "Souris".into(), categorie: "X".into(), prix: Money(1), description: None, stock_initial: 0 };
+    assert!(matches!(s.create_product(&dup, &ctx()).await, Err(StorageError::Conflict(_))));
+    let rename = ProductPatch { nom: Some("Souris".into()), ..Default::default() };
+    assert!(matches!(s.update_product(CAFE, &rename).await, Err(StorageError::Conflict(_))));
+    assert_eq!(s.get_product(CAFE).await.expect("get").nom, "Café moulu");
+}
+
+pub async fn unknown_ids_are_not_found(s: &dyn Storage) {
+    let missing = |r: Result<_, StorageError>| matches!(r, Err(StorageError::NotFound { .. }));
+    assert!(missing(s.get_store(StoreId(99)).await.map(|_| ())));
+    assert!(missing(s.get_product(ProductId(99)).await.map(|_| ())));
+    assert!(missing(s.update_product(ProductId(99), &ProductPatch::default()).await.map(|_| ())));
+    assert!(missing(s.store_stock(StoreId(99)).await.map(|_| ())));
+    assert!(missing(s.get_sale(SaleId(99)).await.map(|_| ())));
+    assert!(missing(s.cancel_sale(SaleId(99), &ctx()).await.map(|_| ())));
+    assert!(missing(s.record_sale(&sale(StoreId(99), &[(CLAVIER, 1)]), &ctx()).await.map(|_| ())));
+    assert!(missing(s.record_sale(&sale(CENTRE, &[(ProductId(99), 1)]), &ctx()).await.map(|_| ())));
+    assert!(missing(s.create_replenishment(&request(StoreId(99), CLAVIER, 1)).await.map(|_| ())));
+    assert!(missing(s.create_replenishment(&request(CENTRE, ProductId(99), 1)).await.map(|_| ())));
+    assert!(missing(s.get_replenishment(ReplenishmentId(99)).await.map(|_| ())));
+    assert!(missing(s.approve_replenishment(ReplenishmentId(99), &ctx()).await.map(|_| ())));
+    assert!(missing(s.reject_replenishment(ReplenishmentId(99), &ctx()).await.map(|_| ())));
+    let filter = ReportFilter { magasin: Some(StoreId(99)), ..Default::default() };
+    assert!(missing(s.sales_report(&filter).await.map(|_| ())));
+    assert!(missing(s.dashboard(&filter, StockThresholds::default(), noon().date_naive()).await.map(|_| ())));
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(20), "nothing was written");
+}
+
+pub async fn a_sale_decrements_stock_and_appends_the_ledger(s: &dyn Storage) {
+    let recorded = s.record_sale(&sale(CENTRE, &[(CLAVIER, 2), (CAFE, 3)]), &ctx()).await.expect("sale");
+    assert!(!recorded.replayed);
+    let sold = recorded.sale;
+    assert_eq!(sold.magasin, CENTRE);
+    assert_eq!(sold.magasin_nom, "Magasin Centre-Ville");
+    assert_eq!(sold.statut, SaleStatus::Recorded);
+    assert_eq!(sold.date_vente, noon());
+    assert_eq!(sold.total, Money(2 * 8999 + 3 * 749));
+    assert_eq!(sold.lignes.len(), 2);
+    assert_eq!(sold.lignes[0].produit_nom, "Clavier mécanique");
+    assert_eq!(sold.lignes[1].prix_unitaire, Money(749));
+    assert_eq!(s.get_sale(sold.id).await.expect("get"), sold);
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(18));
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(7));
+
+    let entries = s
+        .ledger(&LedgerQuery {
+            location: Location::Store(CENTRE),
+            produit: Some(CAFE),
+            cursor: CursorRequest::new(None, 10),
+        })
+        .await
+        .expect("ledger");
+    let last = &entries.items[0];
+    assert_eq!((last.quantite, last.solde, last.motif), (-3, 7, LedgerReason::Sale));
+    assert_eq!(last.document, Some(SourceDocument::Sale(sold.id)));
+    assert_eq!(last.request_id.as_deref(), Some("req-contract"));
+    assert_eq!(last.location, Location::Store(CENTRE));
+    assert_eq!(last.produit_nom, "Café moulu");
+    assert_ledger_sound(s).await;
+}
+
+pub async fn a_sale_is_all_or_nothing(s: &dyn Storage) {
+    let err = s.record_sale(&sale(CENTRE, &[(CLAVIER, 2), (CAFE, 11)]), &ctx()).await.expect_err("insufficient");
+    match err {
+        StorageError::InsufficientStock { product, product_name, requested, available } => {
+            assert_eq!((product, requested, available), (CAFE, 11, 10));
+            assert_eq!(product_name, "Café moulu");
+        }
+        other => panic!("expected InsufficientStock, got {other:?}"),
+    }
+    let err = s.record_sale(&sale(NORD, &[(CAFE, 1)]), &ctx()).await.expect_err("no row");
+    assert!(matches!(err, StorageError::InsufficientStock { available: 0, .. }), "{err:?}");
+    // The same product twice in one sale draws on the same stock; the refusal reports the
+    // sale's total for it against the stock before the sale.
+    let err = s.record_sale(&sale(CENTRE, &[(CAFE, 6), (CAFE, 5)]), &ctx()).await.expect_err("twice");
+    assert!(matches!(err, StorageError::InsufficientStock { requested: 11, available: 10, .. }), "{err:?}");
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(20));
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(10));
+    let all = SaleQuery { magasin: None, from: None, to: None, cursor: CursorRequest::new(None, 10) };
+    assert!(s.list_sales(&all).await.expect("sales").items.is_empty());
+    assert!(s.sales_report(&ReportFilter::default()).await.expect("report").iter().all(|r| r.total == Money::ZERO));
+    let ok = s.record_sale(&sale(CENTRE, &[(CAFE, 6), (CAFE, 4)]), &ctx()).await.expect("exactly all");
+    assert_eq!(ok.sale.total, Money(10 * 749));
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(0));
+    assert_ledger_sound(s).await;
+}
+
+pub async fn unit_price_is_the_price_at_the_moment_of_sale(s: &dyn Storage) {
+    let first = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("sale").sale;
+    s.update_product(CLAVIER, &ProductPatch { prix: Some(Money(9999)), ..Default::default() }).await.expect("price");
+    let second = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("sale").sale;
+    assert_eq!(s.get_sale(first.id).await.expect("get").lignes[0].prix_unitaire, Money(8999));
+    assert_eq!(second.lignes[0].prix_unitaire, Money(9999));
+    let report = s.sales_report(&ReportFilter::default()).await.expect("report");
+    assert_eq!(report[0].total, Money(8999 + 9999));
+}
+
+pub async fn a_sale_is_cancelled_once_and_restores_stock(s: &dyn Storage) {
+    let sold = s.record_sale(&sale(CENTRE, &[(CLAVIER, 2), (CAFE, 10)]), &ctx()).await.expect("sale").sale;
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(0));
+    let cancelled = s.cancel_sale(sold.id, &ctx()).await.expect("cancel");
+    assert_eq!(cancelled.statut, SaleStatus::Cancelled);
+    assert_eq!(cancelled.date_annulation, Some(noon()));
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(20));
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(10));
+    assert!(matches!(s.cancel_sale(sold.id, &ctx()).await, Err(StorageError::Conflict(_))));
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(10), "a second cancel changes nothing");
+    let report = s.sales_report(&ReportFilter::default()).await.expect("report");
+    assert_eq!(report[0].total, Money::ZERO);
+    assert!(report[0].produits_vendus.is_empty(), "{:?}", report[0].produits_vendus);
+    let dash =
+        s.dashboard(&ReportFilter::default(), StockThresholds::default(), noon().date_naive()).await.expect("dash");
+    assert_eq!(dash[0].chiffre_affaires, Money::ZERO);
+    assert!(dash[0].tendances.is_empty());
+    let entries = s
+        .ledger(&LedgerQuery {
+            location: Location::Store(CENTRE),
+            produit: Some(CAFE),
+            cursor: CursorRequest::new(None, 10),
+        })
+        .await
+        .expect("ledger");
+    assert_eq!((entries.items[0].quantite, entries.items[0].motif), (10, LedgerReason::SaleCancelled));
+    assert_ledger_sound(s).await;
+}
+
+fn with_key(mut sale: ValidSale, key: &str, fingerprint: &str) -> ValidSale {
+    sale.idempotency = Some(IdempotencyKey { key: key.into(), fingerprint: fingerprint.into() });
+    sale
+}
+
+pub async fn an_idempotency_key_records_one_sale(s: &dyn Storage) {
+    let request = with_key(sale(CENTRE, &[(CLAVIER, 1)]), "till-7-0001", "fp-a");
+    let first = s.record_sale(&request, &ctx()).await.expect("first");
+    let again = s.record_sale(&request, &ctx()).await.expect("retry");
+    assert!(!first.replayed);
+    assert!(again.replayed);
+    assert_eq!(first.sale, again.sale);
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(19));
+    // Concurrent retries of one key still record a single sale.
+    let other = with_key(sale(CENTRE, &[(CAFE, 1)]), "till-7-0002", "fp-b");
+    let c = ctx();
+    let results = futures::future::join_all((0..5).map(|_| s.record_sale(&other, &c))).await;
+    let ids: Vec<SaleId> = results.into_iter().map(|r| r.expect("sale").sale.id).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(9));
+}
+
+pub async fn an_idempotency_key_reused_for_another_sale_conflicts(s: &dyn Storage) {
+    s.record_sale(&with_key(sale(CENTRE, &[(CLAVIER, 1)]), "k1", "fp-a"), &ctx()).await.expect("first");
+    let reused = s.record_sale(&with_key(sale(CENTRE, &[(CAFE, 1)]), "k1", "fp-b"), &ctx()).await;
+    assert!(matches!(reused, Err(StorageError::Conflict(_))), "{reused:?}");
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(10));
+    // A refused sale does not consume its key: the retry, once stock allows it, is recorded.
+    let big = with_key(sale(CENTRE, &[(CAFE, 50)]), "k2", "fp-c");
+    assert!(s.record_sale(&big, &ctx()).await.is_err());
+    let small = with_key(sale(CENTRE, &[(CAFE, 5)]), "k2", "fp-d");
+    assert!(!s.record_sale(&small, &ctx()).await.expect("recorded").replayed);
+}
+
+pub async fn concurrent_sales_never_oversell(s: &dyn Storage) {
+    let one = sale(CENTRE, &[(CAFE, 1)]);
+    let c = ctx();
+    let results = futures::future::join_all((0..50).map(|_| s.record_sale(&one, &c))).await;
+    let sold = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results.iter().filter(|r| matches!(r, Err(StorageError::InsufficientStock { .. }))).count();
+    let other: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .filter(|e| !matches!(e, StorageError::InsufficientStock { .. }))
+        .collect();
+    assert!(other.is_empty(), "unexpected errors: {other:?}");
+    assert_eq!((sold, refused), (10, 40));
+    assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(0));
+    let report = s.sales_report(&ReportFilter { magasin: Some(CENTRE), ..Default::default() }).await.expect("report");
+    assert_eq!(report[0].total, Money(10 * 749));
+    assert_ledger_sound(s).await;
+}
+
+pub async fn approval_moves_stock_exactly_once(s: &dyn Storage) {
+    let created = s.create_replenishment(&request(NORD, CAFE, 30)).await.expect("create");
+    assert_eq!(created.statut, ReplenishmentStatus::Pending);
+    assert_eq!((created.produit_nom.as_str(), created.magasin_nom.as_str()), ("Café moulu", "Magasin Nord"));
+    assert_eq!(s.pending_replenishments().await.expect("pending"), 1);
+    let outcome = s.approve_replenishment(created.id, &ctx()).await.expect("approve");
+    let ApprovalOutcome::Approved(approved) = outcome else { panic!("expected approval, got {outcome:?}") };
+    assert_eq!(approved.statut, ReplenishmentStatus::Approved);
+    assert_eq!(approved.date_decision, Some(noon()));
+    assert_eq!(warehouse_qty(s, CAFE).await, 70);
+    assert_eq!(local_qty(s, NORD, CAFE).await, Some(30), "the store's row is created when missing");
+    assert!(matches!(s.approve_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+    assert!(matches!(s.reject_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+    assert_eq!(warehouse_qty(s, CAFE).await, 70);
+    assert_eq!(s.pending_replenishments().await.expect("pending"), 0);
+    let out = s
+        .ledger(&LedgerQuery {
+            location: Location::Warehouse,
+            produit: Some(CAFE),
+            cursor: CursorRequest::new(None, 10),
+        })
+        .await
+        .expect("ledger");
+    assert_eq!((out.items[0].quantite, out.items[0].motif), (-30, LedgerReason::ReplenishmentOut));
+    assert_eq!(out.items[0].document, Some(SourceDocument::Replenishment(created.id)));
+    let into = s
+        .ledger(&LedgerQuery {
+            location: Location::Store(NORD),
+            produit: Some(CAFE),
+            cursor: CursorRequest::new(None, 10),
+        })
+        .await
+        .expect("ledger");
+    assert_eq!((into.items[0].quantite, into.items[0].solde), (30, 30));
+    assert_ledger_sound(s).await;
+}
+
+pub async fn racing_approvals_decide_once(s: &dyn Storage) {
+    let created = s.create_replenishment(&request(CENTRE, CLAVIER, 50)).await.expect("create");
+    let c = ctx();
+    let results = futures::future::join_all((0..8).map(|_| s.approve_replenishment(created.id, &c))).await;
+    let approved = results.iter().filter(|r| matches!(r, Ok(ApprovalOutcome::Approved(_)))).count();
+    let conflicts = results.iter().filter(|r| matches!(r, Err(StorageError::Conflict(_)))).count();
+    assert_eq!((approved, conflicts), (1, 7), "{results:?}");
+    assert_eq!(warehouse_qty(s, CLAVIER).await, 150);
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(70));
+    assert_ledger_sound(s).await;
+}
+
+pub async fn approval_without_warehouse_stock_refuses_the_request(s: &dyn Storage) {
+    let created = s.create_replenishment(&request(CENTRE, SOURIS, 8)).await.expect("create");
+    let outcome = s.approve_replenishment(created.id, &ctx()).await.expect("decided");
+    let ApprovalOutcome::RefusedForLackOfStock { request: refused, available } = outcome else {
+        panic!("expected refusal, got {outcome:?}")
+    };
+    assert_eq!(available, 5);
+    assert_eq!(refused.statut, ReplenishmentStatus::Refused);
+    assert_eq!(refused.motif.as_deref(), Some("Stock central insuffisant : 5 disponible(s), 8 demandé(s)."));
+    assert_eq!(s.get_replenishment(created.id).await.expect("get"), refused);
+    assert_eq!(warehouse_qty(s, SOURIS).await, 5);
+    assert_eq!(local_qty(s, CENTRE, SOURIS).await, Some(0));
+    assert!(matches!(s.approve_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+}
+
+pub async fn rejection_marks_the_request_refused(s: &dyn Storage) {
+    let created = s.create_replenishment(&request(CENTRE, CAFE, 5)).await.expect("create");
+    let rejected = s.reject_replenishment(created.id, &ctx()).await.expect("reject");
+    assert_eq!(rejected.statut, ReplenishmentStatus::Refused);
+    assert!(rejected.motif.is_some());
+    assert_eq!(warehouse_qty(s, CAFE).await, 100);
+    assert!(matches!(s.approve_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+}
+
+pub async fn requests_are_listed_by_status_and_store(s: &dyn Storage) {
+    let a = s.create_replenishment(&request(CENTRE, CAFE, 1)).await.expect("a");
+    let b = s.create_replenishment(&request(NORD, CAFE, 2)).await.expect("b");
+    let c = s.create_replenishment(&request(CENTRE, CLAVIER, 3)).await.expect("c");
+    s.reject_replenishment(b.id, &ctx()).await.expect("reject");
+    let all = ReplenishmentQuery { magasin: None, statut: None, cursor: CursorRequest::new(None, 2) };
+    let first = s.list_replenishments(&all).await.expect("list");
+    assert_eq!(first.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![c.id, b.id]);
+    let rest = ReplenishmentQuery { cursor: CursorRequest::new(first.next, 2), ..all.clone() };
+    let second = s.list_replenishments(&rest).await.expect("list");
+    assert_eq!(second.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(second.next, None);
+    let pending_centre = ReplenishmentQuery {
+        magasin: Some(CENTRE),
+        statut: Some(ReplenishmentStatus::Pending),
+        cursor: CursorRequest::new(None, 10),
+    };
+    let page = s.list_replenishments(&pending_centre).await.expect("list");
+    assert_eq!(page.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![c.id, a.id]);
+    let refused = ReplenishmentQuery { statut: Some(ReplenishmentStatus::Refused), ..pending_centre.clone() };
+    assert!(s.list_replenishments(&refused).await.expect("list").items.is_empty());
+}
+
+pub async fn report_follows_the_labs_definitions(s: &dyn Storage) {
+    s.record_sale(&sale(CENTRE, &[(CLAVIER, 2), (CAFE, 1)]), &ctx()).await.expect("sale");
+    s.record_sale(&sale(CENTRE, &[(CAFE, 3)]), &ctx()).await.expect("sale");
+    let report = s.sales_report(&ReportFilter::default()).await.expect("report");
+    assert_eq!(report.len(), 2);
+    let centre = &report[0];
+    assert_eq!(centre.magasin_nom, "Magasin Centre-Ville");
+    assert_eq!(centre.total, Money(2 * 8999 + 4 * 749));
+    let sold: Vec<(&str, i64)> = centre.produits_vendus.iter().map(|q| (q.nom.as_str(), q.quantite)).collect();
+    assert_eq!(sold, vec![("Clavier mécanique", 2), ("Café moulu", 4)]);
+    let stock: Vec<(&str, i64)> = centre.stock_local.iter().map(|q| (q.nom.as_str(), q.quantite)).collect();
+    assert_eq!(stock, vec![("Clavier mécanique", 18), ("Café moulu", 6), ("Souris", 0)]);
+    let nord = &report[1];
+    assert_eq!(nord.total, Money::ZERO);
+    assert!(nord.produits_vendus.is_empty());
+    assert_eq!(nord.stock_local.len(), 1);
+}
+
+pub async fn report_and_dashboard_can_be_restricted(s: &dyn Storage) {
+    let monday = noon() - Duration::days(1);
+    s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 1)], monday), &ctx()).await.expect("sale");
+    s.record_sale(&sale(CENTRE, &[(CAFE, 2)]), &ctx()).await.expect("sale");
+    s.record_sale(&sale(NORD, &[(CLAVIER, 3)]), &ctx()).await.expect("sale");
+    let today = noon().date_naive();
+    let only_today = ReportFilter { magasin: None, from: Some(today), to: Some(today) };
+    let report = s.sales_report(&only_today).await.expect("report");
+    assert_eq!(report[0].total, Money(2 * 749));
+    assert_eq!(report[1].total, Money(3 * 8999));
+    let centre_yesterday = ReportFilter { magasin: Some(CENTRE), from: None, to: Some(day(2026, 3, 9)) };
+    let report = s.sales_report(&centre_yesterday).await.expect("report");
+    assert_eq!(report.len(), 1);
+    assert_eq!(report[0].total, Money(8999));
+    assert_eq!(report[0].produits_vendus.len(), 1);
+    let dash = s.dashboard(&only_today, StockThresholds::default(), today).await.expect("dash");
+    assert_eq!(dash.iter().map(|d| d.chiffre_affaires).collect::<Vec<_>>(), vec![Money(2 * 749), Money(3 * 8999)]);
+    let nord = ReportFilter { magasin: Some(NORD), ..Default::default() };
+    let dash = s.dashboard(&nord, StockThresholds::default(), today).await.expect("dash");
+    assert_eq!(dash.len(), 1);
+    assert_eq!(dash[0].magasin_nom, "Magasin Nord");
+}
+
+pub async fn dashboard_counts_stock_outs_overstock_and_trends(s: &dyn Storage) {
+    let long_ago = noon() - Duration::days(7);
+    s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 9)], long_ago), &ctx()).await.expect("old sale");
+    s.record_sale(&sale_at(CENTRE, &[(CAFE, 4), (CLAVIER, 1)], noon() - Duration::days(6)), &ctx())
+        .await
+        .expect("sale");
+    s.record_sale(&sale(CENTRE, &[(CLAVIER, 2)]), &ctx()).await.expect("sale");
+    let today = noon().date_naive();
+    let dash = s.dashboard(&ReportFilter::default(), StockThresholds::default(), today).await.expect("dash");
+    let centre = &dash[0];
+    assert_eq!(centre.chiffre_affaires, Money(12 * 8999 + 4 * 749));
+    // Centre: Clavier 8, Café 6, Souris 0 → one stock-out, no overstock.
+    assert_eq!((centre.ruptures, centre.surstock), (1, 0));
+    let trend: Vec<(&str, i64)> = centre.tendances.iter().map(|t| (t.nom.as_str(), t.quantite)).collect();
+    assert_eq!(trend, vec![("Café moulu", 4), ("Clavier mécanique", 3)], "the sale 7 days ago is outside the window");
+    let nord = &dash[1];
+    assert_eq!((nord.ruptures, nord.surstock), (0, 1));
+    assert!(nord.tendances.is_empty());
+    let strict = StockThresholds { stockout: 6, overstock: 7 };
+    let dash = s.dashboard(&ReportFilter::default(), strict, today).await.expect("dash");
+    assert_eq!((dash[0].ruptures, dash[0].surstock), (2, 1));
+}
+
+pub async fn stock_lists_filter_sort_and_page(s: &dyn Storage) {
+    let q = |name: Option<&str>, ordering, page| StockQuery {
+        name_contains: name.map(str::to_string),
+        quantite: None,
+        quantite_gte: None,
+        quantite_lte: None,
+        ordering,
+        page,
+    };
+    let page =
+        s.store_stock_page(CENTRE, &q(None, StockOrdering::NameAsc, PageRequest::new(1, 10))).await.expect("page");
+    assert_eq!(page.count, 3);
+    assert_eq!(
+        page.items.iter().map(|r| r.produit_nom.as_str()).collect::<Vec<_>>(),
+        vec!["Café moulu", "Clavier mécanique", "Souris"]
+    );
+    assert_eq!(page.items[0].magasin_nom, "Magasin Centre-Ville");
+    assert_eq!(page.items[0].magasin, CENTRE);
+    let desc =
+        s.store_stock_page(CENTRE, &q(None, StockOrdering::QuantityDesc, PageRequest::new(1, 2))).await.expect("page");
+    assert_eq!(desc.items.iter().map(|r| r.quantite).collect::<Vec<_>>(), vec![20, 10]);
+    assert_eq!(desc.count, 3);
+    let second =
+        s.store_stock_page(CENTRE, &q(None, StockOrdering::QuantityDesc, PageRequest::new(2, 2))).await.expect("page");
+    assert_eq!(second.items.iter().map(|r| r.quantite).collect::<Vec<_>>(), vec![0]);
+    let cafe = s
+        .store_stock_page(CENTRE, &q(Some("café"), StockOrdering::NameAsc, PageRequest::new(1, 10)))
+        .await
+        .expect("page");
+    assert_eq!(cafe.count, 1);
+    let none = s
+        .store_stock_page(CENTRE, &q(Some("cafe"), StockOrdering::NameAsc, PageRequest::new(1, 10)))
+        .await
+        .expect("page");
+    assert_eq!(none.count, 0, "accents matter");
+    let mut ranged = q(None, StockOrdering::NameDesc, PageRequest::new(1, 10));
+    ranged.quantite_gte = Some(10);
+    let page = s.store_stock_page(CENTRE, &ranged).await.expect("page");
+    assert_eq!(
+        page.items.iter().map(|r| r.produit_nom.as_str()).collect::<Vec<_>>(),
+        vec!["Clavier mécanique", "Café moulu"]
+    );
+    ranged.quantite_lte = Some(15);
+    assert_eq!(s.store_stock_page(CENTRE, &ranged).await.expect("page").count, 1);
+    let mut exact = q(None, StockOrdering::NameAsc, PageRequest::new(1, 10));
+    exact.quantite = Some(0);
+    assert_eq!(s.store_stock_page(CENTRE, &exact).await.expect("page").items[0].produit, SOURIS);
+    let warehouse =
+        s.warehouse_stock(&q(Some("souris"), StockOrdering::NameAsc, PageRequest::new(1, 10))).await.expect("wh");
+    assert_eq!(warehouse.items.iter().map(|r| (r.produit, r.quantite)).collect::<Vec<_>>(), vec![(SOURIS, 5)]);
+    let items = s.store_stock(CENTRE).await.expect("stock");
+    assert_eq!(items.iter().map(|i| i.produit_id).collect::<Vec<_>>(), vec![CLAVIER, CAFE, SOURIS]);
+}
+
+pub async fn sales_are_listed_by_store_and_day_with_cursor(s: &dyn Storage) {
+    let mut ids = Vec::new();
+    for d in 0..4 {
+        let at = noon() - Duration::days(3 - d);
+        ids.push(s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 1)], at), &ctx()).await.expect("sale").sale.id);
+    }
+    s.record_sale(&sale(NORD, &[(CLAVIER, 1), (ProductId(1), 1)]), &ctx()).await.expect("nord");
+    let query = SaleQuery { magasin: Some(CENTRE), from: None, to: None, cursor: CursorRequest::new(None, 3) };
+    let first = s.list_sales(&query).await.expect("list");
+    assert_eq!(first.items.iter().map(|v| v.id).collect::<Vec<_>>(), vec![ids[3], ids[2], ids[1]]);
+    assert_eq!(first.items[0].lignes.len(), 1, "lines come with the page");
+    let second =
+        s.list_sales(&SaleQuery { cursor: CursorRequest::new(first.next, 3), ..query.clone() }).await.expect("list");
+    assert_eq!(second.items.iter().map(|v| v.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert_eq!(second.next, None);
+    let ranged = SaleQuery {
+        from: Some(day(2026, 3, 8)),
+        to: Some(day(2026, 3, 9)),
+        cursor: CursorRequest::new(None, 10),
+        ..query
+    };
+    let page = s.list_sales(&ranged).await.expect("list");
+    assert_eq!(page.items.iter().map(|v| v.id).collect::<Vec<_>>(), vec![ids[2], ids[1]]);
+    let all = SaleQuery { magasin: None, from: None, to: None, cursor: CursorRequest::new(None, 10) };
+    let everything = s.list_sales(&all).await.expect("list");
+    assert_eq!(everything.items.len(), 5);
+    assert_eq!(everything.items[0].lignes.len(), 2);
+}
+
+pub async fn ledger_is_paged_newest_first(s: &dyn Storage) {
+    for _ in 0..3 {
+        s.record_sale(&sale(CENTRE, &[(CAFE, 1)]), &ctx()).await.expect("sale");
+    }
+    let q = LedgerQuery { location: Location::Store(CENTRE), produit: Some(CAFE), cursor: CursorRequest::new(None, 2) };
+    let first = s.ledger(&q).await.expect("ledger");
+    assert_eq!(first.items.iter().map(|e| e.solde).collect::<Vec<_>>(), vec![7, 8]);
+    let second =
+        s.ledger(&LedgerQuery { cursor: CursorRequest::new(first.next, 2), ..q.clone() }).await.expect("ledger");
+    assert_eq!(
+        second.items.iter().map(|e| (e.solde, e.motif)).collect::<Vec<_>>(),
+        vec![(9, LedgerReason::Sale), (10, LedgerReason::Opening)]
+    );
+    assert_eq!(second.next, None);
+    let whole_store =
+        LedgerQuery { location: Location::Store(CENTRE), produit: None, cursor: CursorRequest::new(None, 100) };
+    // Opening rows exist only for non-zero quantities: Clavier 20, Café 10; then 3 sales.
+    assert_eq!(s.ledger(&whole_store).await.expect("ledger").items.len(), 5);
+    let nord = LedgerQuery { location: Location::Store(NORD), produit: None, cursor: CursorRequest::new(None, 100) };
+    assert_eq!(s.ledger(&nord).await.expect("ledger").items.len(), 1);
+}
+
+pub async fn ledger_is_append_only_and_adds_up(s: &dyn Storage) {
+    let sold = s.record_sale(&sale(CENTRE, &[(CLAVIER, 5), (CAFE, 2)]), &ctx()).await.expect("sale").sale;
+    let r = s.create_replenishment(&request(NORD, SOURIS, 5)).await.expect("request");
+    s.approve_replenishment(r.id, &ctx()).await.expect("approve");
+    s.cancel_sale(sold.id, &ctx()).await.expect("cancel");
+    s.record_sale(&sale(NORD, &[(SOURIS, 5)]), &ctx()).await.expect("sale");
+    assert_ledger_sound(s).await;
+    let whole = LedgerQuery { location: Location::Warehouse, produit: None, cursor: CursorRequest::new(None, 100) };
+    let warehouse = s.ledger(&whole).await.expect("ledger");
+    assert_eq!(warehouse.items[0].solde, 0, "the last Souris left the warehouse");
+}
+
+pub async fn history_import_keeps_aggregates_consistent(s: &dyn Storage) {
+    let at = noon() - Duration::days(2);
+    let line = |produit, quantite, prix| HistoricLine { produit, quantite, prix_unitaire: Money(prix) };
+    let history = vec![
+        HistoricSale { magasin: CENTRE, date_vente: at, lignes: vec![line(CLAVIER, 2, 8000), line(CAFE, 1, 700)] },
+        HistoricSale { magasin: NORD, date_vente: at, lignes: vec![line(CLAVIER, 1, 8000)] },
+        HistoricSale { magasin: CENTRE, date_vente: noon(), lignes: vec![line(CAFE, 3, 700)] },
+    ];
+    assert_eq!(s.import_sales_history(&history).await.expect("import"), 4);
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(20), "history does not move stock");
+    let live = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("live sale").sale;
+    assert!(live.id.0 > 3, "live ids follow imported ones");
+    let report = s.sales_report(&ReportFilter::default()).await.expect("report");
+    assert_eq!(report[0].total, Money(16000 + 700 + 2100 + 8999));
+    assert_eq!(report[1].total, Money(8000));
+    let today = noon().date_naive();
+    let only_today = ReportFilter { magasin: None, from: Some(today), to: Some(today) };
+    let dash = s.dashboard(&only_today, StockThresholds::default(), today).await.expect("dash");
+    assert_eq!(dash[0].chiffre_affaires, Money(2100 + 8999));
+    let all = SaleQuery { magasin: None, from: None, to: None, cursor: CursorRequest::new(None, 10) };
+    assert_eq!(s.list_sales(&all).await.expect("list").items.len(), 4);
+    assert_ledger_sound(s).await;
+}

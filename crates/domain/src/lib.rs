@@ -1,0 +1,26 @@
+//! The retail domain of magasin: what a store, a product, a sale, a replenishment request and a
+//! stock movement are, the rules they obey, and the storage port the adapters implement.
+//!
+//! Nothing here knows about HTTP, SQL or an async runtime.
+
+pub mod catalogue;
+pub mod error;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod paging;
+pub mod replenishment;
+pub mod reporting;
+pub mod sales;
+pub mod seed;
+pub mod stock;
+pub mod storage;
+pub mod stores;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+pub use error::{FieldError, StorageError, ValidationErrors};
+pub use ids::{LedgerEntryId, ProductId, ReplenishmentId, SaleId, StoreId};
+pub use money::Money;
+pub use storage::{PoolStats, Storage, StorageResult, WriteContext};

@@ -1,0 +1,187 @@
+//! Sales: a sale has one or more lines, is recorded atomically, and can be cancelled once.
+
+use crate::error::ValidationErrors;
+use crate::ids::{ProductId, SaleId, StoreId};
+use crate::money::Money;
+use crate::paging::CursorRequest;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Most lines one sale may have.
+pub const MAX_LINES: usize = 100;
+/// Largest quantity on one line.
+pub const MAX_LINE_QUANTITY: i64 = 1_000_000;
+/// Longest idempotency key.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+
+/// One requested line: which product, how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRequest {
+    pub produit: ProductId,
+    pub quantite: i64,
+}
+
+/// A sale as a till submits it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleRequest {
+    pub magasin: StoreId,
+    pub lignes: Vec<LineRequest>,
+}
+
+/// A till's retry key and the fingerprint of the request it was first sent with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// A checked sale, ready to be recorded at `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSale {
+    pub magasin: StoreId,
+    pub lignes: Vec<LineRequest>,
+    pub at: DateTime<Utc>,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// Checks the shape of a sale; stock and prices are checked by the storage, atomically.
+pub fn validate_sale(
+    request: SaleRequest,
+    at: DateTime<Utc>,
+    idempotency: Option<IdempotencyKey>,
+) -> Result<ValidSale, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if request.lignes.is_empty() {
+        errors.add("lignes", "A sale needs at least one line.");
+    }
+    if request.lignes.len() > MAX_LINES {
+        errors.add("lignes", format!("A sale has at most {MAX_LINES} lines."));
+    }
+    for (i, line) in request.lignes.iter().enumerate() {
+        if !(1..=MAX_LINE_QUANTITY).contains(&line.quantite) {
+            errors.add(
+                format!("lignes[{i}].quantite"),
+                format!("Ensure this value is between 1 and {MAX_LINE_QUANTITY}."),
+            );
+        }
+    }
+    if let Some(key) = &idempotency {
+        let chars = key.key.chars().count();
+        if chars == 0 || chars > MAX_IDEMPOTENCY_KEY_CHARS || key.key.chars().any(char::is_control) {
+            errors.add("Idempotency-Key", format!("Must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable characters."));
+        }
+    }
+    errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaleStatus {
+    Recorded,
+    Cancelled,
+}
+
+impl SaleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaleStatus::Recorded => "validée",
+            SaleStatus::Cancelled => "annulée",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "validée" => Some(SaleStatus::Recorded),
+            "annulée" => Some(SaleStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// A recorded line: the unit price is the product's price at the moment of sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleLine {
+    pub produit: ProductId,
+    pub produit_nom: String,
+    pub quantite: i64,
+    pub prix_unitaire: Money,
+}
+
+impl SaleLine {
+    pub fn amount(&self) -> Money {
+        Money(self.prix_unitaire.0 * self.quantite)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sale {
+    pub id: SaleId,
+    pub magasin: StoreId,
+    pub magasin_nom: String,
+    pub date_vente: DateTime<Utc>,
+    pub total: Money,
+    pub statut: SaleStatus,
+    pub date_annulation: Option<DateTime<Utc>>,
+    pub lignes: Vec<SaleLine>,
+}
+
+/// What recording a sale gave: the sale, and whether it was an idempotent replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedSale {
+    pub sale: Sale,
+    pub replayed: bool,
+}
+
+/// Filters of the sales history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleQuery {
+    pub magasin: Option<StoreId>,
+    /// First day included (UTC).
+    pub from: Option<NaiveDate>,
+    /// Last day included (UTC).
+    pub to: Option<NaiveDate>,
+    pub cursor: CursorRequest,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(p: i64, q: i64) -> LineRequest {
+        LineRequest { produit: ProductId(p), quantite: q }
+    }
+
+    #[test]
+    fn a_sale_needs_lines_with_positive_quantities() {
+        let at = Utc::now();
+        let empty = SaleRequest { magasin: StoreId(1), lignes: vec![] };
+        assert_eq!(validate_sale(empty, at, None).unwrap_err().0[0].field, "lignes");
+        let zero = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(2, 0)] };
+        assert_eq!(validate_sale(zero, at, None).unwrap_err().0[0].field, "lignes[1].quantite");
+        let huge = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, MAX_LINE_QUANTITY + 1)] };
+        assert!(validate_sale(huge, at, None).is_err());
+        let ok = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(2, 1)] };
+        assert_eq!(validate_sale(ok, at, None).unwrap().lignes.len(), 2);
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded() {
+        let at = Utc::now();
+        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 1)] };
+        let key = |k: &str| Some(IdempotencyKey { key: k.into(), fingerprint: "f".into() });
+        assert!(validate_sale(request.clone(), at, key("till-1-42")).is_ok());
+        assert!(validate_sale(request.clone(), at, key("")).is_err());
+        assert!(validate_sale(request, at, key(&"k".repeat(201))).is_err());
+    }
+
+    #[test]
+    fn a_line_amount_is_quantity_times_unit_price() {
+        let l = SaleLine { produit: ProductId(1), produit_nom: "A".into(), quantite: 3, prix_unitaire: Money(250) };
+        assert_eq!(l.amount(), Money(750));
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in [SaleStatus::Recorded, SaleStatus::Cancelled] {
+            assert_eq!(SaleStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

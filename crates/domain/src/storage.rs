@@ -1,0 +1,121 @@
+//! The storage port: one method per use case, each one transaction in the adapter.
+
+use crate::catalogue::{NewProduct, Product, ProductPatch};
+use crate::error::StorageError;
+use crate::ids::{ProductId, ReplenishmentId, SaleId, StoreId};
+use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
+use crate::paging::{CursorPage, Page, PageRequest};
+use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
+use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
+use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
+use crate::seed::{Dataset, HistoricSale};
+use crate::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
+use crate::stores::Magasin;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Who asked for a write, carried into the stock ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteContext {
+    /// The API request id, when the write came from a request.
+    pub request_id: Option<String>,
+    /// When the write happens.
+    pub at: DateTime<Utc>,
+}
+
+impl WriteContext {
+    pub fn now() -> Self {
+        Self { request_id: None, at: Utc::now() }
+    }
+}
+
+/// Occupancy of one connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// The pool's name (`main`, `read`, `write`).
+    pub pool: &'static str,
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// Largest number of connections.
+    pub max: u32,
+}
+
+/// What magasin needs from a database. Every write method is one transaction: it happens
+/// entirely or not at all, and appends its stock movements to the ledger in that transaction.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// `"sqlite"` or `"postgres"`.
+    fn engine(&self) -> &'static str;
+
+    /// Whether the database answers and its migrations are applied.
+    async fn ping(&self) -> StorageResult<()>;
+
+    /// Occupancy of the adapter's connection pools (for metrics).
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        Vec::new()
+    }
+
+    // Stores.
+    async fn list_stores(&self) -> StorageResult<Vec<Magasin>>;
+    async fn get_store(&self, id: StoreId) -> StorageResult<Magasin>;
+
+    // Catalogue.
+    /// Products whose name or category contains `search` (a [`crate::catalogue::search_key`]), by id.
+    async fn list_products(&self, search: Option<&str>, page: PageRequest) -> StorageResult<Page<Product>>;
+    async fn get_product(&self, id: ProductId) -> StorageResult<Product>;
+    /// Creates the product and its warehouse stock row (with its opening ledger entry).
+    async fn create_product(&self, product: &NewProduct, ctx: &WriteContext) -> StorageResult<Product>;
+    async fn update_product(&self, id: ProductId, patch: &ProductPatch) -> StorageResult<Product>;
+
+    // Stock.
+    async fn warehouse_stock(&self, query: &StockQuery) -> StorageResult<Page<WarehouseStockRow>>;
+    /// A store's whole local stock, by product id.
+    async fn store_stock(&self, store: StoreId) -> StorageResult<Vec<StockItem>>;
+    async fn store_stock_page(&self, store: StoreId, query: &StockQuery) -> StorageResult<Page<StoreStockRow>>;
+    async fn ledger(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>>;
+    /// Every location and product whose ledger sum differs from its quantity (empty when sound).
+    async fn ledger_discrepancies(&self) -> StorageResult<Vec<LedgerDiscrepancy>>;
+
+    // Sales.
+    /// Records all lines or none: prices read, local stock decremented (never below zero),
+    /// totals and daily aggregates updated, ledger appended. A known idempotency key with the
+    /// same fingerprint returns the sale it recorded; with another fingerprint, a conflict.
+    async fn record_sale(&self, sale: &ValidSale, ctx: &WriteContext) -> StorageResult<RecordedSale>;
+    /// Cancels once: stock restored, aggregates reversed; a second cancel is a conflict.
+    async fn cancel_sale(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale>;
+    async fn get_sale(&self, id: SaleId) -> StorageResult<Sale>;
+    async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>>;
+
+    // Replenishment.
+    async fn create_replenishment(&self, request: &NewReplenishment) -> StorageResult<Replenishment>;
+    async fn get_replenishment(&self, id: ReplenishmentId) -> StorageResult<Replenishment>;
+    async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>>;
+    /// Decides a pending request exactly once: the goods move, or it is refused for lack of
+    /// warehouse stock. A request no longer pending is a conflict.
+    async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome>;
+    async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment>;
+    /// How many requests are pending.
+    async fn pending_replenishments(&self) -> StorageResult<i64>;
+
+    // Reporting, from the aggregates kept by sales (never from the sale lines).
+    async fn sales_report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>>;
+    /// Per store: revenue, stock-outs, overstock, and the trend of the 7 days ending `today`.
+    async fn dashboard(
+        &self,
+        filter: &ReportFilter,
+        thresholds: StockThresholds,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<DashboardRow>>;
+
+    // Seeding.
+    /// Whether no store exists yet.
+    async fn is_empty(&self) -> StorageResult<bool>;
+    /// Loads stores, products and opening balances (with their ledger entries) in one transaction.
+    async fn load_dataset(&self, dataset: &Dataset, ctx: &WriteContext) -> StorageResult<()>;
+    /// Appends past sales (lines and aggregates); they do not move stock.
+    async fn import_sales_history(&self, sales: &[HistoricSale]) -> StorageResult<u64>;
+}
