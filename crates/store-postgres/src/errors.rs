@@ -1,0 +1,135 @@
+//! Driver errors mapped into the domain's `StorageError`, and timed connection acquisition.
+
+use magasin_domain::StorageError;
+use sqlx::error::{DatabaseError, ErrorKind};
+use sqlx::migrate::MigrateError;
+use sqlx::postgres::PgDatabaseError;
+use sqlx::{PgPool, Postgres, Transaction};
+use std::time::Instant;
+
+/// SQLSTATEs meaning the server cannot serve us right now (connection lost, shutting down,
+/// starting up, too many connections, out of resources).
+fn means_unavailable(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+/// The entity stored in a referenced table.
+fn entity_of_table(table: &str) -> &'static str {
+    match table {
+        "stores" => "store",
+        "products" => "product",
+        "sales" => "sale",
+        "replenishments" => "replenishment request",
+        _ => "row",
+    }
+}
+
+/// Reads `Key (produit_id)=(99) is not present in table "products".` into `("product", 99)`.
+fn missing_reference(detail: &str) -> Option<(&'static str, i64)> {
+    let (_, after_key) = detail.split_once(")=(")?;
+    let (id, rest) = after_key.split_once(')')?;
+    let id = id.parse().ok()?;
+    let (_, table) = rest.split_once("is not present in table \"")?;
+    let table = table.split('"').next()?;
+    Some((entity_of_table(table), id))
+}
+
+fn map_database_error(db: &dyn DatabaseError) -> Option<StorageError> {
+    let pg = db.try_downcast_ref::<PgDatabaseError>();
+    let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    if means_unavailable(&code) {
+        return Some(StorageError::Unavailable(db.message().to_string()));
+    }
+    Some(match db.kind() {
+        ErrorKind::UniqueViolation if db.constraint() == Some("products_nom_unique") => {
+            StorageError::Conflict("A product with this name already exists.".into())
+        }
+        ErrorKind::UniqueViolation => StorageError::Conflict(format!("Duplicate value: {}", db.message())),
+        ErrorKind::ForeignKeyViolation => match pg.and_then(|e| e.detail()).and_then(missing_reference) {
+            Some((entity, id)) => StorageError::not_found(entity, id),
+            None => StorageError::Conflict("The row is still referenced by another one.".into()),
+        },
+        ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
+            StorageError::Conflict(format!("Value refused by a constraint: {}", db.message()))
+        }
+        _ => return None,
+    })
+}
+
+/// Maps a sqlx error: a missing referenced row becomes `NotFound`, other constraint violations
+/// `Conflict`, connection trouble `Unavailable`, anything else `Other`.
+pub fn map_error(error: sqlx::Error) -> StorageError {
+    match &error {
+        sqlx::Error::Database(db) => map_database_error(db.as_ref()).unwrap_or_else(|| StorageError::other(error)),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            StorageError::Unavailable(error.to_string())
+        }
+        _ => StorageError::other(error),
+    }
+}
+
+/// Like [`map_error`], naming the product when its name is already taken.
+pub fn map_product_error(error: sqlx::Error, nom: Option<&str>) -> StorageError {
+    let duplicate_name = matches!(
+        &error,
+        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation && db.constraint() == Some("products_nom_unique")
+    );
+    match (duplicate_name, nom) {
+        (true, Some(nom)) => StorageError::Conflict(format!("A product named {nom:?} already exists.")),
+        _ => map_error(error),
+    }
+}
+
+/// Maps a migration failure: a database that cannot be reached is unavailable, anything else
+/// (a changed or missing migration) is a failure.
+pub fn map_migrate_error(error: MigrateError) -> StorageError {
+    match error {
+        MigrateError::Execute(e) => map_error(e),
+        other => StorageError::other(other),
+    }
+}
+
+/// A failure that is neither the driver's nor the caller's.
+pub fn invariant(message: impl Into<String>) -> StorageError {
+    StorageError::Other(message.into().into())
+}
+
+/// Begins a transaction, recording the wait for its connection (`magasin_db_pool_wait_seconds`).
+pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StorageError> {
+    let started = Instant::now();
+    let tx = pool.begin().await.map_err(map_error);
+    metrics::histogram!("magasin_db_pool_wait_seconds", "pool" => "main").record(started.elapsed().as_secs_f64());
+    tx
+}
+
+/// Takes a connection, recording the wait like [`begin`].
+pub async fn acquire(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<Postgres>, StorageError> {
+    let started = Instant::now();
+    let conn = pool.acquire().await.map_err(map_error);
+    metrics::histogram!("magasin_db_pool_wait_seconds", "pool" => "main").record(started.elapsed().as_secs_f64());
+    conn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_missing_reference_of_a_foreign_key_violation() {
+        assert_eq!(
+            missing_reference("Key (produit_id)=(99) is not present in table \"products\"."),
+            Some(("product", 99))
+        );
+        assert_eq!(missing_reference("Key (magasin_id)=(7) is not present in table \"stores\"."), Some(("store", 7)));
+        assert_eq!(missing_reference("Key (id)=(3) is still referenced from table \"sale_lines\"."), None);
+    }
+
+    #[test]
+    fn connection_trouble_is_unavailability() {
+        assert!(means_unavailable("08006"));
+        assert!(means_unavailable("53300"));
+        assert!(means_unavailable("57P01"));
+        assert!(!means_unavailable("23505"));
+        assert!(!means_unavailable("40P01"));
+    }
+}

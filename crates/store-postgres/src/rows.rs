@@ -1,0 +1,313 @@
+//! Row structs read from PostgreSQL and their conversion into domain types.
+
+use chrono::{DateTime, Utc};
+use magasin_domain::catalogue::Product;
+use magasin_domain::ledger::LedgerDiscrepancy;
+use magasin_domain::ledger::{LedgerEntry, LedgerReason, SourceDocument};
+use magasin_domain::replenishment::{Replenishment, ReplenishmentStatus};
+use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
+use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
+use magasin_domain::stores::Magasin;
+use magasin_domain::{LedgerEntryId, Money, ProductId, ReplenishmentId, SaleId, StorageError, StoreId};
+
+fn corrupt(what: &str, value: &str) -> StorageError {
+    crate::errors::invariant(format!("unexpected {what} in database: {value:?}"))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StoreRow {
+    pub id: i64,
+    pub nom: String,
+    pub adresse: String,
+}
+
+impl From<StoreRow> for Magasin {
+    fn from(r: StoreRow) -> Self {
+        Magasin { id: StoreId(r.id), nom: r.nom, adresse: r.adresse }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: i64,
+    pub nom: String,
+    pub categorie: String,
+    pub prix_cents: i64,
+    pub description: Option<String>,
+}
+
+impl From<ProductRow> for Product {
+    fn from(r: ProductRow) -> Self {
+        Product {
+            id: ProductId(r.id),
+            nom: r.nom,
+            categorie: r.categorie,
+            prix: Money(r.prix_cents),
+            description: r.description,
+        }
+    }
+}
+
+/// A product's name and current price, read when it is sold.
+#[derive(sqlx::FromRow)]
+pub struct PriceRow {
+    pub id: i64,
+    pub nom: String,
+    pub prix_cents: i64,
+}
+
+/// One product's quantity at one location.
+#[derive(sqlx::FromRow)]
+pub struct LevelRow {
+    pub produit_id: i64,
+    pub quantite: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StockItemRow {
+    pub produit_id: i64,
+    pub nom: String,
+    pub quantite: i64,
+}
+
+impl From<StockItemRow> for StockItem {
+    fn from(r: StockItemRow) -> Self {
+        StockItem { produit_id: ProductId(r.produit_id), nom: r.nom, quantite: r.quantite }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StoreStockDbRow {
+    pub id: i64,
+    pub produit_id: i64,
+    pub magasin_id: i64,
+    pub quantite: i64,
+    pub produit_nom: String,
+    pub magasin_nom: String,
+}
+
+impl From<StoreStockDbRow> for StoreStockRow {
+    fn from(r: StoreStockDbRow) -> Self {
+        StoreStockRow {
+            id: r.id,
+            produit: ProductId(r.produit_id),
+            magasin: StoreId(r.magasin_id),
+            quantite: r.quantite,
+            produit_nom: r.produit_nom,
+            magasin_nom: r.magasin_nom,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct WarehouseDbRow {
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+}
+
+impl From<WarehouseDbRow> for WarehouseStockRow {
+    fn from(r: WarehouseDbRow) -> Self {
+        WarehouseStockRow { produit: ProductId(r.produit_id), produit_nom: r.produit_nom, quantite: r.quantite }
+    }
+}
+
+/// A location and product whose quantity and ledger sum differ; `magasin_id` NULL = the warehouse.
+#[derive(sqlx::FromRow)]
+pub struct DiscrepancyRow {
+    pub magasin_id: Option<i64>,
+    pub produit_id: i64,
+    pub quantite: i64,
+    pub ledger_sum: i64,
+}
+
+impl From<DiscrepancyRow> for LedgerDiscrepancy {
+    fn from(r: DiscrepancyRow) -> Self {
+        LedgerDiscrepancy {
+            location: location_of(r.magasin_id),
+            produit: ProductId(r.produit_id),
+            quantite: r.quantite,
+            ledger_sum: r.ledger_sum,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SaleRow {
+    pub id: i64,
+    pub magasin_id: i64,
+    pub magasin_nom: String,
+    pub date_vente: DateTime<Utc>,
+    pub total_cents: i64,
+    pub statut: String,
+    pub date_annulation: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LineRow {
+    pub vente_id: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+    pub prix_unitaire_cents: i64,
+}
+
+impl From<LineRow> for SaleLine {
+    fn from(r: LineRow) -> Self {
+        SaleLine {
+            produit: ProductId(r.produit_id),
+            produit_nom: r.produit_nom,
+            quantite: r.quantite,
+            prix_unitaire: Money(r.prix_unitaire_cents),
+        }
+    }
+}
+
+impl SaleRow {
+    pub fn into_sale(self, lignes: Vec<SaleLine>) -> Result<Sale, StorageError> {
+        let statut = SaleStatus::parse(&self.statut).ok_or_else(|| corrupt("sale status", &self.statut))?;
+        Ok(Sale {
+            id: SaleId(self.id),
+            magasin: StoreId(self.magasin_id),
+            magasin_nom: self.magasin_nom,
+            date_vente: self.date_vente,
+            total: Money(self.total_cents),
+            statut,
+            date_annulation: self.date_annulation,
+            lignes,
+        })
+    }
+}
+
+/// Attaches lines (ordered by sale id, then line id) to their sales.
+pub fn assemble_sales(rows: Vec<SaleRow>, lines: Vec<LineRow>) -> Result<Vec<Sale>, StorageError> {
+    let mut by_sale: std::collections::HashMap<i64, Vec<SaleLine>> = std::collections::HashMap::new();
+    for line in lines {
+        by_sale.entry(line.vente_id).or_default().push(line.into());
+    }
+    rows.into_iter()
+        .map(|row| {
+            let lignes = by_sale.remove(&row.id).unwrap_or_default();
+            row.into_sale(lignes)
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ReplenishmentRow {
+    pub id: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub magasin_id: i64,
+    pub magasin_nom: String,
+    pub quantite: i64,
+    pub date: DateTime<Utc>,
+    pub statut: String,
+    pub date_decision: Option<DateTime<Utc>>,
+    pub motif: Option<String>,
+}
+
+impl TryFrom<ReplenishmentRow> for Replenishment {
+    type Error = StorageError;
+
+    fn try_from(r: ReplenishmentRow) -> Result<Self, StorageError> {
+        let statut = ReplenishmentStatus::parse(&r.statut).ok_or_else(|| corrupt("request status", &r.statut))?;
+        Ok(Replenishment {
+            id: ReplenishmentId(r.id),
+            produit: ProductId(r.produit_id),
+            produit_nom: r.produit_nom,
+            magasin: StoreId(r.magasin_id),
+            magasin_nom: r.magasin_nom,
+            quantite: r.quantite,
+            date: r.date,
+            statut,
+            date_decision: r.date_decision,
+            motif: r.motif,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub magasin_id: Option<i64>,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+    pub solde: i64,
+    pub motif: String,
+    pub vente_id: Option<i64>,
+    pub demande_id: Option<i64>,
+    pub request_id: Option<String>,
+    pub date: DateTime<Utc>,
+}
+
+impl TryFrom<LedgerRow> for LedgerEntry {
+    type Error = StorageError;
+
+    fn try_from(r: LedgerRow) -> Result<Self, StorageError> {
+        let motif = LedgerReason::parse(&r.motif).ok_or_else(|| corrupt("ledger reason", &r.motif))?;
+        let document = match (r.vente_id, r.demande_id) {
+            (Some(v), _) => Some(SourceDocument::Sale(SaleId(v))),
+            (None, Some(d)) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
+            (None, None) => None,
+        };
+        Ok(LedgerEntry {
+            id: LedgerEntryId(r.id),
+            location: location_of(r.magasin_id),
+            produit: ProductId(r.produit_id),
+            produit_nom: r.produit_nom,
+            quantite: r.quantite,
+            solde: r.solde,
+            motif,
+            document,
+            request_id: r.request_id,
+            date: r.date,
+        })
+    }
+}
+
+/// `NULL` store = the warehouse.
+pub fn location_of(magasin_id: Option<i64>) -> Location {
+    match magasin_id {
+        Some(id) => Location::Store(StoreId(id)),
+        None => Location::Warehouse,
+    }
+}
+
+/// The `magasin_id` column value of a location.
+pub fn store_column(location: Location) -> Option<i64> {
+    match location {
+        Location::Warehouse => None,
+        Location::Store(id) => Some(id.0),
+    }
+}
+
+/// A figure of the report: a quantity sold with its amount, or a stock level (amount 0).
+#[derive(sqlx::FromRow)]
+pub struct FigureRow {
+    pub figure: i32,
+    pub magasin_id: i64,
+    pub produit_id: i64,
+    pub quantite: i64,
+    pub montant_cents: i64,
+}
+
+/// A store's line of the dashboard, before its trend.
+#[derive(sqlx::FromRow)]
+pub struct DashboardDbRow {
+    pub id: i64,
+    pub nom: String,
+    pub chiffre_affaires: i64,
+    pub ruptures: i64,
+    pub surstock: i64,
+}
+
+/// A candidate of a store's trend.
+#[derive(sqlx::FromRow)]
+pub struct TrendRow {
+    pub magasin_id: i64,
+    pub produit_id: i64,
+    pub nom: String,
+    pub quantite: i64,
+}

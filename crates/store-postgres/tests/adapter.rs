@@ -1,0 +1,271 @@
+//! What the conformance suite cannot see from the trait: the PostgreSQL tables themselves,
+//! triggers, sequences, lock order under concurrency, and error mapping.
+
+use chrono::{Duration, TimeZone, Utc};
+use magasin_domain::catalogue::NewProduct;
+use magasin_domain::contract::{CAFE, CENTRE, CLAVIER, NORD, SOURIS, ctx, noon, sale, sale_at, seed_fixture};
+use magasin_domain::ledger::{LedgerQuery, LedgerReason};
+use magasin_domain::paging::CursorRequest;
+use magasin_domain::replenishment::NewReplenishment;
+use magasin_domain::seed::{HistoricLine, HistoricSale};
+use magasin_domain::stock::Location;
+use magasin_domain::{Money, ProductId, Storage, StorageError, StoreId};
+use magasin_store_postgres::PgStorage;
+use magasin_store_postgres::testing::fresh_test_storage;
+use sqlx::postgres::PgPoolOptions;
+
+async fn seeded() -> PgStorage {
+    let storage = fresh_test_storage().await;
+    seed_fixture(&storage).await;
+    storage
+}
+
+fn line(produit: ProductId, quantite: i64, prix: i64) -> HistoricLine {
+    HistoricLine { produit, quantite, prix_unitaire: Money(prix) }
+}
+
+/// Rows of `sales_totals` and `sales_daily` that differ from the sums over the recorded
+/// (not cancelled) sale lines, and sales whose total differs from their lines.
+async fn aggregate_mismatches(s: &PgStorage) -> i64 {
+    sqlx::query_scalar(
+        "WITH lines AS (
+             SELECT v.magasin_id, v.jour, l.produit_id, l.quantite, l.quantite * l.prix_unitaire_cents AS montant
+             FROM sale_lines l JOIN sales v ON v.id = l.vente_id WHERE v.statut = 'validée'),
+         totals AS (SELECT magasin_id, produit_id, SUM(quantite) AS q, SUM(montant) AS a FROM lines GROUP BY 1, 2),
+         daily AS (SELECT magasin_id, jour, produit_id, SUM(quantite) AS q, SUM(montant) AS a FROM lines GROUP BY 1, 2, 3)
+         SELECT
+             (SELECT COUNT(*) FROM sales_totals t FULL JOIN totals x USING (magasin_id, produit_id)
+              WHERE COALESCE(t.quantite, 0) <> COALESCE(x.q, 0) OR COALESCE(t.montant_cents, 0) <> COALESCE(x.a, 0))
+           + (SELECT COUNT(*) FROM sales_daily d FULL JOIN daily x USING (magasin_id, jour, produit_id)
+              WHERE COALESCE(d.quantite, 0) <> COALESCE(x.q, 0) OR COALESCE(d.montant_cents, 0) <> COALESCE(x.a, 0))
+           + (SELECT COUNT(*) FROM sales v WHERE v.total_cents <> (
+                  SELECT COALESCE(SUM(quantite * prix_unitaire_cents), 0) FROM sale_lines WHERE vente_id = v.id))",
+    )
+    .fetch_one(s.pool())
+    .await
+    .expect("aggregate check")
+}
+
+async fn assert_ledger_sound(s: &PgStorage) {
+    let bad = s.ledger_discrepancies().await.expect("ledger check");
+    assert!(bad.is_empty(), "ledger does not add up: {bad:?}");
+}
+
+#[tokio::test]
+async fn imported_history_keeps_the_aggregates_equal_to_the_lines() {
+    let s = seeded().await;
+    let day1 = noon() - Duration::days(3);
+    let day2 = noon() - Duration::days(2);
+    let first = vec![
+        HistoricSale { magasin: CENTRE, date_vente: day1, lignes: vec![line(CLAVIER, 2, 8000), line(CAFE, 1, 700)] },
+        HistoricSale {
+            magasin: CENTRE,
+            date_vente: day1,
+            lignes: vec![line(CLAVIER, 1, 8500), line(CLAVIER, 4, 8000)],
+        },
+        HistoricSale { magasin: NORD, date_vente: day2, lignes: vec![line(SOURIS, 3, 2500)] },
+    ];
+    let second = vec![
+        HistoricSale { magasin: CENTRE, date_vente: day1, lignes: vec![line(CAFE, 5, 650)] },
+        HistoricSale { magasin: NORD, date_vente: day2, lignes: vec![line(SOURIS, 1, 2400), line(CAFE, 2, 700)] },
+    ];
+    assert_eq!(s.import_sales_history(&first).await.expect("first batch"), 5);
+    assert_eq!(s.import_sales_history(&second).await.expect("second batch"), 3);
+    assert_eq!(s.import_sales_history(&[]).await.expect("empty batch"), 0);
+    let live = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1), (CAFE, 2)]), &ctx()).await.expect("live sale").sale;
+    assert_eq!(live.id.0, 6, "live sales follow the imported ids");
+    let cancelled = s.record_sale(&sale(NORD, &[(CLAVIER, 3)]), &ctx()).await.expect("sale").sale;
+    s.cancel_sale(cancelled.id, &ctx()).await.expect("cancel");
+    assert_eq!(aggregate_mismatches(&s).await, 0);
+    let (statuses, ledger_rows): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM sales WHERE statut = 'validée' AND id <= 5),
+                (SELECT COUNT(*) FROM stock_ledger WHERE vente_id <= 5)",
+    )
+    .fetch_one(s.pool())
+    .await
+    .expect("history rows");
+    assert_eq!((statuses, ledger_rows), (5, 0), "history is recorded, and moves no stock");
+    let imported = s.get_sale(magasin_domain::SaleId(2)).await.expect("imported sale");
+    assert_eq!(imported.total, Money(8500 + 4 * 8000));
+    assert_eq!(imported.date_vente, day1);
+    assert_ledger_sound(&s).await;
+}
+
+#[tokio::test]
+async fn importing_an_unknown_product_or_store_is_not_found_and_writes_nothing() {
+    let s = seeded().await;
+    let unknown_product =
+        vec![HistoricSale { magasin: CENTRE, date_vente: noon(), lignes: vec![line(ProductId(99), 1, 100)] }];
+    let err = s.import_sales_history(&unknown_product).await.expect_err("unknown product");
+    assert!(matches!(err, StorageError::NotFound { entity: "product", id: 99 }), "{err:?}");
+    let unknown_store =
+        vec![HistoricSale { magasin: StoreId(42), date_vente: noon(), lignes: vec![line(CAFE, 1, 100)] }];
+    let err = s.import_sales_history(&unknown_store).await.expect_err("unknown store");
+    assert!(matches!(err, StorageError::NotFound { entity: "store", id: 42 }), "{err:?}");
+    let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales").fetch_one(s.pool()).await.expect("count");
+    assert_eq!(sales, 0);
+}
+
+#[tokio::test]
+async fn the_ledger_refuses_update_and_delete() {
+    let s = seeded().await;
+    let update = sqlx::query("UPDATE stock_ledger SET quantite = quantite + 1").execute(s.pool()).await;
+    let message = update.expect_err("update refused").to_string();
+    assert!(message.contains("append-only"), "{message}");
+    let delete = sqlx::query("DELETE FROM stock_ledger").execute(s.pool()).await;
+    assert!(delete.expect_err("delete refused").to_string().contains("append-only"));
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stock_ledger").fetch_one(s.pool()).await.expect("count");
+    assert_eq!(rows, 6, "one opening row per non-zero opening quantity");
+}
+
+#[tokio::test]
+async fn seeded_ids_are_followed_by_new_ones() {
+    let s = seeded().await;
+    let product = NewProduct {
+        nom: "Tapis".into(),
+        categorie: "Maison".into(),
+        prix: Money(1500),
+        description: None,
+        stock_initial: 0,
+    };
+    assert_eq!(s.create_product(&product, &ctx()).await.expect("create").id, ProductId(4));
+    let request = NewReplenishment { magasin: NORD, produit: CAFE, quantite: 1, at: noon() };
+    assert_eq!(s.create_replenishment(&request).await.expect("request").id.0, 1);
+    assert_eq!(s.record_sale(&sale(CENTRE, &[(CAFE, 1)]), &ctx()).await.expect("sale").sale.id.0, 1);
+}
+
+#[tokio::test]
+async fn sales_in_opposite_line_orders_neither_deadlock_nor_oversell() {
+    let s = seeded().await;
+    let forward = sale(CENTRE, &[(CLAVIER, 1), (CAFE, 1)]);
+    let backward = sale(CENTRE, &[(CAFE, 1), (CLAVIER, 1)]);
+    let c = ctx();
+    let results =
+        futures::future::join_all((0..40).map(|i| s.record_sale(if i % 2 == 0 { &forward } else { &backward }, &c)))
+            .await;
+    let unexpected: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .filter(|e| !matches!(e, StorageError::InsufficientStock { .. }))
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}");
+    let sold: Vec<_> = results.into_iter().filter_map(Result::ok).collect();
+    assert_eq!(sold.len(), 10, "Café (10 in stock) limits the sales");
+
+    // Cancellations, approvals and sales touching the same rows, all at once.
+    let r = NewReplenishment { magasin: CENTRE, produit: CAFE, quantite: 5, at: noon() };
+    let mut requests = Vec::new();
+    for _ in 0..4 {
+        requests.push(s.create_replenishment(&r).await.expect("request").id);
+    }
+    let cancels = futures::future::join_all(sold.iter().map(|v| s.cancel_sale(v.sale.id, &c)));
+    let approvals = futures::future::join_all(requests.iter().map(|id| s.approve_replenishment(*id, &c)));
+    let more = futures::future::join_all((0..10).map(|_| s.record_sale(&backward, &c)));
+    let (cancels, approvals, more) = tokio::join!(cancels, approvals, more);
+    assert!(cancels.iter().all(Result::is_ok), "{cancels:?}");
+    assert!(approvals.iter().all(Result::is_ok), "{approvals:?}");
+    assert!(more.iter().all(|r| r.is_ok() || matches!(r, Err(StorageError::InsufficientStock { .. }))), "{more:?}");
+    assert_ledger_sound(&s).await;
+    assert_eq!(aggregate_mismatches(&s).await, 0);
+}
+
+#[tokio::test]
+async fn a_product_on_two_lines_is_checked_on_its_sum() {
+    let s = seeded().await;
+    let err = s.record_sale(&sale(CENTRE, &[(CAFE, 6), (CAFE, 5)]), &ctx()).await.expect_err("11 of 10");
+    match err {
+        StorageError::InsufficientStock { product, requested, available, .. } => {
+            assert_eq!((product, requested, available), (CAFE, 11, 10));
+        }
+        other => panic!("expected InsufficientStock, got {other:?}"),
+    }
+    let sold = s.record_sale(&sale(CENTRE, &[(CAFE, 6), (CLAVIER, 1), (CAFE, 4)]), &ctx()).await.expect("10 of 10");
+    assert_eq!(sold.sale.lignes.iter().map(|l| l.quantite).collect::<Vec<_>>(), vec![6, 1, 4]);
+    assert_eq!(s.get_sale(sold.sale.id).await.expect("get"), sold.sale, "lines keep their order");
+    s.cancel_sale(sold.sale.id, &ctx()).await.expect("cancel");
+    let q =
+        LedgerQuery { location: Location::Store(CENTRE), produit: Some(CAFE), cursor: CursorRequest::new(None, 10) };
+    let entries = s.ledger(&q).await.expect("ledger");
+    let moves: Vec<(i64, i64, LedgerReason)> = entries.items.iter().map(|e| (e.quantite, e.solde, e.motif)).collect();
+    assert_eq!(
+        moves,
+        vec![
+            (4, 10, LedgerReason::SaleCancelled),
+            (6, 6, LedgerReason::SaleCancelled),
+            (-4, 0, LedgerReason::Sale),
+            (-6, 4, LedgerReason::Sale),
+            (10, 10, LedgerReason::Opening),
+        ]
+    );
+    assert_eq!(aggregate_mismatches(&s).await, 0);
+    assert_ledger_sound(&s).await;
+}
+
+#[tokio::test]
+async fn a_recorded_sale_answers_what_was_stored() {
+    let s = seeded().await;
+    let at = Utc.timestamp_opt(1_773_151_200, 123_456_789).single().expect("instant");
+    let recorded = s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 1)], at), &ctx()).await.expect("sale").sale;
+    assert_eq!(recorded.date_vente.timestamp_subsec_micros(), 123_456);
+    assert_eq!(s.get_sale(recorded.id).await.expect("get"), recorded);
+}
+
+#[tokio::test]
+async fn a_taken_product_name_is_named_in_the_conflict() {
+    let s = seeded().await;
+    let dup =
+        NewProduct { nom: "Souris".into(), categorie: "X".into(), prix: Money(1), description: None, stock_initial: 0 };
+    match s.create_product(&dup, &ctx()).await {
+        Err(StorageError::Conflict(message)) => assert!(message.contains("\"Souris\""), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ping_requires_every_migration() {
+    let s = seeded().await;
+    s.ping().await.expect("ping");
+    sqlx::query("DELETE FROM _sqlx_migrations").execute(s.pool()).await.expect("forget migrations");
+    assert!(matches!(s.ping().await, Err(StorageError::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable() {
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(300))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/magasin")
+        .expect("valid URL");
+    let err = PgStorage::from_pool(pool).ping().await.expect_err("nothing listens");
+    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn discrepancies_include_stock_without_ledger_and_ledger_without_stock() {
+    let s = seeded().await;
+    sqlx::query("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES (2, 3, 4)")
+        .execute(s.pool())
+        .await
+        .expect("stock row without ledger");
+    sqlx::query(
+        "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, date)
+         VALUES (2, 2, 7, 7, 'ouverture', now()), (NULL, 1, 1, 201, 'ouverture', now())",
+    )
+    .execute(s.pool())
+    .await
+    .expect("ledger rows without stock");
+    let found: Vec<(Location, ProductId, i64, i64)> = s
+        .ledger_discrepancies()
+        .await
+        .expect("check")
+        .into_iter()
+        .map(|d| (d.location, d.produit, d.quantite, d.ledger_sum))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (Location::Warehouse, CLAVIER, 200, 201),
+            (Location::Store(NORD), CAFE, 0, 7),
+            (Location::Store(NORD), SOURIS, 4, 0),
+        ]
+    );
+}
