@@ -1,0 +1,43 @@
+//! Managing the product catalogue (head office).
+
+use crate::cache::Scope;
+use crate::{ServiceResult, Services};
+use magasin_domain::catalogue::{Product, ProductInput, search_key, validate_new_product, validate_product_patch};
+use magasin_domain::paging::{Page, PageRequest};
+use magasin_domain::{ProductId, WriteContext};
+
+impl Services {
+    pub async fn list_products(&self, search: Option<&str>, page: PageRequest) -> ServiceResult<Page<Product>> {
+        let key = search.map(str::trim).filter(|s| !s.is_empty()).map(search_key);
+        Ok(self.storage.list_products(key.as_deref(), page).await?)
+    }
+
+    pub async fn get_product(&self, id: ProductId) -> ServiceResult<Product> {
+        let storage = &self.storage;
+        self.cache
+            .get_or_compute("product", &[Scope::Catalogue], id.to_string(), || async {
+                Ok(storage.get_product(id).await?)
+            })
+            .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn create_product(&self, input: ProductInput, request_id: Option<String>) -> ServiceResult<Product> {
+        let product = validate_new_product(input)?;
+        let ctx = WriteContext { request_id, at: Self::now() };
+        let created = self.storage.create_product(&product, &ctx).await?;
+        self.cache.invalidate(&[Scope::Catalogue]).await;
+        Ok(created)
+    }
+
+    #[tracing::instrument(skip_all, fields(product = %id))]
+    pub async fn update_product(&self, id: ProductId, input: ProductInput) -> ServiceResult<Product> {
+        let patch = validate_product_patch(input)?;
+        if patch.is_empty() {
+            return self.get_product(id).await;
+        }
+        let updated = self.storage.update_product(id, &patch).await?;
+        self.cache.invalidate(&[Scope::Catalogue]).await;
+        Ok(updated)
+    }
+}

@@ -1,0 +1,88 @@
+//! magasin's use cases, one module each. The web layer calls these; they apply the domain's
+//! rules and call the storage port. Nothing here knows about HTTP or SQL.
+
+pub mod cache;
+mod catalogue;
+pub mod demo;
+mod error;
+mod instrumented;
+mod replenishment;
+mod reporting;
+mod sales;
+mod stock;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use magasin_domain::Storage;
+use magasin_domain::stock::StockThresholds;
+use std::sync::Arc;
+
+pub use error::{ServiceError, ServiceResult};
+pub use magasin_domain as domain;
+
+/// Settings the use cases depend on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    /// Dashboard stock-out and overstock thresholds.
+    pub thresholds: StockThresholds,
+}
+
+/// The use cases, sharing one storage and one cache.
+#[derive(Clone)]
+pub struct Services {
+    storage: Arc<dyn Storage>,
+    settings: Settings,
+    cache: cache::Cache,
+}
+
+impl Services {
+    /// The use cases over `storage`, whose every operation is timed for the metrics.
+    pub fn new(storage: Arc<dyn Storage>, settings: Settings) -> Self {
+        Self { storage: Arc::new(instrumented::Instrumented::new(storage)), settings, cache: cache::Cache::default() }
+    }
+
+    /// The same use cases, with their expensive reads cached.
+    pub fn with_cache(mut self, cache: cache::Cache) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// `Some(Ok)` when the cache answers, `Some(Err(reason))` when it fails, `None` without a cache.
+    pub async fn cache_status(&self) -> Option<Result<(), String>> {
+        if self.cache.is_enabled() { Some(self.cache.check().await) } else { None }
+    }
+
+    /// Occupancy of the storage's connection pools.
+    pub fn pool_stats(&self) -> Vec<magasin_domain::PoolStats> {
+        self.storage.pool_stats()
+    }
+
+    /// The storage engine name (`sqlite` or `postgres`).
+    pub fn engine(&self) -> &'static str {
+        self.storage.engine()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Whether the database answers and is migrated.
+    pub async fn ready(&self) -> ServiceResult<()> {
+        Ok(self.storage.ping().await?)
+    }
+
+    /// Loads the demo data into an empty database; `Ok(false)` when it already holds data.
+    pub async fn load_demo_if_empty(&self) -> ServiceResult<bool> {
+        if !self.storage.is_empty().await? {
+            return Ok(false);
+        }
+        let dataset = demo::dataset().map_err(|e| ServiceError::Internal(e.into()))?;
+        self.storage.load_dataset(&dataset, &magasin_domain::WriteContext::now()).await?;
+        Ok(true)
+    }
+
+    /// Now, to the microsecond: the precision every engine stores, so an answer given at write
+    /// time equals the same record read back (or replayed) later.
+    fn now() -> DateTime<Utc> {
+        Utc::now().trunc_subsecs(6)
+    }
+}

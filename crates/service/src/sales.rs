@@ -1,0 +1,61 @@
+//! Recording, cancelling and reading sales (stores).
+
+use crate::cache::Scope;
+use crate::{ServiceResult, Services};
+use magasin_domain::paging::CursorPage;
+use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
+use magasin_domain::{SaleId, StoreId, WriteContext};
+
+/// What a sale or its cancellation changes: sales figures and stock levels, that store's own.
+fn sale_scopes(store: StoreId) -> [Scope; 4] {
+    [Scope::Sales, Scope::Stock, Scope::StoreSales(store.0), Scope::StoreStock(store.0)]
+}
+
+impl Services {
+    /// Records a sale atomically; a known idempotency key replays the sale it recorded.
+    #[tracing::instrument(skip_all, fields(store = %request.magasin, lines = request.lignes.len()))]
+    pub async fn record_sale(
+        &self,
+        request: SaleRequest,
+        idempotency: Option<IdempotencyKey>,
+        request_id: Option<String>,
+    ) -> ServiceResult<RecordedSale> {
+        let at = Self::now();
+        let sale = validate_sale(request, at, idempotency)?;
+        let ctx = WriteContext { request_id, at };
+        let recorded = self.storage.record_sale(&sale, &ctx).await?;
+        self.cache.invalidate(&sale_scopes(recorded.sale.magasin)).await;
+        if !recorded.replayed {
+            let store = recorded.sale.magasin_nom.clone();
+            let units: i64 = recorded.sale.lignes.iter().map(|l| l.quantite).sum();
+            metrics::counter!("magasin_sales_recorded_total", "store" => store.clone()).increment(1);
+            metrics::counter!("magasin_revenue_cents_total", "store" => store.clone())
+                .increment(u64::try_from(recorded.sale.total.0).unwrap_or(0));
+            metrics::counter!("magasin_units_sold_total", "store" => store)
+                .increment(u64::try_from(units).unwrap_or(0));
+        }
+        Ok(recorded)
+    }
+
+    #[tracing::instrument(skip_all, fields(sale = %id))]
+    pub async fn cancel_sale(&self, id: SaleId, request_id: Option<String>) -> ServiceResult<Sale> {
+        let ctx = WriteContext { request_id, at: Self::now() };
+        let sale = self.storage.cancel_sale(id, &ctx).await?;
+        self.cache.invalidate(&sale_scopes(sale.magasin)).await;
+        metrics::counter!("magasin_sales_cancelled_total", "store" => sale.magasin_nom.clone()).increment(1);
+        metrics::counter!("magasin_revenue_cancelled_cents_total", "store" => sale.magasin_nom.clone())
+            .increment(u64::try_from(sale.total.0).unwrap_or(0));
+        Ok(sale)
+    }
+
+    pub async fn get_sale(&self, id: SaleId) -> ServiceResult<Sale> {
+        Ok(self.storage.get_sale(id).await?)
+    }
+
+    pub async fn list_sales(&self, query: &SaleQuery) -> ServiceResult<CursorPage<Sale>> {
+        if let Some(store) = query.magasin {
+            self.storage.get_store(store).await?;
+        }
+        Ok(self.storage.list_sales(query).await?)
+    }
+}

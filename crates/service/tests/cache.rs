@@ -1,0 +1,185 @@
+//! The cache: fresh after every acknowledged write, precise, shared, and never an error source.
+//! The Redis tests use the Redis on 127.0.0.1:6379 (`scripts/test` makes sure it runs), each
+//! under its own key prefix.
+
+use magasin_domain::reporting::ReportFilter;
+use magasin_domain::sales::{LineRequest, SaleRequest};
+use magasin_domain::{ProductId, StoreId};
+use magasin_service::cache::{Cache, CacheConfig, Scope};
+use magasin_service::{ServiceResult, Services, Settings};
+use magasin_store_sqlite::SqliteStorage;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+fn database_url() -> String {
+    let dir = std::env::temp_dir().join(format!("magasin-cache-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    format!("sqlite://{}/m.db", dir.display())
+}
+
+fn unique() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{nanos}-{}", N.fetch_add(1, Ordering::SeqCst))
+}
+
+fn redis(prefix: &str) -> CacheConfig {
+    CacheConfig::Redis {
+        url: "redis://127.0.0.1:6379".into(),
+        timeout: Duration::from_millis(200),
+        prefix: prefix.into(),
+    }
+}
+
+/// One "instance": its own pools and cache over a shared database file.
+async fn instance(url: &str, cache: CacheConfig) -> Services {
+    let storage = SqliteStorage::connect(url).await.expect("SQLite");
+    let services = Services::new(Arc::new(storage), Settings::default()).with_cache(Cache::new(cache).expect("cache"));
+    services.load_demo_if_empty().await.expect("demo");
+    services
+}
+
+async fn wait_for_redis(services: &Services) {
+    for _ in 0..100 {
+        if let Some(Ok(())) = services.cache_status().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("Redis at 127.0.0.1:6379 does not answer: the cache tests need it");
+}
+
+async fn sell(services: &Services, store: i64, product: i64, quantite: i64) {
+    let request =
+        SaleRequest { magasin: StoreId(store), lignes: vec![LineRequest { produit: ProductId(product), quantite }] };
+    services.record_sale(request, None, None).await.expect("sale");
+}
+
+async fn store_total(services: &Services, store: i64) -> i64 {
+    let report = services.sales_report(&ReportFilter::default()).await.expect("report");
+    report.iter().find(|r| r.magasin.0 == store).map(|r| r.total.0).expect("store in report")
+}
+
+async fn local_qty(services: &Services, store: i64, product: i64) -> i64 {
+    let stock = services.store_stock(StoreId(store)).await.expect("stock");
+    stock.iter().find(|i| i.produit_id.0 == product).map(|i| i.quantite).expect("product")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_once() {
+    let url = database_url();
+    let prefix = format!("test-{}", unique());
+    let a = instance(&url, redis(&prefix)).await;
+    let b = instance(&url, redis(&prefix)).await;
+    wait_for_redis(&a).await;
+    wait_for_redis(&b).await;
+    for round in 1..=20 {
+        // B's answers are cached (locally and in Redis) before each sale.
+        let before = store_total(&b, 1).await;
+        assert_eq!(store_total(&b, 1).await, before);
+        let stock_before = local_qty(&b, 1, 2).await;
+        sell(&a, 1, 2, 1).await;
+        // The very next read through B, with no pause: the sale is there.
+        assert_eq!(store_total(&b, 1).await, before + 2550, "round {round}: B served a report older than A's sale");
+        assert_eq!(local_qty(&b, 1, 2).await, stock_before - 1, "round {round}: B served old stock");
+    }
+}
+
+#[tokio::test]
+async fn a_write_drops_only_the_answers_it_changes() {
+    let url = database_url();
+    let cached = instance(&url, CacheConfig::Local).await;
+    let behind_its_back = instance(&url, CacheConfig::None).await;
+    assert_eq!(local_qty(&cached, 2, 1).await, 18);
+    assert_eq!(local_qty(&cached, 1, 1).await, 20);
+    assert_eq!(store_total(&cached, 2).await, 0);
+    // A change the cached instance does not know of: its answers stay as they were (cached).
+    sell(&behind_its_back, 2, 1, 3).await;
+    assert_eq!(local_qty(&cached, 2, 1).await, 18, "served from the cache");
+    assert_eq!(store_total(&cached, 2).await, 0, "served from the cache");
+    // A sale at store 1 through the cached instance: store 1 is fresh, store 2 still cached —
+    // in its stock and in its part of the report.
+    sell(&cached, 1, 1, 1).await;
+    assert_eq!(local_qty(&cached, 1, 1).await, 19);
+    assert_eq!(store_total(&cached, 1).await, 8999);
+    assert_eq!(local_qty(&cached, 2, 1).await, 18, "a sale at store 1 keeps store 2's answer");
+    assert_eq!(store_total(&cached, 2).await, 0, "a sale at store 1 keeps store 2's part of the report");
+    // A sale at store 2: its stock and its part of the report are read again.
+    sell(&cached, 2, 1, 1).await;
+    assert_eq!(local_qty(&cached, 2, 1).await, 14);
+    assert_eq!(store_total(&cached, 2).await, 4 * 8999);
+    // A product update changes names everywhere.
+    let input = magasin_domain::catalogue::ProductInput { nom: Some("Clavier".into()), ..Default::default() };
+    cached.update_product(ProductId(1), input).await.expect("rename");
+    let stock = cached.store_stock(StoreId(2)).await.expect("stock");
+    assert_eq!(stock[0].nom, "Clavier");
+}
+
+#[tokio::test]
+async fn concurrent_misses_of_one_key_run_one_computation() {
+    let cache = Cache::new(CacheConfig::Local).expect("cache");
+    let runs = Arc::new(AtomicUsize::new(0));
+    let reads = (0..20).map(|_| {
+        let runs = Arc::clone(&runs);
+        let cache = cache.clone();
+        async move {
+            cache
+                .get_or_compute("test", &[Scope::Sales], "k".into(), || async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    ServiceResult::Ok(42u32)
+                })
+                .await
+        }
+    });
+    let answers = futures::future::join_all(reads).await;
+    assert!(answers.iter().all(|a| matches!(a, Ok(42))));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_answer_computed_by_one_instance_is_served_to_another_from_redis() {
+    let prefix = format!("test-{}", unique());
+    let first = Cache::new(redis(&prefix)).expect("cache");
+    let second = Cache::new(redis(&prefix)).expect("cache");
+    let probe = instance(&database_url(), redis(&prefix)).await;
+    wait_for_redis(&probe).await;
+    for _ in 0..100 {
+        if first.check().await.is_ok() && second.check().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let runs = Arc::new(AtomicUsize::new(0));
+    let compute = |runs: Arc<AtomicUsize>| {
+        move || async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            ServiceResult::Ok(vec![1u8, 2, 3])
+        }
+    };
+    let a = first.get_or_compute("shared", &[Scope::Stock], "x".into(), compute(Arc::clone(&runs))).await.expect("a");
+    let b = second.get_or_compute("shared", &[Scope::Stock], "x".into(), compute(Arc::clone(&runs))).await.expect("b");
+    assert_eq!((a, b), (vec![1, 2, 3], vec![1, 2, 3]));
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "the second instance found it in Redis");
+    second.invalidate(&[Scope::Stock]).await;
+    first.get_or_compute("shared", &[Scope::Stock], "x".into(), compute(Arc::clone(&runs))).await.expect("again");
+    assert_eq!(runs.load(Ordering::SeqCst), 2, "an invalidation by one instance reaches the other");
+}
+
+#[tokio::test]
+async fn without_redis_answers_come_from_the_database() {
+    let url = database_url();
+    let unreachable = CacheConfig::Redis {
+        url: "redis://127.0.0.1:1".into(),
+        timeout: Duration::from_millis(50),
+        prefix: "x".into(),
+    };
+    let services = instance(&url, unreachable).await;
+    sell(&services, 1, 1, 1).await;
+    assert_eq!(store_total(&services, 1).await, 8999);
+    sell(&services, 1, 1, 1).await;
+    assert_eq!(store_total(&services, 1).await, 2 * 8999, "never stale, never an error");
+    assert!(matches!(services.cache_status().await, Some(Err(_))), "readiness reports the cache as failing");
+}
