@@ -1,0 +1,35 @@
+//! API v1: the lab's contract, and the rest of a complete API with the same conventions
+//! (paths end with `/`; the same path without it is served too).
+
+pub mod ledger;
+pub mod pagination;
+pub mod products;
+pub mod replenishments;
+pub mod reports;
+pub mod sales;
+pub mod stock;
+pub mod stores;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::MethodRouter;
+
+/// Adds `path` (ending with `/`) and the same path without its final `/`.
+pub(crate) fn route(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+    let bare = path.trim_end_matches('/');
+    router.route(path, methods.clone()).route(bare, methods)
+}
+
+pub fn router() -> Router<AppState> {
+    [
+        stores::router,
+        products::router,
+        stock::router,
+        ledger::router,
+        sales::router,
+        replenishments::router,
+        reports::router,
+    ]
+    .into_iter()
+    .fold(Router::new(), |r, f| r.merge(f()))
+}

@@ -1,0 +1,179 @@
+//! Sales (stores): record with several lines, list, read, cancel.
+
+use super::pagination::{CursorPaginated, cursor, cursor_request};
+use super::route;
+use crate::AppState;
+use crate::auth::Writer;
+use crate::error::ApiError;
+use crate::extract::{AppJson, Params, ReqId};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use magasin_domain::sales::{IdempotencyKey, LineRequest, Sale, SaleLine, SaleQuery, SaleRequest};
+use magasin_domain::{ProductId, SaleId, StoreId};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleLineInput {
+    /// Product id.
+    pub produit: i64,
+    /// 1 to 1,000,000.
+    pub quantite: i64,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleInput {
+    /// Store id.
+    pub magasin: i64,
+    /// One to 100 lines; the same product may appear twice.
+    pub lignes: Vec<SaleLineInput>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SaleLineDto {
+    pub produit: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+    /// Price at the moment of sale.
+    #[schema(example = "89.99")]
+    pub prix_unitaire: String,
+    #[schema(example = "179.98")]
+    pub montant: String,
+}
+
+impl From<SaleLine> for SaleLineDto {
+    fn from(l: SaleLine) -> Self {
+        SaleLineDto {
+            produit: l.produit.0,
+            montant: l.amount().to_string(),
+            produit_nom: l.produit_nom,
+            quantite: l.quantite,
+            prix_unitaire: l.prix_unitaire.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SaleDto {
+    pub id: i64,
+    pub magasin: i64,
+    pub magasin_nom: String,
+    pub date_vente: DateTime<Utc>,
+    #[schema(example = "179.98")]
+    pub total: String,
+    /// `validée` or `annulée`.
+    pub statut: String,
+    pub date_annulation: Option<DateTime<Utc>>,
+    pub lignes: Vec<SaleLineDto>,
+}
+
+impl From<Sale> for SaleDto {
+    fn from(s: Sale) -> Self {
+        SaleDto {
+            id: s.id.0,
+            magasin: s.magasin.0,
+            magasin_nom: s.magasin_nom,
+            date_vente: s.date_vente,
+            total: s.total.to_string(),
+            statut: s.statut.as_str().to_string(),
+            date_annulation: s.date_annulation,
+            lignes: s.lignes.into_iter().map(SaleLineDto::from).collect(),
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    let r = route(Router::new(), "/api/v1/sales/", get(list_sales).post(record_sale));
+    let r = route(r, "/api/v1/sales/{id}/", get(get_sale));
+    route(r, "/api/v1/sales/{id}/cancel/", post(cancel_sale))
+}
+
+/// The `Idempotency-Key` header with the fingerprint of the request it came with.
+fn idempotency(headers: &HeaderMap, input: &SaleInput) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key =
+        value.to_str().map_err(|_| ApiError::field("Idempotency-Key", "Must be printable ASCII."))?.trim().to_string();
+    let canonical = serde_json::to_vec(input).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let fingerprint = Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Some(IdempotencyKey { key, fingerprint }))
+}
+
+/// Records a sale: all lines or none, stock checked and decremented atomically.
+///
+/// With an `Idempotency-Key` header, sending the same request again (a till retrying after a
+/// timeout) records nothing more and answers the same; the replay carries `Idempotent-Replayed: true`.
+#[utoipa::path(post, path = "/api/v1/sales/", tag = "sales", request_body = SaleInput, security(("token" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; same key + same body = same sale")),
+    responses((status = 201, body = SaleDto), (status = 400, description = "Invalid body or fields"),
+        (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody, description = "Unknown store or product"),
+        (status = 409, body = crate::error::ErrorBody, description = "Insufficient stock, or key reused for another sale"),
+        (status = 413, body = crate::error::ErrorBody)))]
+pub async fn record_sale(
+    State(state): State<AppState>,
+    _: Writer,
+    ReqId(request_id): ReqId,
+    headers: HeaderMap,
+    AppJson(input): AppJson<SaleInput>,
+) -> Result<Response, ApiError> {
+    let key = idempotency(&headers, &input)?;
+    let request = SaleRequest {
+        magasin: StoreId(input.magasin),
+        lignes: input
+            .lignes
+            .iter()
+            .map(|l| LineRequest { produit: ProductId(l.produit), quantite: l.quantite })
+            .collect(),
+    };
+    let recorded = state.services.record_sale(request, key, request_id).await?;
+    let mut response = (StatusCode::CREATED, Json(SaleDto::from(recorded.sale))).into_response();
+    if recorded.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Sales, newest first, by store and range of days (inclusive, UTC).
+#[utoipa::path(get, path = "/api/v1/sales/", tag = "sales",
+    params(("magasin" = Option<i64>, Query), ("date_debut" = Option<String>, Query, description = "YYYY-MM-DD"),
+        ("date_fin" = Option<String>, Query, description = "YYYY-MM-DD"), ("before" = Option<i64>, Query), ("page_size" = Option<u32>, Query)),
+    responses((status = 200, body = CursorPaginated<SaleDto>), (status = 400, description = "Invalid filter"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_sales(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<CursorPaginated<SaleDto>>, ApiError> {
+    let query = SaleQuery {
+        magasin: params.integer("magasin")?.map(StoreId),
+        from: params.date("date_debut")?,
+        to: params.date("date_fin")?,
+        cursor: cursor_request(&params)?,
+    };
+    let page = state.services.list_sales(&query).await?;
+    Ok(Json(cursor(page, &params, SaleDto::from)))
+}
+
+/// One sale with its lines.
+#[utoipa::path(get, path = "/api/v1/sales/{id}/", tag = "sales", params(("id" = i64, Path)),
+    responses((status = 200, body = SaleDto), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_sale(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<SaleDto>, ApiError> {
+    Ok(Json(state.services.get_sale(SaleId(id)).await?.into()))
+}
+
+/// Cancels a sale once: its stock goes back to the store; a second cancel is a 409.
+#[utoipa::path(post, path = "/api/v1/sales/{id}/cancel/", tag = "sales", params(("id" = i64, Path)), security(("token" = [])),
+    responses((status = 200, body = SaleDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn cancel_sale(
+    State(state): State<AppState>,
+    _: Writer,
+    ReqId(request_id): ReqId,
+    Path(id): Path<i64>,
+) -> Result<Json<SaleDto>, ApiError> {
+    Ok(Json(state.services.cancel_sale(SaleId(id), request_id).await?.into()))
+}

@@ -1,0 +1,67 @@
+//! Writes require `Authorization: Token <token>`; reads are open, as in the lab.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+/// The API token; its `Debug` never shows it.
+#[derive(Clone)]
+pub struct ApiToken {
+    digest: [u8; 32],
+}
+
+impl ApiToken {
+    pub fn new(token: &str) -> Self {
+        Self { digest: Sha256::digest(token.as_bytes()).into() }
+    }
+
+    /// Constant-time comparison (of digests, so the length does not leak either).
+    pub fn matches(&self, candidate: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(candidate.as_bytes()).into();
+        self.digest.ct_eq(&digest).into()
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiToken(***)")
+    }
+}
+
+/// Present in a handler's arguments: the request carried the right token.
+pub struct Writer;
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let Some(header) = header else {
+            return Err(ApiError::Unauthorized("Authentication credentials were not provided.".into()));
+        };
+        let token = header.strip_prefix("Token ").map(str::trim);
+        match token {
+            Some(t) if state.token.matches(t) => Ok(Writer),
+            _ => Err(ApiError::Unauthorized("Invalid token.".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_matches_only_itself_and_hides_in_debug() {
+        let token = ApiToken::new("token-430");
+        assert!(token.matches("token-430"));
+        assert!(!token.matches("token-431"));
+        assert!(!token.matches(""));
+        assert_eq!(format!("{token:?}"), "ApiToken(***)");
+    }
+}

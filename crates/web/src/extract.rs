@@ -1,0 +1,124 @@
+//! Extractors shared by the API: JSON bodies with our error shape, query parameters (raw UTF-8
+//! included), the request id, and absolute links for paginated answers.
+
+use crate::error::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri, header};
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use tower_http::request_id::RequestId;
+
+/// `axum::Json` whose rejections answer with the contract's error body (400, 413).
+pub struct AppJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(AppJson(value))
+    }
+}
+
+/// The id of the current request (from `X-Request-Id`, or generated).
+pub struct ReqId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReqId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let id = parts.extensions.get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).map(str::to_string);
+        Ok(ReqId(id))
+    }
+}
+
+/// Query parameters in order, percent-decoded; bytes that are not UTF-8 are replaced, never refused.
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    path: String,
+    origin: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Params::new(&parts.uri, &parts.headers))
+    }
+}
+
+impl Params {
+    pub fn new(uri: &Uri, headers: &HeaderMap) -> Self {
+        let pairs = uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+            .unwrap_or_default();
+        let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let host = header_text("x-forwarded-host")
+            .or_else(|| header_text(header::HOST.as_str()))
+            .or_else(|| uri.authority().map(|a| a.to_string()))
+            .unwrap_or_else(|| "localhost".into());
+        let scheme = header_text("x-forwarded-proto").unwrap_or_else(|| "http".into());
+        Params { pairs, path: uri.path().to_string(), origin: format!("{scheme}://{host}") }
+    }
+
+    /// The last value of `name`, trimmed; empty counts as absent (as DRF's filters do).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    pub fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        self.text(name)
+            .map(|v| v.parse::<i64>().map_err(|_| ApiError::field(name, "Enter a whole number.")))
+            .transpose()
+    }
+
+    pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+        self.text(name)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| ApiError::field(name, "Enter a valid date (YYYY-MM-DD)."))
+            })
+            .transpose()
+    }
+
+    /// The 1-based `page` parameter; anything that is not a positive number is DRF's invalid page.
+    pub fn page(&self) -> Result<u32, ApiError> {
+        match self.text("page") {
+            None => Ok(1),
+            Some(v) => v.parse::<u32>().ok().filter(|p| *p >= 1).ok_or(ApiError::InvalidPage),
+        }
+    }
+
+    /// A page size between 1 and the maximum, `default` when absent.
+    pub fn page_size(&self, default: u32) -> Result<u32, ApiError> {
+        match self.integer("page_size")? {
+            None => Ok(default),
+            Some(n) if (1..=i64::from(magasin_domain::paging::MAX_PAGE_SIZE)).contains(&n) => Ok(n as u32),
+            Some(_) => Err(ApiError::field(
+                "page_size",
+                &format!("Ensure this value is between 1 and {}.", magasin_domain::paging::MAX_PAGE_SIZE),
+            )),
+        }
+    }
+
+    /// This request's absolute URL with `name` set to `value` (or removed when `None`).
+    pub fn link_with(&self, name: &str, value: Option<String>) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.pairs {
+            if k != name {
+                out.append_pair(k, v);
+            }
+        }
+        if let Some(v) = value {
+            out.append_pair(name, &v);
+        }
+        let query = out.finish();
+        if query.is_empty() {
+            format!("{}{}", self.origin, self.path)
+        } else {
+            format!("{}{}?{}", self.origin, self.path, query)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! magasin's HTTP layer: the REST API v1, its OpenAPI description, and the middleware.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod observability;
+pub mod openapi;
+
+use auth::ApiToken;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
+use axum::response::Redirect;
+use axum::routing::get;
+use magasin_service::Services;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub token: ApiToken,
+    /// Renders `/metrics`; `None` when metrics are off.
+    pub exporter: Option<observability::exporter::Exporter>,
+    /// This instance's identity, in logs and metrics.
+    pub instance: String,
+    /// Which requests get an access-log line.
+    pub access_log: observability::request_log::AccessLog,
+}
+
+impl AppState {
+    /// State with metrics off and the instance called `magasin`.
+    pub fn new(services: Services, token: ApiToken) -> Self {
+        Self { services, token, exporter: None, instance: "magasin".into(), access_log: Default::default() }
+    }
+
+    pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
+        self.exporter = Some(observability::exporter::Exporter::new(handle));
+        self
+    }
+
+    pub fn with_access_log(mut self, mode: observability::request_log::AccessLog) -> Self {
+        self.access_log = mode;
+        self
+    }
+
+    pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = instance.into();
+        self
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The one place where routes and layers meet.
+pub fn build_app(state: AppState) -> Router {
+    let metrics_on = state.exporter.is_some();
+    let instance = state.instance.clone();
+    let access_log = state.access_log;
+    let router = Router::new()
+        .merge(api::v1::router())
+        .merge(SwaggerUi::new("/swagger").url("/api/openapi.json", openapi::spec()))
+        .route("/", get(|| async { Redirect::temporary("/swagger/") }))
+        .route("/metrics", get(observability::exporter::render))
+        .route("/health/live", get(observability::health::live))
+        .route("/health/ready", get(observability::health::ready))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(error::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::error_body));
+    let router =
+        if metrics_on { router.layer(axum::middleware::from_fn(observability::http_metrics::track)) } else { router };
+    router
+        .layer(observability::request_log::layer(&instance, access_log))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish
+/// (for at most `grace`).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let mut stop_rx = stop_rx;
+    tokio::select! {
+        result = server => result,
+        _ = async {
+            let _ = stop_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "in-flight requests did not finish in time; exiting");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
+
+use crate::api::v1::{ledger, products, replenishments, reports, sales, stock, stores};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "magasin API",
+        description = "Multi-store retail backend: stores record sales and ask for replenishment, logistics approves, \
+                       head office reads the report and the dashboard. Reads are open; writes need \
+                       `Authorization: Token <token>`. Errors: `{timestamp, status, error, message, path}`.",
+    ),
+    paths(
+        stores::list_stores, stores::get_store,
+        products::list_products, products::get_product, products::create_product, products::update_product,
+        stock::store_stock, stock::store_stock_list, stock::warehouse_stock,
+        ledger::store_ledger, ledger::warehouse_ledger,
+        sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale,
+        replenishments::create_request, replenishments::list_requests, replenishments::get_request,
+        replenishments::approve_request, replenishments::reject_request,
+        reports::sales_report, reports::dashboard,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&TokenScheme),
+    tags(
+        (name = "stores", description = "Stores (magasins)"),
+        (name = "products", description = "The product catalogue"),
+        (name = "stock", description = "Store and warehouse stock, and the stock ledger"),
+        (name = "sales", description = "Sales"),
+        (name = "replenishment", description = "Replenishment requests"),
+        (name = "reporting", description = "Consolidated report and dashboard"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `Authorization: Token <token>` scheme.
+struct TokenScheme;
+
+impl Modify for TokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Token <token>` (the development default is `token-430`)",
+            ))),
+        );
+    }
+}
+
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,135 @@
+//! The in-process test application: the real router on a fresh database with the demo data.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use magasin_domain::Storage;
+use magasin_service::{Services, Settings};
+use magasin_web::auth::ApiToken;
+use magasin_web::{AppState, build_app};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tower::ServiceExt;
+
+pub const TOKEN: &str = "test-token";
+
+pub struct TestApp {
+    pub router: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(format!("magasin-api-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join(format!("db-{}.sqlite", NEXT.fetch_add(1, Ordering::SeqCst)));
+        let _ = std::fs::remove_file(&file);
+        let storage = magasin_store_sqlite::SqliteStorage::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("open SQLite");
+        Self::with_storage(Arc::new(storage)).await
+    }
+
+    /// Needs `TEST_DATABASE_URL`: fails, never skips, without it.
+    pub async fn postgres() -> Self {
+        let storage = magasin_store_postgres::testing::fresh_test_storage().await;
+        Self::with_storage(Arc::new(storage)).await
+    }
+
+    pub async fn with_storage(storage: Arc<dyn Storage>) -> Self {
+        let services = Services::new(storage, Settings::default());
+        assert!(services.load_demo_if_empty().await.expect("demo data"));
+        let router = build_app(AppState::new(services, ApiToken::new(TOKEN)));
+        TestApp { router }
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("infallible router");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Request::get(path).header("host", "testserver").body(Body::empty()).expect("request")).await
+    }
+
+    /// Sends `body` as JSON with the right token.
+    pub async fn send(&self, method: Method, path: &str, body: Value) -> Reply {
+        self.send_raw(method, path, body.to_string(), Some(TOKEN), &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, body).await
+    }
+
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: String,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "testserver")
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            builder = builder.header("authorization", format!("Token {t}"));
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        self.request(builder.body(Body::from(body)).expect("request")).await
+    }
+
+    /// A store's local quantity of a product (None when it holds no row).
+    pub async fn local_qty(&self, store: i64, product: i64) -> Option<i64> {
+        let reply = self.get(&format!("/api/v1/stores/{store}/stock/")).await;
+        reply
+            .body
+            .as_array()
+            .expect("stock array")
+            .iter()
+            .find(|i| i["produit_id"] == product)
+            .and_then(|i| i["quantite"].as_i64())
+    }
+
+    pub async fn warehouse_qty(&self, product: i64) -> i64 {
+        let reply = self.get("/api/v1/warehouse/stock/?page_size=100").await;
+        let rows = reply.body["results"].as_array().expect("results").clone();
+        rows.iter().find(|r| r["produit"] == product).and_then(|r| r["quantite"].as_i64()).expect("warehouse row")
+    }
+}
+
+/// Asserts the contract's error body: `{timestamp, status, error, message, path}`.
+pub fn assert_error_body(reply: &Reply, status: u16, path: &str) {
+    assert_eq!(reply.status.as_u16(), status, "{:?}", reply.body);
+    let body = &reply.body;
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["path"], path, "{body}");
+    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    let ts = body["timestamp"].as_str().expect("timestamp");
+    let when = chrono::DateTime::parse_from_rfc3339(ts).expect("RFC 3339 timestamp");
+    let age = chrono::Utc::now().signed_duration_since(when);
+    assert!(age.num_seconds().abs() < 60, "the real time, not a placeholder: {ts}");
+}

@@ -1,0 +1,131 @@
+//! Metrics, health and logs of an instance (own process: one global metrics recorder).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use magasin_service::{Services, Settings};
+use magasin_store_sqlite::SqliteStorage;
+use magasin_web::auth::ApiToken;
+use magasin_web::observability::registry;
+use magasin_web::{AppState, build_app};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+async fn storage() -> SqliteStorage {
+    let dir = std::env::temp_dir().join(format!("magasin-obs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(format!("{}.db", uuid::Uuid::new_v4()));
+    SqliteStorage::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite")
+}
+
+async fn app(storage: SqliteStorage) -> axum::Router {
+    let services = Services::new(Arc::new(storage), Settings::default());
+    services.load_demo_if_empty().await.expect("demo");
+    let handle = registry::install("test-instance").expect("recorder");
+    registry::record_build_info(services.engine());
+    build_app(AppState::new(services, ApiToken::new("t")).with_metrics(handle).with_instance("test-instance"))
+}
+
+async fn call(app: &axum::Router, method: &str, path: &str, body: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", "Token t")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("router");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn metrics_show_every_family_with_route_templates_and_no_raw_ids() {
+    let app = app(storage().await).await;
+    let (_, _, sale) =
+        call(&app, "POST", "/api/v1/sales/", r#"{"magasin":1,"lignes":[{"produit":1,"quantite":2}]}"#).await;
+    let id = serde_json::from_str::<Value>(&sale).expect("json")["id"].as_i64().expect("id");
+    call(&app, "POST", &format!("/api/v1/sales/{id}/cancel/"), "{}").await;
+    call(&app, "POST", "/api/v1/sales/", r#"{"magasin":1,"lignes":[{"produit":11,"quantite":6}]}"#).await;
+    let (_, _, r) = call(&app, "POST", "/api/v1/replenishments/", r#"{"magasin":1,"produit":1,"quantite":5}"#).await;
+    let rid = serde_json::from_str::<Value>(&r).expect("json")["id"].as_i64().expect("id");
+    call(&app, "POST", &format!("/api/v1/replenishments/{rid}/approve/"), "{}").await;
+    for path in [
+        "/api/v1/stores/3/stock/",
+        "/api/v1/stores/4/stock/list/?page=1",
+        "/api/v1/products/7/",
+        "/api/v1/products/999/",
+        "/nowhere/42",
+    ] {
+        call(&app, "GET", path, "").await;
+    }
+    let (status, headers, text) = call(&app, "GET", "/metrics", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/plain")));
+    for family in [
+        "magasin_http_requests_total{",
+        "magasin_http_request_duration_seconds_bucket{",
+        "magasin_http_requests_in_flight{",
+        "magasin_db_pool_connections{",
+        "magasin_db_pool_max_connections{",
+        "magasin_db_pool_wait_seconds_bucket{",
+        "magasin_db_query_duration_seconds_bucket{",
+        "magasin_sales_recorded_total{",
+        "magasin_sales_cancelled_total{",
+        "magasin_revenue_cents_total{",
+        "magasin_units_sold_total{",
+        "magasin_store_stockouts{",
+        "magasin_store_overstock{",
+        "magasin_replenishments_pending{",
+        "magasin_replenishments_decided_total{",
+        "magasin_ready{",
+        "magasin_build_info{",
+        "process_cpu_seconds_total{",
+        "process_resident_memory_bytes{",
+        "process_open_fds{",
+        "process_start_time_seconds{",
+    ] {
+        assert!(text.contains(family), "{family} missing from /metrics:\n{text}");
+    }
+    assert!(text.contains(r#"route="/api/v1/stores/{store_id}/stock/""#), "route templates label requests");
+    assert!(text.contains(r#"route="unmatched""#), "unknown paths share one label");
+    assert!(text.contains(r#"le="0.0005""#) && text.contains(r#"le="10""#), "buckets from 0.5 ms to 10 s");
+    assert!(text.contains(r#"query="record_sale""#));
+    assert!(
+        text.contains(r#"magasin_sales_recorded_total{instance_id="test-instance",store="Magasin Centre-Ville"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"magasin_revenue_cents_total{instance_id="test-instance",store="Magasin Centre-Ville"} 17998"#)
+    );
+    assert!(text.contains(r#"outcome="approved""#));
+    assert!(text.contains(r#"magasin_store_stockouts{instance_id="test-instance",store="Magasin Centre-Ville"} 0"#));
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        assert!(line.contains(r#"instance_id="test-instance""#), "every series carries the instance: {line}");
+        let raw_id = line.split('"').any(|value| {
+            value.starts_with('/')
+                && value.split('/').any(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()))
+        });
+        assert!(!raw_id, "a label holds a raw id: {line}");
+    }
+}
+
+#[tokio::test]
+async fn health_says_live_and_ready_and_which_check_failed() {
+    let storage = storage().await;
+    let reader = storage.reader().clone();
+    let app = app(storage).await;
+    let (status, _, body) = call(&app, "GET", "/health/live", "").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, r#"{"status":"up","checks":{}}"#));
+    let (status, _, body) = call(&app, "GET", "/health/ready", "").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, r#"{"status":"ready","checks":{"database":"ok"}}"#));
+    reader.close().await;
+    let (status, _, body) = call(&app, "GET", "/health/ready", "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(body["status"], "not_ready");
+    assert_ne!(body["checks"]["database"], "ok");
+}
