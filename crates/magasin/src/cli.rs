@@ -1,0 +1,144 @@
+//! The command line: every option can also come from an environment variable.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(name = "magasin", version, about = "Multi-store retail backend: stores, warehouse and head office")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API (applies migrations; loads the demo data into an empty database).
+    Serve(ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(DbArgs),
+    /// Load data into an empty database.
+    #[command(subcommand)]
+    Seed(SeedCommand),
+    /// Print the OpenAPI description (JSON) and exit.
+    Openapi,
+    /// Check that, for every location and product, the stock ledger adds up to the quantity.
+    CheckLedger(DbArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://path.db` or `postgres://…`. Default: a SQLite file under ./data/.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Largest number of PostgreSQL connections of this process.
+    #[arg(long, env = "MAGASIN_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MAGASIN_BIND", default_value = "0.0.0.0:8000")]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Token required by writes (`Authorization: Token <token>`). Development default: token-430.
+    #[arg(long, env = "MAGASIN_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+    /// Production mode: refuses to start without an explicit API token.
+    #[arg(long, env = "MAGASIN_PRODUCTION")]
+    pub production: bool,
+    /// Do not load the demo data into an empty database.
+    #[arg(long, env = "MAGASIN_NO_DEMO")]
+    pub no_demo: bool,
+    /// A local stock at or below this quantity is a stock-out on the dashboard.
+    #[arg(long, env = "MAGASIN_STOCKOUT_THRESHOLD", default_value_t = 0)]
+    pub stockout_threshold: i64,
+    /// A local stock above this quantity is overstock on the dashboard.
+    #[arg(long, env = "MAGASIN_OVERSTOCK_THRESHOLD", default_value_t = 10)]
+    pub overstock_threshold: i64,
+    /// This instance's name in metrics (`instance_id`) and logs. Default: host name and port.
+    #[arg(long, env = "MAGASIN_INSTANCE")]
+    pub instance: Option<String>,
+    /// Do not record metrics (`/metrics` answers 404); for measuring their cost.
+    #[arg(long, env = "MAGASIN_NO_METRICS")]
+    pub no_metrics: bool,
+    /// Cache of the expensive reads: none, local (in-process, one instance) or redis (in-process in front of Redis).
+    #[arg(long, env = "MAGASIN_CACHE", value_enum, default_value_t = CacheMode::None)]
+    pub cache: CacheMode,
+    /// Redis for `--cache redis`.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+    /// Longest wait for Redis before answering from the database, in milliseconds.
+    #[arg(long, env = "MAGASIN_REDIS_TIMEOUT_MS", default_value_t = 50)]
+    pub redis_timeout_ms: u64,
+    /// Prefix of magasin's keys and channel in Redis (several deployments can share one Redis).
+    #[arg(long, env = "MAGASIN_CACHE_PREFIX", default_value = "magasin")]
+    pub cache_prefix: String,
+    /// Which requests get an access-log line: all, or errors (5xx and slow requests) only.
+    #[arg(long, env = "MAGASIN_ACCESS_LOG", value_enum, default_value_t = AccessLogMode::All)]
+    pub access_log: AccessLogMode,
+    /// Seconds given to in-flight requests to finish after SIGTERM.
+    #[arg(long, env = "MAGASIN_SHUTDOWN_GRACE", default_value_t = 20)]
+    pub shutdown_grace: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SeedCommand {
+    /// The demo data: 5 stores, 15 products, warehouse and store stock.
+    Demo(DbArgs),
+    /// A large deterministic data set with a sales history.
+    Synthetic(SyntheticArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SyntheticArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Number of stores.
+    #[arg(long, default_value_t = 20)]
+    pub stores: u32,
+    /// Number of products.
+    #[arg(long, default_value_t = 2_000)]
+    pub products: u32,
+    /// Number of sales (each has 1 to 3 lines: about two lines per sale).
+    #[arg(long, default_value_t = 10_000)]
+    pub sales: u64,
+    /// The sales spread over this many days, ending today.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// Random seed: the same seed gives the same data set.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Sales written per transaction.
+    #[arg(long, default_value_t = 20_000)]
+    pub batch: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Log format: one JSON object per line, or text for humans.
+    #[arg(long, env = "MAGASIN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLogMode {
+    All,
+    Errors,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    None,
+    Local,
+    Redis,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Text,
+}

@@ -1,0 +1,164 @@
+//! The `magasin` binary: parse the command line, start telemetry, run the command.
+
+mod cli;
+mod storage;
+mod synthetic;
+mod telemetry;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use cli::{AccessLogMode, CacheMode, Cli, Command, SeedCommand, ServeArgs};
+use magasin_domain::Storage;
+use magasin_domain::stock::StockThresholds;
+use magasin_service::cache::{Cache, CacheConfig};
+use magasin_service::{Services, Settings};
+use magasin_web::AppState;
+use magasin_web::auth::ApiToken;
+use magasin_web::observability::request_log::AccessLog;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The lab's token, accepted in development only.
+const DEVELOPMENT_TOKEN: &str = "token-430";
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => {
+            let spec = magasin_web::openapi::spec().to_pretty_json().context("rendering the OpenAPI spec")?;
+            println!("{spec}");
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let _logs = telemetry::init(cli.log.log_format);
+            serve(args).await
+        }
+        Command::Migrate(db) => {
+            storage::open(&db).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Seed(SeedCommand::Demo(db)) => {
+            let storage = storage::open(&db).await?;
+            load_demo(storage).await
+        }
+        Command::Seed(SeedCommand::Synthetic(args)) => {
+            let storage = storage::open(&args.db).await?;
+            synthetic::run(storage.as_ref(), &args).await
+        }
+        Command::CheckLedger(db) => {
+            let storage = storage::open(&db).await?;
+            let bad = storage.ledger_discrepancies().await?;
+            if bad.is_empty() {
+                eprintln!("stock ledger: every location and product adds up");
+                Ok(())
+            } else {
+                for d in &bad {
+                    eprintln!(
+                        "{:?} product {}: quantity {}, ledger sum {}",
+                        d.location, d.produit, d.quantite, d.ledger_sum
+                    );
+                }
+                bail!("{} stock balances do not match their ledger", bad.len())
+            }
+        }
+    }
+}
+
+async fn load_demo(storage: Arc<dyn Storage>) -> Result<()> {
+    let services = Services::new(storage, Settings::default());
+    if !services.load_demo_if_empty().await? {
+        bail!("the database already holds data: the demo data goes into an empty database");
+    }
+    eprintln!("demo data loaded: 5 stores, 15 products, warehouse and store stock");
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let token = match (&args.api_token, args.production) {
+        (Some(t), _) if !t.trim().is_empty() => t.trim().to_string(),
+        (_, true) => bail!("--production needs an explicit API token (--api-token or MAGASIN_API_TOKEN)"),
+        _ => {
+            tracing::warn!("no API token given: accepting the development token");
+            DEVELOPMENT_TOKEN.to_string()
+        }
+    };
+    let storage = storage::open(&args.db).await?;
+    if storage.engine() == "sqlite" {
+        tracing::info!("storage: SQLite (one instance only; several instances need PostgreSQL)");
+    } else {
+        tracing::info!(engine = storage.engine(), "storage ready");
+    }
+    let settings = Settings {
+        thresholds: StockThresholds { stockout: args.stockout_threshold, overstock: args.overstock_threshold },
+    };
+    let cache = Cache::new(match args.cache {
+        CacheMode::None => CacheConfig::None,
+        CacheMode::Local => CacheConfig::Local,
+        CacheMode::Redis => CacheConfig::Redis {
+            url: args.redis_url.clone(),
+            timeout: Duration::from_millis(args.redis_timeout_ms),
+            prefix: args.cache_prefix.clone(),
+        },
+    })
+    .map_err(anyhow::Error::msg)?;
+    tracing::info!(cache = ?args.cache, "cache configured");
+    let services = Services::new(storage, settings).with_cache(cache);
+    if !args.no_demo && services.load_demo_if_empty().await? {
+        tracing::info!("empty database: demo data loaded");
+    }
+    let instance = args.instance.clone().unwrap_or_else(|| format!("{}:{}", host_name(), args.bind.port()));
+    let access_log = match args.access_log {
+        AccessLogMode::All => AccessLog::All,
+        AccessLogMode::Errors => AccessLog::Errors,
+    };
+    let mut state =
+        AppState::new(services, ApiToken::new(&token)).with_instance(instance.clone()).with_access_log(access_log);
+    if !args.no_metrics {
+        let handle = magasin_web::observability::registry::install(&instance).map_err(anyhow::Error::msg)?;
+        magasin_web::observability::registry::record_build_info(state.services.engine());
+        state = state.with_metrics(handle);
+    }
+    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(address = %args.bind, instance = %instance, "magasin listening");
+    magasin_web::serve(
+        listener,
+        magasin_web::build_app(state),
+        shutdown_signal(),
+        Duration::from_secs(args.shutdown_grace),
+    )
+    .await
+    .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "magasin".into())
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}

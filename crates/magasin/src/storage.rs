@@ -1,0 +1,30 @@
+//! Opens the storage engine named by the database URL.
+
+use crate::cli::DbArgs;
+use anyhow::{Context, Result, bail};
+use magasin_domain::Storage;
+use magasin_store_postgres::PgStorage;
+use magasin_store_sqlite::SqliteStorage;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The embedded default: a SQLite file under `./data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/magasin.db";
+
+/// Opens and migrates the database; an unknown scheme is refused (never a silent new database).
+pub async fn open(args: &DbArgs) -> Result<Arc<dyn Storage>> {
+    let url = args.database_url.clone().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let file = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
+        }
+        let storage = SqliteStorage::connect(&url).await.with_context(|| format!("opening SQLite database {file}"))?;
+        return Ok(Arc::new(storage));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let storage = PgStorage::connect(&url, args.db_max_connections).await.context("connecting to PostgreSQL")?;
+        return Ok(Arc::new(storage));
+    }
+    bail!("unsupported DATABASE_URL scheme: expected sqlite://… or postgres://…")
+}

@@ -1,0 +1,62 @@
+//! The binary as a user runs it.
+
+use std::process::{Command, Output};
+
+fn magasin(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_magasin"));
+    command.args(args).env_remove("DATABASE_URL").env_remove("MAGASIN_API_TOKEN");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run magasin")
+}
+
+fn temp_db() -> String {
+    let dir = std::env::temp_dir().join(format!("magasin-cli-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    format!("sqlite://{}/m.db", dir.display())
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+#[test]
+fn production_refuses_to_start_without_a_token() {
+    let out = magasin(&["serve", "--production", "--bind", "127.0.0.1:0"], &[("DATABASE_URL", &temp_db())]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--production needs an explicit API token"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_database_scheme_is_refused() {
+    let out = magasin(&["migrate"], &[("DATABASE_URL", "mysql://localhost/x")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported DATABASE_URL scheme"));
+}
+
+#[test]
+fn openapi_prints_the_spec() {
+    let out = magasin(&["openapi"], &[]);
+    assert!(out.status.success());
+    let spec: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(spec["paths"]["/api/v1/sales/"]["post"].is_object());
+}
+
+#[test]
+fn synthetic_seeding_is_consistent_and_refuses_a_second_run() {
+    let db = temp_db();
+    let args =
+        ["seed", "synthetic", "--stores", "3", "--products", "20", "--sales", "500", "--days", "10", "--batch", "120"];
+    let out = magasin(&args, &[("DATABASE_URL", &db)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("synthetic data set: 500 sales"), "{stderr}");
+    let check = magasin(&["check-ledger"], &[("DATABASE_URL", &db)]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let again = magasin(&args, &[("DATABASE_URL", &db)]);
+    assert!(!again.status.success(), "a second seeding into a full database is refused");
+    let demo = magasin(&["seed", "demo"], &[("DATABASE_URL", &db)]);
+    assert!(!demo.status.success());
+}
