@@ -3,6 +3,7 @@
 import { mixedRequest } from './lib.js';
 const RATE = parseInt(__ENV.RATE || '200', 10);
 export const options = {
+  discardResponseBodies: true,
   scenarios: {
     open: { executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s', duration: __ENV.DURATION || '20s',
             preAllocatedVUs: Math.min(1000, Math.max(20, RATE / 5)), maxVUs: 2000 },

@@ -15,7 +15,7 @@ impl Services {
     pub async fn get_product(&self, id: ProductId) -> ServiceResult<Product> {
         let storage = &self.storage;
         self.cache
-            .get_or_compute("product", &[Scope::Catalogue], id.to_string(), || async {
+            .get_or_compute("product", &[Scope::Product(id.0)], id.to_string(), || async {
                 Ok(storage.get_product(id).await?)
             })
             .await
@@ -26,7 +26,8 @@ impl Services {
         let product = validate_new_product(input)?;
         let ctx = WriteContext { request_id, at: Self::now() };
         let created = self.storage.create_product(&product, &ctx).await?;
-        self.cache.invalidate(&[Scope::Catalogue]).await;
+        // Its initial stock is in the warehouse, which no cached answer shows.
+        self.cache.invalidate(&[Scope::Product(created.id.0)]).await;
         Ok(created)
     }
 
@@ -36,8 +37,11 @@ impl Services {
         if patch.is_empty() {
             return self.get_product(id).await;
         }
+        let renamed = patch.nom.is_some();
         let updated = self.storage.update_product(id, &patch).await?;
-        self.cache.invalidate(&[Scope::Catalogue]).await;
+        // Lists and reports show names, not prices: a price change leaves them cached.
+        let scopes = if renamed { vec![Scope::Product(id.0), Scope::ProductNames] } else { vec![Scope::Product(id.0)] };
+        self.cache.invalidate(&scopes).await;
         Ok(updated)
     }
 }

@@ -38,7 +38,7 @@ impl Services {
         let ctx = WriteContext { request_id, at: Self::now() };
         let outcome = self.storage.approve_replenishment(id, &ctx).await?;
         if let ApprovalOutcome::Approved(request) = &outcome {
-            self.cache.invalidate(&[Scope::Stock, Scope::StoreStock(request.magasin.0)]).await;
+            self.cache.invalidate(&[Scope::StoreStock(request.magasin.0)]).await;
         }
         let label = match &outcome {
             ApprovalOutcome::Approved(_) => "approved",

@@ -1,13 +1,15 @@
 //! The head office's consolidated report and dashboard.
 
-use crate::cache::Scope;
+use crate::cache::{Part, Scope};
 use crate::{ServiceError, ServiceResult, Services};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::{StoreId, ValidationErrors};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// What one store's part of the report or dashboard depends on: its sales, its stock, names.
 fn store_figures(store: StoreId) -> [Scope; 3] {
-    [Scope::StoreSales(store.0), Scope::StoreStock(store.0), Scope::Catalogue]
+    [Scope::StoreSales(store.0), Scope::StoreStock(store.0), Scope::ProductNames]
 }
 
 fn check_range(filter: &ReportFilter) -> ServiceResult<()> {
@@ -20,29 +22,53 @@ fn check_range(filter: &ReportFilter) -> ServiceResult<()> {
 }
 
 impl Services {
-    /// With a cache, the report is assembled from one cached part per store, so a sale at one
-    /// store recomputes that store's part only.
+    /// The consolidated report, one entry per store in id order.
     pub async fn sales_report(&self, filter: &ReportFilter) -> ServiceResult<Vec<StoreReport>> {
-        check_range(filter)?;
-        if !self.cache.is_enabled() {
-            return Ok(self.storage.sales_report(filter).await?);
-        }
-        let mut reports = Vec::new();
-        for store in self.stores_of(filter).await? {
-            let one = ReportFilter { magasin: Some(store), ..*filter };
-            let storage = &self.storage;
-            let part = self
-                .cache
-                .get_or_compute("report", &store_figures(store), format!("{one:?}"), || async move {
-                    Ok(storage.sales_report(&one).await?)
-                })
-                .await?;
-            reports.extend(part);
-        }
-        Ok(reports)
+        self.sales_report_as(filter, "domain", Ok::<_, std::convert::Infallible>).await
     }
 
-    /// With a cache, one cached row per store, as the report.
+    /// The report as each store's part rendered by `render` (the API renders its JSON once per
+    /// part). With a cache, the *rendered* parts are cached, one per store: a sale at one store
+    /// renders that store's part again, and an answer costs no rendering at all otherwise.
+    /// `view` names the rendering, so two renderings never share entries.
+    pub async fn sales_report_as<V, E>(
+        &self,
+        filter: &ReportFilter,
+        view: &'static str,
+        render: fn(StoreReport) -> Result<V, E>,
+    ) -> ServiceResult<Vec<V>>
+    where
+        V: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        E: std::fmt::Display,
+    {
+        check_range(filter)?;
+        let rendered = |reports: Vec<StoreReport>| {
+            reports
+                .into_iter()
+                .map(|r| render(r).map_err(|e| ServiceError::Internal(format!("rendering the report: {e}").into())))
+                .collect::<ServiceResult<Vec<V>>>()
+        };
+        if !self.cache.is_enabled() {
+            return rendered(self.storage.sales_report(filter).await?);
+        }
+        let stores = self.stores_of(filter).await?;
+        let one = |store: StoreId| ReportFilter { magasin: Some(store), ..*filter };
+        let parts: Vec<Part> = stores
+            .iter()
+            .map(|&s| Part { scopes: store_figures(s).to_vec(), params: format!("{view}|{:?}", one(s)) })
+            .collect();
+        let storage = &self.storage;
+        let parts = self
+            .cache
+            .get_or_compute_each("report", &parts, |i| {
+                let filter = one(stores[i]);
+                async move { rendered(storage.sales_report(&filter).await?) }
+            })
+            .await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// The dashboard; with a cache, one cached row per store, as the report.
     pub async fn dashboard(&self, filter: &ReportFilter) -> ServiceResult<Vec<DashboardRow>> {
         check_range(filter)?;
         let today = Self::now().date_naive();
@@ -50,20 +76,24 @@ impl Services {
         if !self.cache.is_enabled() {
             return Ok(self.storage.dashboard(filter, thresholds, today).await?);
         }
-        let mut rows = Vec::new();
-        for store in self.stores_of(filter).await? {
-            let one = ReportFilter { magasin: Some(store), ..*filter };
-            let storage = &self.storage;
-            let params = format!("{one:?}|{today}|{thresholds:?}");
-            let part = self
-                .cache
-                .get_or_compute("dashboard", &store_figures(store), params, || async move {
-                    Ok(storage.dashboard(&one, thresholds, today).await?)
-                })
-                .await?;
-            rows.extend(part);
-        }
-        Ok(rows)
+        let stores = self.stores_of(filter).await?;
+        let one = |store: StoreId| ReportFilter { magasin: Some(store), ..*filter };
+        let parts: Vec<Part> = stores
+            .iter()
+            .map(|&s| Part {
+                scopes: store_figures(s).to_vec(),
+                params: format!("{:?}|{today}|{thresholds:?}", one(s)),
+            })
+            .collect();
+        let storage = &self.storage;
+        let parts = self
+            .cache
+            .get_or_compute_each("dashboard", &parts, |i| {
+                let filter = one(stores[i]);
+                async move { Ok(storage.dashboard(&filter, thresholds, today).await?) }
+            })
+            .await?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// The stores a report covers, in id order (the list itself is cached: stores do not change
@@ -75,7 +105,7 @@ impl Services {
         let storage = &self.storage;
         let stores = self
             .cache
-            .get_or_compute("stores", &[Scope::Catalogue], String::new(), || async {
+            .get_or_compute("stores", &[Scope::Stores], String::new(), || async {
                 Ok(storage.list_stores().await?.into_iter().map(|s| s.id.0).collect::<Vec<i64>>())
             })
             .await?;

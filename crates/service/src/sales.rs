@@ -7,8 +7,8 @@ use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleQuery, SaleR
 use magasin_domain::{SaleId, StoreId, WriteContext};
 
 /// What a sale or its cancellation changes: sales figures and stock levels, that store's own.
-fn sale_scopes(store: StoreId) -> [Scope; 4] {
-    [Scope::Sales, Scope::Stock, Scope::StoreSales(store.0), Scope::StoreStock(store.0)]
+fn sale_scopes(store: StoreId) -> [Scope; 2] {
+    [Scope::StoreSales(store.0), Scope::StoreStock(store.0)]
 }
 
 impl Services {

@@ -10,7 +10,7 @@ use magasin_domain::stores::Magasin;
 
 /// A store's stock answers depend on its stock levels and on product names.
 fn store_scopes(store: StoreId) -> [Scope; 2] {
-    [Scope::StoreStock(store.0), Scope::Catalogue]
+    [Scope::StoreStock(store.0), Scope::ProductNames]
 }
 
 impl Services {

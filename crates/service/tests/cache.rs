@@ -118,6 +118,32 @@ async fn a_write_drops_only_the_answers_it_changes() {
 }
 
 #[tokio::test]
+async fn a_price_change_refreshes_the_product_and_keeps_the_lists_that_show_no_price() {
+    let url = database_url();
+    let cached = instance(&url, CacheConfig::Local).await;
+    let behind_its_back = instance(&url, CacheConfig::None).await;
+    assert_eq!(local_qty(&cached, 2, 1).await, 18);
+    assert_eq!(store_total(&cached, 2).await, 0);
+    let before = cached.get_product(ProductId(1)).await.expect("product");
+    // Cached answers now disagree with the database, so a re-read would show.
+    sell(&behind_its_back, 2, 1, 3).await;
+    let price = magasin_domain::catalogue::ProductInput { prix: Some("12.34".into()), ..Default::default() };
+    cached.update_product(ProductId(1), price).await.expect("price change");
+    let after = cached.get_product(ProductId(1)).await.expect("product");
+    assert_ne!(after.prix, before.prix, "the product itself is read again after its price changed");
+    assert_eq!(after.prix.0, 1234);
+    assert_eq!(local_qty(&cached, 2, 1).await, 18, "stock shows no price: still served from the cache");
+    assert_eq!(store_total(&cached, 2).await, 0, "the report shows no current price: still served from the cache");
+    // A rename shows everywhere names are shown.
+    let rename = magasin_domain::catalogue::ProductInput { nom: Some("Souris".into()), ..Default::default() };
+    cached.update_product(ProductId(1), rename).await.expect("rename");
+    let stock = cached.store_stock(StoreId(2)).await.expect("stock");
+    let row = stock.iter().find(|i| i.produit_id.0 == 1).expect("product 1");
+    assert_eq!(row.nom, "Souris");
+    assert_eq!(row.quantite, 15, "re-read with the names: the other instance's sale shows too");
+}
+
+#[tokio::test]
 async fn concurrent_misses_of_one_key_run_one_computation() {
     let cache = Cache::new(CacheConfig::Local).expect("cache");
     let runs = Arc::new(AtomicUsize::new(0));
@@ -126,7 +152,7 @@ async fn concurrent_misses_of_one_key_run_one_computation() {
         let cache = cache.clone();
         async move {
             cache
-                .get_or_compute("test", &[Scope::Sales], "k".into(), || async move {
+                .get_or_compute("test", &[Scope::StoreSales(1)], "k".into(), || async move {
                     runs.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     ServiceResult::Ok(42u32)
@@ -159,12 +185,21 @@ async fn an_answer_computed_by_one_instance_is_served_to_another_from_redis() {
             ServiceResult::Ok(vec![1u8, 2, 3])
         }
     };
-    let a = first.get_or_compute("shared", &[Scope::Stock], "x".into(), compute(Arc::clone(&runs))).await.expect("a");
-    let b = second.get_or_compute("shared", &[Scope::Stock], "x".into(), compute(Arc::clone(&runs))).await.expect("b");
+    let a = first
+        .get_or_compute("shared", &[Scope::StoreStock(1)], "x".into(), compute(Arc::clone(&runs)))
+        .await
+        .expect("a");
+    let b = second
+        .get_or_compute("shared", &[Scope::StoreStock(1)], "x".into(), compute(Arc::clone(&runs)))
+        .await
+        .expect("b");
     assert_eq!((a, b), (vec![1, 2, 3], vec![1, 2, 3]));
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the second instance found it in Redis");
-    second.invalidate(&[Scope::Stock]).await;
-    first.get_or_compute("shared", &[Scope::Stock], "x".into(), compute(Arc::clone(&runs))).await.expect("again");
+    second.invalidate(&[Scope::StoreStock(1)]).await;
+    first
+        .get_or_compute("shared", &[Scope::StoreStock(1)], "x".into(), compute(Arc::clone(&runs)))
+        .await
+        .expect("again");
     assert_eq!(runs.load(Ordering::SeqCst), 2, "an invalidation by one instance reaches the other");
 }
 

@@ -1,11 +1,16 @@
 //! The cache of expensive reads: an in-process tier (moka) in front of Redis.
 //!
 //! **Freshness.** A cached answer's key carries the *generation* of every scope it depends on
-//! (`sales`, `sales:<store>`, `stock`, `stock:<store>`, `catalogue`). A write bumps the generations of the scopes it
-//! changes before it is acknowledged; later reads compose new keys and miss. With Redis, the
-//! generations live in Redis and are read on every cached read, so no instance serves an answer
-//! older than an acknowledged write; a pub/sub message also makes every instance drop the local
-//! entries of those scopes. In `local` mode the generations are in-process (one instance only).
+//! (`sales:<store>`, `stock:<store>`, `names`, `product:<id>`, `stores`). A
+//! write bumps the generations of the scopes it changes before it is acknowledged; later reads
+//! compose new keys and miss. With Redis, the generations live in Redis and are read on every
+//! cached read (one `MGET` per answer, however many parts it has), so no instance serves an
+//! answer older than an acknowledged write; a pub/sub message also makes every instance drop its
+//! local entries of those scopes at once, instead of waiting for them to age out. In `local` mode
+//! the generations are in-process (one instance only).
+//!
+//! **Memory.** The in-process tier is bounded in bytes (the encoded size of each answer), with
+//! least-recently-used eviction, so entries made unreachable by a write leave first.
 //!
 //! **Failures.** Every Redis call has a timeout. When Redis fails, answers come from the database
 //! (a warning, `magasin_cache_errors_total`), never an error to the client. An invalidation that
@@ -15,11 +20,12 @@
 mod redis_tier;
 
 use crate::{ServiceError, ServiceResult};
+use futures::future::try_join_all;
 use redis_tier::RedisTier;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,7 +33,8 @@ use std::time::Duration;
 
 /// How long an entry lives at most, whatever happens (a safety net; invalidation is the rule).
 const LOCAL_TTL: Duration = Duration::from_secs(60);
-const LOCAL_CAPACITY: u64 = 10_000;
+/// Bytes of encoded answers the in-process tier holds at most (its resident cost is about twice).
+const LOCAL_CAPACITY_BYTES: u64 = 24 * 1024 * 1024;
 
 /// Which tiers answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,34 +50,83 @@ pub enum CacheConfig {
 /// A part of the data that cached answers depend on and writes change.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
-    /// Sales figures (report totals, revenue, trends).
-    Sales,
-    /// Any stock level.
-    Stock,
     /// One store's stock.
     StoreStock(i64),
     /// One store's sales figures.
     StoreSales(i64),
-    /// Product names, prices and descriptions.
-    Catalogue,
+    /// Product names, as reports and stock lists show them (not prices: no cached list shows one).
+    ProductNames,
+    /// One product's own fields.
+    Product(i64),
+    /// The list of stores.
+    Stores,
 }
 
 impl Scope {
     fn name(&self) -> String {
         match self {
-            Scope::Sales => "sales".into(),
-            Scope::Stock => "stock".into(),
             Scope::StoreStock(id) => format!("stock:{id}"),
             Scope::StoreSales(id) => format!("sales:{id}"),
-            Scope::Catalogue => "catalogue".into(),
+            Scope::ProductNames => "names".into(),
+            Scope::Product(id) => format!("product:{id}"),
+            Scope::Stores => "stores".into(),
         }
     }
 }
 
-type Value = Arc<dyn Any + Send + Sync>;
+/// One part of a cached answer: the scopes it depends on and what tells it apart.
+pub struct Part {
+    pub scopes: Vec<Scope>,
+    pub params: String,
+}
+
+/// A cached answer and its encoded size.
+#[derive(Clone)]
+struct Entry {
+    value: Arc<dyn Any + Send + Sync>,
+    bytes: u32,
+}
+
+/// The scope names a key depends on (keys are `name|scope=generation,…|params`).
+fn scopes_of(key: &str) -> impl Iterator<Item = &str> {
+    key.split('|').nth(1).unwrap_or("").split(',').filter_map(|g| g.split('=').next()).filter(|s| !s.is_empty())
+}
+
+/// Which local keys depend on which scope, so an invalidation drops exactly those.
+#[derive(Default)]
+struct KeyIndex(Mutex<HashMap<String, HashSet<Arc<String>>>>);
+
+impl KeyIndex {
+    fn add(&self, key: &Arc<String>) {
+        if let Ok(mut index) = self.0.lock() {
+            for scope in scopes_of(key) {
+                index.entry(scope.to_string()).or_default().insert(Arc::clone(key));
+            }
+        }
+    }
+
+    fn remove(&self, key: &Arc<String>) {
+        if let Ok(mut index) = self.0.lock() {
+            for scope in scopes_of(key) {
+                if let Some(keys) = index.get_mut(scope) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        index.remove(scope);
+                    }
+                }
+            }
+        }
+    }
+
+    fn take(&self, scopes: &[String]) -> Vec<Arc<String>> {
+        let Ok(mut index) = self.0.lock() else { return Vec::new() };
+        scopes.iter().filter_map(|s| index.remove(s)).flatten().collect()
+    }
+}
 
 struct Inner {
-    local: moka::future::Cache<String, Value>,
+    local: moka::future::Cache<Arc<String>, Entry>,
+    index: Arc<KeyIndex>,
     /// Local generations (the source of truth in `local` mode).
     generations: Mutex<HashMap<String, u64>>,
     redis: Option<RedisTier>,
@@ -90,12 +146,16 @@ impl Cache {
             CacheConfig::Local => None,
             CacheConfig::Redis { url, timeout, prefix } => Some(RedisTier::start(url, *timeout, prefix)?),
         };
+        let index = Arc::new(KeyIndex::default());
+        let forget = Arc::clone(&index);
         let local = moka::future::Cache::builder()
-            .max_capacity(LOCAL_CAPACITY)
+            .max_capacity(LOCAL_CAPACITY_BYTES)
+            .weigher(|key: &Arc<String>, entry: &Entry| entry.bytes.saturating_add(key.len() as u32))
+            .eviction_policy(moka::policy::EvictionPolicy::lru())
             .time_to_live(LOCAL_TTL)
-            .support_invalidation_closures()
+            .eviction_listener(move |key: Arc<Arc<String>>, _, _| forget.remove(&key))
             .build();
-        let inner = Arc::new(Inner { local, generations: Mutex::new(HashMap::new()), redis });
+        let inner = Arc::new(Inner { local, index, generations: Mutex::new(HashMap::new()), redis });
         if let Some(redis) = &inner.redis {
             redis.listen_for_invalidations(Arc::downgrade(&inner));
         }
@@ -128,36 +188,33 @@ impl Cache {
         Fut: Future<Output = ServiceResult<T>> + Send,
     {
         let Some(inner) = &self.inner else { return compute().await };
-        let Some(generations) = inner.generations(name, scopes).await else {
+        let part = Part { scopes: scopes.to_vec(), params };
+        let Some(mut keys) = inner.keys(name, std::slice::from_ref(&part)).await else {
             return compute().await;
         };
-        let key = format!("{name}|{generations}|{params}");
-        let missed = AtomicBool::new(false);
-        let redis = inner.redis.as_ref();
-        let value = inner
-            .local
-            .try_get_with(key.clone(), async {
-                missed.store(true, Ordering::Relaxed);
-                if let Some(redis) = redis
-                    && let Some(found) = redis.get::<T>(name, &key).await
-                {
-                    return Ok::<Value, ServiceError>(Arc::new(found));
-                }
-                let computed = compute().await?;
-                if let Some(redis) = redis {
-                    redis.set(name, &key, &computed).await;
-                }
-                Ok(Arc::new(computed))
-            })
-            .await
-            .map_err(|shared| shared.as_ref().duplicate())?;
-        let result = if missed.load(Ordering::Relaxed) { "miss" } else { "hit" };
-        metrics::counter!("magasin_cache_requests_total", "cache" => name, "tier" => "local", "result" => result)
-            .increment(1);
-        value
-            .downcast_ref::<T>()
-            .cloned()
-            .ok_or_else(|| ServiceError::Internal(format!("cache entry {key} has another type").into()))
+        let key = keys.pop().ok_or_else(|| ServiceError::Internal("cache: no key for one part".into()))?;
+        inner.fetch(name, key, compute).await
+    }
+
+    /// Each part's cached answer, or `compute(i)`'s for part `i` (then cached). The generations
+    /// of all parts are read at once; the missing parts are computed concurrently.
+    pub async fn get_or_compute_each<T, F, Fut>(
+        &self,
+        name: &'static str,
+        parts: &[Part],
+        compute: F,
+    ) -> ServiceResult<Vec<T>>
+    where
+        T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        F: Fn(usize) -> Fut + Send + Sync,
+        Fut: Future<Output = ServiceResult<T>> + Send,
+    {
+        let compute = &compute;
+        let Some(inner) = &self.inner else { return try_join_all((0..parts.len()).map(compute)).await };
+        let Some(keys) = inner.keys(name, parts).await else {
+            return try_join_all((0..parts.len()).map(compute)).await;
+        };
+        try_join_all(keys.into_iter().enumerate().map(|(i, key)| inner.fetch(name, key, move || compute(i)))).await
     }
 
     /// Makes every answer depending on `scopes` stale, on every instance, before returning.
@@ -169,7 +226,7 @@ impl Cache {
                 *generations.entry(n.clone()).or_insert(0) += 1;
             }
         }
-        inner.drop_local(&names);
+        inner.drop_local(&names).await;
         if let Some(redis) = &inner.redis {
             redis.invalidate(&names).await;
         }
@@ -177,9 +234,12 @@ impl Cache {
 }
 
 impl Inner {
-    /// The generations of `scopes` as one key part, or `None` when the cache must be bypassed.
-    async fn generations(&self, name: &'static str, scopes: &[Scope]) -> Option<String> {
-        let names: Vec<String> = scopes.iter().map(Scope::name).collect();
+    /// Each part's key, with the current generation of every scope it depends on (read in one
+    /// round trip), or `None` when the cache must be bypassed.
+    async fn keys(&self, name: &'static str, parts: &[Part]) -> Option<Vec<Arc<String>>> {
+        let mut names: Vec<String> = parts.iter().flat_map(|p| p.scopes.iter().map(Scope::name)).collect();
+        names.sort();
+        names.dedup();
         let values = match &self.redis {
             Some(redis) => redis.generations(name, &names).await?,
             None => {
@@ -187,17 +247,84 @@ impl Inner {
                 names.iter().map(|n| generations.get(n).copied().unwrap_or(0)).collect()
             }
         };
-        Some(names.iter().zip(values).map(|(n, g)| format!("{n}={g}")).collect::<Vec<_>>().join(","))
+        let current: HashMap<String, u64> = names.into_iter().zip(values).collect();
+        let keys = parts.iter().map(|part| {
+            let generations: Vec<String> = part
+                .scopes
+                .iter()
+                .map(|s| {
+                    let n = s.name();
+                    let g = current.get(&n).copied().unwrap_or(0);
+                    format!("{n}={g}")
+                })
+                .collect();
+            Arc::new(format!("{name}|{}|{}", generations.join(","), part.params))
+        });
+        Some(keys.collect())
+    }
+
+    /// The local entry, else Redis's, else `compute`'s (stored in both tiers).
+    async fn fetch<T, F, Fut>(&self, name: &'static str, key: Arc<String>, compute: F) -> ServiceResult<T>
+    where
+        T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ServiceResult<T>>,
+    {
+        let missed = AtomicBool::new(false);
+        let entry = self
+            .local
+            .try_get_with(Arc::clone(&key), async {
+                missed.store(true, Ordering::Relaxed);
+                let entry = match &self.redis {
+                    Some(redis) => match redis.get::<T>(name, &key).await {
+                        Some((found, bytes)) => Entry { value: Arc::new(found), bytes: weight(bytes) },
+                        None => {
+                            let (entry, encoded) = computed(compute).await?;
+                            if !encoded.is_empty() {
+                                redis.set(name, &key, &encoded).await;
+                            }
+                            entry
+                        }
+                    },
+                    None => computed(compute).await?.0,
+                };
+                self.index.add(&key);
+                Ok::<Entry, ServiceError>(entry)
+            })
+            .await
+            .map_err(|shared| shared.as_ref().duplicate())?;
+        let result = if missed.load(Ordering::Relaxed) { "miss" } else { "hit" };
+        metrics::counter!("magasin_cache_requests_total", "cache" => name, "tier" => "local", "result" => result)
+            .increment(1);
+        entry
+            .value
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| ServiceError::Internal(format!("cache entry {key} has another type").into()))
     }
 
     /// Drops the local entries that depend on any of `scopes`.
-    fn drop_local(&self, scopes: &[String]) {
-        let scopes: Vec<String> = scopes.iter().map(|s| format!("{s}=")).collect();
-        let _ = self.local.invalidate_entries_if(move |key, _| {
-            let part = key.split('|').nth(1).unwrap_or("");
-            part.split(',').any(|g| scopes.iter().any(|s| g.starts_with(s.as_str())))
-        });
+    async fn drop_local(&self, scopes: &[String]) {
+        for key in self.index.take(scopes) {
+            self.local.invalidate(&key).await;
+        }
     }
+}
+
+/// `compute`'s answer as an entry, and its encoding for Redis (empty if it cannot be encoded).
+async fn computed<T, F, Fut>(compute: F) -> ServiceResult<(Entry, Vec<u8>)>
+where
+    T: Serialize + Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ServiceResult<T>>,
+{
+    let value = compute().await?;
+    let encoded = serde_json::to_vec(&value).unwrap_or_default();
+    Ok((Entry { value: Arc::new(value), bytes: weight(encoded.len()) }, encoded))
+}
+
+fn weight(bytes: usize) -> u32 {
+    u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
 impl ServiceError {

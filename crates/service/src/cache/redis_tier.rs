@@ -4,7 +4,6 @@
 use super::Inner;
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -125,18 +124,20 @@ impl RedisTier {
         Some(values.into_iter().map(|v| v.unwrap_or(0)).collect())
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, cache: &'static str, key: &str) -> Option<T> {
+    /// The answer under `key` and its size in bytes, when Redis holds it.
+    pub async fn get<T: DeserializeOwned>(&self, cache: &'static str, key: &str) -> Option<(T, usize)> {
         let bytes: Option<Vec<u8>> = self.run(cache, redis::cmd("GET").arg(self.key("v", key))).await?;
-        let found = bytes.and_then(|b| serde_json::from_slice(&b).ok());
+        let found = bytes.and_then(|b| serde_json::from_slice(&b).ok().map(|v| (v, b.len())));
         let result = if found.is_some() { "hit" } else { "miss" };
         metrics::counter!("magasin_cache_requests_total", "cache" => cache, "tier" => "redis", "result" => result)
             .increment(1);
         found
     }
 
-    pub async fn set<T: Serialize>(&self, cache: &'static str, key: &str, value: &T) {
-        let Ok(bytes) = serde_json::to_vec(value) else { return };
-        let command = redis::cmd("SET").arg(self.key("v", key)).arg(bytes).arg("EX").arg(REDIS_TTL_SECONDS).to_owned();
+    /// Stores an answer already encoded by the caller.
+    pub async fn set(&self, cache: &'static str, key: &str, encoded: &[u8]) {
+        let command =
+            redis::cmd("SET").arg(self.key("v", key)).arg(encoded).arg("EX").arg(REDIS_TTL_SECONDS).to_owned();
         let _: Option<()> = self.run(cache, &command).await;
     }
 
@@ -203,7 +204,7 @@ impl RedisTier {
                                 let Some(inner) = cache.upgrade() else { return };
                                 if let Ok(payload) = message.get_payload::<String>() {
                                     let scopes: Vec<String> = payload.split(',').map(str::to_string).collect();
-                                    inner.drop_local(&scopes);
+                                    inner.drop_local(&scopes).await;
                                 }
                             }
                         }

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use magasin_domain::StoreId;
 use magasin_domain::reporting::{DashboardRow, NamedQuantity, ReportFilter, StoreReport, format_trend};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -89,9 +90,10 @@ fn report_filter(params: &Params) -> Result<ReportFilter, ApiError> {
         ("date_debut" = Option<String>, Query, description = "First day included, YYYY-MM-DD (UTC)"),
         ("date_fin" = Option<String>, Query, description = "Last day included, YYYY-MM-DD (UTC)")),
     responses((status = 200, body = [ReportDto]), (status = 400, description = "Invalid filter"), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn sales_report(State(state): State<AppState>, params: Params) -> Result<Json<Vec<ReportDto>>, ApiError> {
-    let reports = state.services.sales_report(&report_filter(&params)?).await?;
-    Ok(Json(reports.into_iter().map(ReportDto::from).collect()))
+pub async fn sales_report(State(state): State<AppState>, params: Params) -> Result<Json<Vec<Box<RawValue>>>, ApiError> {
+    // Each store's object is rendered once and cached as JSON text; the answer joins them.
+    let render = |r: StoreReport| serde_json::value::to_raw_value(&ReportDto::from(r));
+    Ok(Json(state.services.sales_report_as(&report_filter(&params)?, "api-v1-json", render).await?))
 }
 
 /// The per-store dashboard (UC3): revenue, stock-outs, overstock, 7-day top products.
