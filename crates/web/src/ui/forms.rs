@@ -85,6 +85,11 @@ impl FieldErrors {
         self.0.get(field).map(|m| m.join(" ")).unwrap_or_default()
     }
 
+    /// Every message, field by field.
+    pub fn all(&self) -> Vec<String> {
+        self.0.values().flatten().cloned().collect()
+    }
+
     /// The service's validation errors, in the interface's language.
     pub fn from_service(errors: &magasin_domain::ValidationErrors) -> Self {
         let t = current();

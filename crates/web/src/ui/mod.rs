@@ -5,11 +5,17 @@ pub mod assets;
 pub mod charts;
 pub mod dashboard;
 pub mod forms;
+pub mod golden_signals;
 pub mod guard;
+pub mod observability;
 pub mod pages;
+pub mod products;
+pub mod replenishment;
+pub mod report;
 pub mod sales;
 pub mod session;
 pub mod signin;
+pub mod stock;
 pub mod strings;
 
 use crate::AppState;
@@ -22,6 +28,7 @@ use axum::routing::{get, post};
 pub struct UiConfig {
     pub keys: session::SessionKeys,
     pub links: MonitoringLinks,
+    pub sampler: std::sync::Arc<golden_signals::Sampler>,
 }
 
 /// Where this deployment's Prometheus and Grafana are, when they are.
@@ -33,7 +40,7 @@ pub struct MonitoringLinks {
 
 impl UiConfig {
     pub fn new(token: &ApiToken) -> Self {
-        Self { keys: session::SessionKeys::new(token), links: MonitoringLinks::default() }
+        Self { keys: session::SessionKeys::new(token), links: MonitoringLinks::default(), sampler: Default::default() }
     }
 
     pub fn with_links(mut self, prometheus: Option<String>, grafana: Option<String>) -> Self {
@@ -52,6 +59,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/ventes/nouvelle", get(sales::new_sale).post(sales::record))
         .route("/ventes/{id}", get(sales::detail))
         .route("/ventes/{id}/annulation", get(sales::confirm_cancel).post(sales::cancel))
+        .route("/rapport", get(report::page))
+        .route("/rapport.csv", get(report::csv))
+        .route("/stock", get(stock::store_stock))
+        .route("/entrepot", get(stock::warehouse))
+        .route("/entrepot/demandes", post(replenishment::request))
+        .route("/produits", get(products::list))
+        .route("/produits/nouveau", get(products::new_form).post(products::create))
+        .route("/produits/{id}", get(products::edit_form).post(products::update))
+        .route("/reapprovisionnement", get(replenishment::page))
+        .route("/reapprovisionnement/{id}/approuver", post(replenishment::approve))
+        .route("/reapprovisionnement/{id}/refuser", post(replenishment::reject))
+        .route("/observabilite", get(observability::page))
+        .route("/observabilite.json", get(observability::json))
         .route("/static/{file}", get(assets::serve))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
 }
@@ -77,4 +97,9 @@ pub fn link(path: &str, params: &[(&str, String)], extra: Option<(&str, String)>
     }
     let query = query.finish();
     if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
+}
+
+/// The stores, as `(id, name)` choices of a select.
+pub async fn store_choices(state: &AppState) -> Result<Vec<(i64, String)>, pages::UiError> {
+    Ok(state.services.list_stores().await?.into_iter().map(|s| (s.id.0, s.nom)).collect())
 }

@@ -156,7 +156,7 @@ async fn sale_form_page(
     status: StatusCode,
 ) -> Result<Response, UiError> {
     let t = current();
-    let stores: Vec<(i64, String)> = state.services.list_stores().await?.into_iter().map(|s| (s.id.0, s.nom)).collect();
+    let stores = super::store_choices(state).await?;
     if !stores.iter().any(|(id, _)| *id == form.magasin) {
         form.magasin = stores.first().map_or(0, |(id, _)| *id);
     }
@@ -271,7 +271,7 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query):
     let from = query.date("du", &mut errors);
     let to = query.date("au", &mut errors);
     let before = query.integer("avant", &mut errors);
-    let stores: Vec<(i64, String)> = state.services.list_stores().await?.into_iter().map(|s| (s.id.0, s.nom)).collect();
+    let stores = super::store_choices(&state).await?;
     let magasin = magasin.filter(|m| stores.iter().any(|(id, _)| id == m));
     let (sales, next) = if errors.is_empty() {
         let sale_query =
