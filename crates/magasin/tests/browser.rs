@@ -85,6 +85,7 @@ async fn a_manager_sells_replenishes_and_sees_it_everywhere() {
 }
 
 async fn scenario(b: &Browser) {
+    b.set_viewport(1280, 900).await;
     sign_in(b).await;
 
     let report_before = report_total(b, false).await;
@@ -229,7 +230,6 @@ async fn replenish(b: &Browser) {
     let rows = b.find_all("table#pending tr[data-request-id]").await;
     assert_eq!(rows.len(), 1, "one pending request: the one just made");
     let request_id = pending.attr("data-request-id").await.expect("request id").unwrap_or_default();
-    b.screenshot("reapprovisionnement").await;
     submit(&child(&pending, "form.approve").await).await;
     b.wait_until_replaced(&pending, "approving the request").await;
 
@@ -238,6 +238,7 @@ async fn replenish(b: &Browser) {
     let status = text(&status).await.to_lowercase();
     assert!(status.contains("approuv"), "the request is approved in the history, not {status:?}");
     assert!(b.find("table#pending tr[data-request-id]").await.is_none(), "nothing is pending any more");
+    b.screenshot("reapprovisionnement").await;
 
     b.open("/entrepot").await;
     let warehouse_after = count(&b.wait(&format!("table#warehouse {row_css} td.quantite")).await).await;
@@ -300,12 +301,13 @@ fn capabilities(dir: &Path) -> fantoccini::wd::Capabilities {
     caps.as_object().cloned().expect("capabilities are a JSON object")
 }
 
-/// `target/browser-screenshots/`, in CARGO_TARGET_DIR when set, else the workspace's `target/`.
+/// `target/browser-screenshots/` (emptied), in CARGO_TARGET_DIR when set, else the workspace's `target/`.
 fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
     let dir = target.join("browser-screenshots");
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
     dir
 }

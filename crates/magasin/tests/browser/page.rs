@@ -69,8 +69,21 @@ impl Browser {
         }
     }
 
-    /// Saves the viewport as `<name>.png` in the screenshot directory.
+    /// Makes the page area (not the window, which has the browser's bars too) `width` x `height`.
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        let bars = self
+            .client
+            .execute("return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];", vec![])
+            .await
+            .expect("measuring the browser's bars");
+        let bar = |i: usize| bars.get(i).and_then(serde_json::Value::as_u64).and_then(|v| u32::try_from(v).ok());
+        let (extra_width, extra_height) = (bar(0).unwrap_or(0), bar(1).unwrap_or(0));
+        self.client.set_window_size(width + extra_width, height + extra_height).await.expect("resizing the window");
+    }
+
+    /// Saves the viewport as `<name>.png` in the screenshot directory (without a blinking caret).
     pub async fn screenshot(&self, name: &str) {
+        let _ = self.client.execute("if (document.activeElement) { document.activeElement.blur(); }", vec![]).await;
         let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         let path = self.screenshots.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
