@@ -80,6 +80,12 @@ pub struct ServeArgs {
     /// Which requests get an access-log line: all, or errors (5xx and slow requests) only.
     #[arg(long, env = "MAGASIN_ACCESS_LOG", value_enum, default_value_t = AccessLogMode::All)]
     pub access_log: AccessLogMode,
+    /// Prometheus of this deployment, linked from the web interface's observability page.
+    #[arg(long, env = "MAGASIN_PROMETHEUS_URL")]
+    pub prometheus_url: Option<String>,
+    /// Grafana of this deployment, linked from the web interface's observability page.
+    #[arg(long, env = "MAGASIN_GRAFANA_URL")]
+    pub grafana_url: Option<String>,
     /// Seconds given to in-flight requests to finish after SIGTERM.
     #[arg(long, env = "MAGASIN_SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace: u64,

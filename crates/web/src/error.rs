@@ -161,7 +161,7 @@ impl From<QueryRejection> for ApiError {
 
 /// Gives every error response the contract's body, with the real timestamp and path: those
 /// raised by handlers ([`PendingError`]) and those made by the router or extractors (a plain
-/// text 400, 404, 405…). Logs the cause of 500s.
+/// text 400, 404, 405…). Pages of the web interface (HTML) keep their own. Logs the cause of 500s.
 pub async fn error_body(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
@@ -171,7 +171,8 @@ pub async fn error_body(request: Request, next: Next) -> Response {
     }
     let is_json =
         response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+    let is_page = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_json || is_page {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -1,4 +1,5 @@
-//! magasin's HTTP layer: the REST API v1, its OpenAPI description, and the middleware.
+//! magasin's HTTP layer: the REST API v1, its OpenAPI description, the web interface, and the
+//! middleware.
 
 pub mod api;
 pub mod auth;
@@ -6,12 +7,12 @@ pub mod error;
 pub mod extract;
 pub mod observability;
 pub mod openapi;
+pub mod ui;
 
 use auth::ApiToken;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::response::Redirect;
 use axum::routing::get;
 use magasin_service::Services;
 use std::time::Duration;
@@ -30,12 +31,15 @@ pub struct AppState {
     pub instance: String,
     /// Which requests get an access-log line.
     pub access_log: observability::request_log::AccessLog,
+    /// The web interface's cookie keys, monitoring links and golden-signal sampler.
+    pub ui: ui::UiConfig,
 }
 
 impl AppState {
     /// State with metrics off and the instance called `magasin`.
     pub fn new(services: Services, token: ApiToken) -> Self {
-        Self { services, token, exporter: None, instance: "magasin".into(), access_log: Default::default() }
+        let ui = ui::UiConfig::new(&token);
+        Self { services, token, exporter: None, instance: "magasin".into(), access_log: Default::default(), ui }
     }
 
     pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
@@ -45,6 +49,12 @@ impl AppState {
 
     pub fn with_access_log(mut self, mode: observability::request_log::AccessLog) -> Self {
         self.access_log = mode;
+        self
+    }
+
+    /// Links from the observability page to Prometheus and Grafana, when they are deployed.
+    pub fn with_monitoring_links(mut self, prometheus: Option<String>, grafana: Option<String>) -> Self {
+        self.ui = self.ui.with_links(prometheus, grafana);
         self
     }
 
@@ -63,11 +73,12 @@ pub fn build_app(state: AppState) -> Router {
     let access_log = state.access_log;
     let router = Router::new()
         .merge(api::v1::router())
+        .merge(ui::router(&state))
         .merge(SwaggerUi::new("/swagger").url("/api/openapi.json", openapi::spec()))
-        .route("/", get(|| async { Redirect::temporary("/swagger/") }))
         .route("/metrics", get(observability::exporter::render))
         .route("/health/live", get(observability::health::live))
         .route("/health/ready", get(observability::health::ready))
+        .fallback(ui::pages::not_found_fallback)
         .with_state(state)
         .layer(DefaultBodyLimit::max(error::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::error_body));

@@ -21,6 +21,11 @@ impl Exporter {
         process.describe();
         Self { handle, process: Arc::new(process) }
     }
+
+    /// Every series as of now, in the Prometheus text format (for this instance's own pages).
+    pub fn render_text(&self) -> String {
+        self.handle.render()
+    }
 }
 
 /// Pool occupancy, readiness, stock-outs, overstock and pending requests, as of now.

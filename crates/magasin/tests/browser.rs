@@ -1,0 +1,313 @@
+//! The web interface end to end, in a real headless Chromium: the real `magasin` binary on a
+//! fresh SQLite database with the demo data, driven through chromedriver (WebDriver) by
+//! `fantoccini`. A manager signs in, records a two-line sale and finds it in the sales list, the
+//! report and the dashboard, then requests a replenishment from the warehouse, approves it, and
+//! sees both stocks move. Every page visited is saved as a PNG under
+//! `target/browser-screenshots/`.
+//!
+//! Chromium and chromedriver come from Debian (`/usr/bin/chromium`, `/usr/bin/chromedriver`);
+//! `scripts/test` installs them. Without them this test fails: it never skips.
+
+#[path = "browser/amount.rs"]
+mod amount;
+#[path = "browser/page.rs"]
+mod page;
+#[path = "browser/processes.rs"]
+mod processes;
+
+use fantoccini::ClientBuilder;
+use page::{Browser, cents, child, count, submit, text};
+use processes::{Process, TempDir, free_port};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const TOKEN: &str = "jeton-du-test-navigateur";
+/// The whole scenario, once the server and the browser are up.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(60);
+
+/// The sale: (product id, quantity, unit price in cents in the demo data), sold in store 1.
+const SALE: [(i64, i64, i64); 2] = [(1, 2, 8_999), (2, 3, 2_550)];
+/// The replenishment: this many units of this product, from the warehouse to store 1.
+const REPLENISHED_PRODUCT: i64 = 4;
+const REPLENISHED_QUANTITY: i64 = 7;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_sells_replenishes_and_sees_it_everywhere() {
+    let started = Instant::now();
+    for (binary, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+        assert!(
+            Path::new(binary).is_file(),
+            "{binary} is missing: the browser test needs Debian's `{package}` package; \
+             scripts/test installs chromium and chromium-driver (or: apt-get install chromium chromium-driver)"
+        );
+    }
+    let screenshots = screenshot_dir();
+    let dir = TempDir::new("magasin-browser");
+    let (mut server, server_port) = start_server(dir.path());
+    let (mut driver, driver_port) = start_chromedriver(dir.path());
+    server.wait_for_port(server_port, Duration::from_secs(20)).await;
+    driver.wait_for_port(driver_port, Duration::from_secs(10)).await;
+
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(capabilities(dir.path()));
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    let session = builder.connect(&driver_url);
+    let client = tokio::time::timeout(Duration::from_secs(20), session)
+        .await
+        .expect("Chromium did not start within 20 s")
+        .expect("opening a headless Chromium session through chromedriver");
+    let browser = Browser::new(client.clone(), format!("http://127.0.0.1:{server_port}"), screenshots.clone());
+    let outcome = tokio::spawn(async move { tokio::time::timeout(SCENARIO_LIMIT, scenario(&browser)).await }).await;
+
+    let succeeded = matches!(outcome, Ok(Ok(())));
+    if !succeeded {
+        // Keep what the browser showed when it went wrong.
+        if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(5), client.screenshot()).await {
+            let _ = std::fs::write(screenshots.join("echec.png"), png);
+        }
+        if let Ok(Ok(url)) = tokio::time::timeout(Duration::from_secs(5), client.current_url()).await {
+            eprintln!("the browser was on {url}; its screenshot is {}", screenshots.join("echec.png").display());
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+    match outcome {
+        Ok(Ok(())) => {
+            eprintln!("browser scenario passed in {:?}; screenshots in {}", started.elapsed(), screenshots.display())
+        }
+        Ok(Err(_)) => panic!("the browser scenario took longer than {SCENARIO_LIMIT:?}"),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("the browser scenario did not finish: {e}"),
+    }
+    drop((driver, server));
+}
+
+async fn scenario(b: &Browser) {
+    b.set_viewport(1280, 900).await;
+    sign_in(b).await;
+
+    let report_before = report_total(b, false).await;
+    let revenue_before = dashboard_revenue(b, false).await;
+
+    let (sale_id, sale_total) = record_sale(b).await;
+
+    b.open("/ventes?magasin=1").await;
+    b.wait(&format!("table#sales tr[data-sale-id=\"{sale_id}\"]")).await;
+    b.screenshot("ventes").await;
+
+    let report_after = report_total(b, true).await;
+    assert_eq!(report_after, report_before + sale_total, "store 1's report total grows by the sale's total");
+
+    let revenue_after = dashboard_revenue(b, true).await;
+    assert_eq!(revenue_after, revenue_before + sale_total, "store 1's revenue on the dashboard grows by the sale");
+
+    replenish(b).await;
+
+    b.open("/produits").await;
+    b.wait("table#products").await;
+    b.screenshot("produits").await;
+
+    b.open("/observabilite").await;
+    b.wait("form#signout").await;
+    b.screenshot("observabilite").await;
+}
+
+async fn sign_in(b: &Browser) {
+    b.open("/connexion").await;
+    let form = b.wait("form#signin").await;
+    child(&form, "input[name=token]").await.send_keys(TOKEN).await.expect("typing the token");
+    submit(&form).await;
+    b.wait("form#signout").await;
+}
+
+/// Store 1's total on the report, 0 when it has no row yet.
+async fn report_total(b: &Browser, screenshot: bool) -> i64 {
+    b.open("/rapport").await;
+    b.wait("table#report").await;
+    if screenshot {
+        b.screenshot("rapport").await;
+    }
+    match b.find("table#report tr[data-store-id=\"1\"] td.total").await {
+        Some(cell) => cents(&cell).await,
+        None => 0,
+    }
+}
+
+/// Store 1's revenue on the dashboard, 0 when it has no row yet; checks the charts are drawn.
+async fn dashboard_revenue(b: &Browser, screenshot: bool) -> i64 {
+    b.open("/").await;
+    b.wait("table#dashboard").await;
+    b.wait("svg#revenue-chart").await;
+    b.wait("svg.sparkline").await;
+    if screenshot {
+        b.screenshot("tableau-de-bord").await;
+    }
+    match b.find("table#dashboard tr[data-store-id=\"1\"] td.revenue").await {
+        Some(cell) => cents(&cell).await,
+        None => 0,
+    }
+}
+
+/// Records the two-line sale in store 1; returns its id and total (cents), read on the receipt.
+async fn record_sale(b: &Browser) -> (String, i64) {
+    b.open("/ventes/nouvelle?magasin=1").await;
+    b.wait("form#sale").await;
+    let store = b.wait("select#magasin").await;
+    if store.prop("value").await.expect("selected store").as_deref() != Some("1") {
+        store.select_by_value("1").await.expect("choosing store 1");
+        // The form may reload for the chosen store: wait until the page settles on store 1.
+        let deadline = Instant::now() + page::ELEMENT_WAIT;
+        loop {
+            let current = b.wait("select#magasin").await;
+            if current.prop("value").await.ok().flatten().as_deref() == Some("1") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the sale form does not settle on store 1");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    for (line, (product, quantity, _)) in SALE.iter().enumerate() {
+        let n = line + 1;
+        let select = b.wait(&format!("select#produit-{n}")).await;
+        select.select_by_value(&product.to_string()).await.unwrap_or_else(|e| panic!("product {product}: {e}"));
+        let input = b.wait(&format!("input#quantite-{n}")).await;
+        input.clear().await.expect("clearing a quantity");
+        input.send_keys(&quantity.to_string()).await.expect("typing a quantity");
+    }
+    b.screenshot("nouvelle-vente").await;
+    b.wait("button#submit-sale").await.click().await.expect("submitting the sale");
+
+    let receipt = b.wait("#receipt[data-sale-id]").await;
+    let sale_id = receipt.attr("data-sale-id").await.expect("sale id").unwrap_or_default();
+    assert!(!sale_id.trim().is_empty(), "the receipt names the sale");
+    let lines = b.find_all("#receipt tr.line").await;
+    assert_eq!(lines.len(), 2, "the receipt lists the two lines");
+    let mut sum = 0;
+    for line in &lines {
+        sum += line_amount(line).await;
+    }
+    let total = cents(&b.wait("#receipt-total").await).await;
+    assert_eq!(total, sum, "the receipt's total is the sum of its lines");
+    let expected: i64 = SALE.iter().map(|(_, quantity, price)| quantity * price).sum();
+    assert_eq!(total, expected, "the receipt's total is quantities times the demo prices");
+    b.screenshot("recu").await;
+    (sale_id, total)
+}
+
+/// The amount of a receipt line: its `data-cents`, else its `td.total` cell, else its last cell.
+async fn line_amount(line: &page::Element) -> i64 {
+    if line.attr("data-cents").await.expect("data-cents attribute").is_some() {
+        return cents(line).await;
+    }
+    if let Ok(cell) = line.find(fantoccini::Locator::Css("td.total")).await {
+        return cents(&cell).await;
+    }
+    let cells = line.find_all(fantoccini::Locator::Css("td")).await.expect("cells of a receipt line");
+    cents(cells.last().expect("a receipt line has cells")).await
+}
+
+/// Requests a replenishment of store 1 from the warehouse, approves it, and checks both stocks.
+async fn replenish(b: &Browser) {
+    let product = REPLENISHED_PRODUCT;
+    let row_css = format!("tr[data-product-id=\"{product}\"]");
+    let stock_before = store_quantity(b, &row_css, false).await;
+
+    b.open("/entrepot").await;
+    let row = b.wait(&format!("table#warehouse {row_css}")).await;
+    let warehouse_before = count(&child(&row, "td.quantite").await).await;
+    let form = child(&row, "form.replenish").await;
+    child(&form, "select[name=magasin]").await.select_by_value("1").await.expect("choosing store 1");
+    let quantity = child(&form, "input[name=quantite]").await;
+    quantity.clear().await.expect("clearing the quantity");
+    quantity.send_keys(&REPLENISHED_QUANTITY.to_string()).await.expect("typing the quantity");
+    submit(&form).await;
+    b.wait_until_replaced(&row, "requesting a replenishment").await;
+
+    b.open("/reapprovisionnement").await;
+    let pending = b.wait("table#pending tr[data-request-id]").await;
+    let rows = b.find_all("table#pending tr[data-request-id]").await;
+    assert_eq!(rows.len(), 1, "one pending request: the one just made");
+    let request_id = pending.attr("data-request-id").await.expect("request id").unwrap_or_default();
+    submit(&child(&pending, "form.approve").await).await;
+    b.wait_until_replaced(&pending, "approving the request").await;
+
+    b.open("/reapprovisionnement").await;
+    let status = b.wait(&format!("table#history tr[data-request-id=\"{request_id}\"] td.statut")).await;
+    let status = text(&status).await.to_lowercase();
+    assert!(status.contains("approuv"), "the request is approved in the history, not {status:?}");
+    assert!(b.find("table#pending tr[data-request-id]").await.is_none(), "nothing is pending any more");
+    b.screenshot("reapprovisionnement").await;
+
+    b.open("/entrepot").await;
+    let warehouse_after = count(&b.wait(&format!("table#warehouse {row_css} td.quantite")).await).await;
+    b.screenshot("entrepot").await;
+    assert_eq!(warehouse_after, warehouse_before - REPLENISHED_QUANTITY, "the warehouse gave the units");
+
+    let stock_after = store_quantity(b, &row_css, true).await;
+    assert_eq!(stock_after, stock_before + REPLENISHED_QUANTITY, "store 1 received the units");
+}
+
+async fn store_quantity(b: &Browser, row_css: &str, screenshot: bool) -> i64 {
+    b.open("/stock?magasin=1").await;
+    let cell = b.wait(&format!("table#stock {row_css} td.quantite")).await;
+    if screenshot {
+        b.screenshot("stock").await;
+    }
+    count(&cell).await
+}
+
+fn start_server(dir: &Path) -> (Process, u16) {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_magasin"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MAGASIN_") || name == "DATABASE_URL" || name == "REDIS_URL" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--api-token", TOKEN, "--shutdown-grace", "1"])
+        .env("DATABASE_URL", format!("sqlite://{}/magasin.db", dir.display()));
+    (Process::spawn("magasin", command, dir.join("magasin.log")), port)
+}
+
+fn start_chromedriver(dir: &Path) -> (Process, u16) {
+    let port = free_port();
+    let mut command = Command::new(CHROMEDRIVER);
+    command.arg(format!("--port={port}"));
+    (Process::spawn("chromedriver", command, dir.join("chromedriver.log")), port)
+}
+
+fn capabilities(dir: &Path) -> fantoccini::wd::Capabilities {
+    let profile = dir.join("chromium-profile");
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--window-size=1280,900",
+                "--hide-scrollbars",
+                "--force-device-scale-factor=1",
+                "--lang=fr-FR",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    caps.as_object().cloned().expect("capabilities are a JSON object")
+}
+
+/// `target/browser-screenshots/` (emptied), in CARGO_TARGET_DIR when set, else the workspace's `target/`.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("browser-screenshots");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    dir
+}

@@ -1,0 +1,76 @@
+//! Every form post of the web interface passes here first: it must come from a signed-in
+//! session (except the sign-in form itself) and carry that session's CSRF token.
+
+use super::pages::UiError;
+use super::session::{CSRF_FIELD, Flash, redirect_with_flash};
+use super::strings::current;
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Largest form accepted.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// The one form that does not need a signed-in session.
+pub const SIGN_IN_PATH: &str = "/connexion";
+
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let t = current();
+    let keys = &state.ui.keys;
+    let (parts, body) = request.into_parts();
+    let (_, session, _) = keys.read(&parts.headers);
+    let signed_in = session.as_ref().is_some_and(|s| s.signed_in);
+    if parts.uri.path() != SIGN_IN_PATH && !signed_in {
+        let from = came_from(&parts.headers);
+        let back =
+            format!("{SIGN_IN_PATH}?suite={}", form_urlencoded::byte_serialize(from.as_bytes()).collect::<String>());
+        return redirect_with_flash(keys, &parts.headers, &back, Flash::error(t.sign_in_to_write));
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        return UiError::TooLarge.into_response();
+    };
+    let csrf = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    let valid = match (&session, csrf) {
+        (Some(session), Some(token)) => keys.csrf_matches(session, &token),
+        _ => false,
+    };
+    if !valid {
+        return UiError::Forbidden(t.csrf_rejected.to_string()).into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The page the form was on (path and query of the `Referer`), to return to after signing in.
+fn came_from(headers: &axum::http::HeaderMap) -> String {
+    let referer = headers.get(axum::http::header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or("/");
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path =
+        if referer.contains("://") { after_scheme.find('/').map_or("/", |i| &after_scheme[i..]) } else { referer };
+    local_path(path).to_string()
+}
+
+/// `path` when it stays on this site, `/` otherwise (no open redirect through `//host`).
+pub fn local_path(path: &str) -> &str {
+    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') { path } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returns_only_to_pages_of_this_site() {
+        let mut headers = axum::http::HeaderMap::new();
+        assert_eq!(came_from(&headers), "/");
+        headers.insert("referer", "http://127.0.0.1:8000/ventes/nouvelle?magasin=2".parse().unwrap());
+        assert_eq!(came_from(&headers), "/ventes/nouvelle?magasin=2");
+        assert_eq!(local_path("//evil.example/x"), "/");
+        assert_eq!(local_path("https://evil.example/"), "/");
+        assert_eq!(local_path("/produits"), "/produits");
+    }
+}

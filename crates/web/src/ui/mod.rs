@@ -1,0 +1,105 @@
+//! The web interface: server-rendered pages (askama templates in `crates/web/templates/`), in
+//! the language of [`strings`], over the same use cases as the API.
+
+pub mod assets;
+pub mod charts;
+pub mod dashboard;
+pub mod forms;
+pub mod golden_signals;
+pub mod guard;
+pub mod observability;
+pub mod pages;
+pub mod products;
+pub mod replenishment;
+pub mod report;
+pub mod sales;
+pub mod session;
+pub mod signin;
+pub mod stock;
+pub mod strings;
+
+use crate::AppState;
+use crate::auth::ApiToken;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// What the web interface needs besides the use cases.
+#[derive(Clone)]
+pub struct UiConfig {
+    pub keys: session::SessionKeys,
+    pub links: MonitoringLinks,
+    pub sampler: std::sync::Arc<golden_signals::Sampler>,
+}
+
+/// Where this deployment's Prometheus and Grafana are, when they are.
+#[derive(Clone, Debug, Default)]
+pub struct MonitoringLinks {
+    pub prometheus: Option<String>,
+    pub grafana: Option<String>,
+}
+
+impl UiConfig {
+    pub fn new(token: &ApiToken) -> Self {
+        Self { keys: session::SessionKeys::new(token), links: MonitoringLinks::default(), sampler: Default::default() }
+    }
+
+    pub fn with_links(mut self, prometheus: Option<String>, grafana: Option<String>) -> Self {
+        self.links = MonitoringLinks { prometheus, grafana };
+        self
+    }
+}
+
+/// The pages; every form post goes through [`guard::guard`].
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/connexion", get(signin::form).post(signin::submit))
+        .route("/deconnexion", post(signin::sign_out))
+        .route("/ventes", get(sales::list))
+        .route("/ventes/nouvelle", get(sales::new_sale).post(sales::record))
+        .route("/ventes/{id}", get(sales::detail))
+        .route("/ventes/{id}/annulation", get(sales::confirm_cancel).post(sales::cancel))
+        .route("/rapport", get(report::page))
+        .route("/rapport.csv", get(report::csv))
+        .route("/stock", get(stock::store_stock))
+        .route("/entrepot", get(stock::warehouse))
+        .route("/entrepot/demandes", post(replenishment::request))
+        .route("/produits", get(products::list))
+        .route("/produits/nouveau", get(products::new_form).post(products::create))
+        .route("/produits/{id}", get(products::edit_form).post(products::update))
+        .route("/reapprovisionnement", get(replenishment::page))
+        .route("/reapprovisionnement/{id}/approuver", post(replenishment::approve))
+        .route("/reapprovisionnement/{id}/refuser", post(replenishment::reject))
+        .route("/observabilite", get(observability::page))
+        .route("/observabilite.json", get(observability::json))
+        .route("/static/{file}", get(assets::serve))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+}
+
+/// A path segment that should be an id; anything else is "not found", never a 400.
+pub fn parse_id(segment: &str) -> Result<i64, pages::UiError> {
+    segment
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| pages::UiError::NotFound(strings::current().not_found_text.to_string()))
+}
+
+/// `path` with the non-empty `params` (and `extra`) as its query string.
+pub fn link(path: &str, params: &[(&str, String)], extra: Option<(&str, String)>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in
+        params.iter().map(|(n, v)| (*n, v.as_str())).chain(extra.as_ref().map(|(n, v)| (*n, v.as_str())))
+    {
+        if !value.trim().is_empty() {
+            query.append_pair(name, value.trim());
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
+}
+
+/// The stores, as `(id, name)` choices of a select.
+pub async fn store_choices(state: &AppState) -> Result<Vec<(i64, String)>, pages::UiError> {
+    Ok(state.services.list_stores().await?.into_iter().map(|s| (s.id.0, s.nom)).collect())
+}

@@ -1,0 +1,157 @@
+//! What every page shares: the layout (navigation, sign-in state, flash, CSRF token), rendering,
+//! and the error pages.
+
+use super::session::{Flash, Visitor};
+use super::strings::{Strings, current};
+use askama::Template;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use magasin_service::ServiceError;
+
+/// The navigation: where each page lives (the browser test relies on these hrefs).
+pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 9] {
+    [
+        ("/", t.nav_dashboard),
+        ("/ventes/nouvelle", t.nav_new_sale),
+        ("/ventes", t.nav_sales),
+        ("/rapport", t.nav_report),
+        ("/stock", t.nav_stock),
+        ("/entrepot", t.nav_warehouse),
+        ("/produits", t.nav_products),
+        ("/reapprovisionnement", t.nav_replenishment),
+        ("/observabilite", t.nav_observability),
+    ]
+}
+
+/// The frame around every page.
+pub struct Layout {
+    pub t: &'static Strings,
+    pub title: String,
+    /// The navigation entry to highlight.
+    pub active: &'static str,
+    pub signed_in: bool,
+    pub csrf: String,
+    pub flash: Option<Flash>,
+}
+
+impl Layout {
+    pub fn nav(&self) -> [(&'static str, &'static str); 9] {
+        navigation(self.t)
+    }
+
+    pub fn is_active(&self, href: &str) -> bool {
+        href == self.active
+    }
+
+    /// For error pages, rendered without a visitor.
+    fn bare(title: &str) -> Self {
+        Layout {
+            t: current(),
+            title: title.to_string(),
+            active: "",
+            signed_in: false,
+            csrf: String::new(),
+            flash: None,
+        }
+    }
+}
+
+impl Visitor {
+    pub fn layout(&self, title: &str, active: &'static str) -> Layout {
+        Layout {
+            t: current(),
+            title: title.to_string(),
+            active,
+            signed_in: self.session.signed_in,
+            csrf: self.csrf.clone(),
+            flash: self.flash.clone(),
+        }
+    }
+
+    /// Renders `page` with this visitor's cookies.
+    pub fn page(self, page: &impl Template) -> Result<Response, UiError> {
+        let html = render(page)?;
+        Ok(self.respond(html))
+    }
+}
+
+pub fn render(page: &impl Template) -> Result<Html<String>, UiError> {
+    page.render().map(Html).map_err(|e| UiError::Internal(e.to_string()))
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum UiError {
+    NotFound(String),
+    BadRequest(String),
+    Conflict(String),
+    Forbidden(String),
+    TooLarge,
+    Unavailable,
+    /// Logged, never shown.
+    Internal(String),
+}
+
+impl From<ServiceError> for UiError {
+    fn from(error: ServiceError) -> Self {
+        let t = current();
+        match error {
+            ServiceError::NotFound { entity, id } => UiError::NotFound((t.no_such)(entity, id)),
+            ServiceError::Invalid(errors) => UiError::BadRequest(
+                errors.0.iter().map(|e| (t.service_message)(&e.message)).collect::<Vec<_>>().join(" "),
+            ),
+            ServiceError::Conflict(message) => UiError::Conflict((t.service_message)(&message)),
+            ServiceError::InsufficientStock { product_name, requested, available, .. } => {
+                UiError::Conflict((t.insufficient_stock)(&product_name, available, requested))
+            }
+            ServiceError::Unavailable(_) => UiError::Unavailable,
+            ServiceError::Internal(source) => UiError::Internal(source.to_string()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    message: String,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let t = current();
+        let (status, title, message) = match self {
+            UiError::NotFound(m) => (StatusCode::NOT_FOUND, t.not_found_title, m),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, t.bad_request_title, m),
+            UiError::Conflict(m) => (StatusCode::CONFLICT, t.conflict_title, m),
+            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, t.forbidden_title, m),
+            UiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, t.bad_request_title, t.form_too_large.to_string()),
+            UiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, t.unavailable_title, t.unavailable_text.into()),
+            UiError::Internal(cause) => {
+                tracing::error!(error = %cause, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.error_text.to_string())
+            }
+        };
+        let page = ErrorPage { layout: Layout::bare(title), message };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                (status, Html(format!("<h1>{}</h1>", status.as_u16()))).into_response()
+            }
+        }
+    }
+}
+
+/// Paths that belong to the API keep its JSON error body; every other unknown path gets the
+/// 404 page.
+pub async fn not_found_fallback(request: Request) -> Response {
+    let path = request.uri().path();
+    let machine = ["/api/", "/metrics", "/health/", "/swagger"].iter().any(|p| path.starts_with(p));
+    if machine { StatusCode::NOT_FOUND.into_response() } else { page_not_found() }
+}
+
+pub fn page_not_found() -> Response {
+    UiError::NotFound(current().not_found_text.to_string()).into_response()
+}

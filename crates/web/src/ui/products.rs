@@ -1,0 +1,184 @@
+//! `/produits`: the catalogue with search, and the create and edit forms (per-field messages
+//! from the domain's validation; the form keeps what was typed).
+
+use super::forms::{FieldErrors, Fields, Form, Query};
+use super::pages::{Layout, UiError};
+use super::session::{Flash, Visitor};
+use super::strings::current;
+use super::{link, parse_id};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use magasin_domain::ProductId;
+use magasin_domain::catalogue::{Product, ProductInput};
+use magasin_domain::paging::PageRequest;
+use magasin_service::ServiceError;
+
+const PRODUCTS_PER_PAGE: u32 = 20;
+
+pub struct ProductRow {
+    pub id: i64,
+    pub name: String,
+    pub category: String,
+    pub price: String,
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    layout: Layout,
+    q: String,
+    rows: Vec<ProductRow>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
+    let t = current();
+    let mut ignored = FieldErrors::default();
+    let number = query.integer("page", &mut ignored).and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
+    let request = PageRequest::new(number, PRODUCTS_PER_PAGE);
+    let q = query.raw("q");
+    let page = state.services.list_products(Some(q.as_str()), request).await?;
+    let search = [("q", q.clone())];
+    let page_link = |p: u32| link("/produits", &search, Some(("page", p.to_string())));
+    let view = ProductsPage {
+        layout: visitor.layout(t.products_title, "/produits"),
+        previous: (request.page > 1).then(|| page_link(request.page - 1)),
+        next: page.has_next(request).then(|| page_link(request.page + 1)),
+        q,
+        rows: page
+            .items
+            .into_iter()
+            .map(|p| ProductRow { id: p.id.0, name: p.nom, category: p.categorie, price: (t.money)(p.prix) })
+            .collect(),
+    };
+    visitor.page(&view)
+}
+
+/// The product form as shown: values (as typed, or as stored) and messages.
+pub struct ProductForm {
+    pub action: String,
+    pub nom: String,
+    pub categorie: String,
+    pub prix: String,
+    pub description: String,
+    pub errors: FieldErrors,
+}
+
+impl ProductForm {
+    fn of(product: &Product) -> Self {
+        ProductForm {
+            action: format!("/produits/{}", product.id),
+            nom: product.nom.clone(),
+            categorie: product.categorie.clone(),
+            prix: product.prix.to_string(),
+            description: product.description.clone().unwrap_or_default(),
+            errors: FieldErrors::default(),
+        }
+    }
+
+    fn typed(action: String, fields: &Fields) -> Self {
+        ProductForm {
+            action,
+            nom: fields.raw("nom"),
+            categorie: fields.raw("categorie"),
+            prix: fields.raw("prix"),
+            description: fields.raw("description"),
+            errors: FieldErrors::default(),
+        }
+    }
+
+    /// The inputs in order: name, label, value, input mode, message.
+    pub fn inputs(&self) -> [(&'static str, &'static str, &str, &'static str, String); 4] {
+        let t = current();
+        [
+            ("nom", t.product, self.nom.as_str(), "text", self.errors.of("nom")),
+            ("categorie", t.category, self.categorie.as_str(), "text", self.errors.of("categorie")),
+            ("prix", t.price, self.prix.as_str(), "decimal", self.errors.of("prix")),
+            ("description", t.description, self.description.as_str(), "text", self.errors.of("description")),
+        ]
+    }
+
+    /// What the service validates. A decimal comma is read as a point ("12,50" is 12.50).
+    fn input(&self) -> ProductInput {
+        let description = Some(self.description.trim()).filter(|d| !d.is_empty()).map(str::to_string);
+        ProductInput {
+            nom: Some(self.nom.clone()),
+            categorie: Some(self.categorie.clone()),
+            prix: Some(self.prix.trim().replace(',', ".")),
+            description: Some(description),
+            stock_initial: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product_form.html")]
+struct ProductPage {
+    layout: Layout,
+    form: ProductForm,
+    creating: bool,
+}
+
+fn form_page(visitor: Visitor, form: ProductForm, status: StatusCode) -> Result<Response, UiError> {
+    let t = current();
+    let creating = form.action == "/produits/nouveau";
+    let title = if creating { t.new_product } else { t.edit_product };
+    let page = ProductPage { layout: visitor.layout(title, "/produits"), form, creating };
+    let mut response = visitor.page(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Saved: to the product's page with a flash. Invalid: the form again with each field's message.
+fn outcome(
+    visitor: Visitor,
+    mut form: ProductForm,
+    saved: Result<Product, ServiceError>,
+    message: fn(&str) -> String,
+) -> Result<Response, UiError> {
+    match saved {
+        Ok(product) => {
+            Ok(visitor.redirect(&format!("/produits/{}", product.id), Flash::success(message(&product.nom))))
+        }
+        Err(ServiceError::Invalid(errors)) => {
+            form.errors = FieldErrors::from_service(&errors);
+            form_page(visitor, form, StatusCode::BAD_REQUEST)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn new_form(visitor: Visitor) -> Result<Response, UiError> {
+    form_page(visitor, ProductForm::typed("/produits/nouveau".into(), &Fields::default()), StatusCode::OK)
+}
+
+pub async fn create(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {
+    let form = ProductForm::typed("/produits/nouveau".into(), &fields);
+    let saved = state.services.create_product(form.input(), None).await;
+    outcome(visitor, form, saved, current().product_created)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let product = state.services.get_product(ProductId(parse_id(&id)?)).await?;
+    form_page(visitor, ProductForm::of(&product), StatusCode::OK)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Form(fields): Form,
+) -> Result<Response, UiError> {
+    let id = parse_id(&id)?;
+    let form = ProductForm::typed(format!("/produits/{id}"), &fields);
+    let saved = state.services.update_product(ProductId(id), form.input()).await;
+    outcome(visitor, form, saved, current().product_updated)
+}

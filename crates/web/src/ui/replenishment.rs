@@ -1,0 +1,142 @@
+//! Replenishment: requests made from the warehouse page, and `/reapprovisionnement` where
+//! logistics approves or rejects them and sees the history with statuses and reasons.
+
+use super::forms::{FieldErrors, Form};
+use super::pages::{Layout, UiError};
+use super::parse_id;
+use super::session::{Flash, Visitor};
+use super::strings::{Strings, current};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use magasin_domain::paging::CursorRequest;
+use magasin_domain::replenishment::{ApprovalOutcome, Replenishment, ReplenishmentQuery, ReplenishmentStatus};
+use magasin_domain::{ProductId, ReplenishmentId, StoreId};
+use magasin_service::ServiceError;
+
+/// Requests shown in each table.
+const REQUESTS_SHOWN: u32 = 50;
+
+pub struct RequestView {
+    pub id: i64,
+    pub product: String,
+    pub store: String,
+    pub quantity: i64,
+    pub date: String,
+    pub status: &'static str,
+    pub reason: String,
+}
+
+impl RequestView {
+    fn new(r: Replenishment, t: &Strings) -> Self {
+        RequestView {
+            id: r.id.0,
+            product: r.produit_nom,
+            store: r.magasin_nom,
+            quantity: r.quantite,
+            date: r.date.format(t.datetime_format).to_string(),
+            status: match r.statut {
+                ReplenishmentStatus::Pending => t.status_pending,
+                ReplenishmentStatus::Approved => t.status_approved,
+                ReplenishmentStatus::Refused => t.status_refused,
+            },
+            reason: r.motif.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "replenishment.html")]
+struct RequestsPage {
+    layout: Layout,
+    pending: Vec<RequestView>,
+    history: Vec<RequestView>,
+}
+
+pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Response, UiError> {
+    let t = current();
+    let query = |statut| ReplenishmentQuery { magasin: None, statut, cursor: CursorRequest::new(None, REQUESTS_SHOWN) };
+    let (pending_query, recent_query) = (query(Some(ReplenishmentStatus::Pending)), query(None));
+    let (pending, recent) = tokio::try_join!(
+        state.services.list_replenishments(&pending_query),
+        state.services.list_replenishments(&recent_query),
+    )?;
+    let history = recent.items.into_iter().filter(|r| r.statut != ReplenishmentStatus::Pending);
+    let page = RequestsPage {
+        layout: visitor.layout(t.replenishment_title, "/reapprovisionnement"),
+        pending: pending.items.into_iter().map(|r| RequestView::new(r, t)).collect(),
+        history: history.map(|r| RequestView::new(r, t)).collect(),
+    };
+    visitor.page(&page)
+}
+
+/// A refusal the visitor can act on, as a flash on the page they come back to.
+fn refusal(error: ServiceError) -> Result<Flash, UiError> {
+    let t = current();
+    match error {
+        ServiceError::Invalid(errors) => Ok(Flash::error(FieldErrors::from_service(&errors).all().join(" "))),
+        ServiceError::Conflict(message) => Ok(Flash::error((t.service_message)(&message))),
+        ServiceError::NotFound { entity, id } => Ok(Flash::error((t.no_such)(entity, id))),
+        other => Err(other.into()),
+    }
+}
+
+pub async fn request(State(state): State<AppState>, visitor: Visitor, Form(form): Form) -> Result<Response, UiError> {
+    let t = current();
+    let mut errors = FieldErrors::default();
+    let produit = form.integer("produit", &mut errors);
+    let magasin = form.integer("magasin", &mut errors);
+    let quantite = form.integer("quantite", &mut errors);
+    let (Some(produit), Some(magasin), Some(quantite)) = (produit, magasin, quantite) else {
+        let message = if errors.is_empty() { t.fix_the_form.to_string() } else { errors.all().join(" ") };
+        return Ok(visitor.redirect("/entrepot", Flash::error(message)));
+    };
+    let flash = match state.services.request_replenishment(StoreId(magasin), ProductId(produit), quantite).await {
+        Ok(r) => Flash::success((t.replenishment_requested)(r.id.0, &r.produit_nom, &r.magasin_nom)),
+        Err(error) => refusal(error)?,
+    };
+    Ok(visitor.redirect("/entrepot", flash))
+}
+
+/// Decides request `id` and comes back to the list saying what happened.
+async fn decide<F: Future<Output = Result<Flash, ServiceError>>>(
+    visitor: Visitor,
+    decision: F,
+) -> Result<Response, UiError> {
+    let flash = match decision.await {
+        Ok(flash) => flash,
+        Err(error) => refusal(error)?,
+    };
+    Ok(visitor.redirect("/reapprovisionnement", flash))
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (t, id) = (current(), parse_id(&id)?);
+    decide(visitor, async {
+        Ok(match state.services.approve_replenishment(ReplenishmentId(id), None).await? {
+            ApprovalOutcome::Approved(_) => Flash::success((t.replenishment_approved)(id)),
+            ApprovalOutcome::RefusedForLackOfStock { request, .. } => {
+                Flash::error((t.replenishment_refused)(id, request.motif.as_deref().unwrap_or_default()))
+            }
+        })
+    })
+    .await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (t, id) = (current(), parse_id(&id)?);
+    decide(visitor, async {
+        state.services.reject_replenishment(ReplenishmentId(id), None).await?;
+        Ok(Flash::success((t.replenishment_rejected)(id)))
+    })
+    .await
+}

@@ -1,0 +1,384 @@
+//! Sales pages: record a sale at the till (`/ventes/nouvelle`), the sales list, one sale's
+//! receipt, and cancelling with a confirmation step.
+
+use super::forms::{FieldErrors, Fields, Form, Query};
+use super::pages::{Layout, UiError};
+use super::session::{Flash, Visitor};
+use super::strings::{Strings, current};
+use super::{link, parse_id};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use magasin_domain::paging::CursorRequest;
+use magasin_domain::sales::{IdempotencyKey, LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
+use magasin_domain::stock::StockItem;
+use magasin_domain::{ProductId, SaleId, StoreId};
+use magasin_service::ServiceError;
+use sha2::{Digest, Sha256};
+
+/// Product lines on the sale form.
+pub const FORM_LINES: usize = 5;
+/// Sales per page of the list.
+const SALES_PER_PAGE: u32 = 20;
+
+/// One line of the form, as typed.
+pub struct LineInput {
+    pub index: usize,
+    pub produit: String,
+    pub quantite: String,
+}
+
+/// The sale form as the visitor left it.
+struct SaleForm {
+    magasin: i64,
+    lines: Vec<LineInput>,
+    errors: FieldErrors,
+    message: Option<String>,
+}
+
+impl SaleForm {
+    fn empty(magasin: i64) -> Self {
+        let lines = (1..=FORM_LINES).map(|index| LineInput { index, produit: String::new(), quantite: String::new() });
+        Self { magasin, lines: lines.collect(), errors: FieldErrors::default(), message: None }
+    }
+
+    fn from_fields(fields: &Fields) -> Self {
+        let mut errors = FieldErrors::default();
+        let magasin = fields.integer("magasin", &mut errors).unwrap_or(0);
+        let lines = (1..=FORM_LINES)
+            .map(|index| LineInput {
+                index,
+                produit: fields.raw(&format!("produit-{index}")),
+                quantite: fields.raw(&format!("quantite-{index}")),
+            })
+            .collect();
+        Self { magasin, lines, errors, message: None }
+    }
+
+    /// The sale to record, with the form index of each of its lines; `None` when the form has errors.
+    fn checked_request(&mut self) -> Option<(SaleRequest, Vec<usize>)> {
+        let t = current();
+        let mut lignes = Vec::new();
+        let mut indexes = Vec::new();
+        for line in &self.lines {
+            let produit = line.produit.trim();
+            if produit.is_empty() {
+                continue;
+            }
+            let quantity_field = format!("quantite-{}", line.index);
+            let Ok(produit) = produit.parse::<i64>() else {
+                self.errors.add(&format!("produit-{}", line.index), t.unknown_choice);
+                continue;
+            };
+            match line.quantite.trim().parse::<i64>() {
+                Ok(quantite) => {
+                    lignes.push(LineRequest { produit: ProductId(produit), quantite });
+                    indexes.push(line.index);
+                }
+                Err(_) => self.errors.add(&quantity_field, t.not_a_whole_number),
+            }
+        }
+        if self.magasin <= 0 {
+            self.errors.add("magasin", t.choose_store);
+        }
+        if lignes.is_empty() && self.errors.is_empty() {
+            self.message = Some(t.sale_needs_a_line.to_string());
+        }
+        (self.errors.is_empty() && self.message.is_none())
+            .then_some((SaleRequest { magasin: StoreId(self.magasin), lignes }, indexes))
+    }
+
+    /// Puts the service's refusal next to the right field, or above the form.
+    fn explain(&mut self, error: ServiceError, indexes: &[usize]) -> Result<StatusCode, UiError> {
+        let t = current();
+        match error {
+            ServiceError::Invalid(errors) => {
+                for e in &errors.0 {
+                    let message = (t.service_message)(&e.message);
+                    match line_of_field(&e.field).and_then(|i| indexes.get(i)) {
+                        Some(index) => self.errors.add(&format!("quantite-{index}"), &message),
+                        None => self.message = Some(message),
+                    }
+                }
+                Ok(StatusCode::BAD_REQUEST)
+            }
+            ServiceError::InsufficientStock { product_name, requested, available, .. } => {
+                self.message = Some((t.insufficient_stock)(&product_name, available, requested));
+                Ok(StatusCode::CONFLICT)
+            }
+            ServiceError::NotFound { entity, id } => {
+                self.message = Some((t.no_such)(entity, id));
+                Ok(StatusCode::NOT_FOUND)
+            }
+            ServiceError::Conflict(message) => {
+                self.message = Some((t.service_message)(&message));
+                Ok(StatusCode::CONFLICT)
+            }
+            other => Err(other.into()),
+        }
+    }
+}
+
+/// `lignes[2].quantite` → line 2 of the request.
+fn line_of_field(field: &str) -> Option<usize> {
+    field.strip_prefix("lignes[")?.split_once(']')?.0.parse().ok()
+}
+
+/// What makes two submissions "the same sale" for the idempotency key.
+fn fingerprint(request: &SaleRequest) -> String {
+    let mut canonical = format!("ui-sale:{}", request.magasin);
+    for l in &request.lignes {
+        canonical.push_str(&format!("|{}x{}", l.produit, l.quantite));
+    }
+    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[derive(Template)]
+#[template(path = "sale_new.html")]
+struct NewSalePage {
+    layout: Layout,
+    stores: Vec<(i64, String)>,
+    stock: Vec<StockItem>,
+    form: SaleForm,
+    key: String,
+}
+
+async fn sale_form_page(
+    state: &AppState,
+    visitor: Visitor,
+    mut form: SaleForm,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let t = current();
+    let stores = super::store_choices(state).await?;
+    if !stores.iter().any(|(id, _)| *id == form.magasin) {
+        form.magasin = stores.first().map_or(0, |(id, _)| *id);
+    }
+    let stock = if form.magasin > 0 { state.services.store_stock(StoreId(form.magasin)).await? } else { Vec::new() };
+    let page = NewSalePage {
+        layout: visitor.layout(t.new_sale_title, "/ventes/nouvelle"),
+        stores,
+        stock,
+        form,
+        key: new_key(),
+    };
+    let mut response = visitor.page(&page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub async fn new_sale(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query,
+) -> Result<Response, UiError> {
+    let mut form = SaleForm::from_fields(&query);
+    if form.lines.iter().all(|l| l.produit.is_empty()) {
+        form = SaleForm::empty(form.magasin);
+    }
+    form.errors = FieldErrors::default();
+    sale_form_page(&state, visitor, form, StatusCode::OK).await
+}
+
+pub async fn record(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {
+    let t = current();
+    let mut form = SaleForm::from_fields(&fields);
+    let Some((request, indexes)) = form.checked_request() else {
+        return sale_form_page(&state, visitor, form, StatusCode::BAD_REQUEST).await;
+    };
+    let key =
+        fields.text("cle").map(|key| IdempotencyKey { key: format!("ui:{key}"), fingerprint: fingerprint(&request) });
+    match state.services.record_sale(request, key, None).await {
+        Ok(recorded) => {
+            let id = recorded.sale.id.0;
+            Ok(visitor.redirect(&format!("/ventes/{id}"), Flash::success((t.sale_recorded)(id))))
+        }
+        Err(error) => {
+            let status = form.explain(error, &indexes)?;
+            sale_form_page(&state, visitor, form, status).await
+        }
+    }
+}
+
+/// A sale as the pages show it.
+pub struct SaleView {
+    pub id: i64,
+    pub store: String,
+    pub date: String,
+    pub total: String,
+    pub cancelled: bool,
+    pub status: &'static str,
+    pub cancelled_on: Option<String>,
+    pub lines: Vec<LineView>,
+}
+
+pub struct LineView {
+    pub product: String,
+    pub quantity: i64,
+    pub unit_price: String,
+    pub amount: String,
+}
+
+impl SaleView {
+    fn new(sale: Sale, t: &Strings) -> Self {
+        let cancelled = sale.statut == SaleStatus::Cancelled;
+        SaleView {
+            id: sale.id.0,
+            store: sale.magasin_nom,
+            date: sale.date_vente.format(t.datetime_format).to_string(),
+            total: (t.money)(sale.total),
+            cancelled,
+            status: if cancelled { t.status_cancelled } else { t.status_recorded },
+            cancelled_on: sale.date_annulation.map(|d| d.format(t.datetime_format).to_string()),
+            lines: sale
+                .lignes
+                .into_iter()
+                .map(|l| LineView {
+                    amount: (t.money)(l.amount()),
+                    product: l.produit_nom,
+                    quantity: l.quantite,
+                    unit_price: (t.money)(l.prix_unitaire),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sales.html")]
+struct SalesPage {
+    layout: Layout,
+    stores: Vec<(i64, String)>,
+    magasin: i64,
+    du: String,
+    au: String,
+    errors: FieldErrors,
+    sales: Vec<SaleView>,
+    next: Option<String>,
+    first: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
+    let t = current();
+    let mut errors = FieldErrors::default();
+    let magasin = query.integer("magasin", &mut errors);
+    let from = query.date("du", &mut errors);
+    let to = query.date("au", &mut errors);
+    let before = query.integer("avant", &mut errors);
+    let stores = super::store_choices(&state).await?;
+    let magasin = magasin.filter(|m| stores.iter().any(|(id, _)| id == m));
+    let (sales, next) = if errors.is_empty() {
+        let sale_query =
+            SaleQuery { magasin: magasin.map(StoreId), from, to, cursor: CursorRequest::new(before, SALES_PER_PAGE) };
+        let page = state.services.list_sales(&sale_query).await?;
+        (page.items.into_iter().map(|s| SaleView::new(s, t)).collect(), page.next)
+    } else {
+        (Vec::new(), None)
+    };
+    let filters = [("magasin", query.raw("magasin")), ("du", query.raw("du")), ("au", query.raw("au"))];
+    let page = SalesPage {
+        layout: visitor.layout(t.sales_title, "/ventes"),
+        stores,
+        magasin: magasin.unwrap_or(0),
+        du: query.raw("du"),
+        au: query.raw("au"),
+        errors,
+        sales,
+        next: next.map(|n| link("/ventes", &filters, Some(("avant", n.to_string())))),
+        first: before.map(|_| link("/ventes", &filters, None)),
+    };
+    visitor.page(&page)
+}
+
+#[derive(Template)]
+#[template(path = "sale_detail.html")]
+struct SaleDetailPage {
+    layout: Layout,
+    sale: SaleView,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let t = current();
+    let sale = state.services.get_sale(SaleId(parse_id(&id)?)).await?;
+    let sale = SaleView::new(sale, t);
+    let page = SaleDetailPage { layout: visitor.layout(&format!("{} n° {}", t.sale, sale.id), "/ventes"), sale };
+    visitor.page(&page)
+}
+
+#[derive(Template)]
+#[template(path = "sale_cancel.html")]
+struct CancelPage {
+    layout: Layout,
+    sale: SaleView,
+}
+
+pub async fn confirm_cancel(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let t = current();
+    let sale = SaleView::new(state.services.get_sale(SaleId(parse_id(&id)?)).await?, t);
+    if sale.cancelled {
+        return Ok(visitor.redirect(&format!("/ventes/{}", sale.id), Flash::error(t.status_cancelled)));
+    }
+    let page = CancelPage { layout: visitor.layout(t.cancel_confirm_title, "/ventes"), sale };
+    visitor.page(&page)
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let t = current();
+    let id = parse_id(&id)?;
+    let to = format!("/ventes/{id}");
+    match state.services.cancel_sale(SaleId(id), None).await {
+        Ok(_) => Ok(visitor.redirect(&to, Flash::success((t.sale_cancelled)(id)))),
+        Err(ServiceError::Conflict(message)) => Ok(visitor.redirect(&to, Flash::error((t.service_message)(&message)))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_keeps_lines_with_a_product_and_flags_bad_quantities() {
+        let fields = Fields::parse(
+            b"magasin=2&produit-1=4&quantite-1=3&produit-2=&quantite-2=9&produit-3=7&quantite-3=beaucoup",
+        );
+        let mut form = SaleForm::from_fields(&fields);
+        assert!(form.checked_request().is_none());
+        assert_eq!(form.errors.of("quantite-3"), current().not_a_whole_number);
+        let fields = Fields::parse(b"magasin=2&produit-1=4&quantite-1=3&produit-4=7&quantite-4=1");
+        let (request, indexes) = SaleForm::from_fields(&fields).checked_request().expect("valid");
+        assert_eq!(request.lignes.len(), 2);
+        assert_eq!(indexes, vec![1, 4]);
+        let mut empty = SaleForm::from_fields(&Fields::parse(b"magasin=2"));
+        assert!(empty.checked_request().is_none());
+        assert_eq!(empty.message.as_deref(), Some(current().sale_needs_a_line));
+    }
+
+    #[test]
+    fn the_same_lines_give_the_same_fingerprint() {
+        let sale =
+            |q| SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: q }] };
+        assert_eq!(fingerprint(&sale(1)), fingerprint(&sale(1)));
+        assert_ne!(fingerprint(&sale(1)), fingerprint(&sale(2)));
+        assert_eq!(line_of_field("lignes[3].quantite"), Some(3));
+        assert_eq!(line_of_field("magasin"), None);
+    }
+}

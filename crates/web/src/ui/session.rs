@@ -1,0 +1,223 @@
+//! The visitor's session and flash message, both in signed cookies (no server-side store: every
+//! instance sharing the API token derives the same keys), and the CSRF token derived from the
+//! session.
+
+use crate::AppState;
+use crate::auth::ApiToken;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::SignedCookieJar;
+use axum_extra::extract::cookie::{Cookie, Key, SameSite};
+use sha2::{Digest, Sha256};
+use std::convert::Infallible;
+use subtle::ConstantTimeEq;
+
+pub const SESSION_COOKIE: &str = "magasin_session";
+pub const FLASH_COOKIE: &str = "magasin_flash";
+/// Name of the hidden field every form carries.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The keys of the web interface, derived from the API token.
+#[derive(Clone)]
+pub struct SessionKeys {
+    pub cookies: Key,
+    csrf: [u8; 64],
+}
+
+impl SessionKeys {
+    pub fn new(token: &ApiToken) -> Self {
+        Self { cookies: Key::from(&token.derive("ui-cookies")), csrf: token.derive("ui-csrf") }
+    }
+
+    /// The CSRF token of a session: only who holds the session cookie can know it.
+    pub fn csrf_token(&self, session: &Session) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.csrf);
+        hasher.update(session.id.as_bytes());
+        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn csrf_matches(&self, session: &Session, candidate: &str) -> bool {
+        self.csrf_token(session).as_bytes().ct_eq(candidate.as_bytes()).into()
+    }
+
+    /// The session and flash carried by these request headers.
+    pub fn read(&self, headers: &axum::http::HeaderMap) -> (SignedCookieJar, Option<Session>, Option<Flash>) {
+        let jar = SignedCookieJar::from_headers(headers, self.cookies.clone());
+        let session = jar.get(SESSION_COOKIE).and_then(|c| Session::decode(c.value()));
+        let flash = jar.get(FLASH_COOKIE).and_then(|c| Flash::decode(c.value()));
+        (jar, session, flash)
+    }
+}
+
+/// A visitor's session: an opaque id, and whether they signed in with the API token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    id: String,
+    pub signed_in: bool,
+}
+
+impl Session {
+    pub fn fresh(signed_in: bool) -> Self {
+        Self { id: uuid::Uuid::new_v4().simple().to_string(), signed_in }
+    }
+
+    fn encode(&self) -> String {
+        format!("{}.{}", self.id, if self.signed_in { "1" } else { "0" })
+    }
+
+    fn decode(value: &str) -> Option<Self> {
+        let (id, flag) = value.split_once('.')?;
+        let signed_in = match flag {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        };
+        (!id.is_empty()).then(|| Self { id: id.to_string(), signed_in })
+    }
+
+    fn cookie(&self) -> Cookie<'static> {
+        Cookie::build((SESSION_COOKIE, self.encode())).path("/").http_only(true).same_site(SameSite::Strict).build()
+    }
+}
+
+/// How a flash message looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashKind {
+    Success,
+    Error,
+}
+
+impl FlashKind {
+    pub fn css_class(self) -> &'static str {
+        match self {
+            FlashKind::Success => "success",
+            FlashKind::Error => "error",
+        }
+    }
+}
+
+/// A message shown once, on the next page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub kind: FlashKind,
+    pub message: String,
+}
+
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Self {
+        Self { kind: FlashKind::Success, message: message.into() }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Self { kind: FlashKind::Error, message: message.into() }
+    }
+
+    fn encode(&self) -> String {
+        let kind = match self.kind {
+            FlashKind::Success => 's',
+            FlashKind::Error => 'e',
+        };
+        format!("{kind}{}", self.message)
+    }
+
+    fn decode(value: &str) -> Option<Self> {
+        let mut chars = value.chars();
+        let kind = match chars.next()? {
+            's' => FlashKind::Success,
+            'e' => FlashKind::Error,
+            _ => return None,
+        };
+        Some(Self { kind, message: chars.as_str().to_string() })
+    }
+
+    fn cookie(&self) -> Cookie<'static> {
+        Cookie::build((FLASH_COOKIE, self.encode())).path("/").http_only(true).same_site(SameSite::Strict).build()
+    }
+}
+
+/// Whoever is asking for a page: their session (created on the first visit), the flash waiting
+/// for them, and the cookies to send back.
+pub struct Visitor {
+    pub session: Session,
+    pub flash: Option<Flash>,
+    pub csrf: String,
+    jar: SignedCookieJar,
+    keys: SessionKeys,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        Ok(Visitor::from_headers(&parts.headers, &state.ui.keys))
+    }
+}
+
+impl Visitor {
+    pub fn from_headers(headers: &axum::http::HeaderMap, keys: &SessionKeys) -> Self {
+        let (mut jar, session, flash) = keys.read(headers);
+        let session = session.unwrap_or_else(|| {
+            let fresh = Session::fresh(false);
+            jar = jar.clone().add(fresh.cookie());
+            fresh
+        });
+        if flash.is_some() {
+            jar = jar.clone().remove(Cookie::build(FLASH_COOKIE).path("/"));
+        }
+        let csrf = keys.csrf_token(&session);
+        Visitor { session, flash, csrf, jar, keys: keys.clone() }
+    }
+
+    /// Starts a new session (a new id, so a new CSRF token): on sign-in and sign-out.
+    pub fn restart_session(&mut self, signed_in: bool) {
+        self.session = Session::fresh(signed_in);
+        self.csrf = self.keys.csrf_token(&self.session);
+        self.jar = self.jar.clone().add(self.session.cookie());
+    }
+
+    /// `response` with this visitor's cookies.
+    pub fn respond(self, response: impl IntoResponse) -> Response {
+        (self.jar, response).into_response()
+    }
+
+    /// Goes to `to` (303, so a reload does not post again), with `flash` on the next page.
+    pub fn redirect(self, to: &str, flash: Flash) -> Response {
+        let jar = self.jar.add(flash.cookie());
+        (jar, Redirect::to(to)).into_response()
+    }
+}
+
+/// A redirection carrying a flash, for callers without a [`Visitor`] (the guard).
+pub fn redirect_with_flash(keys: &SessionKeys, headers: &axum::http::HeaderMap, to: &str, flash: Flash) -> Response {
+    Visitor::from_headers(headers, keys).redirect(to, flash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_and_flashes_round_trip() {
+        let session = Session::fresh(true);
+        assert_eq!(Session::decode(&session.encode()), Some(session));
+        assert_eq!(Session::decode("abc.2"), None);
+        assert_eq!(Session::decode(".1"), None);
+        let flash = Flash::error("Stock insuffisant : « Café »");
+        assert_eq!(Flash::decode(&flash.encode()), Some(flash));
+        assert_eq!(Flash::decode("xhello"), None);
+    }
+
+    #[test]
+    fn csrf_tokens_belong_to_one_session_and_one_key() {
+        let keys = SessionKeys::new(&ApiToken::new("t"));
+        let (a, b) = (Session::fresh(false), Session::fresh(false));
+        let token = keys.csrf_token(&a);
+        assert!(keys.csrf_matches(&a, &token));
+        assert!(!keys.csrf_matches(&b, &token));
+        assert!(!keys.csrf_matches(&a, ""));
+        let other = SessionKeys::new(&ApiToken::new("u"));
+        assert!(!other.csrf_matches(&a, &token));
+    }
+}

@@ -1,0 +1,481 @@
+//! Every word the web interface shows, in one place. Pages read [`current`]; an English version
+//! is one more `Strings` value (see `docs/web.md`).
+
+use magasin_domain::Money;
+
+/// The texts of one language. Messages with values are functions.
+pub struct Strings {
+    /// `lang` attribute of the pages.
+    pub lang: &'static str,
+    pub app_name: &'static str,
+    pub tagline: &'static str,
+
+    // Navigation and layout.
+    pub nav_dashboard: &'static str,
+    pub nav_new_sale: &'static str,
+    pub nav_sales: &'static str,
+    pub nav_report: &'static str,
+    pub nav_stock: &'static str,
+    pub nav_warehouse: &'static str,
+    pub nav_products: &'static str,
+    pub nav_replenishment: &'static str,
+    pub nav_observability: &'static str,
+    pub nav_api: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub signed_in_as_writer: &'static str,
+    pub footer: &'static str,
+
+    // Common words.
+    pub store: &'static str,
+    pub stores: &'static str,
+    pub product: &'static str,
+    pub category: &'static str,
+    pub price: &'static str,
+    pub unit_price: &'static str,
+    pub description: &'static str,
+    pub quantity: &'static str,
+    pub amount: &'static str,
+    pub total: &'static str,
+    pub date: &'static str,
+    pub status: &'static str,
+    pub reason: &'static str,
+    pub search: &'static str,
+    pub filter: &'static str,
+    pub from_day: &'static str,
+    pub to_day: &'static str,
+    pub all_stores: &'static str,
+    pub next_page: &'static str,
+    pub previous_page: &'static str,
+    pub first_page: &'static str,
+    pub nothing_yet: &'static str,
+    pub save: &'static str,
+    pub back: &'static str,
+    pub actions: &'static str,
+    pub details: &'static str,
+    pub none: &'static str,
+
+    // Dashboard.
+    pub dashboard_title: &'static str,
+    pub revenue: &'static str,
+    pub stockouts: &'static str,
+    pub overstock: &'static str,
+    pub top_products_7_days: &'static str,
+    pub sales_7_days: &'static str,
+    pub revenue_chart_title: &'static str,
+
+    // Sales.
+    pub new_sale_title: &'static str,
+    pub line: &'static str,
+    pub no_product: &'static str,
+    pub in_stock: &'static str,
+    pub record_sale: &'static str,
+    pub change_store: &'static str,
+    pub sales_title: &'static str,
+    pub sale: &'static str,
+    pub receipt: &'static str,
+    pub status_recorded: &'static str,
+    pub status_cancelled: &'static str,
+    pub cancel_sale: &'static str,
+    pub cancel_confirm_title: &'static str,
+    pub cancel_confirm_text: &'static str,
+    pub confirm_cancel: &'static str,
+    pub keep_sale: &'static str,
+    pub cancelled_on: &'static str,
+    pub sale_needs_a_line: &'static str,
+    pub choose_store: &'static str,
+
+    // Report.
+    pub report_title: &'static str,
+    pub products_sold: &'static str,
+    pub export_csv: &'static str,
+
+    // Stock, warehouse, replenishment.
+    pub stock_title: &'static str,
+    pub warehouse_title: &'static str,
+    pub request_replenishment: &'static str,
+    pub replenishment_title: &'static str,
+    pub pending_requests: &'static str,
+    pub history: &'static str,
+    pub approve: &'static str,
+    pub reject: &'static str,
+    pub status_pending: &'static str,
+    pub status_approved: &'static str,
+    pub status_refused: &'static str,
+    pub sort_by_name: &'static str,
+    pub sort_by_quantity: &'static str,
+
+    // Products.
+    pub products_title: &'static str,
+    pub new_product: &'static str,
+    pub edit_product: &'static str,
+    pub create: &'static str,
+
+    // Observability.
+    pub observability_title: &'static str,
+    pub requests_per_second: &'static str,
+    pub latency_p50: &'static str,
+    pub latency_p95: &'static str,
+    pub latency_p99: &'static str,
+    pub error_ratio: &'static str,
+    pub in_flight: &'static str,
+    pub cache_hit_ratio: &'static str,
+    pub db_pool_use: &'static str,
+    pub metrics_off: &'static str,
+    pub window_since_start: &'static str,
+    pub window_last_seconds: fn(f64) -> String,
+    pub refreshed_every: &'static str,
+    pub open_prometheus: &'static str,
+    pub open_grafana: &'static str,
+    pub no_monitoring_links: &'static str,
+    pub instance: &'static str,
+    pub engine: &'static str,
+    pub no_cache: &'static str,
+
+    // Sign-in.
+    pub sign_in_title: &'static str,
+    pub token_label: &'static str,
+    pub sign_in_help: &'static str,
+
+    // Feedback.
+    pub signed_in: &'static str,
+    pub signed_out: &'static str,
+    pub wrong_token: &'static str,
+    pub sign_in_to_write: &'static str,
+    pub csrf_rejected: &'static str,
+    pub form_too_large: &'static str,
+    pub sale_recorded: fn(i64) -> String,
+    pub sale_cancelled: fn(i64) -> String,
+    pub insufficient_stock: fn(&str, i64, i64) -> String,
+    pub product_created: fn(&str) -> String,
+    pub product_updated: fn(&str) -> String,
+    pub replenishment_requested: fn(i64, &str, &str) -> String,
+    pub replenishment_approved: fn(i64) -> String,
+    pub replenishment_rejected: fn(i64) -> String,
+    pub replenishment_refused: fn(i64, &str) -> String,
+    pub fix_the_form: &'static str,
+    pub not_a_whole_number: &'static str,
+    pub not_a_date: &'static str,
+    pub unknown_choice: &'static str,
+
+    // Error pages.
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub bad_request_title: &'static str,
+    pub conflict_title: &'static str,
+    pub forbidden_title: &'static str,
+    pub unavailable_title: &'static str,
+    pub unavailable_text: &'static str,
+    pub error_title: &'static str,
+    pub error_text: &'static str,
+    pub back_home: &'static str,
+    pub no_such: fn(&str, i64) -> String,
+
+    /// Amounts as this language writes them.
+    pub money: fn(Money) -> String,
+    /// Date and time (UTC) as this language writes them.
+    pub datetime_format: &'static str,
+    pub day_format: &'static str,
+    /// The service's messages (English) in this language; unknown ones are shown as they are.
+    pub service_message: fn(&str) -> String,
+}
+
+/// The language of the pages.
+pub fn current() -> &'static Strings {
+    &FR
+}
+
+pub static FR: Strings = Strings {
+    lang: "fr",
+    app_name: "magasin",
+    tagline: "Ventes, stock et approvisionnement des magasins",
+
+    nav_dashboard: "Tableau de bord",
+    nav_new_sale: "Nouvelle vente",
+    nav_sales: "Ventes",
+    nav_report: "Rapport",
+    nav_stock: "Stock",
+    nav_warehouse: "Entrepôt",
+    nav_products: "Produits",
+    nav_replenishment: "Réapprovisionnement",
+    nav_observability: "Observabilité",
+    nav_api: "API (Swagger)",
+    sign_in: "Connexion",
+    sign_out: "Déconnexion",
+    signed_in_as_writer: "Connecté",
+    footer: "magasin — interface de gestion des magasins",
+
+    store: "Magasin",
+    stores: "Magasins",
+    product: "Produit",
+    category: "Catégorie",
+    price: "Prix",
+    unit_price: "Prix unitaire",
+    description: "Description",
+    quantity: "Quantité",
+    amount: "Montant",
+    total: "Total",
+    date: "Date",
+    status: "Statut",
+    reason: "Motif",
+    search: "Rechercher",
+    filter: "Filtrer",
+    from_day: "Du",
+    to_day: "Au",
+    all_stores: "Tous les magasins",
+    next_page: "Page suivante →",
+    previous_page: "← Page précédente",
+    first_page: "← Plus récentes",
+    nothing_yet: "Rien à afficher pour l'instant.",
+    save: "Enregistrer",
+    back: "Retour",
+    actions: "Actions",
+    details: "Détail",
+    none: "—",
+
+    dashboard_title: "Tableau de bord",
+    revenue: "Chiffre d'affaires",
+    stockouts: "Ruptures",
+    overstock: "Surstock",
+    top_products_7_days: "Meilleures ventes (7 jours)",
+    sales_7_days: "Ventes sur 7 jours",
+    revenue_chart_title: "Chiffre d'affaires par magasin",
+
+    new_sale_title: "Nouvelle vente",
+    line: "Ligne",
+    no_product: "— aucun produit —",
+    in_stock: "en stock",
+    record_sale: "Enregistrer la vente",
+    change_store: "Afficher le stock de ce magasin",
+    sales_title: "Ventes",
+    sale: "Vente",
+    receipt: "Ticket de caisse",
+    status_recorded: "validée",
+    status_cancelled: "annulée",
+    cancel_sale: "Annuler la vente",
+    cancel_confirm_title: "Annuler cette vente ?",
+    cancel_confirm_text: "Les produits retournent dans le stock du magasin. Une vente annulée ne peut pas être rétablie.",
+    confirm_cancel: "Oui, annuler la vente",
+    keep_sale: "Non, garder la vente",
+    cancelled_on: "Annulée le",
+    sale_needs_a_line: "Choisissez au moins un produit et sa quantité.",
+    choose_store: "Choisissez un magasin.",
+
+    report_title: "Rapport consolidé des ventes",
+    products_sold: "Produits vendus",
+    export_csv: "Exporter en CSV",
+
+    stock_title: "Stock du magasin",
+    warehouse_title: "Stock de l'entrepôt",
+    request_replenishment: "Demander",
+    replenishment_title: "Réapprovisionnement",
+    pending_requests: "Demandes en attente",
+    history: "Historique",
+    approve: "Approuver",
+    reject: "Refuser",
+    status_pending: "en attente",
+    status_approved: "approuvée",
+    status_refused: "refusée",
+    sort_by_name: "Trier par nom",
+    sort_by_quantity: "Trier par quantité",
+
+    products_title: "Produits",
+    new_product: "Nouveau produit",
+    edit_product: "Modifier le produit",
+    create: "Créer",
+
+    observability_title: "Observabilité de cette instance",
+    requests_per_second: "Requêtes / s",
+    latency_p50: "Latence p50",
+    latency_p95: "Latence p95",
+    latency_p99: "Latence p99",
+    error_ratio: "Taux d'erreurs (5xx)",
+    in_flight: "Requêtes en cours",
+    cache_hit_ratio: "Succès du cache",
+    db_pool_use: "Connexions BD utilisées",
+    metrics_off: "Les métriques sont désactivées sur cette instance (--no-metrics) : aucun signal à afficher.",
+    window_since_start: "Depuis le démarrage de l'instance.",
+    window_last_seconds: fr::window_last_seconds,
+    refreshed_every: "Actualisé toutes les 5 secondes.",
+    open_prometheus: "Ouvrir Prometheus",
+    open_grafana: "Ouvrir Grafana",
+    no_monitoring_links: "Prometheus et Grafana ne sont pas configurés (MAGASIN_PROMETHEUS_URL, MAGASIN_GRAFANA_URL).",
+    instance: "Instance",
+    engine: "Base de données",
+    no_cache: "pas de cache",
+
+    sign_in_title: "Connexion",
+    token_label: "Jeton d'API",
+    sign_in_help: "La consultation est libre ; enregistrer, modifier ou décider demande d'être connecté.",
+
+    signed_in: "Vous êtes connecté.",
+    signed_out: "Vous êtes déconnecté.",
+    wrong_token: "Jeton incorrect.",
+    sign_in_to_write: "Connectez-vous pour effectuer cette action.",
+    csrf_rejected: "Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
+    form_too_large: "Le formulaire envoyé est trop volumineux.",
+    sale_recorded: fr::sale_recorded,
+    sale_cancelled: fr::sale_cancelled,
+    insufficient_stock: fr::insufficient_stock,
+    product_created: fr::product_created,
+    product_updated: fr::product_updated,
+    replenishment_requested: fr::replenishment_requested,
+    replenishment_approved: fr::replenishment_approved,
+    replenishment_rejected: fr::replenishment_rejected,
+    replenishment_refused: fr::replenishment_refused,
+    fix_the_form: "Le formulaire contient des erreurs : corrigez les champs signalés.",
+    not_a_whole_number: "Saisissez un nombre entier.",
+    not_a_date: "Saisissez une date valide (AAAA-MM-JJ).",
+    unknown_choice: "Ce choix n'existe pas.",
+
+    not_found_title: "Page introuvable",
+    not_found_text: "Cette page n'existe pas ou plus.",
+    bad_request_title: "Demande incorrecte",
+    conflict_title: "Action impossible",
+    forbidden_title: "Action refusée",
+    unavailable_title: "Service momentanément indisponible",
+    unavailable_text: "La base de données ne répond pas. Réessayez dans un instant.",
+    error_title: "Erreur",
+    error_text: "Une erreur inattendue est survenue ; elle a été journalisée.",
+    back_home: "Retour au tableau de bord",
+    no_such: fr::no_such,
+
+    money: fr::money,
+    datetime_format: "%d/%m/%Y %H:%M UTC",
+    day_format: "%d/%m",
+    service_message: fr::service_message,
+};
+
+/// French messages with values.
+mod fr {
+    use magasin_domain::Money;
+
+    pub fn window_last_seconds(seconds: f64) -> String {
+        format!("Sur les {seconds:.0} dernières secondes.")
+    }
+
+    pub fn sale_recorded(id: i64) -> String {
+        format!("Vente n° {id} enregistrée.")
+    }
+
+    pub fn sale_cancelled(id: i64) -> String {
+        format!("Vente n° {id} annulée : le stock a été rétabli.")
+    }
+
+    pub fn insufficient_stock(product: &str, available: i64, requested: i64) -> String {
+        format!("Stock insuffisant pour « {product} » : il en reste {available}, {requested} demandé(s).")
+    }
+
+    pub fn product_created(name: &str) -> String {
+        format!("Produit « {name} » créé.")
+    }
+
+    pub fn product_updated(name: &str) -> String {
+        format!("Produit « {name} » enregistré.")
+    }
+
+    pub fn replenishment_requested(id: i64, product: &str, store: &str) -> String {
+        format!("Demande n° {id} envoyée : « {product} » pour {store}.")
+    }
+
+    pub fn replenishment_approved(id: i64) -> String {
+        format!("Demande n° {id} approuvée : le stock a été transféré.")
+    }
+
+    pub fn replenishment_rejected(id: i64) -> String {
+        format!("Demande n° {id} refusée.")
+    }
+
+    pub fn replenishment_refused(id: i64, reason: &str) -> String {
+        format!("Demande n° {id} refusée par l'entrepôt : {reason}")
+    }
+
+    pub fn no_such(entity: &str, id: i64) -> String {
+        let what = match entity {
+            "store" => "Magasin",
+            "product" => "Produit",
+            "sale" => "Vente",
+            "replenishment" => "Demande",
+            _ => "Élément",
+        };
+        format!("{what} n° {id} introuvable.")
+    }
+
+    /// `1 234,50 €`.
+    pub fn money(amount: Money) -> String {
+        let text = amount.to_string();
+        let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+        let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push('\u{202f}');
+            }
+            grouped.push(c);
+        }
+        format!("{sign}{grouped},{cents}\u{a0}€")
+    }
+
+    pub fn service_message(message: &str) -> String {
+        let known = match message {
+            "This field is required." => Some("Ce champ est obligatoire."),
+            "This field may not be blank." => Some("Ce champ ne peut pas être vide."),
+            "A valid number is required." => Some("Saisissez un nombre valide."),
+            "Ensure that there are no more than 2 decimal places." => Some("Deux décimales au plus."),
+            "Ensure this value is greater than or equal to 0." => Some("La valeur doit être positive ou nulle."),
+            "Ensure this value is less than or equal to 99999999.99." => {
+                Some("La valeur doit être inférieure ou égale à 99 999 999,99.")
+            }
+            "A sale needs at least one line." => Some("Une vente doit avoir au moins une ligne."),
+            "Must not be after date_fin." => Some("La date de début doit précéder la date de fin."),
+            _ => None,
+        };
+        if let Some(text) = known {
+            return text.to_string();
+        }
+        if let Some(rest) = message.strip_prefix("Ensure this field has no more than ") {
+            return format!("{} caractères au plus.", rest.trim_end_matches(" characters."));
+        }
+        if let Some(rest) = message.strip_prefix("Ensure this value is between ") {
+            let bounds = rest.trim_end_matches('.').replace(" and ", " et ");
+            return format!("La valeur doit être comprise entre {bounds}.");
+        }
+        message.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_written_the_french_way() {
+        assert_eq!((FR.money)(Money(8999)), "89,99\u{a0}€");
+        assert_eq!((FR.money)(Money(123_456_789)), "1\u{202f}234\u{202f}567,89\u{a0}€");
+        assert_eq!((FR.money)(Money(0)), "0,00\u{a0}€");
+        assert_eq!((FR.money)(Money(-350)), "-3,50\u{a0}€");
+    }
+
+    #[test]
+    fn service_messages_are_translated_or_kept() {
+        assert_eq!((FR.service_message)("This field may not be blank."), "Ce champ ne peut pas être vide.");
+        assert_eq!(
+            (FR.service_message)("Ensure this field has no more than 100 characters."),
+            "100 caractères au plus."
+        );
+        assert_eq!(
+            (FR.service_message)("Ensure this value is between 1 and 1000000."),
+            "La valeur doit être comprise entre 1 et 1000000."
+        );
+        assert_eq!((FR.service_message)("Something new."), "Something new.");
+    }
+
+    #[test]
+    fn messages_name_what_they_are_about() {
+        assert_eq!(
+            (FR.insufficient_stock)("Webcam HD 1080p", 2, 5),
+            "Stock insuffisant pour « Webcam HD 1080p » : il en reste 2, 5 demandé(s)."
+        );
+        assert_eq!((FR.no_such)("sale", 9), "Vente n° 9 introuvable.");
+    }
+}

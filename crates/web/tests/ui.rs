@@ -1,0 +1,596 @@
+//! The web interface, in-process: pages, sign-in, CSRF, and each use case through its forms,
+//! written once and run on SQLite and on PostgreSQL.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use helpers::{TOKEN, TestApp};
+use http_body_util::BodyExt;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+macro_rules! ui_tests {
+    ($($t:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $t() { super::$t(super::Browser::new(super::TestApp::sqlite().await)).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $t() { super::$t(super::Browser::new(super::TestApp::postgres().await)).await } )*
+        }
+    };
+}
+
+ui_tests!(
+    every_page_renders_with_the_demo_data_quickly,
+    unknown_pages_get_the_404_page_and_the_api_keeps_json,
+    signing_in_and_out,
+    a_wrong_token_is_refused,
+    writes_need_a_signed_in_session,
+    forms_without_the_csrf_token_are_refused,
+    a_sale_with_two_lines_shows_its_receipt,
+    the_same_sale_form_posted_twice_records_one_sale,
+    insufficient_stock_names_the_product_and_what_is_left,
+    bad_sale_input_is_explained_not_refused,
+    a_sale_is_cancelled_after_confirmation,
+    sales_are_listed_by_store_and_dates,
+    the_report_totals_each_store_and_exports_csv,
+    store_stock_is_searched_sorted_and_paged,
+    product_validation_keeps_what_was_typed,
+    products_are_created_edited_and_searched,
+    replenishment_is_requested_then_approved,
+    an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
+    a_request_can_be_rejected,
+    observability_says_when_metrics_are_off,
+);
+
+/// A client with a cookie jar, driving the router in-process.
+struct Browser {
+    app: TestApp,
+    cookies: BTreeMap<String, String>,
+    /// The CSRF token of the last page that had a form.
+    csrf: String,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    content_type: String,
+    html: String,
+}
+
+impl Page {
+    fn has(&self, needle: &str) -> bool {
+        self.html.contains(needle)
+    }
+
+    /// The text of the `div.flash` of this page.
+    fn flash(&self) -> Option<String> {
+        let start = self.html.find("<div class=\"flash")?;
+        let rest = &self.html[start..];
+        let open = rest.find('>')? + 1;
+        let close = rest.find("</div>")?;
+        Some(unescape(rest[open..close].trim()))
+    }
+}
+
+/// Text as the browser shows it.
+fn unescape(html: &str) -> String {
+    [("&#39;", "'"), ("&#34;", "\""), ("&quot;", "\""), ("&lt;", "<"), ("&#60;", "<"), ("&gt;", ">"), ("&#62;", ">")]
+        .iter()
+        .fold(html.to_string(), |text, (entity, c)| text.replace(entity, c))
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+}
+
+impl Browser {
+    fn new(app: TestApp) -> Self {
+        Browser { app, cookies: BTreeMap::new(), csrf: String::new() }
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Page {
+        let response = self.app.router.clone().oneshot(request).await.expect("infallible router");
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let text = value.to_str().expect("cookie header");
+            let pair = text.split(';').next().unwrap_or("");
+            let (name, value) = pair.split_once('=').expect("name=value");
+            if text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let status = response.status();
+        let header_text = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = header_text(header::LOCATION);
+        let content_type = header_text(header::CONTENT_TYPE).unwrap_or_default();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let html = String::from_utf8(bytes.to_vec()).expect("UTF-8 page");
+        if let Some(token) = value_of_input(&html, "csrf") {
+            self.csrf = token;
+        }
+        Page { status, location, content_type, html }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request =
+            Request::get(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).expect("request");
+        self.send(request).await
+    }
+
+    /// Posts `fields` as a form, with the CSRF token of the last page.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf.clone();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Posts, expects a redirection, and follows it.
+    async fn post_and_follow(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let reply = self.post(path, fields).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}: {}", reply.html);
+        let to = reply.location.expect("location");
+        self.get(&to).await
+    }
+
+    async fn sign_in(&mut self) {
+        self.get("/connexion").await;
+        let page = self.post_and_follow("/connexion", &[("token", TOKEN), ("suite", "/")]).await;
+        assert!(page.has("id=\"signout\""), "signed in");
+    }
+
+    /// Records a sale through the form; returns the receipt page.
+    async fn sell(&mut self, store: &str, lines: &[(&str, &str)]) -> Page {
+        let page = self.get(&format!("/ventes/nouvelle?magasin={store}")).await;
+        let key = value_of_input(&page.html, "cle").expect("idempotency key");
+        let names: Vec<(String, String)> = lines
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (p, q))| {
+                [(format!("produit-{}", i + 1), p.to_string()), (format!("quantite-{}", i + 1), q.to_string())]
+            })
+            .collect();
+        let mut fields: Vec<(&str, &str)> = vec![("magasin", store), ("cle", &key)];
+        fields.extend(names.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.post("/ventes/nouvelle", &fields).await
+    }
+}
+
+/// The value of the first `<input name="{name}" value="…">` of a page.
+fn value_of_input(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &html[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// The text of the first element with `class="{class}"` inside the row that has `{row_attr}`.
+fn cell(html: &str, row_attr: &str, class: &str) -> String {
+    let row_start = html.find(row_attr).unwrap_or_else(|| panic!("no row {row_attr}"));
+    let row = &html[row_start..];
+    let row = &row[..row.find("</tr>").unwrap_or(row.len())];
+    let at = row.find(&format!("class=\"{class}")).unwrap_or_else(|| panic!("no {class} in {row}"));
+    let rest = &row[at..];
+    let open = rest.find('>').expect("tag end") + 1;
+    let close = rest.find("</td>").expect("cell end");
+    unescape(rest[open..close].trim())
+}
+
+async fn every_page_renders_with_the_demo_data_quickly(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "2")]).await;
+    let pages = [
+        "/",
+        "/connexion",
+        "/ventes/nouvelle",
+        "/ventes/nouvelle?magasin=2",
+        "/ventes",
+        "/ventes/1",
+        "/ventes/1/annulation",
+        "/rapport",
+        "/stock",
+        "/stock?magasin=3",
+        "/entrepot",
+        "/produits",
+        "/produits/nouveau",
+        "/produits/1",
+        "/reapprovisionnement",
+        "/observabilite",
+    ];
+    for path in pages {
+        // The best of three renders: the page's own cost, not the other tests sharing the CPU.
+        let mut elapsed = Duration::MAX;
+        let mut page = b.get(path).await;
+        for _ in 0..3 {
+            let started = Instant::now();
+            page = b.get(path).await;
+            elapsed = elapsed.min(started.elapsed());
+        }
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
+        assert!(page.content_type.starts_with("text/html"), "{path}");
+        for href in [
+            "/",
+            "/ventes/nouvelle",
+            "/ventes",
+            "/rapport",
+            "/stock",
+            "/entrepot",
+            "/produits",
+            "/reapprovisionnement",
+            "/observabilite",
+        ] {
+            assert!(page.has(&format!("href=\"{href}\"")), "{path} links to {href}");
+        }
+        assert!(page.has("href=\"/swagger/\""), "{path} links to the API");
+        assert!(elapsed < Duration::from_millis(50), "{path} took {elapsed:?}");
+    }
+    let dashboard = b.get("/").await;
+    assert!(dashboard.has("<table id=\"dashboard\""));
+    assert!(dashboard.has("<svg id=\"revenue-chart\""));
+    assert_eq!(dashboard.html.matches("<svg class=\"sparkline\"").count(), 5);
+    assert_eq!(cell(&dashboard.html, "data-store-id=\"1\"", "revenue"), "179,98\u{a0}€");
+    assert_eq!(cell(&dashboard.html, "data-store-id=\"1\"", "tendances"), "Clavier mécanique (2)");
+    assert_eq!(cell(&dashboard.html, "data-store-id=\"1\"", "surstock"), "12");
+    assert_eq!(cell(&dashboard.html, "data-store-id=\"2\"", "ruptures"), "0");
+    let css = b.get("/static/magasin.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.content_type.starts_with("text/css"));
+}
+
+async fn unknown_pages_get_the_404_page_and_the_api_keeps_json(mut b: Browser) {
+    for path in ["/nulle-part", "/ventes/999", "/ventes/abc", "/static/nope.css"] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.content_type.starts_with("text/html"), "{path}");
+        assert!(page.has("href=\"/ventes/nouvelle\""), "{path} is in the same frame as every page");
+    }
+    assert!(b.get("/ventes/999").await.has("Vente n° 999 introuvable."));
+    let api = b.get("/api/v1/nothing/").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.content_type.starts_with("application/json"));
+}
+
+async fn signing_in_and_out(mut b: Browser) {
+    let page = b.get("/connexion").await;
+    assert!(page.has("<form id=\"signin\""));
+    assert!(page.has("name=\"token\""));
+    assert!(!page.has("id=\"signout\""));
+    let reply = b.post("/connexion", &[("token", TOKEN), ("suite", "/produits")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.location.as_deref(), Some("/produits"));
+    let session = b.cookies.get("magasin_session").expect("session cookie").clone();
+    let page = b.get("/").await;
+    assert!(page.has("<form id=\"signout\" method=\"post\" action=\"/deconnexion\""));
+    assert_eq!(page.flash().as_deref(), Some("Vous êtes connecté."));
+    assert_eq!(b.get("/").await.flash(), None, "a flash is shown once");
+    let out = b.post_and_follow("/deconnexion", &[]).await;
+    assert_eq!(out.flash().as_deref(), Some("Vous êtes déconnecté."));
+    assert!(!out.has("id=\"signout\""));
+    assert_ne!(b.cookies.get("magasin_session"), Some(&session), "a new session after signing out");
+}
+
+async fn a_wrong_token_is_refused(mut b: Browser) {
+    b.get("/connexion").await;
+    let page = b.post("/connexion", &[("token", "token-430")]).await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(page.flash().as_deref(), Some("Jeton incorrect."));
+    assert!(page.has("<form id=\"signin\""));
+    assert!(!b.get("/").await.has("id=\"signout\""));
+}
+
+async fn writes_need_a_signed_in_session(mut b: Browser) {
+    let page = b.get("/ventes/nouvelle").await;
+    let key = value_of_input(&page.html, "cle").expect("key");
+    let reply =
+        b.post("/ventes/nouvelle", &[("magasin", "1"), ("cle", &key), ("produit-1", "1"), ("quantite-1", "1")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(reply.location.as_deref().is_some_and(|l| l.starts_with("/connexion")), "{:?}", reply.location);
+    let page = b.get(reply.location.as_deref().unwrap_or("/connexion")).await;
+    assert_eq!(page.flash().as_deref(), Some("Connectez-vous pour effectuer cette action."));
+    assert_eq!(b.app.local_qty(1, 1).await, Some(20), "nothing sold");
+}
+
+async fn forms_without_the_csrf_token_are_refused(mut b: Browser) {
+    b.sign_in().await;
+    let page = b.get("/ventes/nouvelle").await;
+    let key = value_of_input(&page.html, "cle").expect("key");
+    let sale = [("magasin", "1"), ("cle", key.as_str()), ("produit-1", "1"), ("quantite-1", "1")];
+    let missing = b.post_raw("/ventes/nouvelle", &sale).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    assert!(missing.content_type.starts_with("text/html"));
+    assert!(missing.has("Ce formulaire a expiré"));
+    let mut forged = vec![("csrf", "0123456789abcdef")];
+    forged.extend_from_slice(&sale);
+    assert_eq!(b.post_raw("/ventes/nouvelle", &forged).await.status, StatusCode::FORBIDDEN);
+    let mut other_session = Browser::new(TestApp { router: b.app.router.clone() });
+    other_session.sign_in().await;
+    let stolen = other_session.csrf.clone();
+    let mut replayed = vec![("csrf", stolen.as_str())];
+    replayed.extend_from_slice(&sale);
+    assert_eq!(b.post_raw("/ventes/nouvelle", &replayed).await.status, StatusCode::FORBIDDEN, "tokens are per session");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(20), "nothing sold");
+}
+
+async fn a_sale_with_two_lines_shows_its_receipt(mut b: Browser) {
+    b.sign_in().await;
+    let form = b.get("/ventes/nouvelle?magasin=1").await;
+    for id in [
+        "form id=\"sale\"",
+        "select id=\"magasin\"",
+        "select id=\"produit-5\"",
+        "input id=\"quantite-1\"",
+        "button type=\"submit\" id=\"submit-sale\"",
+    ] {
+        assert!(form.has(id), "{id}");
+    }
+    assert!(form.has("Clavier mécanique — 20 en stock"), "local stock shown");
+    let reply = b.sell("1", &[("1", "2"), ("4", "1")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.html);
+    let receipt = b.get(&reply.location.expect("receipt")).await;
+    assert_eq!(receipt.flash().as_deref(), Some("Vente n° 1 enregistrée."));
+    assert!(receipt.has("<table id=\"receipt\" data-sale-id=\"1\">"));
+    assert_eq!(receipt.html.matches("<tr class=\"line\">").count(), 2);
+    assert!(receipt.has("<td class=\"num\">89,99\u{a0}€</td>"), "unit price");
+    assert!(receipt.has("<td id=\"receipt-total\" class=\"num\">195,97\u{a0}€</td>"));
+    assert_eq!(b.app.local_qty(1, 1).await, Some(18));
+    assert_eq!(b.app.local_qty(1, 4).await, Some(29));
+}
+
+async fn the_same_sale_form_posted_twice_records_one_sale(mut b: Browser) {
+    b.sign_in().await;
+    let page = b.get("/ventes/nouvelle?magasin=1").await;
+    let key = value_of_input(&page.html, "cle").expect("key");
+    let fields = [("magasin", "1"), ("cle", key.as_str()), ("produit-1", "1"), ("quantite-1", "3")];
+    let first = b.post("/ventes/nouvelle", &fields).await;
+    let second = b.post("/ventes/nouvelle", &fields).await;
+    assert_eq!(first.location, second.location, "the second post shows the same sale");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(17), "sold once");
+}
+
+async fn insufficient_stock_names_the_product_and_what_is_left(mut b: Browser) {
+    b.sign_in().await;
+    let page = b.sell("1", &[("1", "1"), ("11", "6")]).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(page.has("Stock insuffisant pour « Webcam HD 1080p » : il en reste 5, 6 demandé(s)."), "{}", page.html);
+    assert!(page.has("form id=\"sale\""), "the form is shown again");
+    assert!(page.has("value=\"6\""), "with what was typed");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(20), "nothing sold");
+}
+
+async fn bad_sale_input_is_explained_not_refused(mut b: Browser) {
+    b.sign_in().await;
+    let page = b.sell("1", &[("1", "deux")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has("<span class=\"field-error\">Saisissez un nombre entier.</span>"));
+    assert!(page.has("value=\"deux\""));
+    let zero = b.sell("1", &[("1", "0")]).await;
+    assert_eq!(zero.status, StatusCode::BAD_REQUEST);
+    assert!(zero.has("La valeur doit être comprise entre 1 et 1000000."), "{}", zero.html);
+    let nothing = b.sell("1", &[]).await;
+    assert!(nothing.has("Choisissez au moins un produit et sa quantité."));
+    let unknown = b.sell("1", &[("999", "1")]).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.has("Produit n° 999 introuvable."), "{}", unknown.html);
+    let garbage = b.sell("abc", &[("x", "1")]).await;
+    assert_eq!(garbage.status, StatusCode::BAD_REQUEST);
+}
+
+async fn a_sale_is_cancelled_after_confirmation(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "2")]).await;
+    let detail = b.get("/ventes/1").await;
+    assert!(detail.has("<form id=\"cancel\" method=\"get\" action=\"/ventes/1/annulation\">"));
+    let confirm = b.get("/ventes/1/annulation").await;
+    assert!(confirm.has("<form id=\"confirm-cancel\""));
+    assert_eq!(b.app.local_qty(1, 1).await, Some(18), "asking is not cancelling");
+    let done = b.post_and_follow("/ventes/1/annulation", &[]).await;
+    assert_eq!(done.flash().as_deref(), Some("Vente n° 1 annulée : le stock a été rétabli."));
+    assert!(done.has("annulée"));
+    assert!(!done.has("id=\"cancel\""), "no second cancel button");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(20));
+    let again = b.post_and_follow("/ventes/1/annulation", &[]).await;
+    assert!(again.flash().is_some_and(|f| !f.is_empty()), "a second cancel is explained");
+}
+
+async fn sales_are_listed_by_store_and_dates(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "1")]).await;
+    b.sell("2", &[("1", "1")]).await;
+    let all = b.get("/ventes").await;
+    assert!(all.has("<table id=\"sales\""));
+    assert!(all.has("data-sale-id=\"1\"") && all.has("data-sale-id=\"2\""));
+    let store2 = b.get("/ventes?magasin=2").await;
+    assert!(!store2.has("data-sale-id=\"1\"") && store2.has("data-sale-id=\"2\""));
+    let today = chrono::Utc::now().date_naive();
+    let range = b.get(&format!("/ventes?du={today}&au={today}")).await;
+    assert!(range.has("data-sale-id=\"2\""));
+    let past = b.get("/ventes?du=2020-01-01&au=2020-01-31").await;
+    assert!(!past.has("data-sale-id="));
+    let bad = b.get("/ventes?du=hier").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.has("Saisissez une date valide (AAAA-MM-JJ)."));
+}
+
+async fn the_report_totals_each_store_and_exports_csv(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "2"), ("4", "1")]).await;
+    let page = b.get("/rapport").await;
+    assert!(page.has("<table id=\"report\""));
+    assert_eq!(cell(&page.html, "data-store-id=\"1\"", "total"), "195,97\u{a0}€");
+    assert_eq!(cell(&page.html, "data-store-id=\"2\"", "total"), "0,00\u{a0}€");
+    assert!(page.has("href=\"/rapport.csv\""));
+    let past = b.get("/rapport?du=2020-01-01&au=2020-01-31").await;
+    assert_eq!(cell(&past.html, "data-store-id=\"1\"", "total"), "0,00\u{a0}€");
+    assert!(unescape(&past.html).contains("href=\"/rapport.csv?du=2020-01-01&au=2020-01-31\""));
+    let reversed = b.get("/rapport?du=2024-02-01&au=2024-01-01").await;
+    assert_eq!(reversed.status, StatusCode::OK);
+    assert!(reversed.has("La date de début doit précéder la date de fin."), "{}", reversed.html);
+    let csv = b.get("/rapport.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"));
+    let lines: Vec<&str> = csv.html.lines().collect();
+    assert_eq!(lines[0], "magasin_id,magasin,total_magasin,produit_id,produit,quantite_vendue");
+    assert_eq!(lines[1], "1,Magasin Centre-Ville,195.97,1,Clavier mécanique,2");
+    assert_eq!(lines[2], "1,Magasin Centre-Ville,195.97,4,Café Premium Bio,1");
+    assert_eq!(lines[3], "2,Magasin Nord,0.00,,,0");
+    assert_eq!(lines.len(), 7, "one line per store without sales");
+    assert_eq!(b.get("/rapport.csv?du=demain").await.status, StatusCode::BAD_REQUEST);
+}
+
+async fn store_stock_is_searched_sorted_and_paged(mut b: Browser) {
+    let page = b.get("/stock?magasin=1").await;
+    assert!(page.has("<table id=\"stock\""));
+    assert_eq!(page.html.matches("<tr data-product-id=").count(), 15, "15 products, one page of 20");
+    assert_eq!(cell(&page.html, "data-product-id=\"1\"", "quantite"), "20");
+    let search = b.get("/stock?magasin=1&q=CAF%C3%89").await;
+    assert_eq!(search.html.matches("<tr data-product-id=").count(), 2);
+    let by_quantity = b.get("/stock?magasin=1&tri=-quantite").await;
+    let first = by_quantity.html.find("<tr data-product-id=").expect("a row");
+    assert!(by_quantity.html[first..].starts_with("<tr data-product-id=\"13\""), "the 42 USB-C cables first");
+    let garbage = b.get("/stock?magasin=abc&page=-4&tri=%00").await;
+    assert_eq!(garbage.status, StatusCode::OK);
+    let warehouse = b.get("/entrepot?q=clavier").await;
+    assert!(warehouse.has("<table id=\"warehouse\""));
+    assert_eq!(warehouse.html.matches("<form class=\"replenish\"").count(), 1);
+    assert!(warehouse.has("<select name=\"magasin\"") && warehouse.has("name=\"quantite\""));
+}
+
+async fn product_validation_keeps_what_was_typed(mut b: Browser) {
+    b.sign_in().await;
+    let form = b.get("/produits/nouveau").await;
+    assert!(form.has("<form id=\"product\""));
+    let page = b
+        .post(
+            "/produits/nouveau",
+            &[("nom", "  "), ("categorie", "Épicerie fine"), ("prix", "12,345"), ("description", "Très <bon>")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.has("<span class=\"field-error\" id=\"nom-error\">Ce champ ne peut pas être vide.</span>"),
+        "{}",
+        page.html
+    );
+    assert!(page.has("<span class=\"field-error\" id=\"prix-error\">Deux décimales au plus.</span>"));
+    assert!(page.has("value=\"Épicerie fine\""), "typed category kept");
+    assert!(page.has("value=\"12,345\""), "typed price kept");
+    assert!(
+        page.has("value=\"Très &#60;bon&#62;\"") || page.has("value=\"Très &lt;bon&gt;\""),
+        "escaped: {}",
+        page.html
+    );
+    let edit = b
+        .post("/produits/1", &[("nom", "Clavier"), ("categorie", "Informatique"), ("prix", "-3"), ("description", "")])
+        .await;
+    assert_eq!(edit.status, StatusCode::BAD_REQUEST);
+    assert!(edit.has("La valeur doit être positive ou nulle."));
+    assert_eq!(b.app.get("/api/v1/products/1/").await.body["nom"], "Clavier mécanique", "nothing saved");
+}
+
+async fn products_are_created_edited_and_searched(mut b: Browser) {
+    b.sign_in().await;
+    b.get("/produits/nouveau").await;
+    let created = b
+        .post(
+            "/produits/nouveau",
+            &[("nom", "Thé vert"), ("categorie", "Épicerie"), ("prix", "4,50"), ("description", "")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    assert_eq!(created.location.as_deref(), Some("/produits/16"));
+    let page = b.get("/produits/16").await;
+    assert_eq!(page.flash().as_deref(), Some("Produit « Thé vert » créé."));
+    assert!(page.has("value=\"4.50\""));
+    let saved = b
+        .post_and_follow(
+            "/produits/16",
+            &[("nom", "Thé vert bio"), ("categorie", "Épicerie"), ("prix", "5"), ("description", "Sencha")],
+        )
+        .await;
+    assert_eq!(saved.flash().as_deref(), Some("Produit « Thé vert bio » enregistré."));
+    let api = b.app.get("/api/v1/products/16/").await;
+    assert_eq!(api.body["prix"], "5.00");
+    assert_eq!(api.body["description"], "Sencha");
+    let list = b.get("/produits?q=th%C3%A9").await;
+    assert!(list.has("<table id=\"products\""));
+    assert!(list.has("Thé vert bio") && !list.has("Clavier mécanique"));
+    assert_eq!(b.get("/produits/999").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn replenishment_is_requested_then_approved(mut b: Browser) {
+    b.sign_in().await;
+    let warehouse_before = b.app.warehouse_qty(1).await;
+    b.get("/entrepot").await;
+    let requested =
+        b.post_and_follow("/entrepot/demandes", &[("produit", "1"), ("magasin", "2"), ("quantite", "5")]).await;
+    assert_eq!(requested.flash().as_deref(), Some("Demande n° 1 envoyée : « Clavier mécanique » pour Magasin Nord."));
+    let page = b.get("/reapprovisionnement").await;
+    assert!(page.has("<table id=\"pending\""));
+    assert!(page.has("<tr data-request-id=\"1\">"));
+    assert!(page.has("<form class=\"approve\" method=\"post\" action=\"/reapprovisionnement/1/approuver\">"));
+    assert!(page.has("<form class=\"reject\""));
+    let approved = b.post_and_follow("/reapprovisionnement/1/approuver", &[]).await;
+    assert_eq!(approved.flash().as_deref(), Some("Demande n° 1 approuvée : le stock a été transféré."));
+    let history = &approved.html[approved.html.find("<table id=\"history\"").expect("history")..];
+    assert_eq!(cell(history, "data-request-id=\"1\"", "statut"), "approuvée");
+    assert_eq!(b.app.local_qty(2, 1).await, Some(23));
+    assert_eq!(b.app.warehouse_qty(1).await, warehouse_before - 5);
+    let twice = b.post_and_follow("/reapprovisionnement/1/approuver", &[]).await;
+    assert!(twice.flash().is_some_and(|f| !f.is_empty()), "deciding twice is explained");
+    let bad =
+        b.post_and_follow("/entrepot/demandes", &[("produit", "1"), ("magasin", "2"), ("quantite", "zéro")]).await;
+    assert_eq!(bad.flash().as_deref(), Some("Saisissez un nombre entier."));
+    let zero = b.post_and_follow("/entrepot/demandes", &[("produit", "1"), ("magasin", "2"), ("quantite", "0")]).await;
+    assert!(zero.flash().is_some_and(|f| f.starts_with("La valeur doit être comprise entre 1")), "{:?}", zero.flash());
+}
+
+async fn an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason(mut b: Browser) {
+    b.sign_in().await;
+    let available = b.app.warehouse_qty(2).await;
+    let asked = (available + 1).to_string();
+    b.get("/entrepot").await;
+    b.post_and_follow("/entrepot/demandes", &[("produit", "2"), ("magasin", "1"), ("quantite", &asked)]).await;
+    let page = b.post_and_follow("/reapprovisionnement/1/approuver", &[]).await;
+    let reason = format!("Stock central insuffisant : {available} disponible(s), {asked} demandé(s).");
+    assert_eq!(page.flash(), Some(format!("Demande n° 1 refusée par l'entrepôt : {reason}")));
+    let history = &page.html[page.html.find("<table id=\"history\"").expect("history")..];
+    assert_eq!(cell(history, "data-request-id=\"1\"", "statut"), "refusée");
+    assert_eq!(cell(history, "data-request-id=\"1\"", "motif"), reason);
+}
+
+async fn a_request_can_be_rejected(mut b: Browser) {
+    b.sign_in().await;
+    b.get("/entrepot").await;
+    b.post_and_follow("/entrepot/demandes", &[("produit", "3"), ("magasin", "1"), ("quantite", "2")]).await;
+    let page = b.post_and_follow("/reapprovisionnement/1/refuser", &[]).await;
+    assert_eq!(page.flash().as_deref(), Some("Demande n° 1 refusée."));
+    assert!(!page.html[..page.html.find("<table id=\"history\"").expect("history")].contains("data-request-id=\"1\""));
+    assert_eq!(b.post("/reapprovisionnement/abc/refuser", &[]).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn observability_says_when_metrics_are_off(mut b: Browser) {
+    let page = b.get("/observabilite").await;
+    assert!(page.has("Les métriques sont désactivées sur cette instance"));
+    assert!(page.has("Prometheus et Grafana ne sont pas configurés"));
+    let json = b.get("/observabilite.json").await;
+    assert_eq!(json.status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&json.html).expect("JSON");
+    assert_eq!(body["metrics_on"], false);
+}
