@@ -33,20 +33,21 @@ struct DashboardPage {
     chart: String,
 }
 
-/// Each store's revenue on each day of the trend window, oldest day first (one cached report
-/// read per day, whatever the number of stores).
+/// Each store's revenue on each day of the trend window, oldest day first (one cached dashboard
+/// read per day, whatever the number of stores: its rows are a few figures per store, where a
+/// report's would list every product of every store).
 async fn daily_revenue(services: &Services, today: NaiveDate) -> Result<HashMap<StoreId, Vec<i64>>, UiError> {
     let first = trend_window_start(today);
     let days: Vec<NaiveDate> = (0..TREND_DAYS).filter_map(|i| first.checked_add_days(Days::new(i))).collect();
     let reports = futures::future::try_join_all(days.iter().map(|day| {
         let filter = ReportFilter { magasin: None, from: Some(*day), to: Some(*day) };
-        async move { services.sales_report(&filter).await }
+        async move { services.dashboard(&filter).await }
     }))
     .await?;
     let mut series: HashMap<StoreId, Vec<i64>> = HashMap::new();
     for day in reports {
         for store in day {
-            series.entry(store.magasin).or_default().push(store.total.cents());
+            series.entry(store.magasin).or_default().push(store.chiffre_affaires.cents());
         }
     }
     Ok(series)
