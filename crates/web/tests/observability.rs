@@ -129,3 +129,53 @@ async fn health_says_live_and_ready_and_which_check_failed() {
     assert_eq!(body["status"], "not_ready");
     assert_ne!(body["checks"]["database"], "ok");
 }
+
+/// The `/observabilite.json` values by key: `[[key, label, value], …]` → key → value.
+fn signals(body: &str) -> (Value, std::collections::BTreeMap<String, String>) {
+    let display: Value = serde_json::from_str(body).expect("json");
+    let values = display["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| (v[0].as_str().expect("key").to_string(), v[2].as_str().expect("value").to_string()))
+        .collect();
+    (display, values)
+}
+
+/// "12,5 ms" → 12.5
+fn number(value: &str) -> f64 {
+    value.trim_end_matches(" ms").trim_end_matches("\u{a0}ms").replace(',', ".").parse().expect(value)
+}
+
+#[tokio::test]
+async fn the_observability_page_shows_this_instances_live_signals() {
+    let app = app(storage().await).await;
+    // The first reading measures since start-up and starts the first window.
+    let (status, _, body) = call(&app, "GET", "/observabilite.json", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let (display, _) = signals(&body);
+    assert_eq!(display["metrics_on"], true);
+    for _ in 0..20 {
+        call(&app, "GET", "/api/v1/dashboard/", "").await;
+    }
+    call(&app, "GET", "/api/v1/products/999/", "").await; // a 404 is the client's error, not ours
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let (_, _, body) = call(&app, "GET", "/observabilite.json", "").await;
+    let (display, values) = signals(&body);
+    assert!(display["window"].as_str().is_some_and(|w| w.contains("secondes")), "{display}");
+    let rps = number(&values["rps"]);
+    assert!(rps > 5.0 && rps < 100.0, "22 requests in about 1.1 s, read as {rps} req/s");
+    let (p50, p95, p99) = (number(&values["p50"]), number(&values["p95"]), number(&values["p99"]));
+    assert!(p50 > 0.0 && p50 <= p95 && p95 <= p99 && p99 < 10_000.0, "{values:?}");
+    assert_eq!(values["errors"], "0,0\u{a0}%");
+    assert_eq!(values["in-flight"], "1", "the reading itself is in flight");
+    assert!(values["pool"].contains(" / "), "{values:?}");
+
+    let (status, _, html) = call(&app, "GET", "/observabilite", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"data-metrics-on="true""#));
+    assert!(html.contains(r#"<dd data-signal="p95">"#) && html.contains("ms</dd>"), "{html}");
+    assert!(html.contains("/static/observabilite.js"), "the page refreshes itself");
+    assert!(html.contains("test-instance"));
+}
