@@ -86,6 +86,10 @@ pub struct ServeArgs {
     /// Grafana of this deployment, linked from the web interface's observability page.
     #[arg(long, env = "MAGASIN_GRAFANA_URL")]
     pub grafana_url: Option<String>,
+    /// Mark the web interface's cookies `Secure` (browsers then send them over HTTPS only): set it
+    /// when magasin is served over TLS, e.g. behind an HTTPS-terminating NGINX.
+    #[arg(long, env = "MAGASIN_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Seconds given to in-flight requests to finish after SIGTERM.
     #[arg(long, env = "MAGASIN_SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace: u64,

@@ -116,7 +116,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let mut state = AppState::new(services, ApiToken::new(&token))
         .with_instance(instance.clone())
         .with_access_log(access_log)
-        .with_monitoring_links(args.prometheus_url.clone(), args.grafana_url.clone());
+        .with_monitoring_links(args.prometheus_url.clone(), args.grafana_url.clone())
+        .with_secure_cookies(args.secure_cookies);
     if !args.no_metrics {
         let handle = magasin_web::observability::registry::install(&instance).map_err(anyhow::Error::msg)?;
         magasin_web::observability::registry::record_build_info(state.services.engine());

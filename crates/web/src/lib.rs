@@ -58,6 +58,12 @@ impl AppState {
         self
     }
 
+    /// Marks the web interface's cookies `Secure`, for deployments served over HTTPS.
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.ui = self.ui.with_secure_cookies(secure);
+        self
+    }
+
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
         self.instance = instance.into();
         self

@@ -43,6 +43,11 @@ impl UiConfig {
         Self { keys: session::SessionKeys::new(token), links: MonitoringLinks::default(), sampler: Default::default() }
     }
 
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.keys = self.keys.with_secure_cookies(secure);
+        self
+    }
+
     pub fn with_links(mut self, prometheus: Option<String>, grafana: Option<String>) -> Self {
         self.links = MonitoringLinks { prometheus, grafana };
         self

@@ -18,16 +18,28 @@ pub const FLASH_COOKIE: &str = "magasin_flash";
 /// Name of the hidden field every form carries.
 pub const CSRF_FIELD: &str = "csrf";
 
-/// The keys of the web interface, derived from the API token.
+/// The keys of the web interface, derived from the API token, and how its cookies are sent.
 #[derive(Clone)]
 pub struct SessionKeys {
     pub cookies: Key,
     csrf: [u8; 64],
+    /// Mark the cookies `Secure` (sent over HTTPS only): for deployments served over TLS.
+    secure: bool,
 }
 
 impl SessionKeys {
     pub fn new(token: &ApiToken) -> Self {
-        Self { cookies: Key::from(&token.derive("ui-cookies")), csrf: token.derive("ui-csrf") }
+        Self { cookies: Key::from(&token.derive("ui-cookies")), csrf: token.derive("ui-csrf"), secure: false }
+    }
+
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// A cookie of the web interface: whole site, HttpOnly, SameSite=Strict, and Secure when set.
+    fn cookie(&self, name: &'static str, value: String) -> Cookie<'static> {
+        Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Strict).secure(self.secure).build()
     }
 
     /// The CSRF token of a session: only who holds the session cookie can know it.
@@ -75,10 +87,6 @@ impl Session {
             _ => return None,
         };
         (!id.is_empty()).then(|| Self { id: id.to_string(), signed_in })
-    }
-
-    fn cookie(&self) -> Cookie<'static> {
-        Cookie::build((SESSION_COOKIE, self.encode())).path("/").http_only(true).same_site(SameSite::Strict).build()
     }
 }
 
@@ -131,10 +139,6 @@ impl Flash {
         };
         Some(Self { kind, message: chars.as_str().to_string() })
     }
-
-    fn cookie(&self) -> Cookie<'static> {
-        Cookie::build((FLASH_COOKIE, self.encode())).path("/").http_only(true).same_site(SameSite::Strict).build()
-    }
 }
 
 /// Whoever is asking for a page: their session (created on the first visit), the flash waiting
@@ -160,7 +164,7 @@ impl Visitor {
         let (mut jar, session, flash) = keys.read(headers);
         let session = session.unwrap_or_else(|| {
             let fresh = Session::fresh(false);
-            jar = jar.clone().add(fresh.cookie());
+            jar = jar.clone().add(keys.cookie(SESSION_COOKIE, fresh.encode()));
             fresh
         });
         if flash.is_some() {
@@ -174,7 +178,7 @@ impl Visitor {
     pub fn restart_session(&mut self, signed_in: bool) {
         self.session = Session::fresh(signed_in);
         self.csrf = self.keys.csrf_token(&self.session);
-        self.jar = self.jar.clone().add(self.session.cookie());
+        self.jar = self.jar.clone().add(self.keys.cookie(SESSION_COOKIE, self.session.encode()));
     }
 
     /// `response` with this visitor's cookies.
@@ -184,7 +188,7 @@ impl Visitor {
 
     /// Goes to `to` (303, so a reload does not post again), with `flash` on the next page.
     pub fn redirect(self, to: &str, flash: Flash) -> Response {
-        let jar = self.jar.add(flash.cookie());
+        let jar = self.jar.add(self.keys.cookie(FLASH_COOKIE, flash.encode()));
         (jar, Redirect::to(to)).into_response()
     }
 }
@@ -219,5 +223,34 @@ mod tests {
         assert!(!keys.csrf_matches(&a, ""));
         let other = SessionKeys::new(&ApiToken::new("u"));
         assert!(!other.csrf_matches(&a, &token));
+    }
+
+    /// The `Set-Cookie` headers of a first visit's page and of a redirection with a flash.
+    fn set_cookies(keys: &SessionKeys) -> Vec<String> {
+        let empty = axum::http::HeaderMap::new();
+        let page = Visitor::from_headers(&empty, keys).respond("page");
+        let redirect = Visitor::from_headers(&empty, keys).redirect("/", Flash::success("ok"));
+        [page, redirect]
+            .iter()
+            .flat_map(|r| r.headers().get_all(axum::http::header::SET_COOKIE).iter())
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_when_set() {
+        let plain = set_cookies(&SessionKeys::new(&ApiToken::new("t")));
+        let secure = set_cookies(&SessionKeys::new(&ApiToken::new("t")).with_secure_cookies(true));
+        assert_eq!(plain.len(), 3, "session on both, flash on the redirection: {plain:?}");
+        assert_eq!(secure.len(), 3, "{secure:?}");
+        for cookie in plain.iter().chain(&secure) {
+            assert!(
+                cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"),
+                "{cookie}"
+            );
+        }
+        assert!(plain.iter().all(|c| !c.contains("Secure")), "{plain:?}");
+        assert!(secure.iter().all(|c| c.contains("; Secure")), "{secure:?}");
+        assert!(secure.iter().any(|c| c.starts_with("magasin_flash=")));
     }
 }
