@@ -39,13 +39,13 @@ struct DashboardPage {
 async fn daily_revenue(services: &Services, today: NaiveDate) -> Result<HashMap<StoreId, Vec<i64>>, UiError> {
     let first = trend_window_start(today);
     let days: Vec<NaiveDate> = (0..TREND_DAYS).filter_map(|i| first.checked_add_days(Days::new(i))).collect();
-    let reports = futures::future::try_join_all(days.iter().map(|day| {
+    let dashboards = futures::future::try_join_all(days.iter().map(|day| {
         let filter = ReportFilter { magasin: None, from: Some(*day), to: Some(*day) };
         async move { services.dashboard(&filter).await }
     }))
     .await?;
     let mut series: HashMap<StoreId, Vec<i64>> = HashMap::new();
-    for day in reports {
+    for day in dashboards {
         for store in day {
             series.entry(store.magasin).or_default().push(store.chiffre_affaires.cents());
         }

@@ -168,7 +168,7 @@ impl Visitor {
             fresh
         });
         if flash.is_some() {
-            jar = jar.clone().remove(Cookie::build(FLASH_COOKIE).path("/"));
+            jar = jar.clone().remove(keys.cookie(FLASH_COOKIE, String::new()));
         }
         let csrf = keys.csrf_token(&session);
         Visitor { session, flash, csrf, jar, keys: keys.clone() }
