@@ -26,9 +26,12 @@ macro_rules! storage_contract {
             seeding_fills_an_empty_database,
             products_are_created_listed_and_updated,
             product_names_are_unique,
+            an_opening_entry_is_written_for_a_non_zero_opening_stock_only,
+            an_empty_patch_answers_the_product_unchanged,
             unknown_ids_are_not_found,
             a_sale_decrements_stock_and_appends_the_ledger,
             a_sale_is_all_or_nothing,
+            a_write_appends_its_movements_in_order_with_its_context,
             unit_price_is_the_price_at_the_moment_of_sale,
             a_sale_is_cancelled_once_and_restores_stock,
             an_idempotency_key_records_one_sale,
@@ -210,6 +213,42 @@ pub async fn product_names_are_unique(s: &dyn Storage) {
     assert_eq!(s.get_product(CAFE).await.expect("get").nom, "Café moulu");
 }
 
+/// One rule on every engine: a product created with opening stock gets one opening entry;
+/// created with none, it gets no entry; a negative opening stock is refused and writes nothing.
+pub async fn an_opening_entry_is_written_for_a_non_zero_opening_stock_only(s: &dyn Storage) {
+    let new = |nom: &str, stock_initial| NewProduct {
+        nom: nom.into(),
+        categorie: "Épicerie".into(),
+        prix: Money(100),
+        description: None,
+        stock_initial,
+    };
+    let entries = |produit| async move {
+        let query =
+            LedgerQuery { location: Location::Warehouse, produit: Some(produit), cursor: CursorRequest::new(None, 10) };
+        s.ledger(&query).await.expect("ledger").items
+    };
+    let empty = s.create_product(&new("Sel", 0), &ctx()).await.expect("create without stock");
+    assert_eq!(warehouse_qty(s, empty.id).await, 0);
+    assert!(entries(empty.id).await.is_empty(), "no opening entry without opening stock");
+    let stocked = s.create_product(&new("Poivre", 3), &ctx()).await.expect("create with stock");
+    let opening = entries(stocked.id).await;
+    assert_eq!(opening.len(), 1);
+    assert_eq!((opening[0].quantite, opening[0].solde, opening[0].motif), (3, 3, LedgerReason::ProductCreated));
+    let before = s.list_products(None, PageRequest::new(1, 100)).await.expect("list").count;
+    assert!(s.create_product(&new("Sucre", -1), &ctx()).await.is_err(), "a negative opening stock is refused");
+    assert_eq!(s.list_products(None, PageRequest::new(1, 100)).await.expect("list").count, before);
+    assert_ledger_sound(s).await;
+}
+
+/// A patch naming no field answers the product as it is, or not found.
+pub async fn an_empty_patch_answers_the_product_unchanged(s: &dyn Storage) {
+    let unchanged = s.update_product(CAFE, &ProductPatch::default()).await.expect("empty patch");
+    assert_eq!(unchanged, s.get_product(CAFE).await.expect("get"));
+    let missing = s.update_product(ProductId(99), &ProductPatch::default()).await;
+    assert!(matches!(missing, Err(StorageError::NotFound { .. })), "{missing:?}");
+}
+
 pub async fn unknown_ids_are_not_found(s: &dyn Storage) {
     let missing = |r: Result<_, StorageError>| matches!(r, Err(StorageError::NotFound { .. }));
     assert!(missing(s.get_store(StoreId(99)).await.map(|_| ())));
@@ -287,6 +326,24 @@ pub async fn a_sale_is_all_or_nothing(s: &dyn Storage) {
     let ok = s.record_sale(&sale(CENTRE, &[(CAFE, 6), (CAFE, 4)]), &ctx()).await.expect("exactly all");
     assert_eq!(ok.sale.total, Money(10 * 749));
     assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(0));
+    assert_ledger_sound(s).await;
+}
+
+/// The movements of one write are appended in the order of its lines, each with the balance
+/// after it, the write's request id and time, and the document that caused it.
+pub async fn a_write_appends_its_movements_in_order_with_its_context(s: &dyn Storage) {
+    let recorded = s.record_sale(&sale(CENTRE, &[(CLAVIER, 2), (CAFE, 1), (CLAVIER, 1)]), &ctx()).await.expect("sale");
+    let query = LedgerQuery { location: Location::Store(CENTRE), produit: None, cursor: CursorRequest::new(None, 10) };
+    let mut entries = s.ledger(&query).await.expect("ledger").items;
+    entries.retain(|e| e.motif == LedgerReason::Sale);
+    entries.reverse();
+    let seen: Vec<(ProductId, i64, i64)> = entries.iter().map(|e| (e.produit, e.quantite, e.solde)).collect();
+    assert_eq!(seen, vec![(CLAVIER, -2, 18), (CAFE, -1, 9), (CLAVIER, -1, 17)]);
+    for entry in &entries {
+        assert_eq!(entry.request_id.as_deref(), Some("req-contract"));
+        assert_eq!(entry.date, noon());
+        assert_eq!(entry.document, Some(SourceDocument::Sale(recorded.sale.id)));
+    }
     assert_ledger_sound(s).await;
 }
 

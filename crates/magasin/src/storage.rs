@@ -3,8 +3,6 @@
 use crate::cli::DbArgs;
 use anyhow::{Context, Result, bail};
 use magasin_domain::Storage;
-use magasin_store_postgres::PgStorage;
-use magasin_store_sqlite::SqliteStorage;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,11 +17,13 @@ pub async fn open(args: &DbArgs) -> Result<Arc<dyn Storage>> {
         if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
         }
-        let storage = SqliteStorage::connect(&url).await.with_context(|| format!("opening SQLite database {file}"))?;
+        let storage =
+            magasin_store_sqlite::connect(&url).await.with_context(|| format!("opening SQLite database {file}"))?;
         return Ok(Arc::new(storage));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let storage = PgStorage::connect(&url, args.db_max_connections).await.context("connecting to PostgreSQL")?;
+        let storage =
+            magasin_store_postgres::connect(&url, args.db_max_connections).await.context("connecting to PostgreSQL")?;
         return Ok(Arc::new(storage));
     }
     bail!("unsupported DATABASE_URL scheme: expected sqlite://… or postgres://…")

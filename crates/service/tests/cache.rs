@@ -7,7 +7,6 @@ use magasin_domain::sales::{LineRequest, SaleRequest};
 use magasin_domain::{ProductId, StoreId};
 use magasin_service::cache::{Cache, CacheConfig, Scope};
 use magasin_service::{ServiceResult, Services, Settings};
-use magasin_store_sqlite::SqliteStorage;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -35,7 +34,7 @@ fn redis(prefix: &str) -> CacheConfig {
 
 /// One "instance": its own pools and cache over a shared database file.
 async fn instance(url: &str, cache: CacheConfig) -> Services {
-    let storage = SqliteStorage::connect(url).await.expect("SQLite");
+    let storage = magasin_store_sqlite::connect(url).await.expect("SQLite");
     let services = Services::new(Arc::new(storage), Settings::default()).with_cache(Cache::new(cache).expect("cache"));
     services.load_demo_if_empty().await.expect("demo");
     services

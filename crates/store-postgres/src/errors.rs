@@ -1,11 +1,9 @@
-//! Driver errors mapped into the domain's `StorageError`, and timed connection acquisition.
+//! PostgreSQL's errors mapped into the domain's `StorageError`.
 
 use magasin_domain::StorageError;
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgDatabaseError;
-use sqlx::{PgPool, Postgres, Transaction};
-use std::time::Instant;
 
 /// SQLSTATEs meaning the server cannot serve us right now (connection lost, shutting down,
 /// starting up, too many connections, out of resources).
@@ -68,16 +66,12 @@ pub fn map_error(error: sqlx::Error) -> StorageError {
     }
 }
 
-/// Like [`map_error`], naming the product when its name is already taken.
-pub fn map_product_error(error: sqlx::Error, nom: Option<&str>) -> StorageError {
-    let duplicate_name = matches!(
-        &error,
+/// Whether `error` is the violation of the unique product name.
+pub fn is_duplicate_product_name(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
         sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation && db.constraint() == Some("products_nom_unique")
-    );
-    match (duplicate_name, nom) {
-        (true, Some(nom)) => StorageError::Conflict(format!("A product named {nom:?} already exists.")),
-        _ => map_error(error),
-    }
+    )
 }
 
 /// Maps a migration failure: a database that cannot be reached is unavailable, anything else
@@ -87,27 +81,6 @@ pub fn map_migrate_error(error: MigrateError) -> StorageError {
         MigrateError::Execute(e) => map_error(e),
         other => StorageError::other(other),
     }
-}
-
-/// A failure that is neither the driver's nor the caller's.
-pub fn invariant(message: impl Into<String>) -> StorageError {
-    StorageError::Other(message.into().into())
-}
-
-/// Begins a transaction, recording the wait for its connection (`magasin_db_pool_wait_seconds`).
-pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StorageError> {
-    let started = Instant::now();
-    let tx = pool.begin().await.map_err(map_error);
-    metrics::histogram!("magasin_db_pool_wait_seconds", "pool" => "main").record(started.elapsed().as_secs_f64());
-    tx
-}
-
-/// Takes a connection, recording the wait like [`begin`].
-pub async fn acquire(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<Postgres>, StorageError> {
-    let started = Instant::now();
-    let conn = pool.acquire().await.map_err(map_error);
-    metrics::histogram!("magasin_db_pool_wait_seconds", "pool" => "main").record(started.elapsed().as_secs_f64());
-    conn
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub async fn fresh_test_storage() -> PgStorage {
     let options = PgConnectOptions::from_str(&url)
         .unwrap_or_else(|e| panic!("invalid TEST_DATABASE_URL: {e}"))
         .options([("search_path", schema.as_str())]);
-    PgStorage::connect_with_options(options, TEST_POOL_SIZE)
+    crate::connect_with_options(options, TEST_POOL_SIZE)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to the test schema {schema}: {e}"))
 }

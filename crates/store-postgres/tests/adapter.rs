@@ -41,7 +41,7 @@ async fn aggregate_mismatches(s: &PgStorage) -> i64 {
            + (SELECT COUNT(*) FROM sales v WHERE v.total_cents <> (
                   SELECT COALESCE(SUM(quantite * prix_unitaire_cents), 0) FROM sale_lines WHERE vente_id = v.id))",
     )
-    .fetch_one(s.pool())
+    .fetch_one(s.writer())
     .await
     .expect("aggregate check")
 }
@@ -81,7 +81,7 @@ async fn imported_history_keeps_the_aggregates_equal_to_the_lines() {
         "SELECT (SELECT COUNT(*) FROM sales WHERE statut = 'validée' AND id <= 5),
                 (SELECT COUNT(*) FROM stock_ledger WHERE vente_id <= 5)",
     )
-    .fetch_one(s.pool())
+    .fetch_one(s.writer())
     .await
     .expect("history rows");
     assert_eq!((statuses, ledger_rows), (5, 0), "history is recorded, and moves no stock");
@@ -102,19 +102,19 @@ async fn importing_an_unknown_product_or_store_is_not_found_and_writes_nothing()
         vec![HistoricSale { magasin: StoreId(42), date_vente: noon(), lignes: vec![line(CAFE, 1, 100)] }];
     let err = s.import_sales_history(&unknown_store).await.expect_err("unknown store");
     assert!(matches!(err, StorageError::NotFound { entity: "store", id: 42 }), "{err:?}");
-    let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales").fetch_one(s.pool()).await.expect("count");
+    let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales").fetch_one(s.writer()).await.expect("count");
     assert_eq!(sales, 0);
 }
 
 #[tokio::test]
 async fn the_ledger_refuses_update_and_delete() {
     let s = seeded().await;
-    let update = sqlx::query("UPDATE stock_ledger SET quantite = quantite + 1").execute(s.pool()).await;
+    let update = sqlx::query("UPDATE stock_ledger SET quantite = quantite + 1").execute(s.writer()).await;
     let message = update.expect_err("update refused").to_string();
     assert!(message.contains("append-only"), "{message}");
-    let delete = sqlx::query("DELETE FROM stock_ledger").execute(s.pool()).await;
+    let delete = sqlx::query("DELETE FROM stock_ledger").execute(s.writer()).await;
     assert!(delete.expect_err("delete refused").to_string().contains("append-only"));
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stock_ledger").fetch_one(s.pool()).await.expect("count");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stock_ledger").fetch_one(s.writer()).await.expect("count");
     assert_eq!(rows, 6, "one opening row per non-zero opening quantity");
 }
 
@@ -225,7 +225,7 @@ async fn a_taken_product_name_is_named_in_the_conflict() {
 async fn ping_requires_every_migration() {
     let s = seeded().await;
     s.ping().await.expect("ping");
-    sqlx::query("DELETE FROM _sqlx_migrations").execute(s.pool()).await.expect("forget migrations");
+    sqlx::query("DELETE FROM _sqlx_migrations").execute(s.writer()).await.expect("forget migrations");
     assert!(matches!(s.ping().await, Err(StorageError::Unavailable(_))));
 }
 
@@ -235,7 +235,7 @@ async fn an_unreachable_database_is_unavailable() {
         .acquire_timeout(std::time::Duration::from_millis(300))
         .connect_lazy("postgres://postgres@127.0.0.1:1/magasin")
         .expect("valid URL");
-    let err = PgStorage::from_pool(pool).ping().await.expect_err("nothing listens");
+    let err = magasin_store_postgres::from_pool(pool).ping().await.expect_err("nothing listens");
     assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
 }
 
@@ -243,14 +243,14 @@ async fn an_unreachable_database_is_unavailable() {
 async fn discrepancies_include_stock_without_ledger_and_ledger_without_stock() {
     let s = seeded().await;
     sqlx::query("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES (2, 3, 4)")
-        .execute(s.pool())
+        .execute(s.writer())
         .await
         .expect("stock row without ledger");
     sqlx::query(
         "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, date)
          VALUES (2, 2, 7, 7, 'ouverture', now()), (NULL, 1, 1, 201, 'ouverture', now())",
     )
-    .execute(s.pool())
+    .execute(s.writer())
     .await
     .expect("ledger rows without stock");
     let found: Vec<(Location, ProductId, i64, i64)> = s

@@ -1,4 +1,4 @@
-//! Driver errors mapped into the domain's `StorageError`.
+//! SQLite's errors mapped into the domain's `StorageError`.
 
 use magasin_domain::StorageError;
 use sqlx::error::ErrorKind;
@@ -25,37 +25,10 @@ pub fn map_error(error: sqlx::Error) -> StorageError {
     }
 }
 
-/// Like [`map_error`], naming the product when its name is already taken.
-pub fn map_product_error(error: sqlx::Error, nom: Option<&str>) -> StorageError {
-    let duplicate_name = matches!(
-        &error,
+/// Whether `error` is the violation of the unique product name.
+pub fn is_duplicate_product_name(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
         sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation && db.message().contains("products.nom")
-    );
-    match (duplicate_name, nom) {
-        (true, Some(nom)) => StorageError::Conflict(format!("A product named {nom:?} already exists.")),
-        _ => map_error(error),
-    }
-}
-
-/// Begins a transaction on `pool`, recording the wait for its connection as
-/// `magasin_db_pool_wait_seconds{pool}`.
-pub async fn begin(
-    pool: &sqlx::SqlitePool,
-    name: &'static str,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StorageError> {
-    let started = std::time::Instant::now();
-    let tx = pool.begin().await.map_err(map_error);
-    metrics::histogram!("magasin_db_pool_wait_seconds", "pool" => name).record(started.elapsed().as_secs_f64());
-    tx
-}
-
-/// Takes a connection from `pool`, recording the wait like [`begin`].
-pub async fn acquire(
-    pool: &sqlx::SqlitePool,
-    name: &'static str,
-) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StorageError> {
-    let started = std::time::Instant::now();
-    let conn = pool.acquire().await.map_err(map_error);
-    metrics::histogram!("magasin_db_pool_wait_seconds", "pool" => name).record(started.elapsed().as_secs_f64());
-    conn
+    )
 }

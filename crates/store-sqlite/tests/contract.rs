@@ -10,7 +10,7 @@ async fn fresh_storage() -> SqliteStorage {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join(format!("db-{}.sqlite", NEXT.fetch_add(1, Ordering::SeqCst)));
     let _ = std::fs::remove_file(&file);
-    SqliteStorage::connect(&format!("sqlite://{}", file.display())).await.expect("open SQLite")
+    magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("open SQLite")
 }
 
 magasin_domain::storage_contract!(fresh_storage().await);

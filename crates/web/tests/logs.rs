@@ -3,7 +3,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use magasin_service::{Services, Settings};
-use magasin_store_sqlite::SqliteStorage;
 use magasin_web::auth::ApiToken;
 use magasin_web::observability::{logging, registry};
 use magasin_web::{AppState, build_app};
@@ -39,7 +38,7 @@ async fn every_log_line_of_a_request_carries_its_id_and_no_token() {
     let _guard = tracing::subscriber::set_default(logging::subscriber(true, move || writer.clone()));
     let dir = std::env::temp_dir().join(format!("magasin-logs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let storage = SqliteStorage::connect(&format!("sqlite://{}/logs.db", dir.display())).await.expect("SQLite");
+    let storage = magasin_store_sqlite::connect(&format!("sqlite://{}/logs.db", dir.display())).await.expect("SQLite");
     let reader = storage.reader().clone();
     let services = Services::new(Arc::new(storage), Settings::default());
     services.load_demo_if_empty().await.expect("demo");

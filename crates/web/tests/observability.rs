@@ -16,7 +16,7 @@ async fn storage() -> SqliteStorage {
     let dir = std::env::temp_dir().join(format!("magasin-obs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join(format!("{}.db", uuid::Uuid::new_v4()));
-    SqliteStorage::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite")
+    magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite")
 }
 
 async fn app(storage: SqliteStorage) -> axum::Router {

@@ -16,8 +16,7 @@ async fn sqlite_app() -> Router {
     let dir = std::env::temp_dir().join(format!("magasin-socket-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join(format!("db-{}.sqlite", uuid::Uuid::new_v4()));
-    let storage =
-        magasin_store_sqlite::SqliteStorage::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite");
+    let storage = magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite");
     let services = Services::new(Arc::new(storage), Settings::default());
     services.load_demo_if_empty().await.expect("demo");
     build_app(AppState::new(services, ApiToken::new("t")))

@@ -33,9 +33,8 @@ impl TestApp {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join(format!("db-{}.sqlite", NEXT.fetch_add(1, Ordering::SeqCst)));
         let _ = std::fs::remove_file(&file);
-        let storage = magasin_store_sqlite::SqliteStorage::connect(&format!("sqlite://{}", file.display()))
-            .await
-            .expect("open SQLite");
+        let storage =
+            magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("open SQLite");
         Self::with_storage(Arc::new(storage)).await
     }
 

@@ -1,16 +1,22 @@
-//! Row structs read from SQLite and their conversion into domain types.
+//! Row structs read from either engine and their conversion into domain types.
 
 use chrono::{DateTime, Utc};
 use magasin_domain::catalogue::Product;
+use magasin_domain::ledger::LedgerDiscrepancy;
 use magasin_domain::ledger::{LedgerEntry, LedgerReason, SourceDocument};
 use magasin_domain::replenishment::{Replenishment, ReplenishmentStatus};
 use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
-use magasin_domain::stock::Location;
+use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{LedgerEntryId, Money, ProductId, ReplenishmentId, SaleId, StorageError, StoreId};
 
+/// A failure that is neither the driver's nor the caller's.
+pub fn invariant(message: impl Into<String>) -> StorageError {
+    StorageError::Other(message.into().into())
+}
+
 fn corrupt(what: &str, value: &str) -> StorageError {
-    StorageError::Other(format!("unexpected {what} in database: {value:?}").into())
+    invariant(format!("unexpected {what} in database: {value:?}"))
 }
 
 #[derive(sqlx::FromRow)]
@@ -43,6 +49,90 @@ impl From<ProductRow> for Product {
             categorie: r.categorie,
             prix: Money(r.prix_cents),
             description: r.description,
+        }
+    }
+}
+
+/// A product's name and current price, read when it is sold.
+#[derive(sqlx::FromRow)]
+pub struct PriceRow {
+    pub id: i64,
+    pub nom: String,
+    pub prix_cents: i64,
+}
+
+/// One product's quantity at one location.
+#[derive(sqlx::FromRow)]
+pub struct LevelRow {
+    pub produit_id: i64,
+    pub quantite: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StockItemRow {
+    pub produit_id: i64,
+    pub nom: String,
+    pub quantite: i64,
+}
+
+impl From<StockItemRow> for StockItem {
+    fn from(r: StockItemRow) -> Self {
+        StockItem { produit_id: ProductId(r.produit_id), nom: r.nom, quantite: r.quantite }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct StoreStockDbRow {
+    pub id: i64,
+    pub produit_id: i64,
+    pub magasin_id: i64,
+    pub quantite: i64,
+    pub produit_nom: String,
+    pub magasin_nom: String,
+}
+
+impl From<StoreStockDbRow> for StoreStockRow {
+    fn from(r: StoreStockDbRow) -> Self {
+        StoreStockRow {
+            id: r.id,
+            produit: ProductId(r.produit_id),
+            magasin: StoreId(r.magasin_id),
+            quantite: r.quantite,
+            produit_nom: r.produit_nom,
+            magasin_nom: r.magasin_nom,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct WarehouseDbRow {
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+}
+
+impl From<WarehouseDbRow> for WarehouseStockRow {
+    fn from(r: WarehouseDbRow) -> Self {
+        WarehouseStockRow { produit: ProductId(r.produit_id), produit_nom: r.produit_nom, quantite: r.quantite }
+    }
+}
+
+/// A location and product whose quantity and ledger sum differ; `magasin_id` NULL = the warehouse.
+#[derive(sqlx::FromRow)]
+pub struct DiscrepancyRow {
+    pub magasin_id: Option<i64>,
+    pub produit_id: i64,
+    pub quantite: i64,
+    pub ledger_sum: i64,
+}
+
+impl From<DiscrepancyRow> for LedgerDiscrepancy {
+    fn from(r: DiscrepancyRow) -> Self {
+        LedgerDiscrepancy {
+            location: location_of(r.magasin_id),
+            produit: ProductId(r.produit_id),
+            quantite: r.quantite,
+            ledger_sum: r.ledger_sum,
         }
     }
 }
@@ -196,4 +286,33 @@ pub fn store_column(location: Location) -> Option<i64> {
         Location::Warehouse => None,
         Location::Store(id) => Some(id.0),
     }
+}
+
+/// A figure of the report: a quantity sold with its amount, or a stock level (amount 0).
+#[derive(sqlx::FromRow)]
+pub struct FigureRow {
+    pub figure: i64,
+    pub magasin_id: i64,
+    pub produit_id: i64,
+    pub quantite: i64,
+    pub montant_cents: i64,
+}
+
+/// A store's line of the dashboard, before its trend.
+#[derive(sqlx::FromRow)]
+pub struct DashboardDbRow {
+    pub id: i64,
+    pub nom: String,
+    pub chiffre_affaires: i64,
+    pub ruptures: i64,
+    pub surstock: i64,
+}
+
+/// A candidate of a store's trend.
+#[derive(sqlx::FromRow)]
+pub struct TrendRow {
+    pub magasin_id: i64,
+    pub produit_id: i64,
+    pub nom: String,
+    pub quantite: i64,
 }

@@ -1,0 +1,114 @@
+//! The product catalogue.
+
+use crate::SqlStorage;
+use crate::engine::Engine;
+use crate::ledger::{LedgerBatch, Movement};
+use crate::rows::ProductRow;
+use crate::statement::Statement;
+use magasin_domain::catalogue::{NewProduct, Product, ProductPatch, search_key};
+use magasin_domain::ledger::LedgerReason;
+use magasin_domain::paging::{Page, PageRequest};
+use magasin_domain::stock::Location;
+use magasin_domain::{ProductId, StorageError, StorageResult, WriteContext};
+
+const COLUMNS: &str = "id, nom, categorie, prix_cents, description";
+
+impl<E: Engine> SqlStorage<E> {
+    /// Maps an error of a write that names a product, naming it when the name is taken.
+    fn product_error(error: sqlx::Error, nom: Option<&str>) -> StorageError {
+        match nom {
+            Some(nom) if E::is_duplicate_product_name(&error) => {
+                StorageError::Conflict(format!("A product named {nom:?} already exists."))
+            }
+            _ => E::map_error(error),
+        }
+    }
+
+    pub(crate) async fn products(&self, search: Option<&str>, page: PageRequest) -> StorageResult<Page<Product>> {
+        let filter = |s: &mut Statement| {
+            if let Some(text) = search {
+                s.push(" WHERE ").push(E::POSITION).push("(nom_key, ").bind(text).push(") > 0");
+                s.push(" OR ").push(E::POSITION).push("(categorie_key, ").bind(text).push(") > 0");
+            }
+        };
+        let mut count = Statement::new("SELECT COUNT(*) FROM products");
+        filter(&mut count);
+        let mut select = Statement::new(&format!("SELECT {COLUMNS} FROM products"));
+        filter(&mut select);
+        select.push(" ORDER BY id LIMIT ").bind(page.limit()).push(" OFFSET ").bind(page.offset());
+        let mut conn = self.reader.acquire().await?;
+        let (total,): (i64,) = Self::one(&mut conn, &count).await?;
+        let rows: Vec<ProductRow> = Self::all(&mut conn, &select).await?;
+        Ok(Page { count: u64::try_from(total).unwrap_or(0), items: rows.into_iter().map(Product::from).collect() })
+    }
+
+    pub(crate) async fn product(&self, id: ProductId) -> StorageResult<Product> {
+        let mut conn = self.reader.acquire().await?;
+        let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE id = $1")).value(id.0);
+        let row: Option<ProductRow> = Self::optional(&mut conn, &select).await?;
+        row.map(Product::from).ok_or(StorageError::not_found("product", id.0))
+    }
+
+    /// The product, its warehouse stock row, and an opening ledger entry when its opening
+    /// stock is not zero.
+    pub(crate) async fn insert_product(&self, p: &NewProduct, ctx: &WriteContext) -> StorageResult<Product> {
+        let mut tx = self.writer.begin().await?;
+        let insert = Statement::new(&format!(
+            "INSERT INTO products (nom, nom_key, categorie, categorie_key, prix_cents, description)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        ))
+        .value(p.nom.as_str())
+        .value(search_key(&p.nom))
+        .value(p.categorie.as_str())
+        .value(search_key(&p.categorie))
+        .value(p.prix.0)
+        .value(p.description.as_deref());
+        let row: Option<ProductRow> =
+            Self::try_optional(&mut tx, &insert).await.map_err(|e| Self::product_error(e, Some(&p.nom)))?;
+        let row = row.ok_or_else(|| crate::rows::invariant("the inserted product was not returned"))?;
+        let stock = Statement::new("INSERT INTO warehouse_stock (produit_id, quantite) VALUES ($1, $2)")
+            .value(row.id)
+            .value(p.stock_initial);
+        Self::execute(&mut tx, &stock).await?;
+        let mut ledger = LedgerBatch::new(ctx);
+        if p.stock_initial != 0 {
+            ledger.push(Movement {
+                location: Location::Warehouse,
+                produit: ProductId(row.id),
+                quantite: p.stock_initial,
+                solde: p.stock_initial,
+                motif: LedgerReason::ProductCreated,
+                document: None,
+            });
+        }
+        Self::append_ledger(&mut tx, ledger).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(row.into())
+    }
+
+    /// Changes only the fields the patch names (none: the product as it is); the search keys
+    /// follow the name and category.
+    pub(crate) async fn patch_product(&self, id: ProductId, patch: &ProductPatch) -> StorageResult<Product> {
+        let mut update = Statement::new("UPDATE products SET id = id");
+        if let Some(nom) = &patch.nom {
+            update.push(", nom = ").bind(nom.as_str()).push(", nom_key = ").bind(search_key(nom));
+        }
+        if let Some(categorie) = &patch.categorie {
+            update.push(", categorie = ").bind(categorie.as_str());
+            update.push(", categorie_key = ").bind(search_key(categorie));
+        }
+        if let Some(prix) = patch.prix {
+            update.push(", prix_cents = ").bind(prix.0);
+        }
+        if let Some(description) = &patch.description {
+            update.push(", description = ").bind(description.as_deref());
+        }
+        update.push(" WHERE id = ").bind(id.0).push(&format!(" RETURNING {COLUMNS}"));
+        let mut tx = self.writer.begin().await?;
+        let row: Option<ProductRow> =
+            Self::try_optional(&mut tx, &update).await.map_err(|e| Self::product_error(e, patch.nom.as_deref()))?;
+        let row = row.ok_or(StorageError::not_found("product", id.0))?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(row.into())
+    }
+}

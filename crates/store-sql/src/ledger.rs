@@ -1,0 +1,142 @@
+//! The stock ledger: movements appended in the transaction that makes them, read back by
+//! location, and checked against the stock tables.
+
+use crate::SqlStorage;
+use crate::engine::{Connection, Engine};
+use crate::rows::{DiscrepancyRow, LedgerRow, store_column};
+use crate::statement::{Statement, Value};
+use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery, LedgerReason, SourceDocument};
+use magasin_domain::paging::CursorPage;
+use magasin_domain::stock::Location;
+use magasin_domain::{ProductId, StorageResult, WriteContext};
+
+/// One stock movement: `quantite` is signed, `solde` the balance after it.
+pub struct Movement {
+    pub location: Location,
+    pub produit: ProductId,
+    pub quantite: i64,
+    pub solde: i64,
+    pub motif: LedgerReason,
+    pub document: Option<SourceDocument>,
+}
+
+/// The movements of one write, appended together in the order pushed.
+pub struct LedgerBatch<'a> {
+    ctx: &'a WriteContext,
+    movements: Vec<Movement>,
+}
+
+impl<'a> LedgerBatch<'a> {
+    pub fn new(ctx: &'a WriteContext) -> Self {
+        Self { ctx, movements: Vec::new() }
+    }
+
+    pub fn push(&mut self, movement: Movement) {
+        self.movements.push(movement);
+    }
+
+    /// The ledger row of each movement.
+    fn rows(self) -> Vec<Vec<Value>> {
+        let (request_id, at) = (self.ctx.request_id.clone(), self.ctx.at);
+        self.movements
+            .into_iter()
+            .map(move |m| {
+                let (vente, demande) = match m.document {
+                    Some(SourceDocument::Sale(id)) => (Some(id.0), None),
+                    Some(SourceDocument::Replenishment(id)) => (None, Some(id.0)),
+                    None => (None, None),
+                };
+                vec![
+                    store_column(m.location).into(),
+                    m.produit.0.into(),
+                    m.quantite.into(),
+                    m.solde.into(),
+                    m.motif.as_str().into(),
+                    vente.into(),
+                    demande.into(),
+                    request_id.as_deref().into(),
+                    at.into(),
+                ]
+            })
+            .collect()
+    }
+}
+
+const LEDGER_INSERT: &str =
+    "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, request_id, date)
+     VALUES ";
+const LEDGER_WIDTH: usize = 9;
+
+impl<E: Engine> SqlStorage<E> {
+    /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
+    pub(crate) async fn append_ledger(conn: &mut Connection<E>, batch: LedgerBatch<'_>) -> StorageResult<()> {
+        Self::insert_rows(conn, LEDGER_INSERT, "", LEDGER_WIDTH, batch.rows()).await
+    }
+
+    /// `head` followed by as many rows of `width` values as one statement may bind, then
+    /// `tail`; as many statements as the rows need.
+    pub(crate) async fn insert_rows(
+        conn: &mut Connection<E>,
+        head: &str,
+        tail: &str,
+        width: usize,
+        rows: Vec<Vec<Value>>,
+    ) -> StorageResult<()> {
+        let per_statement = (E::MAX_BINDS / width).max(1);
+        for chunk in rows.chunks(per_statement) {
+            let mut insert = Statement::new(head);
+            insert.bind_rows(chunk.iter().map(|row| row.iter().cloned())).push(tail);
+            Self::execute(conn, &insert).await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
+        let mut select = Statement::new(
+            "SELECT l.id, l.magasin_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.solde, l.motif,
+                    l.vente_id, l.demande_id, l.request_id, l.date
+             FROM stock_ledger l JOIN products p ON p.id = l.produit_id",
+        );
+        match query.location {
+            Location::Warehouse => select.push(" WHERE l.magasin_id IS NULL"),
+            Location::Store(id) => select.push(" WHERE l.magasin_id = ").bind(id.0),
+        };
+        if let Some(p) = query.produit {
+            select.push(" AND l.produit_id = ").bind(p.0);
+        }
+        select.push(" AND l.id < ").bind(query.cursor.before_or_max());
+        select.push(" ORDER BY l.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        let mut conn = self.reader.acquire().await?;
+        let rows: Vec<LedgerRow> = Self::all(&mut conn, &select).await?;
+        let entries = rows.into_iter().map(LedgerEntry::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(CursorPage::from_rows(entries, query.cursor, |e| e.id.0))
+    }
+
+    /// Ledger sums and stock rows compared by a full outer join on (location, product): a stock
+    /// row without entries, or entries without a stock row, count as well. `entrepot` keeps the
+    /// warehouse apart from every store, whatever the store ids are.
+    pub(crate) async fn discrepancies(&self) -> StorageResult<Vec<LedgerDiscrepancy>> {
+        let mut conn = self.reader.acquire().await?;
+        let select = Statement::new(
+            "WITH sums AS (
+                 SELECT CASE WHEN magasin_id IS NULL THEN 1 ELSE 0 END AS entrepot,
+                        COALESCE(magasin_id, 0) AS lieu, produit_id, CAST(SUM(quantite) AS BIGINT) AS total
+                 FROM stock_ledger GROUP BY 1, 2, 3),
+             levels AS (
+                 SELECT 1 AS entrepot, CAST(0 AS BIGINT) AS lieu, produit_id, quantite FROM warehouse_stock
+                 UNION ALL
+                 SELECT 0, magasin_id, produit_id, quantite FROM store_stock)
+             SELECT CASE WHEN COALESCE(v.entrepot, s.entrepot) = 1 THEN NULL ELSE COALESCE(v.lieu, s.lieu) END
+                        AS magasin_id,
+                    COALESCE(v.produit_id, s.produit_id) AS produit_id,
+                    COALESCE(v.quantite, 0) AS quantite,
+                    COALESCE(s.total, 0) AS ledger_sum
+             FROM levels v FULL OUTER JOIN sums s
+                 ON s.entrepot = v.entrepot AND s.lieu = v.lieu AND s.produit_id = v.produit_id
+             WHERE COALESCE(v.quantite, 0) <> COALESCE(s.total, 0)
+             ORDER BY 1 NULLS FIRST, 2",
+        );
+        let rows: Vec<DiscrepancyRow> = Self::all(&mut conn, &select).await?;
+        Ok(rows.into_iter().map(LedgerDiscrepancy::from).collect())
+    }
+}

@@ -1,0 +1,206 @@
+//! The half of storage both engines share: row types and their conversions, every statement
+//! both engines accept (`$N` placeholders, `ON CONFLICT`, `RETURNING`, `UPDATE … FROM (VALUES …)`
+//! work on SQLite and PostgreSQL alike), and every use case of the storage port, written once
+//! against [`Engine`]. An adapter crate supplies its engine (what it writes differently), its
+//! pools and its migrations, and gets [`SqlStorage`], which implements the port.
+
+mod catalogue;
+mod driver;
+mod engine;
+mod health;
+mod ledger;
+mod pools;
+mod replenishment;
+mod reporting;
+mod rows;
+mod run;
+mod sales;
+mod seeding;
+mod statement;
+mod stock;
+mod stores;
+mod timing;
+
+pub use driver::{Column, Driver, Reads};
+pub use engine::{Connection, Db, Engine, Row};
+pub use pools::NamedPool;
+pub use rows::invariant;
+pub use statement::{Statement, Value};
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
+use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
+use magasin_domain::paging::{CursorPage, Page, PageRequest};
+use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
+use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
+use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
+use magasin_domain::seed::{Dataset, HistoricSale};
+use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
+use magasin_domain::stores::Magasin;
+use magasin_domain::{PoolStats, ProductId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, WriteContext};
+use sqlx::Pool;
+use sqlx::migrate::Migrator;
+use timing::timed;
+
+/// A storage on engine `E`: writes through one pool, reads through another (the same pool where
+/// the engine serves reads and writes alike).
+#[derive(Debug)]
+pub struct SqlStorage<E: Engine> {
+    writer: NamedPool<E>,
+    reader: NamedPool<E>,
+    migrator: &'static Migrator,
+}
+
+impl<E: Engine> Clone for SqlStorage<E> {
+    fn clone(&self) -> Self {
+        Self { writer: self.writer.clone(), reader: self.reader.clone(), migrator: self.migrator }
+    }
+}
+
+impl<E: Engine> SqlStorage<E> {
+    /// A storage whose database is migrated by `migrator` (the adapter applies it).
+    pub fn new(writer: NamedPool<E>, reader: NamedPool<E>, migrator: &'static Migrator) -> Self {
+        Self { writer, reader, migrator }
+    }
+
+    /// The pool writes go through.
+    pub fn writer(&self) -> &Pool<Db<E>> {
+        &self.writer.pool
+    }
+
+    /// The pool reads go through.
+    pub fn reader(&self) -> &Pool<Db<E>> {
+        &self.reader.pool
+    }
+
+    /// The engine's migrations.
+    pub fn migrator(&self) -> &'static Migrator {
+        self.migrator
+    }
+}
+
+#[async_trait]
+impl<E: Engine> Storage for SqlStorage<E> {
+    fn engine(&self) -> &'static str {
+        E::NAME
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        let (writer, reader) = (self.writer.stats(), self.reader.stats());
+        if writer.pool == reader.pool { vec![writer] } else { vec![writer, reader] }
+    }
+
+    /// The database answers, and every embedded migration is recorded as applied.
+    async fn ping(&self) -> StorageResult<()> {
+        timed("ping", self.check_migrations()).await
+    }
+    async fn list_stores(&self) -> StorageResult<Vec<Magasin>> {
+        timed("list_stores", self.stores()).await
+    }
+
+    async fn get_store(&self, id: StoreId) -> StorageResult<Magasin> {
+        timed("get_store", self.store(id)).await
+    }
+
+    async fn list_products(&self, search: Option<&str>, page: PageRequest) -> StorageResult<Page<Product>> {
+        timed("list_products", self.products(search, page)).await
+    }
+
+    async fn get_product(&self, id: ProductId) -> StorageResult<Product> {
+        timed("get_product", self.product(id)).await
+    }
+
+    async fn create_product(&self, product: &NewProduct, ctx: &WriteContext) -> StorageResult<Product> {
+        timed("create_product", self.insert_product(product, ctx)).await
+    }
+
+    async fn update_product(&self, id: ProductId, patch: &ProductPatch) -> StorageResult<Product> {
+        timed("update_product", self.patch_product(id, patch)).await
+    }
+
+    async fn warehouse_stock(&self, query: &StockQuery) -> StorageResult<Page<WarehouseStockRow>> {
+        timed("warehouse_stock", self.warehouse_page(query)).await
+    }
+
+    async fn store_stock(&self, store: StoreId) -> StorageResult<Vec<StockItem>> {
+        timed("store_stock", self.store_items(store)).await
+    }
+
+    async fn store_stock_page(&self, store: StoreId, query: &StockQuery) -> StorageResult<Page<StoreStockRow>> {
+        timed("store_stock_page", self.store_page(store, query)).await
+    }
+
+    async fn ledger(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
+        timed("ledger", self.ledger_page(query)).await
+    }
+
+    async fn ledger_discrepancies(&self) -> StorageResult<Vec<LedgerDiscrepancy>> {
+        timed("ledger_discrepancies", self.discrepancies()).await
+    }
+
+    async fn record_sale(&self, sale: &ValidSale, ctx: &WriteContext) -> StorageResult<RecordedSale> {
+        timed("record_sale", self.insert_sale(sale, ctx)).await
+    }
+
+    async fn cancel_sale(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale> {
+        timed("cancel_sale", self.cancel(id, ctx)).await
+    }
+
+    async fn get_sale(&self, id: SaleId) -> StorageResult<Sale> {
+        timed("get_sale", self.sale(id)).await
+    }
+
+    async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>> {
+        timed("list_sales", self.sales_page(query)).await
+    }
+
+    async fn create_replenishment(&self, request: &NewReplenishment) -> StorageResult<Replenishment> {
+        timed("create_replenishment", self.insert_replenishment(request)).await
+    }
+
+    async fn get_replenishment(&self, id: ReplenishmentId) -> StorageResult<Replenishment> {
+        timed("get_replenishment", self.replenishment(id)).await
+    }
+
+    async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>> {
+        timed("list_replenishments", self.replenishments_page(query)).await
+    }
+
+    async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome> {
+        timed("approve_replenishment", self.approve(id, ctx)).await
+    }
+
+    async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment> {
+        timed("reject_replenishment", self.reject(id, ctx)).await
+    }
+
+    async fn pending_replenishments(&self) -> StorageResult<i64> {
+        timed("pending_replenishments", self.pending_count()).await
+    }
+
+    async fn sales_report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>> {
+        timed("sales_report", self.report(filter)).await
+    }
+
+    async fn dashboard(
+        &self,
+        filter: &ReportFilter,
+        thresholds: StockThresholds,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<DashboardRow>> {
+        timed("dashboard", self.dashboard_rows(filter, thresholds, today)).await
+    }
+
+    async fn is_empty(&self) -> StorageResult<bool> {
+        timed("is_empty", self.has_no_store()).await
+    }
+
+    async fn load_dataset(&self, dataset: &Dataset, ctx: &WriteContext) -> StorageResult<()> {
+        timed("load_dataset", self.load(dataset, ctx)).await
+    }
+
+    async fn import_sales_history(&self, sales: &[HistoricSale]) -> StorageResult<u64> {
+        timed("import_sales_history", self.import_history(sales)).await
+    }
+}

@@ -1,0 +1,181 @@
+//! The consolidated report and the dashboard, read from the sales aggregates (never the lines).
+//! Each reads every store at once and groups in Rust: the number of queries does not grow
+//! with the number of stores.
+
+use crate::SqlStorage;
+use crate::engine::{Connection, Engine};
+use crate::rows::{DashboardDbRow, FigureRow, StoreRow, TrendRow};
+use crate::statement::Statement;
+use chrono::NaiveDate;
+use magasin_domain::reporting::{
+    DashboardRow, NamedQuantity, ReportFilter, StoreReport, TREND_SIZE, top_products, trend_window_start,
+};
+use magasin_domain::stock::StockThresholds;
+use magasin_domain::{Money, ProductId, StorageError, StorageResult, StoreId};
+use std::collections::HashMap;
+
+/// `figure` of a [`FigureRow`]: a quantity sold (with its amount), or a current stock level.
+const SOLD: i64 = 0;
+const IN_STOCK: i64 = 1;
+
+fn push_store_filter(qb: &mut Statement, filter: &ReportFilter, column: &str) {
+    if let Some(id) = filter.magasin {
+        qb.push(&format!(" AND {column} = ")).bind(id.0);
+    }
+}
+
+/// Appends the aggregate the figures come from: the all-time totals, or the daily buckets of
+/// the filter's days; restricted to the filter's store.
+fn push_source(qb: &mut Statement, filter: &ReportFilter) {
+    if filter.has_date_range() {
+        qb.push("sales_daily WHERE jour BETWEEN ");
+        qb.bind(filter.from_or_min()).push(" AND ").bind(filter.to_or_max());
+    } else {
+        qb.push("sales_totals WHERE TRUE");
+    }
+    push_store_filter(qb, filter, "magasin_id");
+}
+
+/// Appends the quantity and amount sold per store and product.
+fn push_sold(qb: &mut Statement, filter: &ReportFilter) {
+    if filter.has_date_range() {
+        qb.push(
+            "SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite,
+                    CAST(SUM(montant_cents) AS BIGINT) AS montant_cents FROM ",
+        );
+        push_source(qb, filter);
+        qb.push(" GROUP BY magasin_id, produit_id");
+    } else {
+        qb.push("SELECT magasin_id, produit_id, quantite, montant_cents FROM ");
+        push_source(qb, filter);
+    }
+}
+
+impl<E: Engine> SqlStorage<E> {
+    async fn report_stores(conn: &mut Connection<E>, filter: &ReportFilter) -> StorageResult<Vec<StoreRow>> {
+        let mut qb = Statement::new("SELECT id, nom, adresse FROM stores WHERE TRUE");
+        push_store_filter(&mut qb, filter, "id");
+        qb.push(" ORDER BY id");
+        let rows: Vec<StoreRow> = Self::all(conn, &qb).await?;
+        match filter.magasin {
+            Some(id) if rows.is_empty() => Err(StorageError::not_found("store", id.0)),
+            _ => Ok(rows),
+        }
+    }
+
+    /// Three queries whatever the number of stores: the stores, every product's name (read once
+    /// rather than joined on every aggregate row), and the sold and stock figures together
+    /// (unordered: sorting them per store in Rust is cheaper than sorting the union).
+    pub(crate) async fn report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>> {
+        let mut conn = self.reader.acquire().await?;
+        let mut reports: Vec<StoreReport> = Self::report_stores(&mut conn, filter)
+            .await?
+            .into_iter()
+            .map(|s| StoreReport {
+                magasin: StoreId(s.id),
+                magasin_nom: s.nom,
+                total: Money::ZERO,
+                produits_vendus: Vec::new(),
+                stock_local: Vec::new(),
+            })
+            .collect();
+        let index: HashMap<i64, usize> = reports.iter().enumerate().map(|(i, r)| (r.magasin.0, i)).collect();
+        let names: HashMap<i64, String> =
+            Self::all(&mut conn, &Statement::new("SELECT id, nom FROM products")).await?.into_iter().collect();
+
+        let mut qb = Statement::new(&format!(
+            "SELECT CAST({SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM ("
+        ));
+        push_sold(&mut qb, filter);
+        qb.push(&format!(
+            ") sold UNION ALL SELECT {IN_STOCK}, magasin_id, produit_id, quantite, 0 FROM store_stock WHERE TRUE"
+        ));
+        push_store_filter(&mut qb, filter, "magasin_id");
+        let figures: Vec<FigureRow> = Self::all(&mut conn, &qb).await?;
+
+        for f in figures {
+            let Some(report) = index.get(&f.magasin_id).map(|&i| &mut reports[i]) else { continue };
+            let named = NamedQuantity {
+                produit: ProductId(f.produit_id),
+                nom: names.get(&f.produit_id).cloned().unwrap_or_default(),
+                quantite: f.quantite,
+            };
+            if f.figure == SOLD {
+                report.total.0 += f.montant_cents;
+                if f.quantite > 0 {
+                    report.produits_vendus.push(named);
+                }
+            } else {
+                report.stock_local.push(named);
+            }
+        }
+        for report in &mut reports {
+            report.produits_vendus.sort_unstable_by_key(|q| q.produit);
+            report.stock_local.sort_unstable_by_key(|q| q.produit);
+        }
+        Ok(reports)
+    }
+
+    /// Two queries whatever the number of stores: each store with its revenue and stock counts,
+    /// then the trend of every store.
+    pub(crate) async fn dashboard_rows(
+        &self,
+        filter: &ReportFilter,
+        thresholds: StockThresholds,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<DashboardRow>> {
+        let mut qb = Statement::new(
+            "SELECT m.id, m.nom, CAST(COALESCE(r.montant_cents, 0) AS BIGINT) AS chiffre_affaires,
+                    COALESCE(l.ruptures, 0) AS ruptures, COALESCE(l.surstock, 0) AS surstock
+             FROM stores m
+             LEFT JOIN (SELECT magasin_id, SUM(montant_cents) AS montant_cents FROM ",
+        );
+        push_source(&mut qb, filter);
+        qb.push(" GROUP BY magasin_id) r ON r.magasin_id = m.id");
+        qb.push(" LEFT JOIN (SELECT magasin_id, COUNT(*) FILTER (WHERE quantite <= ");
+        qb.bind(thresholds.stockout).push(") AS ruptures, COUNT(*) FILTER (WHERE quantite > ");
+        qb.bind(thresholds.overstock).push(") AS surstock FROM store_stock WHERE TRUE");
+        push_store_filter(&mut qb, filter, "magasin_id");
+        qb.push(" GROUP BY magasin_id) l ON l.magasin_id = m.id WHERE TRUE");
+        push_store_filter(&mut qb, filter, "m.id");
+        qb.push(" ORDER BY m.id");
+        let mut conn = self.reader.acquire().await?;
+        let stores: Vec<DashboardDbRow> = Self::all(&mut conn, &qb).await?;
+        if let (Some(id), true) = (filter.magasin, stores.is_empty()) {
+            return Err(StorageError::not_found("store", id.0));
+        }
+
+        // RANK on the quantity alone keeps every product that can be in the top 3 (ties share a
+        // rank); names are joined on those few rows and `top_products` applies the exact order.
+        let mut trend = Statement::new(
+            "SELECT r.magasin_id, r.produit_id, p.nom, r.quantite FROM (
+                 SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite,
+                        RANK() OVER (PARTITION BY magasin_id ORDER BY SUM(quantite) DESC) AS rang
+                 FROM sales_daily WHERE quantite > 0 AND jour BETWEEN ",
+        );
+        trend.bind(trend_window_start(today)).push(" AND ").bind(today);
+        push_store_filter(&mut trend, filter, "magasin_id");
+        trend.push(" GROUP BY magasin_id, produit_id) r JOIN products p ON p.id = r.produit_id WHERE r.rang <= ");
+        trend.bind(TREND_SIZE as i64);
+        let trend: Vec<TrendRow> = Self::all(&mut conn, &trend).await?;
+        let mut candidates: HashMap<i64, Vec<NamedQuantity>> = HashMap::new();
+        for t in trend {
+            candidates.entry(t.magasin_id).or_default().push(NamedQuantity {
+                produit: ProductId(t.produit_id),
+                nom: t.nom,
+                quantite: t.quantite,
+            });
+        }
+        Ok(stores
+            .into_iter()
+            .map(|s| DashboardRow {
+                magasin: StoreId(s.id),
+                magasin_nom: s.nom,
+                chiffre_affaires: Money(s.chiffre_affaires),
+                ruptures: s.ruptures,
+                surstock: s.surstock,
+                tendances: top_products(candidates.remove(&s.id).unwrap_or_default()),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,357 @@
+//! Sales: record (atomically, stock never negative), cancel once, read and list.
+
+use crate::SqlStorage;
+use crate::engine::{Connection, Engine};
+use crate::ledger::{LedgerBatch, Movement};
+use crate::rows::{LevelRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
+use crate::statement::Statement;
+use chrono::{DateTime, NaiveDate, Utc};
+use magasin_domain::ledger::{LedgerReason, SourceDocument};
+use magasin_domain::paging::CursorPage;
+use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale};
+use magasin_domain::stock::Location;
+use magasin_domain::{Money, SaleId, StorageError, StorageResult, StoreId, WriteContext};
+use std::collections::{BTreeMap, HashMap};
+
+const SALE_COLUMNS: &str = "SELECT v.id, v.magasin_id, m.nom AS magasin_nom, v.date_vente, v.total_cents, v.statut,
+    v.date_annulation FROM sales v JOIN stores m ON m.id = v.magasin_id";
+
+/// Quantity and amount sold per product id.
+type Sums = BTreeMap<i64, (i64, i64)>;
+
+fn too_large() -> StorageError {
+    StorageError::Conflict("The sale total is too large.".into())
+}
+
+/// Quantity and amount per product over the lines (a product may appear on several lines),
+/// in product order: the order in which rows are locked.
+fn per_product(lignes: &[SaleLine]) -> StorageResult<Sums> {
+    let mut sums = Sums::new();
+    for line in lignes {
+        let amount = line.prix_unitaire.times(line.quantite).ok_or_else(too_large)?;
+        let entry = sums.entry(line.produit.0).or_default();
+        entry.0 = entry.0.checked_add(line.quantite).ok_or_else(too_large)?;
+        entry.1 = entry.1.checked_add(amount.0).ok_or_else(too_large)?;
+    }
+    Ok(sums)
+}
+
+impl<E: Engine> SqlStorage<E> {
+    /// The lines of several sales, in one query, ordered by sale then line.
+    async fn load_lines(conn: &mut Connection<E>, sale_ids: &[i64]) -> StorageResult<Vec<LineRow>> {
+        if sale_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut select = Statement::new(
+            "SELECT l.vente_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.prix_unitaire_cents
+             FROM sale_lines l JOIN products p ON p.id = l.produit_id WHERE l.vente_id IN (",
+        );
+        select.bind_list(sale_ids.iter().copied()).push(") ORDER BY l.vente_id, l.id");
+        Self::all(conn, &select).await
+    }
+
+    async fn fetch_sale(conn: &mut Connection<E>, id: SaleId) -> StorageResult<Sale> {
+        let row: Option<SaleRow> =
+            Self::optional(conn, &Statement::new(&format!("{SALE_COLUMNS} WHERE v.id = $1")).value(id.0)).await?;
+        let row = row.ok_or(StorageError::not_found("sale", id.0))?;
+        let lines = Self::load_lines(conn, &[id.0]).await?;
+        assemble_sales(vec![row], lines)?.pop().ok_or(StorageError::not_found("sale", id.0))
+    }
+
+    pub(crate) async fn sale(&self, id: SaleId) -> StorageResult<Sale> {
+        let mut conn = self.reader.acquire().await?;
+        Self::fetch_sale(&mut conn, id).await
+    }
+
+    pub(crate) async fn sales_page(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>> {
+        let mut select = Statement::new(SALE_COLUMNS);
+        select.push(" WHERE v.id < ").bind(query.cursor.before_or_max());
+        if let Some(store) = query.magasin {
+            select.push(" AND v.magasin_id = ").bind(store.0);
+        }
+        if let Some(from) = query.from {
+            select.push(" AND v.jour >= ").bind(from);
+        }
+        if let Some(to) = query.to {
+            select.push(" AND v.jour <= ").bind(to);
+        }
+        select.push(" ORDER BY v.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        let mut conn = self.reader.acquire().await?;
+        let rows: Vec<SaleRow> = Self::all(&mut conn, &select).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let lines = Self::load_lines(&mut conn, &ids).await?;
+        let sales = assemble_sales(rows, lines)?;
+        Ok(CursorPage::from_rows(sales, query.cursor, |s| s.id.0))
+    }
+
+    /// Claims the key for this transaction (its `vente_id` is set when the sale is inserted). A
+    /// concurrent request with the same key waits on the claim: when the first commits, it
+    /// replays its sale; when the first rolls back (not enough stock), it claims the key itself.
+    /// Returns the replay when the key already recorded a sale.
+    async fn claim_key(
+        conn: &mut Connection<E>,
+        key: &IdempotencyKey,
+        ctx: &WriteContext,
+    ) -> StorageResult<Option<RecordedSale>> {
+        let claim = Statement::new(
+            "INSERT INTO sale_idempotency_keys (cle, empreinte, date) VALUES ($1, $2, $3)
+             ON CONFLICT (cle) DO NOTHING RETURNING cle",
+        )
+        .value(key.key.as_str())
+        .value(key.fingerprint.as_str())
+        .value(ctx.at);
+        let claimed: Option<(String,)> = Self::optional(conn, &claim).await?;
+        if claimed.is_some() {
+            return Ok(None);
+        }
+        let select = Statement::new("SELECT vente_id, empreinte FROM sale_idempotency_keys WHERE cle = $1")
+            .value(key.key.as_str());
+        let (vente_id, empreinte): (Option<i64>, String) = Self::one(conn, &select).await?;
+        match vente_id {
+            Some(id) if empreinte == key.fingerprint => {
+                let sale = Self::fetch_sale(conn, SaleId(id)).await?;
+                Ok(Some(RecordedSale { sale, replayed: true }))
+            }
+            _ => Err(StorageError::Conflict(format!(
+                "Idempotency-Key {:?} was already used for a different sale.",
+                key.key
+            ))),
+        }
+    }
+
+    /// The sale's lines with each product's name and current price, in the order given.
+    async fn price_lines(conn: &mut Connection<E>, sale: &ValidSale) -> StorageResult<Vec<SaleLine>> {
+        let mut select = Statement::new("SELECT id, nom, prix_cents FROM products WHERE id IN (");
+        select.bind_list(sale.lignes.iter().map(|l| l.produit.0)).push(")");
+        let rows: Vec<PriceRow> = Self::all(conn, &select).await?;
+        let products: HashMap<i64, PriceRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+        sale.lignes
+            .iter()
+            .map(|line| {
+                let product =
+                    products.get(&line.produit.0).ok_or(StorageError::not_found("product", line.produit.0))?;
+                Ok(SaleLine {
+                    produit: line.produit,
+                    produit_nom: product.nom.clone(),
+                    quantite: line.quantite,
+                    prix_unitaire: Money(product.prix_cents),
+                })
+            })
+            .collect()
+    }
+
+    /// Reads (and, where the engine locks rows, locks in product order, so two sales cannot
+    /// deadlock) the store's stock of the sold products, checks every product has enough, and
+    /// decrements them. Returns the quantities before the sale.
+    async fn take_stock(
+        conn: &mut Connection<E>,
+        store: StoreId,
+        lignes: &[SaleLine],
+        sums: &Sums,
+    ) -> StorageResult<HashMap<i64, i64>> {
+        let mut select = Statement::new("SELECT produit_id, quantite FROM store_stock WHERE magasin_id = ");
+        select.bind(store.0).push(" AND produit_id IN (").bind_list(sums.keys().copied());
+        select.push(") ORDER BY produit_id").push(E::FOR_UPDATE);
+        let levels: Vec<LevelRow> = Self::all(conn, &select).await?;
+        let before: HashMap<i64, i64> = levels.into_iter().map(|r| (r.produit_id, r.quantite)).collect();
+        for line in lignes {
+            let requested = sums.get(&line.produit.0).map_or(line.quantite, |(q, _)| *q);
+            let available = before.get(&line.produit.0).copied().unwrap_or(0);
+            if available < requested {
+                return Err(StorageError::InsufficientStock {
+                    product: line.produit,
+                    product_name: line.produit_nom.clone(),
+                    requested,
+                    available,
+                });
+            }
+        }
+        let mut update =
+            Statement::new("UPDATE store_stock SET quantite = store_stock.quantite - u.column2 FROM (VALUES ");
+        update.bind_rows(sums.iter().map(|(p, (q, _))| [(*p).into(), (*q).into()]));
+        update.push(") AS u WHERE store_stock.magasin_id = ").bind(store.0);
+        update.push(" AND store_stock.produit_id = u.column1 AND store_stock.quantite >= u.column2");
+        update.push(" RETURNING store_stock.produit_id");
+        let updated: Vec<(i64,)> = Self::all(conn, &update).await?;
+        let updated = updated.len();
+        if updated != sums.len() {
+            return Err(invariant(format!("locked stock rows changed: {updated} of {} updated", sums.len())));
+        }
+        Ok(before)
+    }
+
+    /// Adds a sale's per-product sums to `sales_totals` and `sales_daily`, rows taken in product
+    /// order.
+    pub(crate) async fn add_to_aggregates(
+        conn: &mut Connection<E>,
+        store: StoreId,
+        jour: NaiveDate,
+        sums: &Sums,
+    ) -> StorageResult<()> {
+        let mut totals =
+            Statement::new("INSERT INTO sales_totals (magasin_id, produit_id, quantite, montant_cents) VALUES ");
+        totals.bind_rows(sums.iter().map(|(p, (q, a))| [store.0.into(), (*p).into(), (*q).into(), (*a).into()]));
+        totals.push(
+            " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET
+                 quantite = sales_totals.quantite + excluded.quantite,
+                 montant_cents = sales_totals.montant_cents + excluded.montant_cents",
+        );
+        Self::execute(conn, &totals).await?;
+        let mut daily =
+            Statement::new("INSERT INTO sales_daily (magasin_id, jour, produit_id, quantite, montant_cents) VALUES ");
+        daily.bind_rows(
+            sums.iter().map(|(p, (q, a))| [store.0.into(), jour.into(), (*p).into(), (*q).into(), (*a).into()]),
+        );
+        daily.push(
+            " ON CONFLICT (magasin_id, jour, produit_id) DO UPDATE SET
+                 quantite = sales_daily.quantite + excluded.quantite,
+                 montant_cents = sales_daily.montant_cents + excluded.montant_cents",
+        );
+        Self::execute(conn, &daily).await?;
+        Ok(())
+    }
+
+    /// Takes a cancelled sale's sums back out of the aggregates (the sale created their rows),
+    /// with plain updates: SQLite checks an upsert's proposed row against the CHECK constraints.
+    /// Where the engine locks rows, they are locked in product order first, as every other
+    /// writer takes them.
+    async fn remove_from_aggregates(
+        conn: &mut Connection<E>,
+        store: StoreId,
+        jour: NaiveDate,
+        sums: &Sums,
+    ) -> StorageResult<()> {
+        for (table, day) in [("sales_totals", None), ("sales_daily", Some(jour))] {
+            let day_filter = |s: &mut Statement, column: &str| {
+                if let Some(day) = day {
+                    s.push(&format!(" AND {column} = ")).bind(day);
+                }
+            };
+            if !E::FOR_UPDATE.is_empty() {
+                let mut lock = Statement::new(&format!("SELECT produit_id FROM {table} WHERE magasin_id = "));
+                lock.bind(store.0);
+                day_filter(&mut lock, "jour");
+                lock.push(" AND produit_id IN (").bind_list(sums.keys().copied());
+                lock.push(") ORDER BY produit_id").push(E::FOR_UPDATE);
+                Self::execute(conn, &lock).await?;
+            }
+            let mut update = Statement::new(&format!(
+                "UPDATE {table} SET quantite = {table}.quantite - u.column2,
+                     montant_cents = {table}.montant_cents - u.column3
+                 FROM (VALUES "
+            ));
+            update.bind_rows(sums.iter().map(|(p, (q, a))| [(*p).into(), (*q).into(), (*a).into()]));
+            update.push(&format!(") AS u WHERE {table}.magasin_id = ")).bind(store.0);
+            day_filter(&mut update, &format!("{table}.jour"));
+            update.push(&format!(" AND {table}.produit_id = u.column1"));
+            Self::execute(conn, &update).await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn insert_sale(&self, sale: &ValidSale, ctx: &WriteContext) -> StorageResult<RecordedSale> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(key) = &sale.idempotency
+            && let Some(replay) = Self::claim_key(&mut tx, key, ctx).await?
+        {
+            return Ok(replay);
+        }
+        let magasin_nom = Self::fetch_store(&mut tx, sale.magasin).await?.nom;
+        let lignes = Self::price_lines(&mut tx, sale).await?;
+        let sums = per_product(&lignes)?;
+        let total = sums.values().try_fold(0i64, |acc, (_, a)| acc.checked_add(*a)).ok_or_else(too_large)?;
+        let mut balance = Self::take_stock(&mut tx, sale.magasin, &lignes, &sums).await?;
+
+        let jour = sale.at.date_naive();
+        let insert = Statement::new(
+            "INSERT INTO sales (magasin_id, date_vente, jour, total_cents, statut) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id, date_vente",
+        )
+        .value(sale.magasin.0)
+        .value(sale.at)
+        .value(jour)
+        .value(total)
+        .value(SaleStatus::Recorded.as_str());
+        let (sale_id, date_vente): (i64, DateTime<Utc>) = Self::one(&mut tx, &insert).await?;
+        let mut insert =
+            Statement::new("INSERT INTO sale_lines (vente_id, produit_id, quantite, prix_unitaire_cents) VALUES ");
+        insert.bind_rows(
+            lignes.iter().map(|l| [sale_id.into(), l.produit.0.into(), l.quantite.into(), l.prix_unitaire.0.into()]),
+        );
+        Self::execute(&mut tx, &insert).await?;
+
+        let mut ledger = LedgerBatch::new(ctx);
+        for line in &lignes {
+            let solde = balance.entry(line.produit.0).or_default();
+            *solde -= line.quantite;
+            ledger.push(Movement {
+                location: Location::Store(sale.magasin),
+                produit: line.produit,
+                quantite: -line.quantite,
+                solde: *solde,
+                motif: LedgerReason::Sale,
+                document: Some(SourceDocument::Sale(SaleId(sale_id))),
+            });
+        }
+        Self::append_ledger(&mut tx, ledger).await?;
+        Self::add_to_aggregates(&mut tx, sale.magasin, jour, &sums).await?;
+        if let Some(key) = &sale.idempotency {
+            let link = Statement::new("UPDATE sale_idempotency_keys SET vente_id = $1 WHERE cle = $2")
+                .value(sale_id)
+                .value(key.key.as_str());
+            Self::execute(&mut tx, &link).await?;
+        }
+        tx.commit().await.map_err(E::map_error)?;
+        let recorded = Sale {
+            id: SaleId(sale_id),
+            magasin: sale.magasin,
+            magasin_nom,
+            date_vente,
+            total: Money(total),
+            statut: SaleStatus::Recorded,
+            date_annulation: None,
+            lignes,
+        };
+        Ok(RecordedSale { sale: recorded, replayed: false })
+    }
+
+    pub(crate) async fn cancel(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale> {
+        let mut tx = self.writer.begin().await?;
+        let update = Statement::new(
+            "UPDATE sales SET statut = $1, date_annulation = $2 WHERE id = $3 AND statut = $4
+             RETURNING magasin_id, jour",
+        )
+        .value(SaleStatus::Cancelled.as_str())
+        .value(ctx.at)
+        .value(id.0)
+        .value(SaleStatus::Recorded.as_str());
+        let cancelled: Option<(i64, NaiveDate)> = Self::optional(&mut tx, &update).await?;
+        let sale = Self::fetch_sale(&mut tx, id).await?;
+        let Some((store, jour)) = cancelled else {
+            return Err(StorageError::Conflict(format!("Sale {id} is already cancelled.")));
+        };
+        let store = StoreId(store);
+        let sums = per_product(&sale.lignes)?;
+        let items: Vec<(i64, i64)> = sums.iter().map(|(p, (q, _))| (*p, *q)).collect();
+        let after = Self::restock_store(&mut tx, store, &items).await?;
+        let mut balance: HashMap<i64, i64> =
+            sums.iter().map(|(p, (q, _))| (*p, after.get(p).copied().unwrap_or(*q) - q)).collect();
+        let mut ledger = LedgerBatch::new(ctx);
+        for line in &sale.lignes {
+            let solde = balance.entry(line.produit.0).or_default();
+            *solde += line.quantite;
+            ledger.push(Movement {
+                location: Location::Store(store),
+                produit: line.produit,
+                quantite: line.quantite,
+                solde: *solde,
+                motif: LedgerReason::SaleCancelled,
+                document: Some(SourceDocument::Sale(id)),
+            });
+        }
+        Self::append_ledger(&mut tx, ledger).await?;
+        Self::remove_from_aggregates(&mut tx, store, jour, &sums).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(sale)
+    }
+}

@@ -1,0 +1,146 @@
+//! Statements: SQL text with `$1`, `$2`… placeholders (as both engines read them) and the values
+//! they stand for, written out for a fixed statement or assembled at run time (filters, lists of
+//! ids, rows of values).
+//!
+//! sqlx's `QueryBuilder` cannot run from code generic over the engine (its arguments borrow the
+//! builder for a lifetime generic bounds cannot name), so this small builder keeps the text and
+//! the values apart; the driver binds them when the statement runs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt::Write as _;
+
+/// A value bound to a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    MaybeInt(Option<i64>),
+    Text(String),
+    MaybeText(Option<String>),
+    Time(DateTime<Utc>),
+    Day(NaiveDate),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Value::MaybeInt(v)
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        Value::MaybeText(v)
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Self {
+        Value::MaybeText(v.map(str::to_string))
+    }
+}
+
+impl From<DateTime<Utc>> for Value {
+    fn from(v: DateTime<Utc>) -> Self {
+        Value::Time(v)
+    }
+}
+
+impl From<NaiveDate> for Value {
+    fn from(v: NaiveDate) -> Self {
+        Value::Day(v)
+    }
+}
+
+/// SQL text and the values its placeholders stand for.
+#[derive(Debug, Clone, Default)]
+pub struct Statement {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl Statement {
+    pub fn new(sql: &str) -> Self {
+        Self { sql: sql.to_string(), values: Vec::new() }
+    }
+
+    /// Gives the value of the next placeholder already written in the text (`$1` for the first).
+    pub fn value(mut self, value: impl Into<Value>) -> Self {
+        self.values.push(value.into());
+        self
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder for `value`, numbered after the values given so far.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        let _ = write!(self.sql, "${}", self.values.len());
+        self
+    }
+
+    /// Appends placeholders for `values`, separated by commas.
+    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.bind(value);
+        }
+        self
+    }
+
+    /// Appends rows of placeholders, `($1, $2), ($3, $4)`, one per item of `rows`.
+    pub fn bind_rows<R: IntoIterator<Item = Value>>(&mut self, rows: impl IntoIterator<Item = R>) -> &mut Self {
+        for (i, row) in rows.into_iter().enumerate() {
+            self.sql.push_str(if i > 0 { ", (" } else { "(" });
+            self.bind_list(row);
+            self.sql.push(')');
+        }
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The values, in placeholder order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Statement::new("SELECT 1 WHERE a = ");
+        s.bind(1i64).push(" AND b IN (").bind_list([2i64, 3]).push(") AND c IN ");
+        s.bind_rows([vec![Value::Int(4), Value::from("x")], vec![Value::Int(5), Value::from(None::<&str>)]]);
+        assert_eq!(s.sql(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND c IN ($4, $5), ($6, $7)");
+        assert_eq!(s.values.len(), 7);
+        assert_eq!(s.values[4], Value::Text("x".into()));
+    }
+}

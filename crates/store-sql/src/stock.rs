@@ -1,0 +1,116 @@
+//! Stock at the warehouse and in the stores: lists, and restocking a store.
+
+use crate::SqlStorage;
+use crate::engine::{Connection, Engine};
+use crate::rows::{LevelRow, StockItemRow, StoreStockDbRow, WarehouseDbRow};
+use crate::statement::Statement;
+use magasin_domain::paging::Page;
+use magasin_domain::stock::{StockItem, StockOrdering, StockQuery, StoreStockRow, WarehouseStockRow};
+use magasin_domain::{StorageResult, StoreId};
+use std::collections::HashMap;
+
+/// Appends the filters of a stock query (the stock table is aliased `s`, products `p`).
+fn push_filters<E: Engine>(s: &mut Statement, query: &StockQuery) {
+    if let Some(name) = &query.name_contains {
+        s.push(" AND ").push(E::POSITION).push("(p.nom_key, ").bind(name.as_str()).push(") > 0");
+    }
+    if let Some(q) = query.quantite {
+        s.push(" AND s.quantite = ").bind(q);
+    }
+    if let Some(q) = query.quantite_gte {
+        s.push(" AND s.quantite >= ").bind(q);
+    }
+    if let Some(q) = query.quantite_lte {
+        s.push(" AND s.quantite <= ").bind(q);
+    }
+}
+
+/// Names sort by bytes on every engine, so both answer the same order.
+fn push_order_and_page<E: Engine>(s: &mut Statement, query: &StockQuery) {
+    let (by, direction) = match query.ordering {
+        StockOrdering::NameAsc => (format!("p.nom{}", E::BYTE_ORDER), "ASC, p.id ASC"),
+        StockOrdering::NameDesc => (format!("p.nom{}", E::BYTE_ORDER), "DESC, p.id DESC"),
+        StockOrdering::QuantityAsc => ("s.quantite".to_string(), "ASC, p.id ASC"),
+        StockOrdering::QuantityDesc => ("s.quantite".to_string(), "DESC, p.id ASC"),
+    };
+    s.push(&format!(" ORDER BY {by} {direction} LIMIT ")).bind(query.page.limit());
+    s.push(" OFFSET ").bind(query.page.offset());
+}
+
+impl<E: Engine> SqlStorage<E> {
+    /// A store's whole local stock, by product id.
+    pub(crate) async fn store_items(&self, store: StoreId) -> StorageResult<Vec<StockItem>> {
+        let mut conn = self.reader.acquire().await?;
+        Self::fetch_store(&mut conn, store).await?;
+        let select = Statement::new(
+            "SELECT s.produit_id, p.nom, s.quantite FROM store_stock s JOIN products p ON p.id = s.produit_id
+             WHERE s.magasin_id = $1 ORDER BY s.produit_id",
+        )
+        .value(store.0);
+        let rows: Vec<StockItemRow> = Self::all(&mut conn, &select).await?;
+        Ok(rows.into_iter().map(StockItem::from).collect())
+    }
+
+    pub(crate) async fn store_page(&self, store: StoreId, query: &StockQuery) -> StorageResult<Page<StoreStockRow>> {
+        let mut count = Statement::new(
+            "SELECT COUNT(*) FROM store_stock s JOIN products p ON p.id = s.produit_id WHERE s.magasin_id = ",
+        );
+        count.bind(store.0);
+        push_filters::<E>(&mut count, query);
+        let mut select = Statement::new(
+            "SELECT s.id, s.produit_id, s.magasin_id, s.quantite, p.nom AS produit_nom, m.nom AS magasin_nom
+             FROM store_stock s JOIN products p ON p.id = s.produit_id JOIN stores m ON m.id = s.magasin_id
+             WHERE s.magasin_id = ",
+        );
+        select.bind(store.0);
+        push_filters::<E>(&mut select, query);
+        push_order_and_page::<E>(&mut select, query);
+        let mut conn = self.reader.acquire().await?;
+        Self::fetch_store(&mut conn, store).await?;
+        let (total,): (i64,) = Self::one(&mut conn, &count).await?;
+        let rows: Vec<StoreStockDbRow> = Self::all(&mut conn, &select).await?;
+        Ok(Page {
+            count: u64::try_from(total).unwrap_or(0),
+            items: rows.into_iter().map(StoreStockRow::from).collect(),
+        })
+    }
+
+    pub(crate) async fn warehouse_page(&self, query: &StockQuery) -> StorageResult<Page<WarehouseStockRow>> {
+        let mut count =
+            Statement::new("SELECT COUNT(*) FROM warehouse_stock s JOIN products p ON p.id = s.produit_id WHERE TRUE");
+        push_filters::<E>(&mut count, query);
+        let mut select = Statement::new(
+            "SELECT s.produit_id, p.nom AS produit_nom, s.quantite
+             FROM warehouse_stock s JOIN products p ON p.id = s.produit_id WHERE TRUE",
+        );
+        push_filters::<E>(&mut select, query);
+        push_order_and_page::<E>(&mut select, query);
+        let mut conn = self.reader.acquire().await?;
+        let (total,): (i64,) = Self::one(&mut conn, &count).await?;
+        let rows: Vec<WarehouseDbRow> = Self::all(&mut conn, &select).await?;
+        Ok(Page {
+            count: u64::try_from(total).unwrap_or(0),
+            items: rows.into_iter().map(WarehouseStockRow::from).collect(),
+        })
+    }
+
+    /// Adds quantities to a store's stock, creating missing rows; `items` are `(product,
+    /// quantity)` with distinct products, taken in product order (the order every writer locks
+    /// rows in). Returns the new balance per product.
+    pub(crate) async fn restock_store(
+        conn: &mut Connection<E>,
+        store: StoreId,
+        items: &[(i64, i64)],
+    ) -> StorageResult<HashMap<i64, i64>> {
+        let mut sorted = items.to_vec();
+        sorted.sort_unstable();
+        let mut upsert = Statement::new("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES ");
+        upsert.bind_rows(sorted.iter().map(|&(p, q)| [store.0.into(), p.into(), q.into()]));
+        upsert.push(
+            " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET quantite = store_stock.quantite + excluded.quantite
+             RETURNING produit_id, quantite",
+        );
+        let rows: Vec<LevelRow> = Self::all(conn, &upsert).await?;
+        Ok(rows.into_iter().map(|r| (r.produit_id, r.quantite)).collect())
+    }
+}
