@@ -1,9 +1,9 @@
 //! Sales: a sale has one or more lines, is recorded atomically, and can be cancelled once.
 
-use crate::error::ValidationErrors;
 use crate::ids::{ProductId, SaleId, StoreId};
 use crate::money::Money;
 use crate::paging::CursorRequest;
+use crate::validation::{ValidationCode, ValidationErrors};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Most lines one sale may have.
@@ -51,23 +51,20 @@ pub fn validate_sale(
 ) -> Result<ValidSale, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     if request.lignes.is_empty() {
-        errors.add("lignes", "A sale needs at least one line.");
+        errors.add("lignes", ValidationCode::NoLines);
     }
     if request.lignes.len() > MAX_LINES {
-        errors.add("lignes", format!("A sale has at most {MAX_LINES} lines."));
+        errors.add("lignes", ValidationCode::TooManyLines { max: MAX_LINES });
     }
     for (i, line) in request.lignes.iter().enumerate() {
         if !(1..=MAX_LINE_QUANTITY).contains(&line.quantite) {
-            errors.add(
-                format!("lignes[{i}].quantite"),
-                format!("Ensure this value is between 1 and {MAX_LINE_QUANTITY}."),
-            );
+            errors.add(format!("lignes[{i}].quantite"), ValidationCode::OutOfRange { min: 1, max: MAX_LINE_QUANTITY });
         }
     }
     if let Some(key) = &idempotency {
         let chars = key.key.chars().count();
         if chars == 0 || chars > MAX_IDEMPOTENCY_KEY_CHARS || key.key.chars().any(char::is_control) {
-            errors.add("Idempotency-Key", format!("Must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable characters."));
+            errors.add("Idempotency-Key", ValidationCode::BadKey { max: MAX_IDEMPOTENCY_KEY_CHARS });
         }
     }
     errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })

@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use magasin_domain::ValidationErrors;
+use magasin_domain::{ValidationCode, ValidationErrors};
 use magasin_service::ServiceError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -76,8 +76,8 @@ impl ApiError {
         }
     }
 
-    pub fn field(field: &str, message: &str) -> Self {
-        ApiError::Fields(ValidationErrors::single(field, message))
+    pub fn field(field: &str, code: ValidationCode) -> Self {
+        ApiError::Fields(ValidationErrors::single(field, code))
     }
 }
 
@@ -90,7 +90,7 @@ impl IntoResponse for ApiError {
                 for e in errors.0 {
                     let entry = body.entry(e.field).or_insert_with(|| Value::Array(Vec::new()));
                     if let Value::Array(list) = entry {
-                        list.push(Value::String(e.message));
+                        list.push(Value::String(e.code.to_string()));
                     }
                 }
                 (status, Json(Value::Object(body))).into_response()

@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
 use chrono::NaiveDate;
+use magasin_domain::ValidationCode;
 use serde::de::DeserializeOwned;
 use tower_http::request_id::RequestId;
 
@@ -70,15 +71,14 @@ impl Params {
 
     pub fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.text(name)
-            .map(|v| v.parse::<i64>().map_err(|_| ApiError::field(name, "Enter a whole number.")))
+            .map(|v| v.parse::<i64>().map_err(|_| ApiError::field(name, ValidationCode::NotAWholeNumber)))
             .transpose()
     }
 
     pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, ApiError> {
         self.text(name)
             .map(|v| {
-                NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map_err(|_| ApiError::field(name, "Enter a valid date (YYYY-MM-DD)."))
+                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| ApiError::field(name, ValidationCode::NotADate))
             })
             .transpose()
     }
@@ -98,7 +98,7 @@ impl Params {
             Some(n) if (1..=i64::from(magasin_domain::paging::MAX_PAGE_SIZE)).contains(&n) => Ok(n as u32),
             Some(_) => Err(ApiError::field(
                 "page_size",
-                &format!("Ensure this value is between 1 and {}.", magasin_domain::paging::MAX_PAGE_SIZE),
+                ValidationCode::OutOfRange { min: 1, max: i64::from(magasin_domain::paging::MAX_PAGE_SIZE) },
             )),
         }
     }

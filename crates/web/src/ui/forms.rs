@@ -7,6 +7,7 @@ use super::strings::current;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use chrono::NaiveDate;
+use magasin_domain::{ValidationCode, ValidationErrors};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
@@ -35,12 +36,12 @@ impl Fields {
 
     pub fn integer(&self, name: &str, errors: &mut FieldErrors) -> Option<i64> {
         let text = self.text(name)?;
-        text.parse().map_err(|_| errors.add(name, current().not_a_whole_number)).ok()
+        text.parse().map_err(|_| errors.add_code(name, &ValidationCode::NotAWholeNumber)).ok()
     }
 
     pub fn date(&self, name: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
         let text = self.text(name)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| errors.add(name, current().not_a_date)).ok()
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| errors.add_code(name, &ValidationCode::NotADate)).ok()
     }
 }
 
@@ -76,6 +77,11 @@ impl FieldErrors {
         self.0.entry(field.to_string()).or_default().push(message.to_string());
     }
 
+    /// `code` as the message of `field`, in the interface's language.
+    pub fn add_code(&mut self, field: &str, code: &ValidationCode) {
+        self.add(field, &(current().validation)(code));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -91,11 +97,10 @@ impl FieldErrors {
     }
 
     /// The service's validation errors, in the interface's language.
-    pub fn from_service(errors: &magasin_domain::ValidationErrors) -> Self {
-        let t = current();
+    pub fn from_service(errors: &ValidationErrors) -> Self {
         let mut out = FieldErrors::default();
         for e in &errors.0 {
-            out.add(&e.field, &(t.service_message)(&e.message));
+            out.add_code(&e.field, &e.code);
         }
         out
     }
@@ -115,8 +120,8 @@ mod tests {
         assert_eq!(fields.date("e", &mut errors), None);
         assert_eq!(fields.text("n").as_deref(), Some("Café"));
         assert_eq!(fields.raw("n"), " Café ");
-        assert_eq!(errors.of("b"), current().not_a_whole_number);
-        assert_eq!(errors.of("d"), current().not_a_date);
+        assert_eq!(errors.of("b"), "Saisissez un nombre entier.");
+        assert_eq!(errors.of("d"), "Saisissez une date valide (AAAA-MM-JJ).");
         assert_eq!(errors.of("e"), "");
     }
 }

@@ -98,10 +98,10 @@ impl From<ServiceError> for UiError {
         let t = current();
         match error {
             ServiceError::NotFound { entity, id } => UiError::NotFound((t.no_such)(entity, id)),
-            ServiceError::Invalid(errors) => UiError::BadRequest(
-                errors.0.iter().map(|e| (t.service_message)(&e.message)).collect::<Vec<_>>().join(" "),
-            ),
-            ServiceError::Conflict(message) => UiError::Conflict((t.service_message)(&message)),
+            ServiceError::Invalid(errors) => {
+                UiError::BadRequest(errors.0.iter().map(|e| (t.validation)(&e.code)).collect::<Vec<_>>().join(" "))
+            }
+            ServiceError::Conflict(message) => UiError::Conflict(message),
             ServiceError::InsufficientStock { product_name, requested, available, .. } => {
                 UiError::Conflict((t.insufficient_stock)(&product_name, available, requested))
             }

@@ -76,7 +76,7 @@ fn refusal(error: ServiceError) -> Result<Flash, UiError> {
     let t = current();
     match error {
         ServiceError::Invalid(errors) => Ok(Flash::error(FieldErrors::from_service(&errors).all().join(" "))),
-        ServiceError::Conflict(message) => Ok(Flash::error((t.service_message)(&message))),
+        ServiceError::Conflict(message) => Ok(Flash::error(message)),
         ServiceError::NotFound { entity, id } => Ok(Flash::error((t.no_such)(entity, id))),
         other => Err(other.into()),
     }

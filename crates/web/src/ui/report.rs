@@ -50,7 +50,7 @@ async fn report(state: &AppState, query: &Fields) -> Result<Result<Vec<StoreRepo
         Err(ServiceError::Invalid(errors)) => {
             let mut out = FieldErrors::default();
             for e in &errors.0 {
-                out.add("du", &(current().service_message)(&e.message));
+                out.add_code("du", &e.code);
             }
             Ok(Err(out))
         }

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use magasin_domain::sales::{IdempotencyKey, LineRequest, Sale, SaleLine, SaleQuery, SaleRequest};
-use magasin_domain::{ProductId, SaleId, StoreId};
+use magasin_domain::{ProductId, SaleId, StoreId, ValidationCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -98,8 +98,11 @@ pub fn router() -> Router<AppState> {
 /// The `Idempotency-Key` header with the fingerprint of the request it came with.
 fn idempotency(headers: &HeaderMap, input: &SaleInput) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key =
-        value.to_str().map_err(|_| ApiError::field("Idempotency-Key", "Must be printable ASCII."))?.trim().to_string();
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::field("Idempotency-Key", ValidationCode::NotPrintableAscii))?
+        .trim()
+        .to_string();
     let canonical = serde_json::to_vec(input).map_err(|e| ApiError::Internal(e.to_string()))?;
     let fingerprint = Sha256::digest(&canonical).iter().map(|b| format!("{b:02x}")).collect();
     Ok(Some(IdempotencyKey { key, fingerprint }))
