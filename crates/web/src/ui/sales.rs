@@ -12,11 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
-use magasin_domain::sales::{IdempotencyKey, LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
+use magasin_domain::sales::{LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
 use magasin_domain::stock::StockItem;
 use magasin_domain::{ProductId, SaleId, StoreId, ValidationCode};
 use magasin_service::ServiceError;
-use sha2::{Digest, Sha256};
 
 /// Product lines on the sale form.
 pub const FORM_LINES: usize = 5;
@@ -127,15 +126,6 @@ fn line_of_field(field: &str) -> Option<usize> {
     field.strip_prefix("lignes[")?.split_once(']')?.0.parse().ok()
 }
 
-/// What makes two submissions "the same sale" for the idempotency key.
-fn fingerprint(request: &SaleRequest) -> String {
-    let mut canonical = format!("ui-sale:{}", request.magasin);
-    for l in &request.lignes {
-        canonical.push_str(&format!("|{}x{}", l.produit, l.quantite));
-    }
-    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -193,8 +183,8 @@ pub async fn record(State(state): State<AppState>, visitor: Visitor, Form(fields
     let Some((request, indexes)) = form.checked_request() else {
         return sale_form_page(&state, visitor, form, StatusCode::BAD_REQUEST).await;
     };
-    let key =
-        fields.text("cle").map(|key| IdempotencyKey { key: format!("ui:{key}"), fingerprint: fingerprint(&request) });
+    // The form's keys live apart from the API's: `ui:` and the key the page was rendered with.
+    let key = fields.text("cle").map(|key| format!("ui:{key}"));
     match state.services.record_sale(request, key, None).await {
         Ok(recorded) => {
             let id = recorded.sale.id.0;
@@ -379,7 +369,7 @@ mod tests {
     fn every_refusal_of_the_sale_is_explained_in_french() {
         let mut form = SaleForm::from_fields(&Fields::parse(b"magasin=2&produit-1=4&quantite-1=3"));
         let (request, indexes) = form.checked_request().expect("valid");
-        let key = IdempotencyKey { key: format!("ui:{}", "k".repeat(250)), fingerprint: fingerprint(&request) };
+        let key = magasin_domain::sales::IdempotencyKey::new(format!("ui:{}", "k".repeat(250)), &request);
         let refused = magasin_domain::sales::validate_sale(request, chrono::Utc::now(), Some(key));
         let status = form.explain(ServiceError::Invalid(refused.expect_err("key too long")), &indexes);
         assert_eq!(status.ok(), Some(StatusCode::BAD_REQUEST));
@@ -390,8 +380,8 @@ mod tests {
     fn the_same_lines_give_the_same_fingerprint() {
         let sale =
             |q| SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: q }] };
-        assert_eq!(fingerprint(&sale(1)), fingerprint(&sale(1)));
-        assert_ne!(fingerprint(&sale(1)), fingerprint(&sale(2)));
+        assert_eq!(sale(1).fingerprint(), sale(1).fingerprint());
+        assert_ne!(sale(1).fingerprint(), sale(2).fingerprint());
         assert_eq!(line_of_field("lignes[3].quantite"), Some(3));
         assert_eq!(line_of_field("magasin"), None);
     }
