@@ -13,8 +13,8 @@ pub enum StorageError {
     #[error("{0}")]
     Conflict(String),
     /// Not enough local stock for one product of a sale (`requested`: the sale's total for it;
-    /// `available`: the stock before the sale).
-    #[error("insufficient stock for {product_name} (product {product}): {available} available, {requested} requested")]
+    /// `available`: the stock before the sale). The text is the API's; the web interface has its own.
+    #[error("Insufficient stock for {product_name} (product {product}): {available} available, {requested} requested.")]
     InsufficientStock { product: ProductId, product_name: String, requested: i64, available: i64 },
     /// The database cannot be reached right now.
     #[error("database unavailable: {0}")]

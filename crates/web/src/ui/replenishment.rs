@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
 use magasin_domain::replenishment::{ApprovalOutcome, Replenishment, ReplenishmentQuery, ReplenishmentStatus};
-use magasin_domain::{ProductId, ReplenishmentId, StoreId};
+use magasin_domain::{ProductId, ReplenishmentId, StorageError, StoreId};
 use magasin_service::ServiceError;
 
 /// Requests shown in each table.
@@ -76,8 +76,8 @@ fn refusal(error: ServiceError) -> Result<Flash, UiError> {
     let t = current();
     match error {
         ServiceError::Invalid(errors) => Ok(Flash::error(FieldErrors::from_service(&errors).all().join(" "))),
-        ServiceError::Conflict(message) => Ok(Flash::error(message)),
-        ServiceError::NotFound { entity, id } => Ok(Flash::error((t.no_such)(entity, id))),
+        ServiceError::Storage(StorageError::Conflict(message)) => Ok(Flash::error(message)),
+        ServiceError::Storage(StorageError::NotFound { entity, id }) => Ok(Flash::error((t.no_such)(entity, id))),
         other => Err(other.into()),
     }
 }

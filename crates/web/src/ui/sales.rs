@@ -14,7 +14,7 @@ use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
 use magasin_domain::sales::{LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
 use magasin_domain::stock::StockItem;
-use magasin_domain::{ProductId, SaleId, StoreId, ValidationCode};
+use magasin_domain::{ProductId, SaleId, StorageError, StoreId, ValidationCode};
 use magasin_service::ServiceError;
 
 /// Product lines on the sale form.
@@ -104,15 +104,15 @@ impl SaleForm {
                 }
                 Ok(StatusCode::BAD_REQUEST)
             }
-            ServiceError::InsufficientStock { product_name, requested, available, .. } => {
+            ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
                 self.message = Some((t.insufficient_stock)(&product_name, available, requested));
                 Ok(StatusCode::CONFLICT)
             }
-            ServiceError::NotFound { entity, id } => {
+            ServiceError::Storage(StorageError::NotFound { entity, id }) => {
                 self.message = Some((t.no_such)(entity, id));
                 Ok(StatusCode::NOT_FOUND)
             }
-            ServiceError::Conflict(message) => {
+            ServiceError::Storage(StorageError::Conflict(message)) => {
                 self.message = Some(message);
                 Ok(StatusCode::CONFLICT)
             }
@@ -337,7 +337,7 @@ pub async fn cancel(
     let to = format!("/ventes/{id}");
     match state.services.cancel_sale(SaleId(id), None).await {
         Ok(_) => Ok(visitor.redirect(&to, Flash::success((t.sale_cancelled)(id)))),
-        Err(ServiceError::Conflict(message)) => Ok(visitor.redirect(&to, Flash::error(message))),
+        Err(ServiceError::Storage(StorageError::Conflict(message))) => Ok(visitor.redirect(&to, Flash::error(message))),
         Err(other) => Err(other.into()),
     }
 }
