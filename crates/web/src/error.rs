@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use magasin_domain::{StorageError, ValidationCode, ValidationErrors};
+use magasin_domain::{FieldError, StorageError, ValidationCode, ValidationErrors};
 use magasin_service::ServiceError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -110,6 +110,12 @@ impl IntoResponse for ApiError {
                 response
             }
         }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::Fields(ValidationErrors(vec![error]))
     }
 }
 

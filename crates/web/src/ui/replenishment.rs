@@ -85,9 +85,9 @@ fn refusal(error: ServiceError) -> Result<Flash, UiError> {
 pub async fn request(State(state): State<AppState>, visitor: Visitor, Form(form): Form) -> Result<Response, UiError> {
     let t = current();
     let mut errors = FieldErrors::default();
-    let produit = form.integer("produit", &mut errors);
-    let magasin = form.integer("magasin", &mut errors);
-    let quantite = form.integer("quantite", &mut errors);
+    let produit = errors.check(form.integer("produit"));
+    let magasin = errors.check(form.integer("magasin"));
+    let quantite = errors.check(form.integer("quantite"));
     let (Some(produit), Some(magasin), Some(quantite)) = (produit, magasin, quantite) else {
         let message = if errors.is_empty() { t.fix_the_form.to_string() } else { errors.all().join(" ") };
         return Ok(visitor.redirect("/entrepot", Flash::error(message)));

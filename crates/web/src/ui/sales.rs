@@ -45,7 +45,7 @@ impl SaleForm {
 
     fn from_fields(fields: &Fields) -> Self {
         let mut errors = FieldErrors::default();
-        let magasin = fields.integer("magasin", &mut errors).unwrap_or(0);
+        let magasin = errors.check(fields.integer("magasin")).unwrap_or(0);
         let lines = (1..=FORM_LINES)
             .map(|index| LineInput {
                 index,
@@ -258,10 +258,10 @@ struct SalesPage {
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
     let t = current();
     let mut errors = FieldErrors::default();
-    let magasin = query.integer("magasin", &mut errors);
-    let from = query.date("du", &mut errors);
-    let to = query.date("au", &mut errors);
-    let before = query.integer("avant", &mut errors);
+    let magasin = errors.check(query.integer("magasin"));
+    let from = errors.check(query.date("du"));
+    let to = errors.check(query.date("au"));
+    let before = errors.check(query.integer("avant"));
     let stores = super::store_choices(&state).await?;
     let magasin = magasin.filter(|m| stores.iter().any(|(id, _)| id == m));
     let (sales, next) = if errors.is_empty() {
