@@ -1,8 +1,8 @@
 //! The product catalogue: what a product is and what a valid product looks like.
 
-use crate::error::ValidationErrors;
 use crate::ids::ProductId;
 use crate::money::Money;
+use crate::validation::{ValidationCode, ValidationErrors};
 
 /// Longest product name and category, as the lab's `CharField(max_length=100)`.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -60,9 +60,9 @@ impl ProductPatch {
 fn check_text(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) -> String {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        errors.add(field, "This field may not be blank.");
+        errors.add(field, ValidationCode::Blank);
     } else if trimmed.chars().count() > max {
-        errors.add(field, format!("Ensure this field has no more than {max} characters."));
+        errors.add(field, ValidationCode::TooLong { max });
     }
     trimmed.to_string()
 }
@@ -70,14 +70,14 @@ fn check_text(errors: &mut ValidationErrors, field: &str, value: &str, max: usiz
 fn check_description(errors: &mut ValidationErrors, value: &Option<String>) -> Option<String> {
     let text = value.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
     if text.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
-        errors.add("description", format!("Ensure this field has no more than {MAX_DESCRIPTION_CHARS} characters."));
+        errors.add("description", ValidationCode::TooLong { max: MAX_DESCRIPTION_CHARS });
     }
     text
 }
 
 fn check_price(errors: &mut ValidationErrors, value: &str) -> Money {
     Money::parse_price(value).unwrap_or_else(|e| {
-        errors.add("prix", e.to_string());
+        errors.add("prix", e.into());
         Money::ZERO
     })
 }
@@ -85,32 +85,31 @@ fn check_price(errors: &mut ValidationErrors, value: &str) -> Money {
 /// Checks a creation: name, category and price are required.
 pub fn validate_new_product(input: ProductInput) -> Result<NewProduct, ValidationErrors> {
     let mut errors = ValidationErrors::new();
-    let required = "This field is required.";
     let nom = match &input.nom {
         Some(n) => check_text(&mut errors, "nom", n, MAX_NAME_CHARS),
         None => {
-            errors.add("nom", required);
+            errors.add("nom", ValidationCode::Required);
             String::new()
         }
     };
     let categorie = match &input.categorie {
         Some(c) => check_text(&mut errors, "categorie", c, MAX_NAME_CHARS),
         None => {
-            errors.add("categorie", required);
+            errors.add("categorie", ValidationCode::Required);
             String::new()
         }
     };
     let prix = match &input.prix {
         Some(p) => check_price(&mut errors, p),
         None => {
-            errors.add("prix", required);
+            errors.add("prix", ValidationCode::Required);
             Money::ZERO
         }
     };
     let description = check_description(&mut errors, &input.description.clone().flatten());
     let stock_initial = input.stock_initial.unwrap_or(0);
     if !(0..=MAX_INITIAL_STOCK).contains(&stock_initial) {
-        errors.add("stock_initial", format!("Ensure this value is between 0 and {MAX_INITIAL_STOCK}."));
+        errors.add("stock_initial", ValidationCode::OutOfRange { min: 0, max: MAX_INITIAL_STOCK });
     }
     errors.into_result(NewProduct { nom, categorie, prix, description, stock_initial })
 }
@@ -123,10 +122,7 @@ pub fn validate_product_patch(input: ProductInput) -> Result<ProductPatch, Valid
     let prix = input.prix.as_ref().map(|p| check_price(&mut errors, p));
     let description = input.description.as_ref().map(|d| check_description(&mut errors, d));
     if input.stock_initial.is_some() {
-        errors.add(
-            "stock_initial",
-            "Only accepted when the product is created; stock moves through sales and replenishment.",
-        );
+        errors.add("stock_initial", ValidationCode::CreationOnly);
     }
     errors.into_result(ProductPatch { nom, categorie, prix, description })
 }
@@ -169,9 +165,9 @@ mod tests {
     fn names_are_bounded_and_not_blank() {
         let long = "x".repeat(101);
         let errors = validate_new_product(input(&long, "1")).unwrap_err();
-        assert_eq!(errors.0[0].message, "Ensure this field has no more than 100 characters.");
+        assert_eq!(errors.0[0].code.to_string(), "Ensure this field has no more than 100 characters.");
         let errors = validate_product_patch(ProductInput { nom: Some("  ".into()), ..Default::default() }).unwrap_err();
-        assert_eq!(errors.0[0].message, "This field may not be blank.");
+        assert_eq!(errors.0[0].code.to_string(), "This field may not be blank.");
     }
 
     #[test]

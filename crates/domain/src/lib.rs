@@ -16,11 +16,13 @@ pub mod seed;
 pub mod stock;
 pub mod storage;
 pub mod stores;
+pub mod validation;
 
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use error::{FieldError, StorageError, ValidationErrors};
+pub use error::StorageError;
 pub use ids::{LedgerEntryId, ProductId, ReplenishmentId, SaleId, StoreId};
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};
+pub use validation::{FieldError, ValidationCode, ValidationErrors};

@@ -1,5 +1,6 @@
 //! Money as an integer number of cents: no floating point ever touches an amount.
 
+use crate::validation::ValidationCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -11,18 +12,33 @@ pub struct Money(pub i64);
 /// Highest accepted price: 99,999,999.99 (ten digits, as a DECIMAL(10, 2) column).
 pub const MAX_PRICE: Money = Money(9_999_999_999);
 
-/// Why a decimal string is not an amount.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a decimal string is not an amount (its text is the [`ValidationCode`]'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MoneyParseError {
-    #[error("A valid number is required.")]
     NotANumber,
-    #[error("Ensure that there are no more than 2 decimal places.")]
     TooManyDecimals,
-    #[error("Ensure this value is greater than or equal to 0.")]
     Negative,
-    #[error("Ensure this value is less than or equal to 99999999.99.")]
     TooLarge,
 }
+
+impl From<MoneyParseError> for ValidationCode {
+    fn from(error: MoneyParseError) -> Self {
+        match error {
+            MoneyParseError::NotANumber => ValidationCode::NotANumber,
+            MoneyParseError::TooManyDecimals => ValidationCode::TooManyDecimals,
+            MoneyParseError::Negative => ValidationCode::Negative,
+            MoneyParseError::TooLarge => ValidationCode::TooHigh { max: MAX_PRICE },
+        }
+    }
+}
+
+impl fmt::Display for MoneyParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        ValidationCode::from(*self).fmt(f)
+    }
+}
+
+impl std::error::Error for MoneyParseError {}
 
 impl Money {
     pub const ZERO: Money = Money(0);

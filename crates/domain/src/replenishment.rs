@@ -1,9 +1,9 @@
 //! Replenishment: a store asks the warehouse for goods; logistics approves (the goods move,
 //! exactly once) or rejects.
 
-use crate::error::ValidationErrors;
 use crate::ids::{ProductId, ReplenishmentId, StoreId};
 use crate::paging::CursorRequest;
+use crate::validation::{ValidationCode, ValidationErrors};
 use chrono::{DateTime, Utc};
 
 /// Largest quantity one request may ask for.
@@ -45,7 +45,7 @@ pub struct NewReplenishment {
 pub fn validate_request(request: NewReplenishment) -> Result<NewReplenishment, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     if !(1..=MAX_REQUEST_QUANTITY).contains(&request.quantite) {
-        errors.add("quantite", format!("Ensure this value is between 1 and {MAX_REQUEST_QUANTITY}."));
+        errors.add("quantite", ValidationCode::OutOfRange { min: 1, max: MAX_REQUEST_QUANTITY });
     }
     errors.into_result(request)
 }

@@ -1,9 +1,9 @@
 //! Sales: a sale has one or more lines, is recorded atomically, and can be cancelled once.
 
-use crate::error::ValidationErrors;
 use crate::ids::{ProductId, SaleId, StoreId};
 use crate::money::Money;
 use crate::paging::CursorRequest;
+use crate::validation::{ValidationCode, ValidationErrors};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// Most lines one sale may have.
@@ -27,11 +27,31 @@ pub struct SaleRequest {
     pub lignes: Vec<LineRequest>,
 }
 
+impl SaleRequest {
+    /// What makes two submissions "the same sale" for an idempotency key: the SHA-256 (hex) of
+    /// `{"magasin":…,"lignes":[{"produit":…,"quantite":…},…]}`, the request's canonical JSON
+    /// (the bytes the API has always hashed, so keys stored before keep matching their retries).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let lines: Vec<String> =
+            self.lignes.iter().map(|l| format!(r#"{{"produit":{},"quantite":{}}}"#, l.produit, l.quantite)).collect();
+        let canonical = format!(r#"{{"magasin":{},"lignes":[{}]}}"#, self.magasin, lines.join(","));
+        Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// A till's retry key and the fingerprint of the request it was first sent with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
     pub key: String,
     pub fingerprint: String,
+}
+
+impl IdempotencyKey {
+    /// `key`, for `request`.
+    pub fn new(key: String, request: &SaleRequest) -> Self {
+        IdempotencyKey { key, fingerprint: request.fingerprint() }
+    }
 }
 
 /// A checked sale, ready to be recorded at `at`.
@@ -51,23 +71,20 @@ pub fn validate_sale(
 ) -> Result<ValidSale, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     if request.lignes.is_empty() {
-        errors.add("lignes", "A sale needs at least one line.");
+        errors.add("lignes", ValidationCode::NoLines);
     }
     if request.lignes.len() > MAX_LINES {
-        errors.add("lignes", format!("A sale has at most {MAX_LINES} lines."));
+        errors.add("lignes", ValidationCode::TooManyLines { max: MAX_LINES });
     }
     for (i, line) in request.lignes.iter().enumerate() {
         if !(1..=MAX_LINE_QUANTITY).contains(&line.quantite) {
-            errors.add(
-                format!("lignes[{i}].quantite"),
-                format!("Ensure this value is between 1 and {MAX_LINE_QUANTITY}."),
-            );
+            errors.add(format!("lignes[{i}].quantite"), ValidationCode::OutOfRange { min: 1, max: MAX_LINE_QUANTITY });
         }
     }
     if let Some(key) = &idempotency {
         let chars = key.key.chars().count();
         if chars == 0 || chars > MAX_IDEMPOTENCY_KEY_CHARS || key.key.chars().any(char::is_control) {
-            errors.add("Idempotency-Key", format!("Must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable characters."));
+            errors.add("Idempotency-Key", ValidationCode::BadKey { max: MAX_IDEMPOTENCY_KEY_CHARS });
         }
     }
     errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })
@@ -170,6 +187,18 @@ mod tests {
         assert!(validate_sale(request.clone(), at, key("till-1-42")).is_ok());
         assert!(validate_sale(request.clone(), at, key("")).is_err());
         assert!(validate_sale(request, at, key(&"k".repeat(201))).is_err());
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_sha256_of_the_canonical_json() {
+        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(4, 1)] };
+        // sha256 of {"magasin":1,"lignes":[{"produit":1,"quantite":2},{"produit":4,"quantite":1}]}
+        assert_eq!(request.fingerprint(), "af3189c09b507999fae153b7fede5074326932d0100ae9e3ac6dccb57b50d553");
+        let mut other = request.clone();
+        other.lignes[1].quantite = 2;
+        assert_ne!(request.fingerprint(), other.fingerprint());
+        let negative = SaleRequest { magasin: StoreId(-1), lignes: vec![line(-3, -2)] };
+        assert_ne!(negative.fingerprint(), request.fingerprint());
     }
 
     #[test]

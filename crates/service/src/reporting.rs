@@ -3,7 +3,7 @@
 use crate::cache::{Part, Scope};
 use crate::{ServiceError, ServiceResult, Services};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
-use magasin_domain::{StoreId, ValidationErrors};
+use magasin_domain::{StoreId, ValidationCode, ValidationErrors};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,9 +14,10 @@ fn store_figures(store: StoreId) -> [Scope; 3] {
 
 fn check_range(filter: &ReportFilter) -> ServiceResult<()> {
     match (filter.from, filter.to) {
-        (Some(from), Some(to)) if from > to => {
-            Err(ServiceError::Invalid(ValidationErrors::single("date_debut", "Must not be after date_fin.")))
-        }
+        (Some(from), Some(to)) if from > to => Err(ServiceError::Invalid(ValidationErrors::single(
+            "date_debut",
+            ValidationCode::AfterEnd { end: "date_fin".into() },
+        ))),
         _ => Ok(()),
     }
 }

@@ -12,15 +12,17 @@ fn sale_scopes(store: StoreId) -> [Scope; 2] {
 }
 
 impl Services {
-    /// Records a sale atomically; a known idempotency key replays the sale it recorded.
+    /// Records a sale atomically; a known idempotency key sent again with the same sale replays
+    /// the sale it recorded (see [`SaleRequest::fingerprint`]).
     #[tracing::instrument(skip_all, fields(store = %request.magasin, lines = request.lignes.len()))]
     pub async fn record_sale(
         &self,
         request: SaleRequest,
-        idempotency: Option<IdempotencyKey>,
+        idempotency_key: Option<String>,
         request_id: Option<String>,
     ) -> ServiceResult<RecordedSale> {
         let at = Self::now();
+        let idempotency = idempotency_key.map(|key| IdempotencyKey::new(key, &request));
         let sale = validate_sale(request, at, idempotency)?;
         let ctx = WriteContext { request_id, at };
         let recorded = self.storage.record_sale(&sale, &ctx).await?;

@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use magasin_domain::ValidationErrors;
+use magasin_domain::{FieldError, StorageError, ValidationCode, ValidationErrors};
 use magasin_service::ServiceError;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -76,8 +76,8 @@ impl ApiError {
         }
     }
 
-    pub fn field(field: &str, message: &str) -> Self {
-        ApiError::Fields(ValidationErrors::single(field, message))
+    pub fn field(field: &str, code: ValidationCode) -> Self {
+        ApiError::Fields(ValidationErrors::single(field, code))
     }
 }
 
@@ -90,7 +90,7 @@ impl IntoResponse for ApiError {
                 for e in errors.0 {
                     let entry = body.entry(e.field).or_insert_with(|| Value::Array(Vec::new()));
                     if let Value::Array(list) = entry {
-                        list.push(Value::String(e.message));
+                        list.push(Value::String(e.code.to_string()));
                     }
                 }
                 (status, Json(Value::Object(body))).into_response()
@@ -113,27 +113,33 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::Fields(ValidationErrors(vec![error]))
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::Invalid(errors) => ApiError::Fields(errors),
-            ServiceError::NotFound { entity, id } => ApiError::NotFound(format!("No {entity} with id {id}.")),
-            ServiceError::Conflict(message) => ApiError::Conflict(message),
-            e @ ServiceError::InsufficientStock { .. } => ApiError::Conflict(insufficient_stock_message(&e)),
-            ServiceError::Unavailable(message) => {
-                ApiError::Unavailable(format!("The database is unavailable: {message}"))
-            }
+            ServiceError::Storage(error) => error.into(),
             ServiceError::Internal(source) => ApiError::Internal(source.to_string()),
         }
     }
 }
 
-fn insufficient_stock_message(error: &ServiceError) -> String {
-    match error {
-        ServiceError::InsufficientStock { product, product_name, requested, available } => format!(
-            "Insufficient stock for {product_name} (product {product}): {available} available, {requested} requested."
-        ),
-        other => other.to_string(),
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotFound { entity, id } => ApiError::NotFound(format!("No {entity} with id {id}.")),
+            StorageError::Conflict(message) => ApiError::Conflict(message),
+            e @ StorageError::InsufficientStock { .. } => ApiError::Conflict(e.to_string()),
+            StorageError::Unavailable(message) => {
+                ApiError::Unavailable(format!("The database is unavailable: {message}"))
+            }
+            StorageError::Other(source) => ApiError::Internal(source.to_string()),
+        }
     }
 }
 
@@ -209,5 +215,25 @@ fn default_message(status: StatusCode) -> String {
         StatusCode::NOT_FOUND => "No resource at this path.".into(),
         StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed on this path.".into(),
         other => other.canonical_reason().unwrap_or("Error").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use magasin_domain::ProductId;
+
+    /// The service hands the storage's refusal over as it is; the API's text is its `Display`.
+    #[test]
+    fn insufficient_stock_is_a_409_naming_the_product_and_what_is_left() {
+        let refusal = StorageError::InsufficientStock {
+            product: ProductId(7),
+            product_name: "Webcam HD 1080p".into(),
+            requested: 5,
+            available: 2,
+        };
+        let error = ApiError::from(ServiceError::from(refusal));
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(error.to_string(), "Insufficient stock for Webcam HD 1080p (product 7): 2 available, 5 requested.");
     }
 }

@@ -2,10 +2,12 @@
 //! included), the request id, and absolute links for paginated answers.
 
 use crate::error::ApiError;
+use crate::fields::Fields;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
 use chrono::NaiveDate;
+use magasin_domain::ValidationCode;
 use serde::de::DeserializeOwned;
 use tower_http::request_id::RequestId;
 
@@ -33,9 +35,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqId {
     }
 }
 
-/// Query parameters in order, percent-decoded; bytes that are not UTF-8 are replaced, never refused.
+/// Query parameters ([`Fields`]), read the API's way: a value that does not parse is a 400
+/// naming the field.
 pub struct Params {
-    pairs: Vec<(String, String)>,
+    fields: Fields,
     path: String,
     origin: String,
 }
@@ -50,37 +53,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
 impl Params {
     pub fn new(uri: &Uri, headers: &HeaderMap) -> Self {
-        let pairs = uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
-            .unwrap_or_default();
+        let fields = Fields::parse(uri.query().unwrap_or_default().as_bytes());
         let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let host = header_text("x-forwarded-host")
             .or_else(|| header_text(header::HOST.as_str()))
             .or_else(|| uri.authority().map(|a| a.to_string()))
             .unwrap_or_else(|| "localhost".into());
         let scheme = header_text("x-forwarded-proto").unwrap_or_else(|| "http".into());
-        Params { pairs, path: uri.path().to_string(), origin: format!("{scheme}://{host}") }
+        Params { fields, path: uri.path().to_string(), origin: format!("{scheme}://{host}") }
     }
 
     /// The last value of `name`, trimmed; empty counts as absent (as DRF's filters do).
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+        self.fields.text(name)
     }
 
     pub fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        self.text(name)
-            .map(|v| v.parse::<i64>().map_err(|_| ApiError::field(name, "Enter a whole number.")))
-            .transpose()
+        Ok(self.fields.integer(name)?)
     }
 
     pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-        self.text(name)
-            .map(|v| {
-                NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map_err(|_| ApiError::field(name, "Enter a valid date (YYYY-MM-DD)."))
-            })
-            .transpose()
+        Ok(self.fields.date(name)?)
     }
 
     /// The 1-based `page` parameter; anything that is not a positive number is DRF's invalid page.
@@ -98,7 +91,7 @@ impl Params {
             Some(n) if (1..=i64::from(magasin_domain::paging::MAX_PAGE_SIZE)).contains(&n) => Ok(n as u32),
             Some(_) => Err(ApiError::field(
                 "page_size",
-                &format!("Ensure this value is between 1 and {}.", magasin_domain::paging::MAX_PAGE_SIZE),
+                ValidationCode::OutOfRange { min: 1, max: i64::from(magasin_domain::paging::MAX_PAGE_SIZE) },
             )),
         }
     }
@@ -106,7 +99,7 @@ impl Params {
     /// This request's absolute URL with `name` set to `value` (or removed when `None`).
     pub fn link_with(&self, name: &str, value: Option<String>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.pairs {
+        for (k, v) in self.fields.pairs() {
             if k != name {
                 out.append_pair(k, v);
             }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod fields;
 pub mod observability;
 pub mod openapi;
 pub mod ui;

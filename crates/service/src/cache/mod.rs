@@ -21,6 +21,7 @@ mod redis_tier;
 
 use crate::{ServiceError, ServiceResult};
 use futures::future::try_join_all;
+use magasin_domain::StorageError;
 use redis_tier::RedisTier;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -332,17 +333,20 @@ impl ServiceError {
     fn duplicate(&self) -> ServiceError {
         match self {
             ServiceError::Invalid(e) => ServiceError::Invalid(e.clone()),
-            ServiceError::NotFound { entity, id } => ServiceError::NotFound { entity, id: *id },
-            ServiceError::Conflict(m) => ServiceError::Conflict(m.clone()),
-            ServiceError::InsufficientStock { product, product_name, requested, available } => {
-                ServiceError::InsufficientStock {
-                    product: *product,
-                    product_name: product_name.clone(),
-                    requested: *requested,
-                    available: *available,
+            ServiceError::Storage(e) => ServiceError::Storage(match e {
+                StorageError::NotFound { entity, id } => StorageError::NotFound { entity, id: *id },
+                StorageError::Conflict(m) => StorageError::Conflict(m.clone()),
+                StorageError::InsufficientStock { product, product_name, requested, available } => {
+                    StorageError::InsufficientStock {
+                        product: *product,
+                        product_name: product_name.clone(),
+                        requested: *requested,
+                        available: *available,
+                    }
                 }
-            }
-            ServiceError::Unavailable(m) => ServiceError::Unavailable(m.clone()),
+                StorageError::Unavailable(m) => StorageError::Unavailable(m.clone()),
+                StorageError::Other(source) => StorageError::Other(source.to_string().into()),
+            }),
             ServiceError::Internal(source) => ServiceError::Internal(source.to_string().into()),
         }
     }

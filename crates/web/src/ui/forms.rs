@@ -1,48 +1,15 @@
-//! Reading what a visitor typed (query strings and posted forms) without ever refusing it:
-//! bad input becomes a message next to the field, never a 500 or a bare 400.
+//! Reading what a visitor typed (query strings and posted forms, parsed by [`Fields`]) without
+//! ever refusing it: bad input becomes a message next to the field, never a 500 or a bare 400.
 
 use super::guard::MAX_FORM_BYTES;
 use super::pages::UiError;
 use super::strings::current;
+pub use crate::fields::Fields;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use chrono::NaiveDate;
+use magasin_domain::{FieldError, ValidationCode, ValidationErrors};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-
-/// Name/value pairs, percent-decoded, in order.
-#[derive(Debug, Default, Clone)]
-pub struct Fields {
-    pairs: Vec<(String, String)>,
-}
-
-impl Fields {
-    pub fn parse(bytes: &[u8]) -> Self {
-        Fields { pairs: form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect() }
-    }
-
-    /// What was typed in `name`, untouched (empty when absent): to show it again.
-    pub fn raw(&self, name: &str) -> String {
-        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-    }
-
-    /// The trimmed value of `name`; empty counts as absent.
-    pub fn text(&self, name: &str) -> Option<String> {
-        let value = self.raw(name);
-        let trimmed = value.trim();
-        (!trimmed.is_empty()).then(|| trimmed.to_string())
-    }
-
-    pub fn integer(&self, name: &str, errors: &mut FieldErrors) -> Option<i64> {
-        let text = self.text(name)?;
-        text.parse().map_err(|_| errors.add(name, current().not_a_whole_number)).ok()
-    }
-
-    pub fn date(&self, name: &str, errors: &mut FieldErrors) -> Option<NaiveDate> {
-        let text = self.text(name)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| errors.add(name, current().not_a_date)).ok()
-    }
-}
 
 /// The query string of a page.
 pub struct Query(pub Fields);
@@ -76,6 +43,19 @@ impl FieldErrors {
         self.0.entry(field.to_string()).or_default().push(message.to_string());
     }
 
+    /// `code` as the message of `field`, in the interface's language.
+    pub fn add_code(&mut self, field: &str, code: &ValidationCode) {
+        self.add(field, &(current().validation)(code));
+    }
+
+    /// The value read, or `None` with its message kept (absent is `None` without a message).
+    pub fn check<T>(&mut self, read: Result<Option<T>, FieldError>) -> Option<T> {
+        read.unwrap_or_else(|e| {
+            self.add_code(&e.field, &e.code);
+            None
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -91,11 +71,10 @@ impl FieldErrors {
     }
 
     /// The service's validation errors, in the interface's language.
-    pub fn from_service(errors: &magasin_domain::ValidationErrors) -> Self {
-        let t = current();
+    pub fn from_service(errors: &ValidationErrors) -> Self {
         let mut out = FieldErrors::default();
         for e in &errors.0 {
-            out.add(&e.field, &(t.service_message)(&e.message));
+            out.add_code(&e.field, &e.code);
         }
         out
     }
@@ -109,14 +88,14 @@ mod tests {
     fn bad_numbers_and_dates_become_field_messages() {
         let fields = Fields::parse("a=+12&b=douze&d=2024-13-01&e=&n=%20Caf%C3%A9%20".as_bytes());
         let mut errors = FieldErrors::default();
-        assert_eq!(fields.integer("a", &mut errors), Some(12));
-        assert_eq!(fields.integer("b", &mut errors), None);
-        assert_eq!(fields.date("d", &mut errors), None);
-        assert_eq!(fields.date("e", &mut errors), None);
-        assert_eq!(fields.text("n").as_deref(), Some("Café"));
+        assert_eq!(errors.check(fields.integer("a")), Some(12));
+        assert_eq!(errors.check(fields.integer("b")), None);
+        assert_eq!(errors.check(fields.date("d")), None);
+        assert_eq!(errors.check(fields.date("e")), None);
+        assert_eq!(fields.text("n"), Some("Café"));
         assert_eq!(fields.raw("n"), " Café ");
-        assert_eq!(errors.of("b"), current().not_a_whole_number);
-        assert_eq!(errors.of("d"), current().not_a_date);
+        assert_eq!(errors.of("b"), "Saisissez un nombre entier.");
+        assert_eq!(errors.of("d"), "Saisissez une date valide (AAAA-MM-JJ).");
         assert_eq!(errors.of("e"), "");
     }
 }

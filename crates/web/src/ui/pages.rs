@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use magasin_domain::StorageError;
 use magasin_service::ServiceError;
 
 /// The navigation: where each page lives (the browser test relies on these hrefs).
@@ -97,16 +98,18 @@ impl From<ServiceError> for UiError {
     fn from(error: ServiceError) -> Self {
         let t = current();
         match error {
-            ServiceError::NotFound { entity, id } => UiError::NotFound((t.no_such)(entity, id)),
-            ServiceError::Invalid(errors) => UiError::BadRequest(
-                errors.0.iter().map(|e| (t.service_message)(&e.message)).collect::<Vec<_>>().join(" "),
-            ),
-            ServiceError::Conflict(message) => UiError::Conflict((t.service_message)(&message)),
-            ServiceError::InsufficientStock { product_name, requested, available, .. } => {
+            ServiceError::Invalid(errors) => {
+                UiError::BadRequest(errors.0.iter().map(|e| (t.validation)(&e.code)).collect::<Vec<_>>().join(" "))
+            }
+            ServiceError::Storage(StorageError::NotFound { entity, id }) => UiError::NotFound((t.no_such)(entity, id)),
+            ServiceError::Storage(StorageError::Conflict(message)) => UiError::Conflict(message),
+            ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
                 UiError::Conflict((t.insufficient_stock)(&product_name, available, requested))
             }
-            ServiceError::Unavailable(_) => UiError::Unavailable,
-            ServiceError::Internal(source) => UiError::Internal(source.to_string()),
+            ServiceError::Storage(StorageError::Unavailable(_)) => UiError::Unavailable,
+            ServiceError::Storage(StorageError::Other(source)) | ServiceError::Internal(source) => {
+                UiError::Internal(source.to_string())
+            }
         }
     }
 }

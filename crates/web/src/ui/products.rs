@@ -37,8 +37,7 @@ struct ProductsPage {
 
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
     let t = current();
-    let mut ignored = FieldErrors::default();
-    let number = query.integer("page", &mut ignored).and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
+    let number = query.integer("page").ok().flatten().and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
     let request = PageRequest::new(number, PRODUCTS_PER_PAGE);
     let q = query.raw("q");
     let page = state.services.list_products(Some(q.as_str()), request).await?;

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
 use magasin_domain::replenishment::{ApprovalOutcome, Replenishment, ReplenishmentQuery, ReplenishmentStatus};
-use magasin_domain::{ProductId, ReplenishmentId, StoreId};
+use magasin_domain::{ProductId, ReplenishmentId, StorageError, StoreId};
 use magasin_service::ServiceError;
 
 /// Requests shown in each table.
@@ -76,8 +76,8 @@ fn refusal(error: ServiceError) -> Result<Flash, UiError> {
     let t = current();
     match error {
         ServiceError::Invalid(errors) => Ok(Flash::error(FieldErrors::from_service(&errors).all().join(" "))),
-        ServiceError::Conflict(message) => Ok(Flash::error((t.service_message)(&message))),
-        ServiceError::NotFound { entity, id } => Ok(Flash::error((t.no_such)(entity, id))),
+        ServiceError::Storage(StorageError::Conflict(message)) => Ok(Flash::error(message)),
+        ServiceError::Storage(StorageError::NotFound { entity, id }) => Ok(Flash::error((t.no_such)(entity, id))),
         other => Err(other.into()),
     }
 }
@@ -85,9 +85,9 @@ fn refusal(error: ServiceError) -> Result<Flash, UiError> {
 pub async fn request(State(state): State<AppState>, visitor: Visitor, Form(form): Form) -> Result<Response, UiError> {
     let t = current();
     let mut errors = FieldErrors::default();
-    let produit = form.integer("produit", &mut errors);
-    let magasin = form.integer("magasin", &mut errors);
-    let quantite = form.integer("quantite", &mut errors);
+    let produit = errors.check(form.integer("produit"));
+    let magasin = errors.check(form.integer("magasin"));
+    let quantite = errors.check(form.integer("quantite"));
     let (Some(produit), Some(magasin), Some(quantite)) = (produit, magasin, quantite) else {
         let message = if errors.is_empty() { t.fix_the_form.to_string() } else { errors.all().join(" ") };
         return Ok(visitor.redirect("/entrepot", Flash::error(message)));

@@ -34,8 +34,8 @@ struct ReportPage {
 /// The date range typed in `du` and `au`, or the messages that explain why it is not one.
 fn filter_of(query: &Fields) -> Result<ReportFilter, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let from = query.date("du", &mut errors);
-    let to = query.date("au", &mut errors);
+    let from = errors.check(query.date("du"));
+    let to = errors.check(query.date("au"));
     if errors.is_empty() { Ok(ReportFilter { magasin: None, from, to }) } else { Err(errors) }
 }
 
@@ -50,7 +50,7 @@ async fn report(state: &AppState, query: &Fields) -> Result<Result<Vec<StoreRepo
         Err(ServiceError::Invalid(errors)) => {
             let mut out = FieldErrors::default();
             for e in &errors.0 {
-                out.add("du", &(current().service_message)(&e.message));
+                out.add_code("du", &e.code);
             }
             Ok(Err(out))
         }

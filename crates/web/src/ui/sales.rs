@@ -12,11 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
-use magasin_domain::sales::{IdempotencyKey, LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
+use magasin_domain::sales::{LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
 use magasin_domain::stock::StockItem;
-use magasin_domain::{ProductId, SaleId, StoreId};
+use magasin_domain::{ProductId, SaleId, StorageError, StoreId, ValidationCode};
 use magasin_service::ServiceError;
-use sha2::{Digest, Sha256};
 
 /// Product lines on the sale form.
 pub const FORM_LINES: usize = 5;
@@ -46,7 +45,7 @@ impl SaleForm {
 
     fn from_fields(fields: &Fields) -> Self {
         let mut errors = FieldErrors::default();
-        let magasin = fields.integer("magasin", &mut errors).unwrap_or(0);
+        let magasin = errors.check(fields.integer("magasin")).unwrap_or(0);
         let lines = (1..=FORM_LINES)
             .map(|index| LineInput {
                 index,
@@ -69,7 +68,8 @@ impl SaleForm {
             }
             let quantity_field = format!("quantite-{}", line.index);
             let Ok(produit) = produit.parse::<i64>() else {
-                self.errors.add(&format!("produit-{}", line.index), t.unknown_choice);
+                let unknown = ValidationCode::NotAChoice { choices: Vec::new() };
+                self.errors.add_code(&format!("produit-{}", line.index), &unknown);
                 continue;
             };
             match line.quantite.trim().parse::<i64>() {
@@ -77,7 +77,7 @@ impl SaleForm {
                     lignes.push(LineRequest { produit: ProductId(produit), quantite });
                     indexes.push(line.index);
                 }
-                Err(_) => self.errors.add(&quantity_field, t.not_a_whole_number),
+                Err(_) => self.errors.add_code(&quantity_field, &ValidationCode::NotAWholeNumber),
             }
         }
         if self.magasin <= 0 {
@@ -96,7 +96,7 @@ impl SaleForm {
         match error {
             ServiceError::Invalid(errors) => {
                 for e in &errors.0 {
-                    let message = (t.service_message)(&e.message);
+                    let message = (t.validation)(&e.code);
                     match line_of_field(&e.field).and_then(|i| indexes.get(i)) {
                         Some(index) => self.errors.add(&format!("quantite-{index}"), &message),
                         None => self.message = Some(message),
@@ -104,16 +104,16 @@ impl SaleForm {
                 }
                 Ok(StatusCode::BAD_REQUEST)
             }
-            ServiceError::InsufficientStock { product_name, requested, available, .. } => {
+            ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
                 self.message = Some((t.insufficient_stock)(&product_name, available, requested));
                 Ok(StatusCode::CONFLICT)
             }
-            ServiceError::NotFound { entity, id } => {
+            ServiceError::Storage(StorageError::NotFound { entity, id }) => {
                 self.message = Some((t.no_such)(entity, id));
                 Ok(StatusCode::NOT_FOUND)
             }
-            ServiceError::Conflict(message) => {
-                self.message = Some((t.service_message)(&message));
+            ServiceError::Storage(StorageError::Conflict(message)) => {
+                self.message = Some(message);
                 Ok(StatusCode::CONFLICT)
             }
             other => Err(other.into()),
@@ -124,15 +124,6 @@ impl SaleForm {
 /// `lignes[2].quantite` → line 2 of the request.
 fn line_of_field(field: &str) -> Option<usize> {
     field.strip_prefix("lignes[")?.split_once(']')?.0.parse().ok()
-}
-
-/// What makes two submissions "the same sale" for the idempotency key.
-fn fingerprint(request: &SaleRequest) -> String {
-    let mut canonical = format!("ui-sale:{}", request.magasin);
-    for l in &request.lignes {
-        canonical.push_str(&format!("|{}x{}", l.produit, l.quantite));
-    }
-    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn new_key() -> String {
@@ -192,8 +183,8 @@ pub async fn record(State(state): State<AppState>, visitor: Visitor, Form(fields
     let Some((request, indexes)) = form.checked_request() else {
         return sale_form_page(&state, visitor, form, StatusCode::BAD_REQUEST).await;
     };
-    let key =
-        fields.text("cle").map(|key| IdempotencyKey { key: format!("ui:{key}"), fingerprint: fingerprint(&request) });
+    // The form's keys live apart from the API's: `ui:` and the key the page was rendered with.
+    let key = fields.text("cle").map(|key| format!("ui:{key}"));
     match state.services.record_sale(request, key, None).await {
         Ok(recorded) => {
             let id = recorded.sale.id.0;
@@ -267,10 +258,10 @@ struct SalesPage {
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
     let t = current();
     let mut errors = FieldErrors::default();
-    let magasin = query.integer("magasin", &mut errors);
-    let from = query.date("du", &mut errors);
-    let to = query.date("au", &mut errors);
-    let before = query.integer("avant", &mut errors);
+    let magasin = errors.check(query.integer("magasin"));
+    let from = errors.check(query.date("du"));
+    let to = errors.check(query.date("au"));
+    let before = errors.check(query.integer("avant"));
     let stores = super::store_choices(&state).await?;
     let magasin = magasin.filter(|m| stores.iter().any(|(id, _)| id == m));
     let (sales, next) = if errors.is_empty() {
@@ -346,7 +337,7 @@ pub async fn cancel(
     let to = format!("/ventes/{id}");
     match state.services.cancel_sale(SaleId(id), None).await {
         Ok(_) => Ok(visitor.redirect(&to, Flash::success((t.sale_cancelled)(id)))),
-        Err(ServiceError::Conflict(message)) => Ok(visitor.redirect(&to, Flash::error((t.service_message)(&message)))),
+        Err(ServiceError::Storage(StorageError::Conflict(message))) => Ok(visitor.redirect(&to, Flash::error(message))),
         Err(other) => Err(other.into()),
     }
 }
@@ -362,7 +353,7 @@ mod tests {
         );
         let mut form = SaleForm::from_fields(&fields);
         assert!(form.checked_request().is_none());
-        assert_eq!(form.errors.of("quantite-3"), current().not_a_whole_number);
+        assert_eq!(form.errors.of("quantite-3"), "Saisissez un nombre entier.");
         let fields = Fields::parse(b"magasin=2&produit-1=4&quantite-1=3&produit-4=7&quantite-4=1");
         let (request, indexes) = SaleForm::from_fields(&fields).checked_request().expect("valid");
         assert_eq!(request.lignes.len(), 2);
@@ -372,12 +363,25 @@ mod tests {
         assert_eq!(empty.message.as_deref(), Some(current().sale_needs_a_line));
     }
 
+    /// A refusal nobody had listed for translation used to show in English on the French page
+    /// (here a key the visitor tampered with, longer than 200 characters).
+    #[test]
+    fn every_refusal_of_the_sale_is_explained_in_french() {
+        let mut form = SaleForm::from_fields(&Fields::parse(b"magasin=2&produit-1=4&quantite-1=3"));
+        let (request, indexes) = form.checked_request().expect("valid");
+        let key = magasin_domain::sales::IdempotencyKey::new(format!("ui:{}", "k".repeat(250)), &request);
+        let refused = magasin_domain::sales::validate_sale(request, chrono::Utc::now(), Some(key));
+        let status = form.explain(ServiceError::Invalid(refused.expect_err("key too long")), &indexes);
+        assert_eq!(status.ok(), Some(StatusCode::BAD_REQUEST));
+        assert_eq!(form.message.as_deref(), Some("La clé d'idempotence doit avoir de 1 à 200 caractères imprimables."));
+    }
+
     #[test]
     fn the_same_lines_give_the_same_fingerprint() {
         let sale =
             |q| SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: q }] };
-        assert_eq!(fingerprint(&sale(1)), fingerprint(&sale(1)));
-        assert_ne!(fingerprint(&sale(1)), fingerprint(&sale(2)));
+        assert_eq!(sale(1).fingerprint(), sale(1).fingerprint());
+        assert_ne!(sale(1).fingerprint(), sale(2).fingerprint());
         assert_eq!(line_of_field("lignes[3].quantite"), Some(3));
         assert_eq!(line_of_field("magasin"), None);
     }

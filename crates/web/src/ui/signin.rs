@@ -26,7 +26,7 @@ fn sign_in_page(visitor: Visitor, next: &str, status: StatusCode) -> Result<Resp
 }
 
 pub async fn form(visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
-    sign_in_page(visitor, &query.text("suite").unwrap_or_else(|| "/".into()), StatusCode::OK)
+    sign_in_page(visitor, query.text("suite").unwrap_or("/"), StatusCode::OK)
 }
 
 pub async fn submit(
@@ -35,7 +35,7 @@ pub async fn submit(
     Form(form): Form,
 ) -> Result<Response, UiError> {
     let t = super::strings::current();
-    let next = form.text("suite").unwrap_or_else(|| "/".into());
+    let next = form.text("suite").unwrap_or("/").to_string();
     let token = form.raw("token");
     if !state.token.matches(token.trim()) {
         visitor.flash = Some(Flash::error(t.wrong_token));

@@ -1,7 +1,7 @@
 //! `/stock`: a store's stock; `/entrepot`: the warehouse's, with a replenishment request form
 //! per product. Both searchable by name, sortable and paginated.
 
-use super::forms::{FieldErrors, Fields, Query};
+use super::forms::{Fields, Query};
 use super::link;
 use super::pages::{Layout, UiError};
 use super::session::Visitor;
@@ -37,10 +37,9 @@ pub struct Listing {
 impl Listing {
     /// The query for the storage and the links of the page (`keep`: other parameters to carry).
     fn new(path: &str, query: &Fields, keep: &[(&str, String)]) -> (Self, StockQuery) {
-        let mut ignored = FieldErrors::default();
-        let page = query.integer("page", &mut ignored).and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
+        let page = query.integer("page").ok().flatten().and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
         let request = PageRequest::new(page, ROWS_PER_PAGE);
-        let sort = query.text("tri").unwrap_or_default();
+        let sort = query.text("tri").unwrap_or_default().to_string();
         let ordering = StockOrdering::parse(&sort);
         let q = query.raw("q");
         let stock_query = StockQuery {
@@ -96,8 +95,7 @@ pub async fn store_stock(
 ) -> Result<Response, UiError> {
     let t = current();
     let stores = super::store_choices(&state).await?;
-    let mut ignored = FieldErrors::default();
-    let wanted = query.integer("magasin", &mut ignored);
+    let wanted = query.integer("magasin").ok().flatten();
     let magasin = wanted.filter(|m| stores.iter().any(|(id, _)| id == m)).or(stores.first().map(|s| s.0)).unwrap_or(0);
     let (listing, stock_query) = Listing::new("/stock", &query, &[("magasin", magasin.to_string())]);
     let page = state.services.store_stock_page(StoreId(magasin), &stock_query).await?;

@@ -1,7 +1,7 @@
 //! Every word the web interface shows, in one place. Pages read [`current`]; an English version
 //! is one more `Strings` value (see `docs/web.md`).
 
-use magasin_domain::Money;
+use magasin_domain::{Money, ValidationCode};
 
 /// The texts of one language. Messages with values are functions.
 pub struct Strings {
@@ -154,9 +154,6 @@ pub struct Strings {
     pub replenishment_rejected: fn(i64) -> String,
     pub replenishment_refused: fn(i64, &str) -> String,
     pub fix_the_form: &'static str,
-    pub not_a_whole_number: &'static str,
-    pub not_a_date: &'static str,
-    pub unknown_choice: &'static str,
 
     // Error pages.
     pub not_found_title: &'static str,
@@ -176,8 +173,8 @@ pub struct Strings {
     /// Date and time (UTC) as this language writes them.
     pub datetime_format: &'static str,
     pub day_format: &'static str,
-    /// The service's messages (English) in this language; unknown ones are shown as they are.
-    pub service_message: fn(&str) -> String,
+    /// Why a field is invalid, in this language (every code has its text: no wildcard).
+    pub validation: fn(&ValidationCode) -> String,
 }
 
 /// The language of the pages.
@@ -324,9 +321,6 @@ pub static FR: Strings = Strings {
     replenishment_rejected: fr::replenishment_rejected,
     replenishment_refused: fr::replenishment_refused,
     fix_the_form: "Le formulaire contient des erreurs : corrigez les champs signalés.",
-    not_a_whole_number: "Saisissez un nombre entier.",
-    not_a_date: "Saisissez une date valide (AAAA-MM-JJ).",
-    unknown_choice: "Ce choix n'existe pas.",
 
     not_found_title: "Page introuvable",
     not_found_text: "Cette page n'existe pas ou plus.",
@@ -343,12 +337,12 @@ pub static FR: Strings = Strings {
     money: fr::money,
     datetime_format: "%d/%m/%Y %H:%M UTC",
     day_format: "%d/%m",
-    service_message: fr::service_message,
+    validation: fr::validation,
 };
 
 /// French messages with values.
 mod fr {
-    use magasin_domain::Money;
+    use magasin_domain::{Money, ValidationCode};
 
     pub fn window_last_seconds(seconds: f64) -> String {
         format!("Sur les {seconds:.0} dernières secondes.")
@@ -403,44 +397,50 @@ mod fr {
 
     /// `1 234,50 €`.
     pub fn money(amount: Money) -> String {
+        format!("{}\u{a0}€", decimal(amount, '\u{202f}'))
+    }
+
+    /// `1234.5` as `1<separator>234,50`.
+    fn decimal(amount: Money, separator: char) -> String {
         let text = amount.to_string();
         let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
         let (sign, digits) = whole.strip_prefix('-').map_or(("", whole), |d| ("-", d));
         let mut grouped = String::new();
         for (i, c) in digits.chars().enumerate() {
             if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push('\u{202f}');
+                grouped.push(separator);
             }
             grouped.push(c);
         }
-        format!("{sign}{grouped},{cents}\u{a0}€")
+        format!("{sign}{grouped},{cents}")
     }
 
-    pub fn service_message(message: &str) -> String {
-        let known = match message {
-            "This field is required." => Some("Ce champ est obligatoire."),
-            "This field may not be blank." => Some("Ce champ ne peut pas être vide."),
-            "A valid number is required." => Some("Saisissez un nombre valide."),
-            "Ensure that there are no more than 2 decimal places." => Some("Deux décimales au plus."),
-            "Ensure this value is greater than or equal to 0." => Some("La valeur doit être positive ou nulle."),
-            "Ensure this value is less than or equal to 99999999.99." => {
-                Some("La valeur doit être inférieure ou égale à 99 999 999,99.")
+    /// The French of every validation code (the English is the code's `Display`).
+    pub fn validation(code: &ValidationCode) -> String {
+        use ValidationCode::*;
+        match code {
+            Required => "Ce champ est obligatoire.".into(),
+            Blank => "Ce champ ne peut pas être vide.".into(),
+            TooLong { max } => format!("{max} caractères au plus."),
+            OutOfRange { min, max } => format!("La valeur doit être comprise entre {min} et {max}."),
+            NotAString => "Saisissez du texte.".into(),
+            NotAnInteger | NotAWholeNumber => "Saisissez un nombre entier.".into(),
+            NotADate => "Saisissez une date valide (AAAA-MM-JJ).".into(),
+            NotAChoice { .. } => "Ce choix n'existe pas.".into(),
+            NotANumber => "Saisissez un nombre valide.".into(),
+            TooManyDecimals => "Deux décimales au plus.".into(),
+            Negative => "La valeur doit être positive ou nulle.".into(),
+            TooHigh { max } => format!("La valeur doit être inférieure ou égale à {}.", decimal(*max, ' ')),
+            NoLines => "Une vente doit avoir au moins une ligne.".into(),
+            TooManyLines { max } => format!("Une vente a au plus {max} lignes."),
+            AfterEnd { .. } => "La date de début doit précéder la date de fin.".into(),
+            BadKey { max } => format!("La clé d'idempotence doit avoir de 1 à {max} caractères imprimables."),
+            NotPrintableAscii => "Seuls les caractères ASCII imprimables sont acceptés.".into(),
+            CreationOnly => {
+                "Accepté seulement à la création du produit : le stock évolue par les ventes et le réapprovisionnement."
+                    .into()
             }
-            "A sale needs at least one line." => Some("Une vente doit avoir au moins une ligne."),
-            "Must not be after date_fin." => Some("La date de début doit précéder la date de fin."),
-            _ => None,
-        };
-        if let Some(text) = known {
-            return text.to_string();
         }
-        if let Some(rest) = message.strip_prefix("Ensure this field has no more than ") {
-            return format!("{} caractères au plus.", rest.trim_end_matches(" characters."));
-        }
-        if let Some(rest) = message.strip_prefix("Ensure this value is between ") {
-            let bounds = rest.trim_end_matches('.').replace(" and ", " et ");
-            return format!("La valeur doit être comprise entre {bounds}.");
-        }
-        message.to_string()
     }
 }
 
@@ -457,17 +457,40 @@ mod tests {
     }
 
     #[test]
-    fn service_messages_are_translated_or_kept() {
-        assert_eq!((FR.service_message)("This field may not be blank."), "Ce champ ne peut pas être vide.");
-        assert_eq!(
-            (FR.service_message)("Ensure this field has no more than 100 characters."),
-            "100 caractères au plus."
-        );
-        assert_eq!(
-            (FR.service_message)("Ensure this value is between 1 and 1000000."),
-            "La valeur doit être comprise entre 1 et 1000000."
-        );
-        assert_eq!((FR.service_message)("Something new."), "Something new.");
+    fn validation_codes_are_in_french() {
+        use ValidationCode::*;
+        let cases = [
+            (Required, "Ce champ est obligatoire."),
+            (Blank, "Ce champ ne peut pas être vide."),
+            (TooLong { max: 100 }, "100 caractères au plus."),
+            (OutOfRange { min: 1, max: 1_000_000 }, "La valeur doit être comprise entre 1 et 1000000."),
+            (NotAWholeNumber, "Saisissez un nombre entier."),
+            (NotADate, "Saisissez une date valide (AAAA-MM-JJ)."),
+            (NotAChoice { choices: vec![] }, "Ce choix n'existe pas."),
+            (NotANumber, "Saisissez un nombre valide."),
+            (TooManyDecimals, "Deux décimales au plus."),
+            (Negative, "La valeur doit être positive ou nulle."),
+            (
+                TooHigh { max: magasin_domain::money::MAX_PRICE },
+                "La valeur doit être inférieure ou égale à 99 999 999,99.",
+            ),
+            (NoLines, "Une vente doit avoir au moins une ligne."),
+            (AfterEnd { end: "date_fin".into() }, "La date de début doit précéder la date de fin."),
+        ];
+        for (code, french) in cases {
+            assert_eq!((FR.validation)(&code), french);
+        }
+    }
+
+    /// Every code, walked by the domain's exhaustive list, has a French text and an English one,
+    /// and the French is not the English shown as it is.
+    #[test]
+    fn every_validation_code_is_said_in_both_languages() {
+        for code in magasin_domain::validation::every_code() {
+            let (english, french) = (code.to_string(), (FR.validation)(&code));
+            assert!(!english.is_empty() && !french.is_empty(), "{code:?}");
+            assert_ne!(english, french, "{code:?} has no French");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use magasin_domain::catalogue::{Product, ProductInput};
-use magasin_domain::{ProductId, ValidationErrors};
+use magasin_domain::{ProductId, ValidationCode, ValidationErrors};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -88,7 +88,7 @@ fn product_input(body: Value) -> Result<ProductInput, ApiError> {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            errors.add(field, "Not a valid string.");
+            errors.add(field, ValidationCode::NotAString);
             None
         }
     };
@@ -99,7 +99,7 @@ fn product_input(body: Value) -> Result<ProductInput, ApiError> {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(_) => {
-            errors.add("prix", "A valid number is required.");
+            errors.add("prix", ValidationCode::NotANumber);
             None
         }
     };
@@ -108,7 +108,7 @@ fn product_input(body: Value) -> Result<ProductInput, ApiError> {
         Some(Value::Null) => Some(None),
         Some(Value::String(s)) => Some(Some(s.clone())),
         Some(_) => {
-            errors.add("description", "Not a valid string.");
+            errors.add("description", ValidationCode::NotAString);
             None
         }
     };
@@ -117,7 +117,7 @@ fn product_input(body: Value) -> Result<ProductInput, ApiError> {
         Some(v) => match v.as_i64() {
             Some(n) => Some(n),
             None => {
-                errors.add("stock_initial", "A valid integer is required.");
+                errors.add("stock_initial", ValidationCode::NotAnInteger);
                 None
             }
         },

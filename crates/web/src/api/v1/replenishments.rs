@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use magasin_domain::replenishment::{ApprovalOutcome, Replenishment, ReplenishmentQuery, ReplenishmentStatus};
-use magasin_domain::{ProductId, ReplenishmentId, StoreId};
+use magasin_domain::{ProductId, ReplenishmentId, StoreId, ValidationCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -94,8 +94,10 @@ pub async fn list_requests(
     let statut = params
         .text("statut")
         .map(|s| {
-            ReplenishmentStatus::parse(s)
-                .ok_or_else(|| ApiError::field("statut", "Select one of en_attente, approuvée, refusée."))
+            ReplenishmentStatus::parse(s).ok_or_else(|| {
+                let choices = ReplenishmentStatus::ALL.iter().map(|s| s.as_str().to_string()).collect();
+                ApiError::field("statut", ValidationCode::NotAChoice { choices })
+            })
         })
         .transpose()?;
     let query = ReplenishmentQuery {

@@ -1,0 +1,207 @@
+//! Invalid input as data: which field, and a typed [`ValidationCode`] with its parameters.
+//!
+//! The code's `Display` is its English text, the lab's DRF wording that the API answers (and
+//! the logs show); the web interface renders the same codes in French in its own strings.
+
+use crate::money::Money;
+use std::fmt;
+
+/// Why one field is invalid. Every variant has an English text ([`fmt::Display`] below) and a
+/// French one (the web interface's strings), both written as a `match` without wildcard, so a
+/// new code does not compile until both languages say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidationCode {
+    /// A required field is absent.
+    Required,
+    /// A text field is empty or only spaces.
+    Blank,
+    /// A text has more than `max` characters.
+    TooLong { max: usize },
+    /// An integer outside `min..=max`.
+    OutOfRange { min: i64, max: i64 },
+    /// A JSON value that should be a string.
+    NotAString,
+    /// A JSON value that should be an integer.
+    NotAnInteger,
+    /// A typed value (query string, form) that is not a whole number.
+    NotAWholeNumber,
+    /// A typed value that is not a `YYYY-MM-DD` date.
+    NotADate,
+    /// A value that is not one of `choices` (empty when the choices are not worth listing).
+    NotAChoice { choices: Vec<String> },
+    /// A price that is not a decimal number.
+    NotANumber,
+    /// A price with more decimal places than cents.
+    TooManyDecimals,
+    /// A negative price.
+    Negative,
+    /// A price above `max`.
+    TooHigh { max: Money },
+    /// A sale without lines.
+    NoLines,
+    /// A sale with more than `max` lines.
+    TooManyLines { max: usize },
+    /// A start date after the end date named `end`.
+    AfterEnd { end: String },
+    /// An idempotency key that is empty, longer than `max` characters or not printable.
+    BadKey { max: usize },
+    /// A header value with bytes outside printable ASCII.
+    NotPrintableAscii,
+    /// A field only accepted when the entity is created.
+    CreationOnly,
+}
+
+impl fmt::Display for ValidationCode {
+    /// The English text, byte for byte what the API has always answered.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ValidationCode::*;
+        match self {
+            Required => f.write_str("This field is required."),
+            Blank => f.write_str("This field may not be blank."),
+            TooLong { max } => write!(f, "Ensure this field has no more than {max} characters."),
+            OutOfRange { min, max } => write!(f, "Ensure this value is between {min} and {max}."),
+            NotAString => f.write_str("Not a valid string."),
+            NotAnInteger => f.write_str("A valid integer is required."),
+            NotAWholeNumber => f.write_str("Enter a whole number."),
+            NotADate => f.write_str("Enter a valid date (YYYY-MM-DD)."),
+            NotAChoice { choices } if choices.is_empty() => f.write_str("Select a valid choice."),
+            NotAChoice { choices } => write!(f, "Select one of {}.", choices.join(", ")),
+            NotANumber => f.write_str("A valid number is required."),
+            TooManyDecimals => f.write_str("Ensure that there are no more than 2 decimal places."),
+            Negative => f.write_str("Ensure this value is greater than or equal to 0."),
+            TooHigh { max } => write!(f, "Ensure this value is less than or equal to {max}."),
+            NoLines => f.write_str("A sale needs at least one line."),
+            TooManyLines { max } => write!(f, "A sale has at most {max} lines."),
+            AfterEnd { end } => write!(f, "Must not be after {end}."),
+            BadKey { max } => write!(f, "Must be 1 to {max} printable characters."),
+            NotPrintableAscii => f.write_str("Must be printable ASCII."),
+            CreationOnly => {
+                f.write_str("Only accepted when the product is created; stock moves through sales and replenishment.")
+            }
+        }
+    }
+}
+
+/// One invalid field and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: ValidationCode,
+}
+
+/// Every invalid field of one input, in the order they were checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn single(field: impl Into<String>, code: ValidationCode) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, code);
+        errors
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, code: ValidationCode) {
+        self.0.push(FieldError { field: field.into(), code });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was added, the errors otherwise.
+    pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.is_empty() { Ok(value) } else { Err(self) }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Every code once, with example parameters, for tests that walk them all (each language
+/// renders every code). The `match` has no wildcard: a new code does not compile until it has
+/// its place in this chain.
+pub fn every_code() -> Vec<ValidationCode> {
+    use ValidationCode::*;
+    let mut all = Vec::new();
+    let mut next = Some(Required);
+    while let Some(code) = next {
+        next = match &code {
+            Required => Some(Blank),
+            Blank => Some(TooLong { max: 100 }),
+            TooLong { .. } => Some(OutOfRange { min: 1, max: 1_000_000 }),
+            OutOfRange { .. } => Some(NotAString),
+            NotAString => Some(NotAnInteger),
+            NotAnInteger => Some(NotAWholeNumber),
+            NotAWholeNumber => Some(NotADate),
+            NotADate => Some(NotAChoice { choices: vec!["en_attente".into(), "approuvée".into()] }),
+            NotAChoice { .. } => Some(NotANumber),
+            NotANumber => Some(TooManyDecimals),
+            TooManyDecimals => Some(Negative),
+            Negative => Some(TooHigh { max: crate::money::MAX_PRICE }),
+            TooHigh { .. } => Some(NoLines),
+            NoLines => Some(TooManyLines { max: 100 }),
+            TooManyLines { .. } => Some(AfterEnd { end: "date_fin".into() }),
+            AfterEnd { .. } => Some(BadKey { max: 200 }),
+            BadKey { .. } => Some(NotPrintableAscii),
+            NotPrintableAscii => Some(CreationOnly),
+            CreationOnly => None,
+        };
+        all.push(code);
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ValidationCode::*;
+
+    #[test]
+    fn english_is_the_labs_wording() {
+        let cases = [
+            (Required, "This field is required."),
+            (Blank, "This field may not be blank."),
+            (TooLong { max: 100 }, "Ensure this field has no more than 100 characters."),
+            (OutOfRange { min: 1, max: 1_000_000 }, "Ensure this value is between 1 and 1000000."),
+            (NotAString, "Not a valid string."),
+            (NotAnInteger, "A valid integer is required."),
+            (NotAWholeNumber, "Enter a whole number."),
+            (NotADate, "Enter a valid date (YYYY-MM-DD)."),
+            (
+                NotAChoice { choices: vec!["en_attente".into(), "approuvée".into(), "refusée".into()] },
+                "Select one of en_attente, approuvée, refusée.",
+            ),
+            (NotAChoice { choices: vec![] }, "Select a valid choice."),
+            (NotANumber, "A valid number is required."),
+            (TooManyDecimals, "Ensure that there are no more than 2 decimal places."),
+            (Negative, "Ensure this value is greater than or equal to 0."),
+            (TooHigh { max: crate::money::MAX_PRICE }, "Ensure this value is less than or equal to 99999999.99."),
+            (NoLines, "A sale needs at least one line."),
+            (TooManyLines { max: 100 }, "A sale has at most 100 lines."),
+            (AfterEnd { end: "date_fin".into() }, "Must not be after date_fin."),
+            (BadKey { max: 200 }, "Must be 1 to 200 printable characters."),
+            (NotPrintableAscii, "Must be printable ASCII."),
+            (CreationOnly, "Only accepted when the product is created; stock moves through sales and replenishment."),
+        ];
+        for (code, english) in cases {
+            assert_eq!(code.to_string(), english);
+        }
+    }
+
+    #[test]
+    fn the_walk_meets_every_code_once() {
+        let all = every_code();
+        let kinds: std::collections::HashSet<_> = all.iter().map(std::mem::discriminant).collect();
+        assert_eq!(kinds.len(), all.len());
+    }
+}
