@@ -57,8 +57,8 @@ macro_rules! storage_contract {
             #[tokio::test]
             async fn $rule() {
                 let storage = $make;
-                $crate::contract::seed_fixture(&storage).await;
-                $crate::contract::$rule(&storage).await;
+                $crate::contract::seed_fixture(&*storage).await;
+                $crate::contract::$rule(&*storage).await;
             }
         )*
     };

@@ -1,5 +1,6 @@
 //! The binary as a user runs it.
 
+use magasin_store_sqlite::testing::TempDatabase;
 use std::process::{Command, Output};
 
 fn magasin(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -11,19 +12,14 @@ fn magasin(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("run magasin")
 }
 
-fn temp_db() -> String {
-    let dir = std::env::temp_dir().join(format!("magasin-cli-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    format!("sqlite://{}/m.db", dir.display())
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+/// A database file in a temporary folder, removed when the test is over.
+fn temp_db() -> TempDatabase {
+    TempDatabase::new()
 }
 
 #[test]
 fn production_refuses_to_start_without_a_token() {
-    let out = magasin(&["serve", "--production", "--bind", "127.0.0.1:0"], &[("DATABASE_URL", &temp_db())]);
+    let out = magasin(&["serve", "--production", "--bind", "127.0.0.1:0"], &[("DATABASE_URL", &temp_db().url())]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--production needs an explicit API token"), "{stderr}");
@@ -46,7 +42,8 @@ fn openapi_prints_the_spec() {
 
 #[test]
 fn synthetic_seeding_is_consistent_and_refuses_a_second_run() {
-    let db = temp_db();
+    let database = temp_db();
+    let db = database.url();
     let args =
         ["seed", "synthetic", "--stores", "3", "--products", "20", "--sales", "500", "--days", "10", "--batch", "120"];
     let out = magasin(&args, &[("DATABASE_URL", &db)]);

@@ -7,16 +7,17 @@ use magasin_domain::sales::{LineRequest, SaleRequest};
 use magasin_domain::{ProductId, StoreId};
 use magasin_service::cache::{Cache, CacheConfig, Scope};
 use magasin_service::{ServiceResult, Services, Settings};
+use magasin_store_sqlite::testing::TempDatabase;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-fn database_url() -> String {
-    let dir = std::env::temp_dir().join(format!("magasin-cache-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    format!("sqlite://{}/m.db", dir.display())
+/// A database shared by the "instances" of a test, removed when it drops.
+fn database() -> TempDatabase {
+    TempDatabase::new()
 }
 
+/// A key prefix of its own per test, so that tests sharing the Redis do not meet.
 fn unique() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -68,7 +69,8 @@ async fn local_qty(services: &Services, store: i64, product: i64) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_once() {
-    let url = database_url();
+    let database = database();
+    let url = database.url();
     let prefix = format!("test-{}", unique());
     let a = instance(&url, redis(&prefix)).await;
     let b = instance(&url, redis(&prefix)).await;
@@ -88,7 +90,8 @@ async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_on
 
 #[tokio::test]
 async fn a_write_drops_only_the_answers_it_changes() {
-    let url = database_url();
+    let database = database();
+    let url = database.url();
     let cached = instance(&url, CacheConfig::Local).await;
     let behind_its_back = instance(&url, CacheConfig::None).await;
     assert_eq!(local_qty(&cached, 2, 1).await, 18);
@@ -118,7 +121,8 @@ async fn a_write_drops_only_the_answers_it_changes() {
 
 #[tokio::test]
 async fn a_price_change_refreshes_the_product_and_keeps_the_lists_that_show_no_price() {
-    let url = database_url();
+    let database = database();
+    let url = database.url();
     let cached = instance(&url, CacheConfig::Local).await;
     let behind_its_back = instance(&url, CacheConfig::None).await;
     assert_eq!(local_qty(&cached, 2, 1).await, 18);
@@ -169,7 +173,8 @@ async fn an_answer_computed_by_one_instance_is_served_to_another_from_redis() {
     let prefix = format!("test-{}", unique());
     let first = Cache::new(redis(&prefix)).expect("cache");
     let second = Cache::new(redis(&prefix)).expect("cache");
-    let probe = instance(&database_url(), redis(&prefix)).await;
+    let database = database();
+    let probe = instance(&database.url(), redis(&prefix)).await;
     wait_for_redis(&probe).await;
     for _ in 0..100 {
         if first.check().await.is_ok() && second.check().await.is_ok() {
@@ -204,7 +209,8 @@ async fn an_answer_computed_by_one_instance_is_served_to_another_from_redis() {
 
 #[tokio::test]
 async fn without_redis_answers_come_from_the_database() {
-    let url = database_url();
+    let database = database();
+    let url = database.url();
     let unreachable = CacheConfig::Redis {
         url: "redis://127.0.0.1:1".into(),
         timeout: Duration::from_millis(50),

@@ -11,12 +11,13 @@ use magasin_domain::seed::{HistoricLine, HistoricSale};
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, ProductId, Storage, StorageError, StoreId};
 use magasin_store_postgres::PgStorage;
-use magasin_store_postgres::testing::fresh_test_storage;
+use magasin_store_postgres::testing::fresh;
+use magasin_store_sql::testing::TestStorage;
 use sqlx::postgres::PgPoolOptions;
 
-async fn seeded() -> PgStorage {
-    let storage = fresh_test_storage().await;
-    seed_fixture(&storage).await;
+async fn seeded() -> TestStorage<PgStorage> {
+    let storage = fresh().await;
+    seed_fixture(&*storage).await;
     storage
 }
 

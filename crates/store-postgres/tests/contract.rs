@@ -1,3 +1,3 @@
 //! The domain's conformance suite, on a fresh PostgreSQL schema per test.
 
-magasin_domain::storage_contract!(magasin_store_postgres::testing::fresh_test_storage().await);
+magasin_domain::storage_contract!(magasin_store_postgres::testing::fresh().await);

@@ -19,6 +19,8 @@ mod seeding;
 mod statement;
 mod stock;
 mod stores;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timing;
 
 pub use driver::{Column, Driver, Reads};

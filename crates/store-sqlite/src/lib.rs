@@ -7,6 +7,8 @@
 
 mod engine;
 mod errors;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use engine::SqliteEngine;
 pub use errors::map_error;

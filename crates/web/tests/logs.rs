@@ -36,11 +36,9 @@ async fn every_log_line_of_a_request_carries_its_id_and_no_token() {
     let captured = Captured::default();
     let writer = captured.clone();
     let _guard = tracing::subscriber::set_default(logging::subscriber(true, move || writer.clone()));
-    let dir = std::env::temp_dir().join(format!("magasin-logs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let storage = magasin_store_sqlite::connect(&format!("sqlite://{}/logs.db", dir.display())).await.expect("SQLite");
+    let storage = magasin_store_sqlite::testing::fresh().await;
     let reader = storage.reader().clone();
-    let services = Services::new(Arc::new(storage), Settings::default());
+    let services = Services::new(storage.shared(), Settings::default());
     services.load_demo_if_empty().await.expect("demo");
     let handle = registry::install("test-instance").expect("recorder");
     let app =

@@ -4,23 +4,20 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use magasin_service::{Services, Settings};
+use magasin_store_sql::testing::TestStorage;
 use magasin_store_sqlite::SqliteStorage;
 use magasin_web::auth::ApiToken;
 use magasin_web::observability::registry;
 use magasin_web::{AppState, build_app};
 use serde_json::Value;
-use std::sync::Arc;
 use tower::ServiceExt;
 
-async fn storage() -> SqliteStorage {
-    let dir = std::env::temp_dir().join(format!("magasin-obs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join(format!("{}.db", uuid::Uuid::new_v4()));
-    magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite")
+async fn storage() -> TestStorage<SqliteStorage> {
+    magasin_store_sqlite::testing::fresh().await
 }
 
-async fn app(storage: SqliteStorage) -> axum::Router {
-    let services = Services::new(Arc::new(storage), Settings::default());
+async fn app(storage: &TestStorage<SqliteStorage>) -> axum::Router {
+    let services = Services::new(storage.shared(), Settings::default());
     services.load_demo_if_empty().await.expect("demo");
     let handle = registry::install("test-instance").expect("recorder");
     registry::record_build_info(services.engine());
@@ -44,7 +41,8 @@ async fn call(app: &axum::Router, method: &str, path: &str, body: &str) -> (Stat
 
 #[tokio::test]
 async fn metrics_show_every_family_with_route_templates_and_no_raw_ids() {
-    let app = app(storage().await).await;
+    let storage = storage().await;
+    let app = app(&storage).await;
     let (_, _, sale) =
         call(&app, "POST", "/api/v1/sales/", r#"{"magasin":1,"lignes":[{"produit":1,"quantite":2}]}"#).await;
     let id = serde_json::from_str::<Value>(&sale).expect("json")["id"].as_i64().expect("id");
@@ -117,7 +115,7 @@ async fn metrics_show_every_family_with_route_templates_and_no_raw_ids() {
 async fn health_says_live_and_ready_and_which_check_failed() {
     let storage = storage().await;
     let reader = storage.reader().clone();
-    let app = app(storage).await;
+    let app = app(&storage).await;
     let (status, _, body) = call(&app, "GET", "/health/live", "").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, r#"{"status":"up","checks":{}}"#));
     let (status, _, body) = call(&app, "GET", "/health/ready", "").await;
@@ -149,7 +147,8 @@ fn number(value: &str) -> f64 {
 
 #[tokio::test]
 async fn the_observability_page_shows_this_instances_live_signals() {
-    let app = app(storage().await).await;
+    let storage = storage().await;
+    let app = app(&storage).await;
     // The first reading measures since start-up and starts the first window.
     let (status, _, body) = call(&app, "GET", "/observabilite.json", "").await;
     assert_eq!(status, StatusCode::OK);
@@ -164,10 +163,11 @@ async fn the_observability_page_shows_this_instances_live_signals() {
     let (_, _, body) = call(&app, "GET", "/observabilite.json", "").await;
     let (display, values) = signals(&body);
     assert!(display["window"].as_str().is_some_and(|w| w.contains("secondes")), "{display}");
-    let rps = number(&values["rps"]);
-    assert!(rps > 5.0 && rps < 100.0, "22 requests in about 1.1 s, read as {rps} req/s");
+    // The figures themselves depend on the machine's speed: their arithmetic is unit-tested with
+    // given instants (ui::golden_signals); here, that they are read from this instance's registry.
+    assert!(number(&values["rps"]) > 0.0, "{values:?}");
     let (p50, p95, p99) = (number(&values["p50"]), number(&values["p95"]), number(&values["p99"]));
-    assert!(p50 > 0.0 && p50 <= p95 && p95 <= p99 && p99 < 10_000.0, "{values:?}");
+    assert!(p50 > 0.0 && p50 <= p95 && p95 <= p99, "{values:?}");
     assert_eq!(values["errors"], "0,0\u{a0}%");
     assert_eq!(values["in-flight"], "1", "the reading itself is in flight");
     assert!(values["pool"].contains(" / "), "{values:?}");

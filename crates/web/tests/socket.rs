@@ -4,22 +4,21 @@
 use axum::Router;
 use axum::routing::get;
 use magasin_service::{Services, Settings};
+use magasin_store_sql::testing::TestStorage;
+use magasin_store_sqlite::SqliteStorage;
 use magasin_web::auth::ApiToken;
 use magasin_web::{AppState, build_app, serve};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-async fn sqlite_app() -> Router {
-    let dir = std::env::temp_dir().join(format!("magasin-socket-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join(format!("db-{}.sqlite", uuid::Uuid::new_v4()));
-    let storage = magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("SQLite");
-    let services = Services::new(Arc::new(storage), Settings::default());
+/// The application on a fresh SQLite database, and the database (removed when it drops).
+async fn sqlite_app() -> (Router, TestStorage<SqliteStorage>) {
+    let storage = magasin_store_sqlite::testing::fresh().await;
+    let services = Services::new(storage.shared(), Settings::default());
     services.load_demo_if_empty().await.expect("demo");
-    build_app(AppState::new(services, ApiToken::new("t")))
+    (build_app(AppState::new(services, ApiToken::new("t"))), storage)
 }
 
 /// Binds port 0 before spawning, so the address is known and nothing sleeps.
@@ -54,7 +53,8 @@ async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> String {
 
 #[tokio::test]
 async fn raw_utf8_in_the_query_is_understood() {
-    let (addr, stop, server) = start(sqlite_app().await).await;
+    let (app, _storage) = sqlite_app().await;
+    let (addr, stop, server) = start(app).await;
     let mut request = b"GET /api/v1/stores/1/stock/list/?produit__nom=Caf".to_vec();
     request.extend_from_slice("é".as_bytes());
     request.extend_from_slice(
@@ -70,7 +70,8 @@ async fn raw_utf8_in_the_query_is_understood() {
 
 #[tokio::test]
 async fn a_body_over_one_mebibyte_is_refused_with_413() {
-    let (addr, stop, server) = start(sqlite_app().await).await;
+    let (app, _storage) = sqlite_app().await;
+    let (addr, stop, server) = start(app).await;
     let body = format!("{{\"magasin\":1,\"pad\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
     let head = format!(
         "POST /api/v1/sales/ HTTP/1.1\r\nHost: localhost\r\nAuthorization: Token t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -75,8 +75,8 @@ async fn scenario(app: &TestApp) -> Vec<(u16, Value)> {
 
 #[tokio::test]
 async fn sqlite_and_postgres_give_the_same_answers() {
-    let sqlite = scenario(&TestApp::sqlite().await).await;
-    let postgres = scenario(&TestApp::postgres().await).await;
+    let sqlite = scenario(&TestApp::start(magasin_store_sqlite::testing::fresh().await.into_dyn()).await).await;
+    let postgres = scenario(&TestApp::start(magasin_store_postgres::testing::fresh().await.into_dyn()).await).await;
     assert_eq!(sqlite.len(), postgres.len());
     for (i, (a, b)) in sqlite.iter().zip(&postgres).enumerate() {
         assert_eq!(a, b, "step {i} differs between SQLite and PostgreSQL");

@@ -1,24 +1,10 @@
-//! API v1 tests, in-process, written once and run on SQLite and on PostgreSQL.
+//! API v1, written once and run on SQLite and on PostgreSQL.
 
-mod engines_agree;
-mod helpers;
-
+use crate::helpers::{Reply, TOKEN, TestApp, assert_error_body};
 use axum::http::{Method, StatusCode};
-use helpers::{Reply, TOKEN, TestApp, assert_error_body};
 use serde_json::{Value, json};
 
-macro_rules! api_tests {
-    ($($t:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test] async fn $t() { super::$t(super::TestApp::sqlite().await).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test] async fn $t() { super::$t(super::TestApp::postgres().await).await } )*
-        }
-    };
-}
-
-api_tests!(
+magasin_store_sql::on_both_engines!(TestApp::start;
     report_has_the_labs_shape,
     dashboard_has_the_labs_shape,
     store_stock_lists_every_product_and_404s_unknown_stores,

@@ -1,31 +1,18 @@
 //! The web interface, in-process: pages, sign-in, CSRF, and each use case through its forms,
 //! written once and run on SQLite and on PostgreSQL.
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
-
+use crate::helpers::{TOKEN, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use helpers::{TOKEN, TestApp};
 use http_body_util::BodyExt;
+use magasin_domain::Storage;
+use magasin_store_sql::testing::TestStorage;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+
 use tower::ServiceExt;
 
-macro_rules! ui_tests {
-    ($($t:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test] async fn $t() { super::$t(super::Browser::new(super::TestApp::sqlite().await)).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test] async fn $t() { super::$t(super::Browser::new(super::TestApp::postgres().await)).await } )*
-        }
-    };
-}
-
-ui_tests!(
-    every_page_renders_with_the_demo_data_quickly,
+magasin_store_sql::on_both_engines!(Browser::start;
+    every_page_renders_with_the_demo_data,
     unknown_pages_get_the_404_page_and_the_api_keeps_json,
     signing_in_and_out,
     a_wrong_token_is_refused,
@@ -87,6 +74,10 @@ fn unescape(html: &str) -> String {
 }
 
 impl Browser {
+    async fn start(storage: TestStorage<dyn Storage>) -> Self {
+        Self::new(TestApp::start(storage).await)
+    }
+
     fn new(app: TestApp) -> Self {
         Browser { app, cookies: BTreeMap::new(), csrf: String::new() }
     }
@@ -193,7 +184,7 @@ fn cell(html: &str, row_attr: &str, class: &str) -> String {
     unescape(rest[open..close].trim())
 }
 
-async fn every_page_renders_with_the_demo_data_quickly(mut b: Browser) {
+async fn every_page_renders_with_the_demo_data(mut b: Browser) {
     b.sign_in().await;
     b.sell("1", &[("1", "2")]).await;
     let pages = [
@@ -215,14 +206,7 @@ async fn every_page_renders_with_the_demo_data_quickly(mut b: Browser) {
         "/observabilite",
     ];
     for path in pages {
-        // The best of three renders: the page's own cost, not the other tests sharing the CPU.
-        let mut elapsed = Duration::MAX;
-        let mut page = b.get(path).await;
-        for _ in 0..3 {
-            let started = Instant::now();
-            page = b.get(path).await;
-            elapsed = elapsed.min(started.elapsed());
-        }
+        let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
         assert!(page.content_type.starts_with("text/html"), "{path}");
         for href in [
@@ -239,7 +223,6 @@ async fn every_page_renders_with_the_demo_data_quickly(mut b: Browser) {
             assert!(page.has(&format!("href=\"{href}\"")), "{path} links to {href}");
         }
         assert!(page.has("href=\"/swagger/\""), "{path} links to the API");
-        assert!(elapsed < Duration::from_millis(50), "{path} took {elapsed:?}");
     }
     let dashboard = b.get("/").await;
     assert!(dashboard.has("<table id=\"dashboard\""));
@@ -319,7 +302,7 @@ async fn forms_without_the_csrf_token_are_refused(mut b: Browser) {
     let mut forged = vec![("csrf", "0123456789abcdef")];
     forged.extend_from_slice(&sale);
     assert_eq!(b.post_raw("/ventes/nouvelle", &forged).await.status, StatusCode::FORBIDDEN);
-    let mut other_session = Browser::new(TestApp { router: b.app.router.clone() });
+    let mut other_session = Browser::new(b.app.clone());
     other_session.sign_in().await;
     let stolen = other_session.csrf.clone();
     let mut replayed = vec![("csrf", stolen.as_str())];

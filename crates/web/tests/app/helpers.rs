@@ -3,55 +3,46 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
+use chrono::{DateTime, SubsecRound, Utc};
 use http_body_util::BodyExt;
 use magasin_domain::Storage;
 use magasin_service::{Services, Settings};
+use magasin_store_sql::testing::TestStorage;
 use magasin_web::auth::ApiToken;
 use magasin_web::{AppState, build_app};
 use serde_json::Value;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token";
 
+/// The application; clones share its router and its storage (removed when the last clone drops).
+#[derive(Clone)]
 pub struct TestApp {
     pub router: Router,
+    _storage: Arc<TestStorage<dyn Storage>>,
 }
 
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    /// When the request was sent and its answer received.
+    pub sent: DateTime<Utc>,
+    pub received: DateTime<Utc>,
 }
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
 impl TestApp {
-    pub async fn sqlite() -> Self {
-        let dir = std::env::temp_dir().join(format!("magasin-api-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let file = dir.join(format!("db-{}.sqlite", NEXT.fetch_add(1, Ordering::SeqCst)));
-        let _ = std::fs::remove_file(&file);
-        let storage =
-            magasin_store_sqlite::connect(&format!("sqlite://{}", file.display())).await.expect("open SQLite");
-        Self::with_storage(Arc::new(storage)).await
-    }
-
-    /// Needs `TEST_DATABASE_URL`: fails, never skips, without it.
-    pub async fn postgres() -> Self {
-        let storage = magasin_store_postgres::testing::fresh_test_storage().await;
-        Self::with_storage(Arc::new(storage)).await
-    }
-
-    pub async fn with_storage(storage: Arc<dyn Storage>) -> Self {
-        let services = Services::new(storage, Settings::default());
+    /// The real router over `storage`, loaded with the demo data.
+    pub async fn start(storage: TestStorage<dyn Storage>) -> Self {
+        let services = Services::new(storage.shared(), Settings::default());
         assert!(services.load_demo_if_empty().await.expect("demo data"));
         let router = build_app(AppState::new(services, ApiToken::new(TOKEN)));
-        TestApp { router }
+        TestApp { router, _storage: Arc::new(storage) }
     }
 
     pub async fn request(&self, request: Request<Body>) -> Reply {
+        let sent = Utc::now();
         let response = self.router.clone().oneshot(request).await.expect("infallible router");
         let status = response.status();
         let headers = response.headers().clone();
@@ -62,7 +53,7 @@ impl TestApp {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Reply { status, headers, body }
+        Reply { status, headers, body, sent, received: Utc::now() }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -128,7 +119,8 @@ pub fn assert_error_body(reply: &Reply, status: u16, path: &str) {
     assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
     let ts = body["timestamp"].as_str().expect("timestamp");
-    let when = chrono::DateTime::parse_from_rfc3339(ts).expect("RFC 3339 timestamp");
-    let age = chrono::Utc::now().signed_duration_since(when);
-    assert!(age.num_seconds().abs() < 60, "the real time, not a placeholder: {ts}");
+    let when = DateTime::parse_from_rfc3339(ts).expect("RFC 3339 timestamp").with_timezone(&Utc);
+    // The time of the answer, not a placeholder (the body may round it to the second).
+    let (earliest, latest) = (reply.sent.trunc_subsecs(0), reply.received);
+    assert!(earliest <= when && when <= latest, "{ts} is not between {earliest} and {latest}");
 }

@@ -1,0 +1,7 @@
+//! The application in process, through its router: the API and the web interface, each test
+//! written once and run on a fresh SQLite database and on a fresh PostgreSQL schema.
+
+mod api;
+mod engines_agree;
+mod helpers;
+mod ui;
