@@ -1,6 +1,7 @@
 //! PostgreSQL's errors mapped into the domain's `StorageError`.
 
 use magasin_domain::StorageError;
+use magasin_store_sql::is_duplicate_product_name;
 use sqlx::error::{DatabaseError, ErrorKind};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::PgDatabaseError;
@@ -39,7 +40,7 @@ fn map_database_error(db: &dyn DatabaseError) -> Option<StorageError> {
         return Some(StorageError::Unavailable(db.message().to_string()));
     }
     Some(match db.kind() {
-        ErrorKind::UniqueViolation if db.constraint() == Some("products_nom_unique") => {
+        ErrorKind::UniqueViolation if is_duplicate_product_name(db) => {
             StorageError::Conflict("A product with this name already exists.".into())
         }
         ErrorKind::UniqueViolation => StorageError::Conflict(format!("Duplicate value: {}", db.message())),
@@ -64,14 +65,6 @@ pub fn map_error(error: sqlx::Error) -> StorageError {
         }
         _ => StorageError::other(error),
     }
-}
-
-/// Whether `error` is the violation of the unique product name.
-pub fn is_duplicate_product_name(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
-        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation && db.constraint() == Some("products_nom_unique")
-    )
 }
 
 /// Maps a migration failure: a database that cannot be reached is unavailable, anything else

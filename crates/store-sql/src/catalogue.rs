@@ -1,7 +1,7 @@
 //! The product catalogue.
 
 use crate::SqlStorage;
-use crate::engine::Engine;
+use crate::engine::{Engine, is_duplicate_product_name};
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::ProductRow;
 use crate::statement::Statement;
@@ -17,7 +17,7 @@ impl<E: Engine> SqlStorage<E> {
     /// Maps an error of a write that names a product, naming it when the name is taken.
     fn product_error(error: sqlx::Error, nom: Option<&str>) -> StorageError {
         match nom {
-            Some(nom) if E::is_duplicate_product_name(&error) => {
+            Some(nom) if matches!(&error, sqlx::Error::Database(db) if is_duplicate_product_name(db.as_ref())) => {
                 StorageError::Conflict(format!("A product named {nom:?} already exists."))
             }
             _ => E::map_error(error),
@@ -27,8 +27,8 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn products(&self, search: Option<&str>, page: PageRequest) -> StorageResult<Page<Product>> {
         let filter = |s: &mut Statement| {
             if let Some(text) = search {
-                s.push(" WHERE ").push(E::POSITION).push("(nom_key, ").bind(text).push(") > 0");
-                s.push(" OR ").push(E::POSITION).push("(categorie_key, ").bind(text).push(") > 0");
+                s.push(" WHERE ").push(E::DIALECT.position).push("(nom_key, ").bind(text).push(") > 0");
+                s.push(" OR ").push(E::DIALECT.position).push("(categorie_key, ").bind(text).push(") > 0");
             }
         };
         let mut count = Statement::new("SELECT COUNT(*) FROM products");

@@ -1,6 +1,7 @@
 //! What each engine does its own way. Everything else in this crate is written once, generic
 //! over an [`Engine`], and each engine crate implements the trait for its engine.
 
+use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow, ReplenishmentRow,
@@ -10,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
 use magasin_domain::{StorageError, StorageResult};
 use sqlx::Database;
+use sqlx::error::{DatabaseError, ErrorKind};
 use std::future::Future;
 
 /// The sqlx database of an engine.
@@ -49,37 +51,60 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(Option<i64>, Option<i64>)>,
     >;
 
-    /// `"sqlite"` or `"postgres"`.
-    const NAME: &'static str;
-
-    /// The SQL function `f(haystack, needle)` giving the 1-based position of `needle` in
-    /// `haystack`, 0 when absent.
-    const POSITION: &'static str;
-
-    /// Appended to a text expression so that it sorts by bytes (empty where that is the default).
-    const BYTE_ORDER: &'static str;
-
-    /// Appended to a `SELECT` whose rows the transaction then writes, to lock them in the order
-    /// read; empty on an engine whose writers are serialized anyway.
-    const FOR_UPDATE: &'static str;
-
-    /// The most values one statement may bind.
-    const MAX_BINDS: usize;
+    /// How the engine spells what the two engines say differently.
+    const DIALECT: Dialect;
 
     /// Maps a driver error into the port's error.
     fn map_error(error: sqlx::Error) -> StorageError;
 
-    /// Whether `error` is the violation of the unique product name.
-    fn is_duplicate_product_name(error: &sqlx::Error) -> bool;
-
     /// Writes imported sales (ids chosen so that live sales follow them) and their lines, whose
     /// totals are `totals`, in the caller's transaction. Returns the number of lines written.
+    ///
+    /// Provided: multi-row inserts taking the ids after the largest one — right where one
+    /// writer at a time can insert sales (SQLite). An engine with concurrent writers overrides it.
     fn insert_history(
         conn: &mut Connection<Self>,
         sales: &[HistoricSale],
         totals: &[i64],
-    ) -> impl Future<Output = StorageResult<u64>> + Send;
+    ) -> impl Future<Output = StorageResult<u64>> + Send
+    where
+        Self: Sized,
+    {
+        SqlStorage::<Self>::insert_history_rows(conn, sales, totals)
+    }
 
     /// After rows were inserted with explicit ids, makes the next generated ids follow them.
-    fn follow_explicit_ids(conn: &mut Connection<Self>) -> impl Future<Output = StorageResult<()>> + Send;
+    ///
+    /// Provided: nothing, right where generated ids always follow the largest one (SQLite's row
+    /// ids). An engine drawing ids from sequences overrides it.
+    fn follow_explicit_ids(conn: &mut Connection<Self>) -> impl Future<Output = StorageResult<()>> + Send {
+        let _ = conn;
+        async { Ok(()) }
+    }
+}
+
+/// How an engine spells what the two engines say differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// `"sqlite"` or `"postgres"`.
+    pub name: &'static str,
+    /// The SQL function `f(haystack, needle)` giving the 1-based position of `needle` in
+    /// `haystack`, 0 when absent.
+    pub position: &'static str,
+    /// Appended to a text expression so that it sorts by bytes (empty where that is the default).
+    pub byte_order: &'static str,
+    /// Appended to a `SELECT` whose rows the transaction then writes, to lock them in the order
+    /// read; empty on an engine whose writers are serialized anyway.
+    pub for_update: &'static str,
+}
+
+/// The most values one statement binds: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32),
+/// the smaller of the two engines' (PostgreSQL's is 65,535).
+pub const MAX_BINDS: usize = 32_766;
+
+/// Whether `error` is the violation of the unique product name. PostgreSQL names the violated
+/// constraint; SQLite names its column.
+pub fn is_duplicate_product_name(error: &dyn DatabaseError) -> bool {
+    error.kind() == ErrorKind::UniqueViolation
+        && (error.constraint() == Some("products_nom_unique") || error.message().ends_with("products.nom"))
 }

@@ -2,7 +2,7 @@
 //! location, and checked against the stock tables.
 
 use crate::SqlStorage;
-use crate::engine::{Connection, Engine};
+use crate::engine::{Connection, Engine, MAX_BINDS};
 use crate::rows::{DiscrepancyRow, LedgerRow, store_column};
 use crate::statement::{Statement, Value};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery, LedgerReason, SourceDocument};
@@ -82,7 +82,7 @@ impl<E: Engine> SqlStorage<E> {
         width: usize,
         rows: Vec<Vec<Value>>,
     ) -> StorageResult<()> {
-        let per_statement = (E::MAX_BINDS / width).max(1);
+        let per_statement = (MAX_BINDS / width).max(1);
         for chunk in rows.chunks(per_statement) {
             let mut insert = Statement::new(head);
             insert.bind_rows(chunk.iter().map(|row| row.iter().cloned())).push(tail);

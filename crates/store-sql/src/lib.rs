@@ -24,7 +24,7 @@ pub mod testing;
 mod timing;
 
 pub use driver::{Column, Driver, Reads};
-pub use engine::{Connection, Db, Engine, Row};
+pub use engine::{Connection, Db, Dialect, Engine, MAX_BINDS, Row, is_duplicate_product_name};
 pub use pools::NamedPool;
 pub use rows::invariant;
 pub use statement::{Statement, Value};
@@ -85,7 +85,7 @@ impl<E: Engine> SqlStorage<E> {
 #[async_trait]
 impl<E: Engine> Storage for SqlStorage<E> {
     fn engine(&self) -> &'static str {
-        E::NAME
+        E::DIALECT.name
     }
 
     fn pool_stats(&self) -> Vec<PoolStats> {

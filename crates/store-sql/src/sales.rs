@@ -151,7 +151,7 @@ impl<E: Engine> SqlStorage<E> {
     ) -> StorageResult<HashMap<i64, i64>> {
         let mut select = Statement::new("SELECT produit_id, quantite FROM store_stock WHERE magasin_id = ");
         select.bind(store.0).push(" AND produit_id IN (").bind_list(sums.keys().copied());
-        select.push(") ORDER BY produit_id").push(E::FOR_UPDATE);
+        select.push(") ORDER BY produit_id").push(E::DIALECT.for_update);
         let levels: Vec<LevelRow> = Self::all(conn, &select).await?;
         let before: HashMap<i64, i64> = levels.into_iter().map(|r| (r.produit_id, r.quantite)).collect();
         for line in lignes {
@@ -227,12 +227,12 @@ impl<E: Engine> SqlStorage<E> {
                     s.push(&format!(" AND {column} = ")).bind(day);
                 }
             };
-            if !E::FOR_UPDATE.is_empty() {
+            if !E::DIALECT.for_update.is_empty() {
                 let mut lock = Statement::new(&format!("SELECT produit_id FROM {table} WHERE magasin_id = "));
                 lock.bind(store.0);
                 day_filter(&mut lock, "jour");
                 lock.push(" AND produit_id IN (").bind_list(sums.keys().copied());
-                lock.push(") ORDER BY produit_id").push(E::FOR_UPDATE);
+                lock.push(") ORDER BY produit_id").push(E::DIALECT.for_update);
                 Self::execute(conn, &lock).await?;
             }
             let mut update = Statement::new(&format!(

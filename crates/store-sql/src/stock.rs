@@ -12,7 +12,7 @@ use std::collections::HashMap;
 /// Appends the filters of a stock query (the stock table is aliased `s`, products `p`).
 fn push_filters<E: Engine>(s: &mut Statement, query: &StockQuery) {
     if let Some(name) = &query.name_contains {
-        s.push(" AND ").push(E::POSITION).push("(p.nom_key, ").bind(name.as_str()).push(") > 0");
+        s.push(" AND ").push(E::DIALECT.position).push("(p.nom_key, ").bind(name.as_str()).push(") > 0");
     }
     if let Some(q) = query.quantite {
         s.push(" AND s.quantite = ").bind(q);
@@ -28,8 +28,8 @@ fn push_filters<E: Engine>(s: &mut Statement, query: &StockQuery) {
 /// Names sort by bytes on every engine, so both answer the same order.
 fn push_order_and_page<E: Engine>(s: &mut Statement, query: &StockQuery) {
     let (by, direction) = match query.ordering {
-        StockOrdering::NameAsc => (format!("p.nom{}", E::BYTE_ORDER), "ASC, p.id ASC"),
-        StockOrdering::NameDesc => (format!("p.nom{}", E::BYTE_ORDER), "DESC, p.id DESC"),
+        StockOrdering::NameAsc => (format!("p.nom{}", E::DIALECT.byte_order), "ASC, p.id ASC"),
+        StockOrdering::NameDesc => (format!("p.nom{}", E::DIALECT.byte_order), "DESC, p.id DESC"),
         StockOrdering::QuantityAsc => ("s.quantite".to_string(), "ASC, p.id ASC"),
         StockOrdering::QuantityDesc => ("s.quantite".to_string(), "DESC, p.id ASC"),
     };

@@ -1,13 +1,14 @@
 //! SQLite's errors mapped into the domain's `StorageError`.
 
 use magasin_domain::StorageError;
+use magasin_store_sql::is_duplicate_product_name;
 use sqlx::error::ErrorKind;
 
 /// Maps a sqlx error: constraint violations become conflicts, connection trouble unavailability.
 pub fn map_error(error: sqlx::Error) -> StorageError {
     match &error {
         sqlx::Error::Database(db) => match db.kind() {
-            ErrorKind::UniqueViolation if db.message().contains("products.nom") => {
+            ErrorKind::UniqueViolation if is_duplicate_product_name(db.as_ref()) => {
                 StorageError::Conflict("A product with this name already exists.".into())
             }
             ErrorKind::UniqueViolation => StorageError::Conflict(format!("Duplicate value: {}", db.message())),
@@ -23,12 +24,4 @@ pub fn map_error(error: sqlx::Error) -> StorageError {
         }
         _ => StorageError::other(error),
     }
-}
-
-/// Whether `error` is the violation of the unique product name.
-pub fn is_duplicate_product_name(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
-        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation && db.message().contains("products.nom")
-    )
 }
