@@ -1,5 +1,5 @@
 //! Name/value pairs of a query string or a posted form, and the numbers and dates read from
-//! them: the one parser under the API ([`crate::extract::Params`]) and the pages
+//! them: the one parser under the API ([`crate::api::extract::Params`]) and the pages
 //! ([`crate::ui::forms`]). A value that does not parse is a [`FieldError`]; each side renders
 //! it in its own language.
 

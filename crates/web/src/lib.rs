@@ -4,7 +4,6 @@
 pub mod api;
 pub mod auth;
 pub mod error;
-pub mod extract;
 pub mod fields;
 pub mod observability;
 pub mod openapi;
@@ -85,7 +84,7 @@ pub fn build_app(state: AppState) -> Router {
         .route("/metrics", get(observability::exporter::render))
         .route("/health/live", get(observability::health::live))
         .route("/health/ready", get(observability::health::ready))
-        .fallback(ui::pages::not_found_fallback)
+        .fallback(ui::layout::not_found_fallback)
         .with_state(state)
         .layer(DefaultBodyLimit::max(error::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::error_body));

@@ -1,3 +1,4 @@
 //! The REST API.
 
+pub mod extract;
 pub mod v1;

@@ -1,6 +1,6 @@
 //! The stylesheet and the one small script, compiled into the binary (no CDN: works offline).
 
-use super::pages::page_not_found;
+use super::layout::page_not_found;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 //! sellers, a revenue bar chart and a 7-day sales sparkline per store.
 
 use super::charts::{Bar, bar_chart, sparkline};
-use super::pages::{Layout, UiError};
+use super::layout::{Layout, UiError};
 use super::session::Visitor;
 use super::strings::current;
 use crate::AppState;

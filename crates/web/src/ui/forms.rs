@@ -1,8 +1,8 @@
 //! Reading what a visitor typed (query strings and posted forms, parsed by [`Fields`]) without
 //! ever refusing it: bad input becomes a message next to the field, never a 500 or a bare 400.
 
-use super::guard::MAX_FORM_BYTES;
-use super::pages::UiError;
+use super::layout::UiError;
+use super::post_guard::MAX_FORM_BYTES;
 use super::strings::current;
 pub use crate::fields::Fields;
 use axum::extract::{FromRequest, FromRequestParts, Request};

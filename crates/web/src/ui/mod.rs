@@ -6,9 +6,9 @@ pub mod charts;
 pub mod dashboard;
 pub mod forms;
 pub mod golden_signals;
-pub mod guard;
+pub mod layout;
 pub mod observability;
-pub mod pages;
+pub mod post_guard;
 pub mod products;
 pub mod replenishment;
 pub mod report;
@@ -54,7 +54,7 @@ impl UiConfig {
     }
 }
 
-/// The pages; every form post goes through [`guard::guard`].
+/// The pages; every form post goes through [`post_guard::guard`].
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::page))
@@ -78,16 +78,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/observabilite", get(observability::page))
         .route("/observabilite.json", get(observability::json))
         .route("/static/{file}", get(assets::serve))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), post_guard::guard))
 }
 
 /// A path segment that should be an id; anything else is "not found", never a 400.
-pub fn parse_id(segment: &str) -> Result<i64, pages::UiError> {
+pub fn parse_id(segment: &str) -> Result<i64, layout::UiError> {
     segment
         .parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| pages::UiError::NotFound(strings::current().not_found_text.to_string()))
+        .ok_or_else(|| layout::UiError::NotFound(strings::current().not_found_text.to_string()))
 }
 
 /// `path` with the non-empty `params` (and `extra`) as its query string.
@@ -105,6 +105,6 @@ pub fn link(path: &str, params: &[(&str, String)], extra: Option<(&str, String)>
 }
 
 /// The stores, as `(id, name)` choices of a select.
-pub async fn store_choices(state: &AppState) -> Result<Vec<(i64, String)>, pages::UiError> {
+pub async fn store_choices(state: &AppState) -> Result<Vec<(i64, String)>, layout::UiError> {
     Ok(state.services.list_stores().await?.into_iter().map(|s| (s.id.0, s.nom)).collect())
 }

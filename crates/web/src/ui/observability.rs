@@ -3,7 +3,7 @@
 
 use super::MonitoringLinks;
 use super::golden_signals::{Counts, Signals};
-use super::pages::{Layout, UiError};
+use super::layout::{Layout, UiError};
 use super::session::Visitor;
 use super::strings::{Strings, current};
 use crate::AppState;

@@ -2,7 +2,7 @@
 //! from the domain's validation; the form keeps what was typed).
 
 use super::forms::{FieldErrors, Fields, Form, Query};
-use super::pages::{Layout, UiError};
+use super::layout::{Layout, UiError};
 use super::session::{Flash, Visitor};
 use super::strings::current;
 use super::{link, parse_id};

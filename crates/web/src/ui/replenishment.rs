@@ -2,7 +2,7 @@
 //! logistics approves or rejects them and sees the history with statuses and reasons.
 
 use super::forms::{FieldErrors, Form};
-use super::pages::{Layout, UiError};
+use super::layout::{Layout, UiError};
 use super::parse_id;
 use super::session::{Flash, Visitor};
 use super::strings::{Strings, current};

@@ -1,8 +1,8 @@
 //! `/rapport`: the consolidated sales report per store over a range of days, and its CSV export.
 
 use super::forms::{FieldErrors, Fields, Query};
+use super::layout::{Layout, UiError};
 use super::link;
-use super::pages::{Layout, UiError};
 use super::session::Visitor;
 use super::strings::current;
 use crate::AppState;

@@ -2,7 +2,7 @@
 //! receipt, and cancelling with a confirmation step.
 
 use super::forms::{FieldErrors, Fields, Form, Query};
-use super::pages::{Layout, UiError};
+use super::layout::{Layout, UiError};
 use super::session::{Flash, Visitor};
 use super::strings::{Strings, current};
 use super::{link, parse_id};

@@ -1,8 +1,8 @@
 //! Signing in with the API token (writes need it), and signing out.
 
 use super::forms::{Form, Query};
-use super::guard::local_path;
-use super::pages::{Layout, UiError};
+use super::layout::{Layout, UiError};
+use super::post_guard::local_path;
 use super::session::{Flash, Visitor};
 use crate::AppState;
 use askama::Template;

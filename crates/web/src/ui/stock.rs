@@ -2,8 +2,8 @@
 //! per product. Both searchable by name, sortable and paginated.
 
 use super::forms::{Fields, Query};
+use super::layout::{Layout, UiError};
 use super::link;
-use super::pages::{Layout, UiError};
 use super::session::Visitor;
 use super::strings::current;
 use crate::AppState;

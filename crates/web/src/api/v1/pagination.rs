@@ -1,7 +1,7 @@
 //! The two page shapes: DRF's numbered pages, and cursor pages for histories.
 
+use crate::api::extract::Params;
 use crate::error::ApiError;
-use crate::extract::Params;
 use magasin_domain::paging::{CursorPage, CursorRequest, Page, PageRequest};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -3,9 +3,9 @@
 use super::pagination::{CursorPaginated, cursor, cursor_request};
 use super::route;
 use crate::AppState;
+use crate::api::extract::{AppJson, Params, ReqId};
 use crate::auth::Writer;
 use crate::error::ApiError;
-use crate::extract::{AppJson, Params, ReqId};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};

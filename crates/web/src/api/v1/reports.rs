@@ -2,8 +2,8 @@
 
 use super::route;
 use crate::AppState;
+use crate::api::extract::Params;
 use crate::error::ApiError;
-use crate::extract::Params;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};

@@ -3,8 +3,8 @@
 use super::pagination::{Paginated, numbered, page_request};
 use super::route;
 use crate::AppState;
+use crate::api::extract::Params;
 use crate::error::ApiError;
-use crate::extract::Params;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};

@@ -1,7 +1,7 @@
 //! Every form post of the web interface passes here first: it must come from a signed-in
 //! session (except the sign-in form itself) and carry that session's CSRF token.
 
-use super::pages::UiError;
+use super::layout::UiError;
 use super::session::{CSRF_FIELD, Flash, redirect_with_flash};
 use super::strings::current;
 use crate::AppState;
