@@ -18,45 +18,45 @@ use std::collections::HashMap;
 const SOLD: i64 = 0;
 const IN_STOCK: i64 = 1;
 
-fn push_store_filter(qb: &mut Statement, filter: &ReportFilter, column: &str) {
+fn push_store_filter(statement: &mut Statement, filter: &ReportFilter, column: &str) {
     if let Some(id) = filter.magasin {
-        qb.push(&format!(" AND {column} = ")).bind(id.0);
+        statement.push(&format!(" AND {column} = ")).bind(id.0);
     }
 }
 
 /// Appends the aggregate the figures come from: the all-time totals, or the daily buckets of
 /// the filter's days; restricted to the filter's store.
-fn push_source(qb: &mut Statement, filter: &ReportFilter) {
+fn push_source(statement: &mut Statement, filter: &ReportFilter) {
     if filter.has_date_range() {
-        qb.push("sales_daily WHERE jour BETWEEN ");
-        qb.bind(filter.from_or_min()).push(" AND ").bind(filter.to_or_max());
+        statement.push("sales_daily WHERE jour BETWEEN ");
+        statement.bind(filter.from_or_min()).push(" AND ").bind(filter.to_or_max());
     } else {
-        qb.push("sales_totals WHERE TRUE");
+        statement.push("sales_totals WHERE TRUE");
     }
-    push_store_filter(qb, filter, "magasin_id");
+    push_store_filter(statement, filter, "magasin_id");
 }
 
 /// Appends the quantity and amount sold per store and product.
-fn push_sold(qb: &mut Statement, filter: &ReportFilter) {
+fn push_sold(statement: &mut Statement, filter: &ReportFilter) {
     if filter.has_date_range() {
-        qb.push(
+        statement.push(
             "SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite,
                     CAST(SUM(montant_cents) AS BIGINT) AS montant_cents FROM ",
         );
-        push_source(qb, filter);
-        qb.push(" GROUP BY magasin_id, produit_id");
+        push_source(statement, filter);
+        statement.push(" GROUP BY magasin_id, produit_id");
     } else {
-        qb.push("SELECT magasin_id, produit_id, quantite, montant_cents FROM ");
-        push_source(qb, filter);
+        statement.push("SELECT magasin_id, produit_id, quantite, montant_cents FROM ");
+        push_source(statement, filter);
     }
 }
 
 impl<E: Engine> SqlStorage<E> {
     async fn report_stores(conn: &mut Connection<E>, filter: &ReportFilter) -> StorageResult<Vec<StoreRow>> {
-        let mut qb = Statement::new("SELECT id, nom, adresse FROM stores WHERE TRUE");
-        push_store_filter(&mut qb, filter, "id");
-        qb.push(" ORDER BY id");
-        let rows: Vec<StoreRow> = Self::all(conn, &qb).await?;
+        let mut statement = Statement::new("SELECT id, nom, adresse FROM stores WHERE TRUE");
+        push_store_filter(&mut statement, filter, "id");
+        statement.push(" ORDER BY id");
+        let rows: Vec<StoreRow> = Self::all(conn, &statement).await?;
         match filter.magasin {
             Some(id) if rows.is_empty() => Err(StorageError::not_found("store", id.0)),
             _ => Ok(rows),
@@ -83,15 +83,15 @@ impl<E: Engine> SqlStorage<E> {
         let names: HashMap<i64, String> =
             Self::all(&mut conn, &Statement::new("SELECT id, nom FROM products")).await?.into_iter().collect();
 
-        let mut qb = Statement::new(&format!(
+        let mut statement = Statement::new(&format!(
             "SELECT CAST({SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM ("
         ));
-        push_sold(&mut qb, filter);
-        qb.push(&format!(
+        push_sold(&mut statement, filter);
+        statement.push(&format!(
             ") sold UNION ALL SELECT {IN_STOCK}, magasin_id, produit_id, quantite, 0 FROM store_stock WHERE TRUE"
         ));
-        push_store_filter(&mut qb, filter, "magasin_id");
-        let figures: Vec<FigureRow> = Self::all(&mut conn, &qb).await?;
+        push_store_filter(&mut statement, filter, "magasin_id");
+        let figures: Vec<FigureRow> = Self::all(&mut conn, &statement).await?;
 
         for f in figures {
             let Some(report) = index.get(&f.magasin_id).map(|&i| &mut reports[i]) else { continue };
@@ -124,23 +124,23 @@ impl<E: Engine> SqlStorage<E> {
         thresholds: StockThresholds,
         today: NaiveDate,
     ) -> StorageResult<Vec<DashboardRow>> {
-        let mut qb = Statement::new(
+        let mut statement = Statement::new(
             "SELECT m.id, m.nom, CAST(COALESCE(r.montant_cents, 0) AS BIGINT) AS chiffre_affaires,
                     COALESCE(l.ruptures, 0) AS ruptures, COALESCE(l.surstock, 0) AS surstock
              FROM stores m
              LEFT JOIN (SELECT magasin_id, SUM(montant_cents) AS montant_cents FROM ",
         );
-        push_source(&mut qb, filter);
-        qb.push(" GROUP BY magasin_id) r ON r.magasin_id = m.id");
-        qb.push(" LEFT JOIN (SELECT magasin_id, COUNT(*) FILTER (WHERE quantite <= ");
-        qb.bind(thresholds.stockout).push(") AS ruptures, COUNT(*) FILTER (WHERE quantite > ");
-        qb.bind(thresholds.overstock).push(") AS surstock FROM store_stock WHERE TRUE");
-        push_store_filter(&mut qb, filter, "magasin_id");
-        qb.push(" GROUP BY magasin_id) l ON l.magasin_id = m.id WHERE TRUE");
-        push_store_filter(&mut qb, filter, "m.id");
-        qb.push(" ORDER BY m.id");
+        push_source(&mut statement, filter);
+        statement.push(" GROUP BY magasin_id) r ON r.magasin_id = m.id");
+        statement.push(" LEFT JOIN (SELECT magasin_id, COUNT(*) FILTER (WHERE quantite <= ");
+        statement.bind(thresholds.stockout).push(") AS ruptures, COUNT(*) FILTER (WHERE quantite > ");
+        statement.bind(thresholds.overstock).push(") AS surstock FROM store_stock WHERE TRUE");
+        push_store_filter(&mut statement, filter, "magasin_id");
+        statement.push(" GROUP BY magasin_id) l ON l.magasin_id = m.id WHERE TRUE");
+        push_store_filter(&mut statement, filter, "m.id");
+        statement.push(" ORDER BY m.id");
         let mut conn = self.reader.acquire().await?;
-        let stores: Vec<DashboardDbRow> = Self::all(&mut conn, &qb).await?;
+        let stores: Vec<DashboardDbRow> = Self::all(&mut conn, &statement).await?;
         if let (Some(id), true) = (filter.magasin, stores.is_empty()) {
             return Err(StorageError::not_found("store", id.0));
         }
