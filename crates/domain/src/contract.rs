@@ -32,6 +32,7 @@ macro_rules! storage_contract {
             a_sale_decrements_stock_and_appends_the_ledger,
             a_sale_is_all_or_nothing,
             a_write_appends_its_movements_in_order_with_its_context,
+            a_refused_sale_names_the_first_product_short_of_its_total,
             unit_price_is_the_price_at_the_moment_of_sale,
             a_sale_is_cancelled_once_and_restores_stock,
             an_idempotency_key_records_one_sale,
@@ -345,6 +346,20 @@ pub async fn a_write_appends_its_movements_in_order_with_its_context(s: &dyn Sto
         assert_eq!(entry.document, Some(SourceDocument::Sale(recorded.sale.id)));
     }
     assert_ledger_sound(s).await;
+}
+
+/// One rule on every engine (SQLite used to name the line where its running take failed): a
+/// sale short on several products names the first of them, in the order of its lines, whose
+/// total over the sale exceeds the stock, with that total and the stock before the sale.
+pub async fn a_refused_sale_names_the_first_product_short_of_its_total(s: &dyn Storage) {
+    let refused = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1), (CAFE, 100), (CLAVIER, 100)]), &ctx()).await;
+    match refused {
+        Err(StorageError::InsufficientStock { product, requested, available, .. }) => {
+            assert_eq!((product, requested, available), (CLAVIER, 101, 20));
+        }
+        other => panic!("expected insufficient stock, got {other:?}"),
+    }
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(20), "nothing written");
 }
 
 pub async fn unit_price_is_the_price_at_the_moment_of_sale(s: &dyn Storage) {

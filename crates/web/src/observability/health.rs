@@ -4,6 +4,8 @@ use crate::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use magasin_service::ServiceError;
+use magasin_service::domain::StorageError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -29,8 +31,17 @@ pub async fn live() -> Json<Health> {
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let mut checks = BTreeMap::new();
     let database = state.services.ready().await;
-    checks.insert("database", database.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.to_string()));
+    checks.insert("database", database.as_ref().map_or_else(failed_check, |_| "ok".to_string()));
     let (code, status) =
         if database.is_ok() { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not_ready") };
     (code, Json(Health { status, checks }))
+}
+
+/// What a failed check says: the database out of reach, or failing.
+fn failed_check(error: &ServiceError) -> String {
+    match error {
+        ServiceError::Storage(StorageError::Unavailable(reason)) => format!("service unavailable: {reason}"),
+        ServiceError::Storage(StorageError::Other(cause)) => format!("internal error: {cause}"),
+        other => other.to_string(),
+    }
 }
