@@ -39,17 +39,20 @@ pub struct DbArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "MAGASIN_BIND", default_value = "0.0.0.0:8000")]
+    /// Address to listen on (loopback by default: `0.0.0.0:8000` listens on every interface).
+    #[arg(long, env = "MAGASIN_BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,
     /// Token required by writes (`Authorization: Token <token>`). Development default: token-430.
     #[arg(long, env = "MAGASIN_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
-    /// Production mode: refuses to start without an explicit API token.
+    /// Production mode: refuses to start without an explicit API token, or with a short, repetitive or well-known one.
     #[arg(long, env = "MAGASIN_PRODUCTION")]
     pub production: bool,
+    /// Accept the development token (no --api-token) on an address other machines can reach.
+    #[arg(long, env = "MAGASIN_ALLOW_DEV_TOKEN_ON_NETWORK")]
+    pub allow_dev_token_on_network: bool,
     /// Do not load the demo data into an empty database.
     #[arg(long, env = "MAGASIN_NO_DEMO")]
     pub no_demo: bool,

@@ -1,6 +1,7 @@
 //! The `magasin` binary: parse the command line, start telemetry, run the command.
 
 mod cli;
+mod startup_checks;
 mod storage;
 mod synthetic;
 mod telemetry;
@@ -17,9 +18,6 @@ use magasin_web::auth::ApiToken;
 use magasin_web::observability::request_log::AccessLog;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The lab's token, accepted in development only.
-const DEVELOPMENT_TOKEN: &str = "token-430";
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -76,14 +74,15 @@ async fn load_demo(storage: Arc<dyn Storage>) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let token = match (&args.api_token, args.production) {
-        (Some(t), _) if !t.trim().is_empty() => t.trim().to_string(),
-        (_, true) => bail!("--production needs an explicit API token (--api-token or MAGASIN_API_TOKEN)"),
-        _ => {
-            tracing::warn!("no API token given: accepting the development token");
-            DEVELOPMENT_TOKEN.to_string()
+    let token = startup_checks::api_token(args.api_token.as_deref(), args.production)?;
+    startup_checks::check_bind(args.bind, &token, args.allow_dev_token_on_network)?;
+    if token == startup_checks::DEVELOPMENT_TOKEN {
+        if args.bind.ip().is_loopback() {
+            tracing::warn!(address = %args.bind, "no API token given: accepting the development token, on loopback only");
+        } else {
+            tracing::warn!(address = %args.bind, "no API token given: accepting the development token from other machines (--allow-dev-token-on-network)");
         }
-    };
+    }
     let storage = storage::open(&args.db).await?;
     if storage.engine() == "sqlite" {
         tracing::info!("storage: SQLite (one instance only; several instances need PostgreSQL)");

@@ -26,6 +26,30 @@ fn production_refuses_to_start_without_a_token() {
 }
 
 #[test]
+fn production_refuses_short_and_well_known_tokens_and_says_how_to_make_one() {
+    for weak in ["a", "token-430"] {
+        let database = temp_db();
+        let out = magasin(
+            &["serve", "--production", "--api-token", weak, "--bind", "127.0.0.1:0"],
+            &[("DATABASE_URL", &database.url())],
+        );
+        assert!(!out.status.success(), "{weak} was accepted in production");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("openssl rand -hex 32"), "{weak}: {stderr}");
+    }
+}
+
+#[test]
+fn the_development_token_is_not_offered_to_the_network() {
+    let database = temp_db();
+    let out = magasin(&["serve", "--bind", "0.0.0.0:0"], &[("DATABASE_URL", &database.url())]);
+    assert!(!out.status.success(), "listening on every interface with the development token");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--allow-dev-token-on-network"), "{stderr}");
+    assert!(stderr.contains("127.0.0.1"), "it says where it would listen: {stderr}");
+}
+
+#[test]
 fn an_unknown_database_scheme_is_refused() {
     let out = magasin(&["migrate"], &[("DATABASE_URL", "mysql://localhost/x")]);
     assert!(!out.status.success());
