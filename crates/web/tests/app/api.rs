@@ -23,6 +23,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     replenishment_requests_are_rejected_listed_and_validated,
     ledger_is_readable_and_carries_the_request_id,
     report_and_dashboard_accept_store_and_date_filters,
+    date_filters_are_plain_days_in_a_sane_range,
     sales_are_listed_by_store_and_date_with_cursor_links,
     errors_from_the_router_have_the_contract_body,
     openapi_describes_every_endpoint_and_swagger_is_served,
@@ -429,6 +430,28 @@ async fn report_and_dashboard_accept_store_and_date_filters(app: TestApp) {
     let reversed = app.get(&format!("/api/v1/dashboard/?date_debut={today}&date_fin={yesterday}")).await;
     assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
     assert_error_body(&app.get("/api/v1/dashboard/?magasin=77").await, 404, "/api/v1/dashboard/");
+}
+
+async fn date_filters_are_plain_days_in_a_sane_range(app: TestApp) {
+    sale(&app, 1, &[(1, 1)]).await;
+    // `+` in a query string is a space: both spellings of a signed year are refused.
+    let malformed = ["+200000-01-01", "%2B200000-01-01", "200000-01-01", "-200000-01-01", "-5000-01-01", "2024-1-1"];
+    for path in ["/api/v1/reports/", "/api/v1/dashboard/", "/api/v1/sales/"] {
+        for param in ["date_debut", "date_fin"] {
+            for value in malformed {
+                let reply = app.get(&format!("{path}?{param}={value}")).await;
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}?{param}={value}: {}", reply.body);
+                assert_eq!(reply.body, json!({param: ["Enter a valid date (YYYY-MM-DD)."]}), "{path}?{param}={value}");
+            }
+            let early = app.get(&format!("{path}?{param}=1899-12-31")).await;
+            assert_eq!(early.status, StatusCode::BAD_REQUEST, "{path}?{param}=1899-12-31: {}", early.body);
+            assert_eq!(early.body, json!({param: ["Enter a date between 1900-01-01 and 9999-12-31."]}));
+        }
+        let widest = app.get(&format!("{path}?date_debut=1900-01-01&date_fin=9999-12-31")).await;
+        assert_eq!(widest.status, StatusCode::OK, "{path}: {}", widest.body);
+    }
+    let widest = app.get("/api/v1/reports/?magasin=1&date_debut=1900-01-01&date_fin=9999-12-31").await;
+    assert_eq!(widest.body[0]["total"].as_f64(), Some(89.99));
 }
 
 async fn sales_are_listed_by_store_and_date_with_cursor_links(app: TestApp) {

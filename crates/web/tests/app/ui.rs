@@ -24,6 +24,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     bad_sale_input_is_explained_not_refused,
     a_sale_is_cancelled_after_confirmation,
     sales_are_listed_by_store_and_dates,
+    date_filters_outside_plain_days_in_range_are_explained,
     the_report_totals_each_store_and_exports_csv,
     store_stock_is_searched_sorted_and_paged,
     product_validation_keeps_what_was_typed,
@@ -409,6 +410,24 @@ async fn sales_are_listed_by_store_and_dates(mut b: Browser) {
     let bad = b.get("/ventes?du=hier").await;
     assert_eq!(bad.status, StatusCode::OK);
     assert!(bad.has("Saisissez une date valide (AAAA-MM-JJ)."));
+}
+
+async fn date_filters_outside_plain_days_in_range_are_explained(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "1")]).await;
+    for page in ["/ventes", "/rapport"] {
+        for field in ["du", "au"] {
+            for value in ["%2B200000-01-01", "+200000-01-01", "-5000-01-01", "-200000-01-01"] {
+                let shown = b.get(&format!("{page}?{field}={value}")).await;
+                assert_eq!(shown.status, StatusCode::OK, "{page}?{field}={value}");
+                assert!(shown.has("Saisissez une date valide (AAAA-MM-JJ)."), "{page}?{field}={value}: {}", shown.html);
+                assert!(!shown.has("data-sale-id="), "{page}?{field}={value}");
+            }
+            let early = b.get(&format!("{page}?{field}=1899-12-31")).await;
+            assert_eq!(early.status, StatusCode::OK);
+            assert!(early.has("Saisissez une date du 01/01/1900 au 31/12/9999."), "{page}?{field}: {}", early.html);
+        }
+    }
 }
 
 async fn the_report_totals_each_store_and_exports_csv(mut b: Browser) {
