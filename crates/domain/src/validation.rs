@@ -52,6 +52,8 @@ pub enum ValidationCode {
     NotPrintableAscii,
     /// A field only accepted when the entity is created.
     CreationOnly,
+    /// A text with a control character (NUL, escape…).
+    ControlCharacter,
 }
 
 impl fmt::Display for ValidationCode {
@@ -82,6 +84,7 @@ impl fmt::Display for ValidationCode {
             CreationOnly => {
                 f.write_str("Only accepted when the product is created; stock moves through sales and replenishment.")
             }
+            ControlCharacter => f.write_str("Control characters are not allowed."),
         }
     }
 }
@@ -161,7 +164,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             AfterEnd { .. } => Some(BadKey { max: 200 }),
             BadKey { .. } => Some(NotPrintableAscii),
             NotPrintableAscii => Some(CreationOnly),
-            CreationOnly => None,
+            CreationOnly => Some(ControlCharacter),
+            ControlCharacter => None,
         };
         all.push(code);
     }
@@ -203,6 +207,7 @@ mod tests {
             (BadKey { max: 200 }, "Must be 1 to 200 printable characters."),
             (NotPrintableAscii, "Must be printable ASCII."),
             (CreationOnly, "Only accepted when the product is created; stock moves through sales and replenishment."),
+            (ControlCharacter, "Control characters are not allowed."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

@@ -443,6 +443,7 @@ mod fr {
                 "Accepté seulement à la création du produit : le stock évolue par les ventes et le réapprovisionnement."
                     .into()
             }
+            ControlCharacter => "Les caractères de contrôle ne sont pas acceptés.".into(),
         }
     }
 }

@@ -15,6 +15,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     product_update_needs_the_token,
     product_update_validates_each_field,
     products_are_created_and_searched,
+    control_characters_are_refused_in_products_and_match_nothing_in_filters,
     a_sale_with_two_lines_is_recorded_listed_and_cancelled,
     sale_errors_are_clear_and_write_nothing,
     the_same_idempotency_key_records_one_sale,
@@ -231,6 +232,39 @@ async fn products_are_created_and_searched(app: TestApp) {
     assert_eq!(paged.body["count"], 16);
     let too_big = app.get("/api/v1/products/?page_size=1000").await;
     assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+}
+
+async fn control_characters_are_refused_in_products_and_match_nothing_in_filters(app: TestApp) {
+    let refused = "Control characters are not allowed.";
+    let product =
+        json!({"nom": "Thé\u{0}vert", "categorie": "Épi\u{7}cerie", "prix": "4.99", "description": "a\u{0}b"});
+    let created = app.post("/api/v1/products/", product).await;
+    assert_eq!(created.status, StatusCode::BAD_REQUEST, "{}", created.body);
+    assert_eq!(created.body, json!({"nom": [refused], "categorie": [refused], "description": [refused]}));
+    for method in [Method::PUT, Method::PATCH] {
+        for (field, value) in [("nom", "Clavier\u{0}"), ("categorie", "\u{1b}[31mRouge"), ("description", "\u{0}")] {
+            let reply = app.send(method.clone(), "/api/v1/products/1/", json!({field: value})).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {field}: {}", reply.body);
+            assert_eq!(reply.body, json!({field: [refused]}));
+        }
+    }
+    assert_eq!(app.get("/api/v1/products/?page_size=100").await.body["count"], 15, "nothing created");
+    assert_eq!(app.get("/api/v1/products/1/").await.body["nom"], "Clavier mécanique", "nothing updated");
+    let lines = app.send(Method::PATCH, "/api/v1/products/1/", json!({"description": "Ligne 1\r\nLigne 2\tfin"})).await;
+    assert_eq!(lines.status, StatusCode::OK, "line breaks and tabs stay allowed in a description: {}", lines.body);
+    for filter in ["%00", "caf%00", "%01", "%7F", "%1B"] {
+        let products = app.get(&format!("/api/v1/products/?search={filter}")).await;
+        assert_eq!(
+            (products.status, &products.body["count"]),
+            (StatusCode::OK, &json!(0)),
+            "{filter}: {}",
+            products.body
+        );
+        let store = app.get(&format!("/api/v1/stores/1/stock/list/?produit__nom={filter}")).await;
+        assert_eq!((store.status, &store.body["count"]), (StatusCode::OK, &json!(0)), "{filter}: {}", store.body);
+        let warehouse = app.get(&format!("/api/v1/warehouse/stock/?produit__nom={filter}")).await;
+        assert_eq!((warehouse.status, &warehouse.body["count"]), (StatusCode::OK, &json!(0)), "{filter}");
+    }
 }
 
 async fn a_sale_with_two_lines_is_recorded_listed_and_cancelled(app: TestApp) {
