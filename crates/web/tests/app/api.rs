@@ -15,6 +15,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     product_update_needs_the_token,
     product_update_validates_each_field,
     products_are_created_and_searched,
+    product_bodies_refuse_unknown_fields_and_updates_change_what_they_name,
     control_characters_are_refused_in_products_and_match_nothing_in_filters,
     a_sale_with_two_lines_is_recorded_listed_and_cancelled,
     sale_errors_are_clear_and_write_nothing,
@@ -232,6 +233,36 @@ async fn products_are_created_and_searched(app: TestApp) {
     assert_eq!(paged.body["count"], 16);
     let too_big = app.get("/api/v1/products/?page_size=1000").await;
     assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+}
+
+async fn product_bodies_refuse_unknown_fields_and_updates_change_what_they_name(app: TestApp) {
+    let create = json!({"nom": "Café Moka", "categorie": "Épicerie", "prix": "9.90", "couleur": "brun"});
+    let created = app.post("/api/v1/products/", create).await;
+    assert_error_body(&created, 400, "/api/v1/products/");
+    assert!(created.body["message"].as_str().is_some_and(|m| m.contains("`couleur`")), "{}", created.body);
+    assert_eq!(app.get("/api/v1/products/?page_size=100").await.body["count"], 15, "nothing created");
+    let before = app.get("/api/v1/products/1/").await.body;
+    for (method, body) in [
+        (Method::PUT, json!({"prix": "10.00", "quantite_stock": 5})),
+        (Method::PATCH, json!({"nom": "Clavier", "id": 1})),
+        (Method::PUT, json!({"Prix": "10.00"})),
+    ] {
+        let reply = app.send(method.clone(), "/api/v1/products/1/", body.clone()).await;
+        assert_error_body(&reply, 400, "/api/v1/products/1/");
+        assert!(reply.body["message"].as_str().is_some_and(|m| m.starts_with("Unknown field `")), "{method} {body}");
+    }
+    assert_eq!(app.get("/api/v1/products/1/").await.body, before, "nothing updated");
+    // PUT keeps the lab's partial update (its load test sends the price alone); PATCH is the same.
+    let price = app.send(Method::PUT, "/api/v1/products/1/", json!({"prix": "10.00"})).await;
+    assert_eq!(
+        price.body,
+        json!({"nom": before["nom"], "categorie": before["categorie"], "prix": "10.00", "description": before["description"]})
+    );
+    let cleared = app.send(Method::PATCH, "/api/v1/products/1/", json!({"description": null})).await;
+    assert_eq!(
+        cleared.body,
+        json!({"nom": before["nom"], "categorie": before["categorie"], "prix": "10.00", "description": null})
+    );
 }
 
 async fn control_characters_are_refused_in_products_and_match_nothing_in_filters(app: TestApp) {
