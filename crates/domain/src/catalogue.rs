@@ -57,10 +57,18 @@ impl ProductPatch {
     }
 }
 
+/// Whether `text` holds a control character (`char::is_control`: U+0000–U+001F, U+007F–U+009F).
+/// No stored name or category holds one, so a search for one matches nothing.
+pub fn has_control_character(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 fn check_text(errors: &mut ValidationErrors, field: &str, value: &str, max: usize) -> String {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         errors.add(field, ValidationCode::Blank);
+    } else if has_control_character(trimmed) {
+        errors.add(field, ValidationCode::ControlCharacter);
     } else if trimmed.chars().count() > max {
         errors.add(field, ValidationCode::TooLong { max });
     }
@@ -69,7 +77,11 @@ fn check_text(errors: &mut ValidationErrors, field: &str, value: &str, max: usiz
 
 fn check_description(errors: &mut ValidationErrors, value: &Option<String>) -> Option<String> {
     let text = value.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
-    if text.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
+    // A description may run over several lines (and keep tabs); no other control character.
+    let line_breaks = |c: char| matches!(c, '\n' | '\r' | '\t');
+    if text.as_ref().is_some_and(|d| d.chars().any(|c| c.is_control() && !line_breaks(c))) {
+        errors.add("description", ValidationCode::ControlCharacter);
+    } else if text.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
         errors.add("description", ValidationCode::TooLong { max: MAX_DESCRIPTION_CHARS });
     }
     text
@@ -182,6 +194,26 @@ mod tests {
         let mut negative = input("A", "1");
         negative.stock_initial = Some(-1);
         assert!(validate_new_product(negative).is_err());
+    }
+
+    #[test]
+    fn stored_text_holds_no_control_character() {
+        let errors = validate_new_product(ProductInput {
+            nom: Some("Caf\u{0}é".into()),
+            categorie: Some("É\u{7f}picerie".into()),
+            prix: Some("1".into()),
+            description: Some(Some("a\u{1b}[31m".into())),
+            stock_initial: None,
+        })
+        .unwrap_err();
+        let fields: Vec<(&str, &ValidationCode)> = errors.0.iter().map(|e| (e.field.as_str(), &e.code)).collect();
+        let control = &ValidationCode::ControlCharacter;
+        assert_eq!(fields, [("nom", control), ("categorie", control), ("description", control)]);
+        let patch = validate_product_patch(ProductInput { nom: Some("A\tB".into()), ..Default::default() });
+        assert_eq!(patch.unwrap_err().0[0].code, ValidationCode::ControlCharacter);
+        let lines = Some(Some("Ligne 1\r\nLigne 2\tfin".into()));
+        let patch = validate_product_patch(ProductInput { description: lines, ..Default::default() }).unwrap();
+        assert_eq!(patch.description, Some(Some("Ligne 1\r\nLigne 2\tfin".into())));
     }
 
     #[test]

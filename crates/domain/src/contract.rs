@@ -47,6 +47,7 @@ macro_rules! storage_contract {
             report_and_dashboard_can_be_restricted,
             dashboard_counts_stock_outs_overstock_and_trends,
             stock_lists_filter_sort_and_page,
+            searches_with_control_characters_match_nothing,
             sales_are_listed_by_store_and_day_with_cursor,
             ledger_is_paged_newest_first,
             ledger_is_append_only_and_adds_up,
@@ -612,6 +613,28 @@ pub async fn dashboard_counts_stock_outs_overstock_and_trends(s: &dyn Storage) {
     let strict = StockThresholds { stockout: 6, overstock: 7 };
     let dash = s.dashboard(&ReportFilter::default(), strict, today).await.expect("dash");
     assert_eq!((dash[0].ruptures, dash[0].surstock), (2, 1));
+}
+
+/// A search text with a control character matches nothing, on every engine alike (PostgreSQL's
+/// text cannot even hold NUL), whatever was stored before stored text was checked.
+pub async fn searches_with_control_characters_match_nothing(s: &dyn Storage) {
+    let new = NewProduct {
+        nom: "Thé\u{1}vert".into(),
+        categorie: "Épicerie\u{7}".into(),
+        prix: Money(499),
+        description: None,
+        stock_initial: 1,
+    };
+    s.create_product(&new, &ctx()).await.expect("create");
+    for needle in ["\u{0}", "\u{1}", "thé\u{1}", "\u{7}", "café\u{0}", "\u{7f}"] {
+        let found = s.list_products(Some(needle), PageRequest::new(1, 10)).await.expect("search");
+        assert_eq!((found.count, found.items.len()), (0, 0), "{needle:?}");
+        let query = StockQuery { name_contains: Some(needle.into()), ..StockQuery::all(PageRequest::new(1, 10)) };
+        let warehouse = s.warehouse_stock(&query).await.expect("warehouse");
+        assert_eq!((warehouse.count, warehouse.items.len()), (0, 0), "{needle:?}");
+        let store = s.store_stock_page(CENTRE, &query).await.expect("store");
+        assert_eq!((store.count, store.items.len()), (0, 0), "{needle:?}");
+    }
 }
 
 pub async fn stock_lists_filter_sort_and_page(s: &dyn Storage) {

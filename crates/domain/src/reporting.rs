@@ -15,6 +15,18 @@ pub const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => NaiveDate::MAX,
 };
 
+/// First day a client may name in a date filter. Years 1900–9999 are every day a retail
+/// record can be about, written with four digits (what `YYYY-MM-DD` can say): a filter
+/// before 1900 is a typo (`0202`, `1024`), not a question, and the range sits far inside
+/// what both engines hold (PostgreSQL's `date` from 4713 BC, SQLite's text days, which compare
+/// as text only while years have four digits and no sign).
+pub const FIRST_FILTER_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// Last day a client may name in a date filter (the last four-digit year).
+pub const LAST_FILTER_DAY: NaiveDate = LATEST_DAY;
+
 /// Restricts a report or dashboard to one store and/or a range of days (inclusive, UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReportFilter {

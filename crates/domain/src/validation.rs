@@ -4,6 +4,7 @@
 //! the logs show); the web interface renders the same codes in French in its own strings.
 
 use crate::money::Money;
+use chrono::NaiveDate;
 use std::fmt;
 
 /// Why one field is invalid. Every variant has an English text ([`fmt::Display`] below) and a
@@ -27,6 +28,8 @@ pub enum ValidationCode {
     NotAWholeNumber,
     /// A typed value that is not a `YYYY-MM-DD` date.
     NotADate,
+    /// A `YYYY-MM-DD` date outside `min..=max`.
+    DayOutOfRange { min: NaiveDate, max: NaiveDate },
     /// A value that is not one of `choices` (empty when the choices are not worth listing).
     NotAChoice { choices: Vec<String> },
     /// A price that is not a decimal number.
@@ -49,6 +52,8 @@ pub enum ValidationCode {
     NotPrintableAscii,
     /// A field only accepted when the entity is created.
     CreationOnly,
+    /// A text with a control character (NUL, escape…).
+    ControlCharacter,
 }
 
 impl fmt::Display for ValidationCode {
@@ -64,6 +69,7 @@ impl fmt::Display for ValidationCode {
             NotAnInteger => f.write_str("A valid integer is required."),
             NotAWholeNumber => f.write_str("Enter a whole number."),
             NotADate => f.write_str("Enter a valid date (YYYY-MM-DD)."),
+            DayOutOfRange { min, max } => write!(f, "Enter a date between {min} and {max}."),
             NotAChoice { choices } if choices.is_empty() => f.write_str("Select a valid choice."),
             NotAChoice { choices } => write!(f, "Select one of {}.", choices.join(", ")),
             NotANumber => f.write_str("A valid number is required."),
@@ -78,6 +84,7 @@ impl fmt::Display for ValidationCode {
             CreationOnly => {
                 f.write_str("Only accepted when the product is created; stock moves through sales and replenishment.")
             }
+            ControlCharacter => f.write_str("Control characters are not allowed."),
         }
     }
 }
@@ -143,7 +150,10 @@ pub fn every_code() -> Vec<ValidationCode> {
             NotAString => Some(NotAnInteger),
             NotAnInteger => Some(NotAWholeNumber),
             NotAWholeNumber => Some(NotADate),
-            NotADate => Some(NotAChoice { choices: vec!["en_attente".into(), "approuvée".into()] }),
+            NotADate => {
+                Some(DayOutOfRange { min: crate::reporting::FIRST_FILTER_DAY, max: crate::reporting::LAST_FILTER_DAY })
+            }
+            DayOutOfRange { .. } => Some(NotAChoice { choices: vec!["en_attente".into(), "approuvée".into()] }),
             NotAChoice { .. } => Some(NotANumber),
             NotANumber => Some(TooManyDecimals),
             TooManyDecimals => Some(Negative),
@@ -154,7 +164,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             AfterEnd { .. } => Some(BadKey { max: 200 }),
             BadKey { .. } => Some(NotPrintableAscii),
             NotPrintableAscii => Some(CreationOnly),
-            CreationOnly => None,
+            CreationOnly => Some(ControlCharacter),
+            ControlCharacter => None,
         };
         all.push(code);
     }
@@ -178,6 +189,10 @@ mod tests {
             (NotAWholeNumber, "Enter a whole number."),
             (NotADate, "Enter a valid date (YYYY-MM-DD)."),
             (
+                DayOutOfRange { min: crate::reporting::FIRST_FILTER_DAY, max: crate::reporting::LAST_FILTER_DAY },
+                "Enter a date between 1900-01-01 and 9999-12-31.",
+            ),
+            (
                 NotAChoice { choices: vec!["en_attente".into(), "approuvée".into(), "refusée".into()] },
                 "Select one of en_attente, approuvée, refusée.",
             ),
@@ -192,6 +207,7 @@ mod tests {
             (BadKey { max: 200 }, "Must be 1 to 200 printable characters."),
             (NotPrintableAscii, "Must be printable ASCII."),
             (CreationOnly, "Only accepted when the product is created; stock moves through sales and replenishment."),
+            (ControlCharacter, "Control characters are not allowed."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

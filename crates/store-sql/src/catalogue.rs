@@ -5,13 +5,24 @@ use crate::engine::{Engine, is_duplicate_product_name};
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::ProductRow;
 use crate::statement::Statement;
-use magasin_domain::catalogue::{NewProduct, Product, ProductPatch, search_key};
+use magasin_domain::catalogue::{NewProduct, Product, ProductPatch, has_control_character, search_key};
 use magasin_domain::ledger::LedgerReason;
 use magasin_domain::paging::{Page, PageRequest};
 use magasin_domain::stock::Location;
 use magasin_domain::{ProductId, StorageError, StorageResult, WriteContext};
 
 const COLUMNS: &str = "id, nom, categorie, prix_cents, description";
+
+/// `column` contains `needle` (a search key). A needle with a control character matches nothing
+/// and is never sent: no stored name or category holds one, and PostgreSQL's text cannot even
+/// hold NUL, so both engines answer the same empty page.
+pub(crate) fn push_contains<E: Engine>(s: &mut Statement, column: &str, needle: &str) {
+    if has_control_character(needle) {
+        s.push("1 = 0");
+    } else {
+        s.push(E::DIALECT.position).push("(").push(column).push(", ").bind(needle).push(") > 0");
+    }
+}
 
 impl<E: Engine> SqlStorage<E> {
     /// Maps an error of a write that names a product, naming it when the name is taken.
@@ -27,8 +38,10 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn products(&self, search: Option<&str>, page: PageRequest) -> StorageResult<Page<Product>> {
         let filter = |s: &mut Statement| {
             if let Some(text) = search {
-                s.push(" WHERE ").push(E::DIALECT.position).push("(nom_key, ").bind(text).push(") > 0");
-                s.push(" OR ").push(E::DIALECT.position).push("(categorie_key, ").bind(text).push(") > 0");
+                s.push(" WHERE ");
+                push_contains::<E>(s, "nom_key", text);
+                s.push(" OR ");
+                push_contains::<E>(s, "categorie_key", text);
             }
         };
         let mut count = Statement::new("SELECT COUNT(*) FROM products");

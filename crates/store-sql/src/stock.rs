@@ -12,7 +12,8 @@ use std::collections::HashMap;
 /// Appends the filters of a stock query (the stock table is aliased `s`, products `p`).
 fn push_filters<E: Engine>(s: &mut Statement, query: &StockQuery) {
     if let Some(name) = &query.name_contains {
-        s.push(" AND ").push(E::DIALECT.position).push("(p.nom_key, ").bind(name.as_str()).push(") > 0");
+        s.push(" AND ");
+        crate::catalogue::push_contains::<E>(s, "p.nom_key", name);
     }
     if let Some(q) = query.quantite {
         s.push(" AND s.quantite = ").bind(q);

@@ -4,6 +4,7 @@
 //! it in its own language.
 
 use chrono::NaiveDate;
+use magasin_domain::reporting::{FIRST_FILTER_DAY, LAST_FILTER_DAY};
 use magasin_domain::{FieldError, ValidationCode};
 
 /// Name/value pairs, percent-decoded, in order; bytes that are not UTF-8 are replaced, never refused.
@@ -40,15 +41,29 @@ impl Fields {
             .transpose()
     }
 
-    /// `name` as a `YYYY-MM-DD` day; absent is `Ok(None)`.
+    /// `name` as a plain `YYYY-MM-DD` day from [`FIRST_FILTER_DAY`] to [`LAST_FILTER_DAY`];
+    /// absent is `Ok(None)`.
     pub fn date(&self, name: &str) -> Result<Option<NaiveDate>, FieldError> {
-        self.text(name)
-            .map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| invalid(name, ValidationCode::NotADate)))
-            .transpose()
+        self.text(name).map(|v| day(v).map_err(|code| invalid(name, code))).transpose()
     }
 
     fn last(&self, name: &str) -> Option<&str> {
         self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Exactly four digits, a dash, two digits, a dash, two digits: no sign, no wider year, no
+/// one-digit month (chrono's `%Y` alone reads `+200000` and `-5000`), then a real day in range.
+fn day(text: &str) -> Result<NaiveDate, ValidationCode> {
+    let bytes = text.as_bytes();
+    let plain = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+    let day =
+        plain.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten().ok_or(ValidationCode::NotADate)?;
+    if (FIRST_FILTER_DAY..=LAST_FILTER_DAY).contains(&day) {
+        Ok(day)
+    } else {
+        Err(ValidationCode::DayOutOfRange { min: FIRST_FILTER_DAY, max: LAST_FILTER_DAY })
     }
 }
 
@@ -72,5 +87,27 @@ mod tests {
         assert_eq!(fields.text("n"), Some("Café"));
         assert_eq!(fields.raw("n"), " Café ");
         assert_eq!(fields.raw("x"), "\u{fffd}");
+    }
+
+    #[test]
+    fn dates_are_plain_days_in_range() {
+        let out_of_range = ValidationCode::DayOutOfRange { min: FIRST_FILTER_DAY, max: LAST_FILTER_DAY };
+        for (text, expected) in [
+            ("1900-01-01", Ok(FIRST_FILTER_DAY)),
+            ("9999-12-31", Ok(LAST_FILTER_DAY)),
+            ("1899-12-31", Err(out_of_range.clone())),
+            ("0000-01-01", Err(out_of_range)),
+            ("+200000-01-01", Err(ValidationCode::NotADate)),
+            ("-200000-01-01", Err(ValidationCode::NotADate)),
+            ("-5000-01-01", Err(ValidationCode::NotADate)),
+            ("+2024-01-01", Err(ValidationCode::NotADate)),
+            ("10000-01-01", Err(ValidationCode::NotADate)),
+            ("2024-1-5", Err(ValidationCode::NotADate)),
+            ("2024-02-30", Err(ValidationCode::NotADate)),
+            ("2024/01/01", Err(ValidationCode::NotADate)),
+            ("２０２４-01-01", Err(ValidationCode::NotADate)),
+        ] {
+            assert_eq!(day(text), expected, "{text}");
+        }
     }
 }

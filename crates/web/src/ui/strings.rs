@@ -426,6 +426,9 @@ mod fr {
             NotAString => "Saisissez du texte.".into(),
             NotAnInteger | NotAWholeNumber => "Saisissez un nombre entier.".into(),
             NotADate => "Saisissez une date valide (AAAA-MM-JJ).".into(),
+            DayOutOfRange { min, max } => {
+                format!("Saisissez une date du {} au {}.", min.format("%d/%m/%Y"), max.format("%d/%m/%Y"))
+            }
             NotAChoice { .. } => "Ce choix n'existe pas.".into(),
             NotANumber => "Saisissez un nombre valide.".into(),
             TooManyDecimals => "Deux décimales au plus.".into(),
@@ -440,6 +443,7 @@ mod fr {
                 "Accepté seulement à la création du produit : le stock évolue par les ventes et le réapprovisionnement."
                     .into()
             }
+            ControlCharacter => "Les caractères de contrôle ne sont pas acceptés.".into(),
         }
     }
 }
@@ -466,6 +470,13 @@ mod tests {
             (OutOfRange { min: 1, max: 1_000_000 }, "La valeur doit être comprise entre 1 et 1000000."),
             (NotAWholeNumber, "Saisissez un nombre entier."),
             (NotADate, "Saisissez une date valide (AAAA-MM-JJ)."),
+            (
+                DayOutOfRange {
+                    min: magasin_domain::reporting::FIRST_FILTER_DAY,
+                    max: magasin_domain::reporting::LAST_FILTER_DAY,
+                },
+                "Saisissez une date du 01/01/1900 au 31/12/9999.",
+            ),
             (NotAChoice { choices: vec![] }, "Ce choix n'existe pas."),
             (NotANumber, "Saisissez un nombre valide."),
             (TooManyDecimals, "Deux décimales au plus."),

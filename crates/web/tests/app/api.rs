@@ -15,6 +15,8 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     product_update_needs_the_token,
     product_update_validates_each_field,
     products_are_created_and_searched,
+    product_bodies_refuse_unknown_fields_and_updates_change_what_they_name,
+    control_characters_are_refused_in_products_and_match_nothing_in_filters,
     a_sale_with_two_lines_is_recorded_listed_and_cancelled,
     sale_errors_are_clear_and_write_nothing,
     the_same_idempotency_key_records_one_sale,
@@ -23,6 +25,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     replenishment_requests_are_rejected_listed_and_validated,
     ledger_is_readable_and_carries_the_request_id,
     report_and_dashboard_accept_store_and_date_filters,
+    date_filters_are_plain_days_in_a_sane_range,
     sales_are_listed_by_store_and_date_with_cursor_links,
     errors_from_the_router_have_the_contract_body,
     openapi_describes_every_endpoint_and_swagger_is_served,
@@ -232,6 +235,69 @@ async fn products_are_created_and_searched(app: TestApp) {
     assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
 }
 
+async fn product_bodies_refuse_unknown_fields_and_updates_change_what_they_name(app: TestApp) {
+    let create = json!({"nom": "Café Moka", "categorie": "Épicerie", "prix": "9.90", "couleur": "brun"});
+    let created = app.post("/api/v1/products/", create).await;
+    assert_error_body(&created, 400, "/api/v1/products/");
+    assert!(created.body["message"].as_str().is_some_and(|m| m.contains("`couleur`")), "{}", created.body);
+    assert_eq!(app.get("/api/v1/products/?page_size=100").await.body["count"], 15, "nothing created");
+    let before = app.get("/api/v1/products/1/").await.body;
+    for (method, body) in [
+        (Method::PUT, json!({"prix": "10.00", "quantite_stock": 5})),
+        (Method::PATCH, json!({"nom": "Clavier", "id": 1})),
+        (Method::PUT, json!({"Prix": "10.00"})),
+    ] {
+        let reply = app.send(method.clone(), "/api/v1/products/1/", body.clone()).await;
+        assert_error_body(&reply, 400, "/api/v1/products/1/");
+        assert!(reply.body["message"].as_str().is_some_and(|m| m.starts_with("Unknown field `")), "{method} {body}");
+    }
+    assert_eq!(app.get("/api/v1/products/1/").await.body, before, "nothing updated");
+    // PUT keeps the lab's partial update (its load test sends the price alone); PATCH is the same.
+    let price = app.send(Method::PUT, "/api/v1/products/1/", json!({"prix": "10.00"})).await;
+    assert_eq!(
+        price.body,
+        json!({"nom": before["nom"], "categorie": before["categorie"], "prix": "10.00", "description": before["description"]})
+    );
+    let cleared = app.send(Method::PATCH, "/api/v1/products/1/", json!({"description": null})).await;
+    assert_eq!(
+        cleared.body,
+        json!({"nom": before["nom"], "categorie": before["categorie"], "prix": "10.00", "description": null})
+    );
+}
+
+async fn control_characters_are_refused_in_products_and_match_nothing_in_filters(app: TestApp) {
+    let refused = "Control characters are not allowed.";
+    let product =
+        json!({"nom": "Thé\u{0}vert", "categorie": "Épi\u{7}cerie", "prix": "4.99", "description": "a\u{0}b"});
+    let created = app.post("/api/v1/products/", product).await;
+    assert_eq!(created.status, StatusCode::BAD_REQUEST, "{}", created.body);
+    assert_eq!(created.body, json!({"nom": [refused], "categorie": [refused], "description": [refused]}));
+    for method in [Method::PUT, Method::PATCH] {
+        for (field, value) in [("nom", "Clavier\u{0}"), ("categorie", "\u{1b}[31mRouge"), ("description", "\u{0}")] {
+            let reply = app.send(method.clone(), "/api/v1/products/1/", json!({field: value})).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {field}: {}", reply.body);
+            assert_eq!(reply.body, json!({field: [refused]}));
+        }
+    }
+    assert_eq!(app.get("/api/v1/products/?page_size=100").await.body["count"], 15, "nothing created");
+    assert_eq!(app.get("/api/v1/products/1/").await.body["nom"], "Clavier mécanique", "nothing updated");
+    let lines = app.send(Method::PATCH, "/api/v1/products/1/", json!({"description": "Ligne 1\r\nLigne 2\tfin"})).await;
+    assert_eq!(lines.status, StatusCode::OK, "line breaks and tabs stay allowed in a description: {}", lines.body);
+    for filter in ["%00", "caf%00", "%01", "%7F", "%1B"] {
+        let products = app.get(&format!("/api/v1/products/?search={filter}")).await;
+        assert_eq!(
+            (products.status, &products.body["count"]),
+            (StatusCode::OK, &json!(0)),
+            "{filter}: {}",
+            products.body
+        );
+        let store = app.get(&format!("/api/v1/stores/1/stock/list/?produit__nom={filter}")).await;
+        assert_eq!((store.status, &store.body["count"]), (StatusCode::OK, &json!(0)), "{filter}: {}", store.body);
+        let warehouse = app.get(&format!("/api/v1/warehouse/stock/?produit__nom={filter}")).await;
+        assert_eq!((warehouse.status, &warehouse.body["count"]), (StatusCode::OK, &json!(0)), "{filter}");
+    }
+}
+
 async fn a_sale_with_two_lines_is_recorded_listed_and_cancelled(app: TestApp) {
     let reply = sale(&app, 1, &[(1, 2), (4, 3)]).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
@@ -429,6 +495,28 @@ async fn report_and_dashboard_accept_store_and_date_filters(app: TestApp) {
     let reversed = app.get(&format!("/api/v1/dashboard/?date_debut={today}&date_fin={yesterday}")).await;
     assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
     assert_error_body(&app.get("/api/v1/dashboard/?magasin=77").await, 404, "/api/v1/dashboard/");
+}
+
+async fn date_filters_are_plain_days_in_a_sane_range(app: TestApp) {
+    sale(&app, 1, &[(1, 1)]).await;
+    // `+` in a query string is a space: both spellings of a signed year are refused.
+    let malformed = ["+200000-01-01", "%2B200000-01-01", "200000-01-01", "-200000-01-01", "-5000-01-01", "2024-1-1"];
+    for path in ["/api/v1/reports/", "/api/v1/dashboard/", "/api/v1/sales/"] {
+        for param in ["date_debut", "date_fin"] {
+            for value in malformed {
+                let reply = app.get(&format!("{path}?{param}={value}")).await;
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}?{param}={value}: {}", reply.body);
+                assert_eq!(reply.body, json!({param: ["Enter a valid date (YYYY-MM-DD)."]}), "{path}?{param}={value}");
+            }
+            let early = app.get(&format!("{path}?{param}=1899-12-31")).await;
+            assert_eq!(early.status, StatusCode::BAD_REQUEST, "{path}?{param}=1899-12-31: {}", early.body);
+            assert_eq!(early.body, json!({param: ["Enter a date between 1900-01-01 and 9999-12-31."]}));
+        }
+        let widest = app.get(&format!("{path}?date_debut=1900-01-01&date_fin=9999-12-31")).await;
+        assert_eq!(widest.status, StatusCode::OK, "{path}: {}", widest.body);
+    }
+    let widest = app.get("/api/v1/reports/?magasin=1&date_debut=1900-01-01&date_fin=9999-12-31").await;
+    assert_eq!(widest.body[0]["total"].as_f64(), Some(89.99));
 }
 
 async fn sales_are_listed_by_store_and_date_with_cursor_links(app: TestApp) {

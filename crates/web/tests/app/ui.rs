@@ -24,9 +24,11 @@ magasin_store_sql::on_both_engines!(Browser::start;
     bad_sale_input_is_explained_not_refused,
     a_sale_is_cancelled_after_confirmation,
     sales_are_listed_by_store_and_dates,
+    date_filters_outside_plain_days_in_range_are_explained,
     the_report_totals_each_store_and_exports_csv,
     store_stock_is_searched_sorted_and_paged,
     product_validation_keeps_what_was_typed,
+    control_characters_are_refused_in_products_and_match_nothing_in_searches,
     products_are_created_edited_and_searched,
     replenishment_is_requested_then_approved,
     an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
@@ -411,6 +413,24 @@ async fn sales_are_listed_by_store_and_dates(mut b: Browser) {
     assert!(bad.has("Saisissez une date valide (AAAA-MM-JJ)."));
 }
 
+async fn date_filters_outside_plain_days_in_range_are_explained(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "1")]).await;
+    for page in ["/ventes", "/rapport"] {
+        for field in ["du", "au"] {
+            for value in ["%2B200000-01-01", "+200000-01-01", "-5000-01-01", "-200000-01-01"] {
+                let shown = b.get(&format!("{page}?{field}={value}")).await;
+                assert_eq!(shown.status, StatusCode::OK, "{page}?{field}={value}");
+                assert!(shown.has("Saisissez une date valide (AAAA-MM-JJ)."), "{page}?{field}={value}: {}", shown.html);
+                assert!(!shown.has("data-sale-id="), "{page}?{field}={value}");
+            }
+            let early = b.get(&format!("{page}?{field}=1899-12-31")).await;
+            assert_eq!(early.status, StatusCode::OK);
+            assert!(early.has("Saisissez une date du 01/01/1900 au 31/12/9999."), "{page}?{field}: {}", early.html);
+        }
+    }
+}
+
 async fn the_report_totals_each_store_and_exports_csv(mut b: Browser) {
     b.sign_in().await;
     b.sell("1", &[("1", "2"), ("4", "1")]).await;
@@ -453,6 +473,39 @@ async fn store_stock_is_searched_sorted_and_paged(mut b: Browser) {
     assert!(warehouse.has("<table id=\"warehouse\""));
     assert_eq!(warehouse.html.matches("<form class=\"replenish\"").count(), 1);
     assert!(warehouse.has("<select name=\"magasin\"") && warehouse.has("name=\"quantite\""));
+}
+
+async fn control_characters_are_refused_in_products_and_match_nothing_in_searches(mut b: Browser) {
+    b.sign_in().await;
+    let refused = "Les caractères de contrôle ne sont pas acceptés.";
+    let page = b
+        .post(
+            "/produits/nouveau",
+            &[("nom", "Thé\u{0}vert"), ("categorie", "Épicerie"), ("prix", "4,99"), ("description", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.has(&format!("<span class=\"field-error\" id=\"nom-error\">{refused}</span>")), "{}", page.html);
+    let edit = b
+        .post(
+            "/produits/1",
+            &[("nom", "Clavier"), ("categorie", "Informatique"), ("prix", "1"), ("description", "\u{7}")],
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::BAD_REQUEST);
+    assert!(
+        edit.has(&format!("<span class=\"field-error\" id=\"description-error\">{refused}</span>")),
+        "{}",
+        edit.html
+    );
+    assert_eq!(b.app.get("/api/v1/products/1/").await.body["nom"], "Clavier mécanique", "nothing saved");
+    for path in ["/produits?q=", "/stock?magasin=1&q=", "/entrepot?q="] {
+        for filter in ["%00", "caf%00", "%01"] {
+            let page = b.get(&format!("{path}{filter}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}{filter}: {}", page.html);
+            assert!(!page.has("<tr data-product-id="), "{path}{filter} matches nothing");
+        }
+    }
 }
 
 async fn product_validation_keeps_what_was_typed(mut b: Browser) {

@@ -77,11 +77,23 @@ pub fn router() -> Router<AppState> {
     route(r, "/api/v1/products/{id}/", get(get_product).put(update_product).patch(update_product))
 }
 
-/// Reads a JSON object's fields, giving each wrongly typed one its own message.
+/// Every field a product body may name (`stock_initial` is then refused on updates).
+const FIELDS: [&str; 5] = ["nom", "categorie", "prix", "description", "stock_initial"];
+
+/// Reads a JSON object's fields, giving each wrongly typed one its own message; a field a
+/// product does not have is refused, as the sale and request bodies refuse theirs.
 fn product_input(body: Value) -> Result<ProductInput, ApiError> {
     let Value::Object(map) = body else {
         return Err(ApiError::BadRequest("Expected a JSON object.".into()));
     };
+    let unknown: Vec<String> = map.keys().filter(|k| !FIELDS.contains(&k.as_str())).map(|k| format!("`{k}`")).collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::BadRequest(format!(
+            "Unknown field {}: expected any of {}.",
+            unknown.join(", "),
+            FIELDS.join(", ")
+        )));
+    }
     let mut errors = ValidationErrors::new();
     let mut input = ProductInput::default();
     let text = |errors: &mut ValidationErrors, field: &str| match map.get(field) {
@@ -162,7 +174,9 @@ pub async fn create_product(
     Ok((StatusCode::CREATED, Json(product.into())))
 }
 
-/// Updates any subset of `nom`, `categorie`, `prix`, `description` (PUT or PATCH).
+/// Updates the fields the body names among `nom`, `categorie`, `prix`, `description` and
+/// leaves the others as they are, with PUT (the lab's partial update) as with PATCH; any other
+/// field is a 400.
 #[utoipa::path(put, path = "/api/v1/products/{id}/", tag = "products", request_body = ProductWrite,
     params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = ProductDto), (status = 400, description = "`{\"<field>\": [\"<message>\"]}`"),

@@ -87,8 +87,8 @@ fn report_filter(params: &Params) -> Result<ReportFilter, ApiError> {
 /// The consolidated sales report (UC1): one object per store, in id order.
 #[utoipa::path(get, path = "/api/v1/reports/", tag = "reporting",
     params(("magasin" = Option<i64>, Query, description = "Only this store"),
-        ("date_debut" = Option<String>, Query, description = "First day included, YYYY-MM-DD (UTC)"),
-        ("date_fin" = Option<String>, Query, description = "Last day included, YYYY-MM-DD (UTC)")),
+        ("date_debut" = Option<String>, Query, description = "First day included, YYYY-MM-DD (UTC), 1900-01-01 to 9999-12-31"),
+        ("date_fin" = Option<String>, Query, description = "Last day included, YYYY-MM-DD (UTC), 1900-01-01 to 9999-12-31")),
     responses((status = 200, body = [ReportDto]), (status = 400, description = "Invalid filter"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn sales_report(State(state): State<AppState>, params: Params) -> Result<Json<Vec<Box<RawValue>>>, ApiError> {
     // Each store's object is rendered once and cached as JSON text; the answer joins them.

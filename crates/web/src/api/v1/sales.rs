@@ -141,8 +141,8 @@ pub async fn record_sale(
 
 /// Sales, newest first, by store and range of days (inclusive, UTC).
 #[utoipa::path(get, path = "/api/v1/sales/", tag = "sales",
-    params(("magasin" = Option<i64>, Query), ("date_debut" = Option<String>, Query, description = "YYYY-MM-DD"),
-        ("date_fin" = Option<String>, Query, description = "YYYY-MM-DD"), ("before" = Option<i64>, Query), ("page_size" = Option<u32>, Query)),
+    params(("magasin" = Option<i64>, Query), ("date_debut" = Option<String>, Query, description = "YYYY-MM-DD, 1900-01-01 to 9999-12-31"),
+        ("date_fin" = Option<String>, Query, description = "YYYY-MM-DD, 1900-01-01 to 9999-12-31"), ("before" = Option<i64>, Query), ("page_size" = Option<u32>, Query)),
     responses((status = 200, body = CursorPaginated<SaleDto>), (status = 400, description = "Invalid filter"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_sales(
     State(state): State<AppState>,
