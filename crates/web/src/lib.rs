@@ -7,16 +7,18 @@ pub mod error;
 pub mod fields;
 pub mod observability;
 pub mod openapi;
+pub mod request_id;
 pub mod ui;
 
 use auth::ApiToken;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderName;
 use axum::routing::get;
 use magasin_service::Services;
+use request_id::REQUEST_ID;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::util::MapRequestLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -70,8 +72,6 @@ impl AppState {
     }
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
 /// The one place where routes and layers meet.
 pub fn build_app(state: AppState) -> Router {
     let metrics_on = state.exporter.is_some();
@@ -94,6 +94,7 @@ pub fn build_app(state: AppState) -> Router {
         .layer(observability::request_log::layer(&instance, access_log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(MapRequestLayer::new(request_id::drop_unless_plain))
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish

@@ -22,6 +22,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     replenishment_without_warehouse_stock_is_refused_with_a_reason,
     replenishment_requests_are_rejected_listed_and_validated,
     ledger_is_readable_and_carries_the_request_id,
+    a_request_id_that_is_not_plain_is_replaced,
     report_and_dashboard_accept_store_and_date_filters,
     sales_are_listed_by_store_and_date_with_cursor_links,
     errors_from_the_router_have_the_contract_body,
@@ -410,6 +411,23 @@ async fn ledger_is_readable_and_carries_the_request_id(app: TestApp) {
     assert_error_body(&app.get("/api/v1/stores/42/ledger/").await, 404, "/api/v1/stores/42/ledger/");
     let generated = app.get("/api/v1/stores/").await;
     assert!(generated.headers.get("x-request-id").is_some_and(|v| !v.is_empty()));
+}
+
+async fn a_request_id_that_is_not_plain_is_replaced(app: TestApp) {
+    let huge = "a".repeat(300 * 1024);
+    let too_long = "b".repeat(129);
+    for (i, sent) in [huge.as_str(), too_long.as_str(), "two words", "<script>", "a;b"].into_iter().enumerate() {
+        let body = json!({"magasin": 1, "lignes": [{"produit": 3, "quantite": 1}]}).to_string();
+        let reply = app.send_raw(Method::POST, "/api/v1/sales/", body, Some(TOKEN), &[("x-request-id", sent)]).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        let echoed = reply.headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("a request id");
+        assert!(uuid::Uuid::parse_str(echoed).is_ok(), "a new id instead of {sent:.20}…: {echoed:.40}");
+        let ledger = app.get("/api/v1/stores/1/ledger/?produit=3").await;
+        assert_eq!(ledger.body["results"][0]["request_id"], echoed, "sale {i}");
+    }
+    let longest = "c".repeat(128);
+    let reply = app.send_raw(Method::GET, "/api/v1/stores/", String::new(), None, &[("x-request-id", &longest)]).await;
+    assert_eq!(reply.headers.get("x-request-id").map(|v| v.as_bytes()), Some(longest.as_bytes()));
 }
 
 async fn report_and_dashboard_accept_store_and_date_filters(app: TestApp) {
