@@ -16,6 +16,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     unknown_pages_get_the_404_page_and_the_api_keeps_json,
     signing_in_and_out,
     a_wrong_token_is_refused,
+    signing_in_returns_only_to_a_page_of_this_site,
     writes_need_a_signed_in_session,
     forms_without_the_csrf_token_are_refused,
     a_sale_with_two_lines_shows_its_receipt,
@@ -276,6 +277,34 @@ async fn a_wrong_token_is_refused(mut b: Browser) {
     assert_eq!(page.flash().as_deref(), Some("Jeton incorrect."));
     assert!(page.has("<form id=\"signin\""));
     assert!(!b.get("/").await.has("id=\"signout\""));
+}
+
+async fn signing_in_returns_only_to_a_page_of_this_site(mut b: Browser) {
+    let foreign = [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/produits\nSet-Cookie: x=1",
+        "/produits\u{0}",
+        "/caf\u{e9}",
+    ];
+    for suite in foreign {
+        let page = b.get(&format!("/connexion?suite={}", encode(suite))).await;
+        assert_eq!(value_of_input(&page.html, "suite").as_deref(), Some("/"), "{suite:?}");
+        let reply = b.post("/connexion", &[("token", TOKEN), ("suite", suite)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{suite:?}: {}", reply.html);
+        assert_eq!(reply.location.as_deref(), Some("/"), "{suite:?}");
+    }
+    b.get("/connexion").await;
+    let reply = b.post("/connexion", &[("token", TOKEN), ("suite", "/stock?magasin=2&q=caf%C3%A9")]).await;
+    assert_eq!(reply.location.as_deref(), Some("/stock?magasin=2&q=caf%C3%A9"));
+}
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 async fn writes_need_a_signed_in_session(mut b: Browser) {
