@@ -26,6 +26,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     a_sale_is_cancelled_after_confirmation,
     sales_are_listed_by_store_and_dates,
     the_report_totals_each_store_and_exports_csv,
+    the_csv_report_writes_formulas_as_text,
     store_stock_is_searched_sorted_and_paged,
     product_validation_keeps_what_was_typed,
     products_are_created_edited_and_searched,
@@ -464,6 +465,38 @@ async fn the_report_totals_each_store_and_exports_csv(mut b: Browser) {
     assert_eq!(lines[3], "2,Magasin Nord,0.00,,,0");
     assert_eq!(lines.len(), 7, "one line per store without sales");
     assert_eq!(b.get("/rapport.csv?du=demain").await.status, StatusCode::BAD_REQUEST);
+}
+
+async fn the_csv_report_writes_formulas_as_text(b: Browser) {
+    let app = &b.app;
+    let names = ["=HYPERLINK(\"http://evil.example\",\"x\")", "@SUM(1+1)", "+33 café", "-1+2"];
+    for (i, name) in names.iter().enumerate() {
+        let product = app
+            .post(
+                "/api/v1/products/",
+                serde_json::json!({"nom": name, "categorie": "-x", "prix": "1.00", "stock_initial": 5}),
+            )
+            .await;
+        assert_eq!(product.status, StatusCode::CREATED, "{:?}", product.body);
+        let id = product.body["id"].as_i64().expect("id");
+        let request =
+            app.post("/api/v1/replenishments/", serde_json::json!({"magasin": 1, "produit": id, "quantite": 5})).await;
+        let request_id = request.body["id"].as_i64().expect("request id");
+        app.post(&format!("/api/v1/replenishments/{request_id}/approve/"), serde_json::json!({})).await;
+        let lines = serde_json::json!([{"produit": id, "quantite": i + 1}]);
+        let sale = app.post("/api/v1/sales/", serde_json::json!({"magasin": 1, "lignes": lines})).await;
+        assert_eq!(sale.status, StatusCode::CREATED, "{:?}", sale.body);
+    }
+    let reply = app.get("/rapport.csv").await;
+    let text = reply.body.as_str().expect("CSV text").to_string();
+    let rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(text.as_bytes()).records().collect::<Result<_, _>>().expect("valid CSV");
+    for name in names {
+        let row = rows.iter().find(|r| r[4].ends_with(name)).unwrap_or_else(|| panic!("{name} in {text}"));
+        assert_eq!(&row[4], format!("'{name}"), "{text}");
+        assert_eq!(&row[2], "10.00", "the total stays a number");
+        assert!(row[3].parse::<i64>().is_ok() && row[5].parse::<i64>().is_ok(), "ids and quantities stay numbers");
+    }
 }
 
 async fn store_stock_is_searched_sorted_and_paged(mut b: Browser) {
