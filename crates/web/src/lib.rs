@@ -8,6 +8,7 @@ pub mod fields;
 pub mod observability;
 pub mod openapi;
 pub mod request_id;
+pub mod security_headers;
 pub mod ui;
 
 use auth::ApiToken;
@@ -80,7 +81,10 @@ pub fn build_app(state: AppState) -> Router {
     let router = Router::new()
         .merge(api::v1::router())
         .merge(ui::router(&state))
-        .merge(SwaggerUi::new("/swagger").url("/api/openapi.json", openapi::spec()))
+        .merge(
+            Router::from(SwaggerUi::new("/swagger").url("/api/openapi.json", openapi::spec()))
+                .layer(security_headers::swagger_policy()),
+        )
         .route("/metrics", get(observability::exporter::render))
         .route("/health/live", get(observability::health::live))
         .route("/health/ready", get(observability::health::ready))
@@ -95,6 +99,7 @@ pub fn build_app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(MapRequestLayer::new(request_id::drop_unless_plain))
+        .layer(security_headers::layer())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish

@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 magasin_store_sql::on_both_engines!(Browser::start;
     every_page_renders_with_the_demo_data,
+    pages_carry_the_security_headers_and_run_no_inline_code,
     unknown_pages_get_the_404_page_and_the_api_keeps_json,
     signing_in_and_out,
     a_wrong_token_is_refused,
@@ -186,28 +187,30 @@ fn cell(html: &str, row_attr: &str, class: &str) -> String {
     unescape(rest[open..close].trim())
 }
 
+/// Every page, once signed in and a sale recorded (sale 1).
+const PAGES: [&str; 16] = [
+    "/",
+    "/connexion",
+    "/ventes/nouvelle",
+    "/ventes/nouvelle?magasin=2",
+    "/ventes",
+    "/ventes/1",
+    "/ventes/1/annulation",
+    "/rapport",
+    "/stock",
+    "/stock?magasin=3",
+    "/entrepot",
+    "/produits",
+    "/produits/nouveau",
+    "/produits/1",
+    "/reapprovisionnement",
+    "/observabilite",
+];
+
 async fn every_page_renders_with_the_demo_data(mut b: Browser) {
     b.sign_in().await;
     b.sell("1", &[("1", "2")]).await;
-    let pages = [
-        "/",
-        "/connexion",
-        "/ventes/nouvelle",
-        "/ventes/nouvelle?magasin=2",
-        "/ventes",
-        "/ventes/1",
-        "/ventes/1/annulation",
-        "/rapport",
-        "/stock",
-        "/stock?magasin=3",
-        "/entrepot",
-        "/produits",
-        "/produits/nouveau",
-        "/produits/1",
-        "/reapprovisionnement",
-        "/observabilite",
-    ];
-    for path in pages {
+    for path in PAGES {
         let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
         assert!(page.content_type.starts_with("text/html"), "{path}");
@@ -237,6 +240,36 @@ async fn every_page_renders_with_the_demo_data(mut b: Browser) {
     let css = b.get("/static/magasin.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.content_type.starts_with("text/css"));
+}
+
+async fn pages_carry_the_security_headers_and_run_no_inline_code(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "2")]).await;
+    let others = ["/rapport.csv", "/observabilite.json", "/static/magasin.css", "/static/vente.js", "/nulle-part"];
+    for path in PAGES.into_iter().chain(others) {
+        let reply = b.app.get(path).await;
+        assert!(reply.status == StatusCode::OK || path == "/nulle-part", "{path}: {}", reply.status);
+        let header = |name: &str| reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        let policy = header("content-security-policy");
+        for directive in ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"] {
+            assert!(policy.contains(directive), "{path}: {directive} in {policy:?}");
+        }
+        assert!(!policy.contains("unsafe"), "{path}: {policy}");
+        let html = reply.body.as_str().unwrap_or_default();
+        for (at, _) in html.match_indices("<script") {
+            let tag = &html[at..at + html[at..].find('>').expect("end of tag")];
+            assert!(tag.contains(" src=\"/static/"), "{path}: an inline script: {tag}");
+        }
+        for inline in ["<style", " style=", " onclick=", " onchange=", " onsubmit=", " onload=", "javascript:"] {
+            assert!(!html.contains(inline), "{path}: {inline}");
+        }
+    }
+    let sale_form = b.app.get("/ventes/nouvelle").await;
+    assert!(sale_form.body.as_str().is_some_and(|html| html.contains("<script src=\"/static/vente.js\" defer>")));
+    let script = b.app.get("/static/vente.js").await;
+    assert!(script.body.as_str().is_some_and(|js| js.contains("submit-sale")), "the sale form's script");
 }
 
 async fn unknown_pages_get_the_404_page_and_the_api_keeps_json(mut b: Browser) {
