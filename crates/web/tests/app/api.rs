@@ -28,6 +28,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     errors_from_the_router_have_the_contract_body,
     openapi_describes_every_endpoint_and_swagger_is_served,
     every_answer_carries_the_security_headers,
+    forwarded_headers_from_an_unknown_peer_are_ignored,
     swagger_ui_loads_only_files_of_this_site_under_its_policy,
 );
 
@@ -586,4 +587,15 @@ async fn swagger_ui_loads_only_files_of_this_site_under_its_policy(app: TestApp)
     let initializer = app.get("/swagger/swagger-initializer.js").await;
     let script = initializer.body.as_str().expect("initializer");
     assert!(script.contains("\"/api/openapi.json\""), "the spec comes from this site: {script}");
+}
+
+async fn forwarded_headers_from_an_unknown_peer_are_ignored(app: TestApp) {
+    // In process there is no peer address, so no proxy to trust.
+    for forwarded in [
+        [("x-forwarded-proto", "javascript"), ("x-forwarded-host", "evil.example")],
+        [("x-forwarded-proto", "https"), ("x-forwarded-host", "shop.example")],
+    ] {
+        let reply = app.send_raw(Method::GET, "/api/v1/products/?page_size=2", String::new(), None, &forwarded).await;
+        assert_eq!(reply.body["next"], "http://testserver/api/v1/products/?page_size=2&page=2", "{forwarded:?}");
+    }
 }
