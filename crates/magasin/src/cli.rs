@@ -96,6 +96,10 @@ pub struct ServeArgs {
     /// Seconds given to in-flight requests to finish after SIGTERM.
     #[arg(long, env = "MAGASIN_SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace: u64,
+    /// Addresses of the proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` are believed,
+    /// comma-separated; from anyone else they are ignored.
+    #[arg(long, env = "MAGASIN_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Subcommand, Debug)]

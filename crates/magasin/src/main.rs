@@ -15,6 +15,7 @@ use magasin_service::cache::{Cache, CacheConfig};
 use magasin_service::{Services, Settings};
 use magasin_web::AppState;
 use magasin_web::auth::ApiToken;
+use magasin_web::forwarded::TrustedProxies;
 use magasin_web::observability::request_log::AccessLog;
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,7 +117,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_instance(instance.clone())
         .with_access_log(access_log)
         .with_monitoring_links(args.prometheus_url.clone(), args.grafana_url.clone())
-        .with_secure_cookies(args.secure_cookies);
+        .with_secure_cookies(args.secure_cookies)
+        .with_trusted_proxies(TrustedProxies::new(args.trusted_proxies.iter().copied()));
     if !args.no_metrics {
         let handle = magasin_web::observability::registry::install(&instance).map_err(anyhow::Error::msg)?;
         magasin_web::observability::registry::record_build_info(state.services.engine());

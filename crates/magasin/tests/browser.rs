@@ -112,6 +112,21 @@ async fn scenario(b: &Browser) {
     b.open("/observabilite").await;
     b.wait("form#signout").await;
     b.screenshot("observabilite").await;
+
+    scripts_run_under_the_content_security_policy(b).await;
+}
+
+/// The Content Security Policy lets the interface's scripts and Swagger UI run: choosing another
+/// store on the sale form shows its stock (the form's script), and Swagger UI draws the API's
+/// operations (its bundle, its initializer and the description they fetch).
+async fn scripts_run_under_the_content_security_policy(b: &Browser) {
+    b.open("/ventes/nouvelle?magasin=1").await;
+    let store = b.wait("select#magasin[data-current=\"1\"]").await;
+    store.select_by_value("2").await.expect("choosing store 2");
+    b.wait("select#magasin[data-current=\"2\"]").await;
+    b.open("/swagger/").await;
+    b.wait("#swagger-ui .opblock").await;
+    b.screenshot("swagger").await;
 }
 
 async fn sign_in(b: &Browser) {

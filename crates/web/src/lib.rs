@@ -5,18 +5,22 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod fields;
+pub mod forwarded;
 pub mod observability;
 pub mod openapi;
+pub mod request_id;
+pub mod security_headers;
 pub mod ui;
 
 use auth::ApiToken;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderName;
 use axum::routing::get;
 use magasin_service::Services;
+use request_id::REQUEST_ID;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::util::MapRequestLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -33,13 +37,23 @@ pub struct AppState {
     pub access_log: observability::request_log::AccessLog,
     /// The web interface's cookie keys, monitoring links and golden-signal sampler.
     pub ui: ui::UiConfig,
+    /// The proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` are believed.
+    pub trusted_proxies: forwarded::TrustedProxies,
 }
 
 impl AppState {
     /// State with metrics off and the instance called `magasin`.
     pub fn new(services: Services, token: ApiToken) -> Self {
         let ui = ui::UiConfig::new(&token);
-        Self { services, token, exporter: None, instance: "magasin".into(), access_log: Default::default(), ui }
+        Self {
+            services,
+            token,
+            exporter: None,
+            instance: "magasin".into(),
+            access_log: Default::default(),
+            ui,
+            trusted_proxies: Default::default(),
+        }
     }
 
     pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
@@ -64,40 +78,52 @@ impl AppState {
         self
     }
 
+    /// The proxies whose forwarded headers are believed (the default: 127.0.0.1).
+    pub fn with_trusted_proxies(mut self, proxies: forwarded::TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
         self.instance = instance.into();
         self
     }
 }
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
 /// The one place where routes and layers meet.
 pub fn build_app(state: AppState) -> Router {
     let metrics_on = state.exporter.is_some();
     let instance = state.instance.clone();
     let access_log = state.access_log;
+    let trusted_proxies = state.trusted_proxies.clone();
     let router = Router::new()
         .merge(api::v1::router())
         .merge(ui::router(&state))
-        .merge(SwaggerUi::new("/swagger").url("/api/openapi.json", openapi::spec()))
+        .merge(
+            Router::from(SwaggerUi::new("/swagger").url("/api/openapi.json", openapi::spec()))
+                .layer(security_headers::swagger_policy()),
+        )
         .route("/metrics", get(observability::exporter::render))
         .route("/health/live", get(observability::health::live))
         .route("/health/ready", get(observability::health::ready))
         .fallback(ui::layout::not_found_fallback)
         .with_state(state)
         .layer(DefaultBodyLimit::max(error::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(error::error_body));
+        .layer(axum::middleware::from_fn(error::error_body))
+        .layer(axum::middleware::map_request_with_state(trusted_proxies, forwarded::keep_trusted));
     let router =
         if metrics_on { router.layer(axum::middleware::from_fn(observability::http_metrics::track)) } else { router };
     router
         .layer(observability::request_log::layer(&instance, access_log))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(MapRequestLayer::new(request_id::drop_unless_plain))
+        .layer(security_headers::layer())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish
-/// (for at most `grace`).
+/// (for at most `grace`). Each request knows its peer's address (`ConnectInfo`), which decides
+/// whether its forwarded headers are believed.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -105,6 +131,7 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stop_tx.send(true);

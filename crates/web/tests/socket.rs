@@ -1,5 +1,5 @@
 //! Tests on a real socket, where the transport matters: raw UTF-8 in the request line, body
-//! limits, graceful shutdown.
+//! limits, graceful shutdown, forwarded headers believed from trusted proxies only.
 
 use axum::Router;
 use axum::routing::get;
@@ -7,6 +7,7 @@ use magasin_service::{Services, Settings};
 use magasin_store_sql::testing::TestStorage;
 use magasin_store_sqlite::SqliteStorage;
 use magasin_web::auth::ApiToken;
+use magasin_web::forwarded::TrustedProxies;
 use magasin_web::{AppState, build_app, serve};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,10 +16,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The application on a fresh SQLite database, and the database (removed when it drops).
 async fn sqlite_app() -> (Router, TestStorage<SqliteStorage>) {
+    sqlite_app_trusting(TrustedProxies::default()).await
+}
+
+async fn sqlite_app_trusting(proxies: TrustedProxies) -> (Router, TestStorage<SqliteStorage>) {
     let storage = magasin_store_sqlite::testing::fresh().await;
     let services = Services::new(storage.shared(), Settings::default());
     services.load_demo_if_empty().await.expect("demo");
-    (build_app(AppState::new(services, ApiToken::new("t"))), storage)
+    (build_app(AppState::new(services, ApiToken::new("t")).with_trusted_proxies(proxies)), storage)
 }
 
 /// Binds port 0 before spawning, so the address is known and nothing sleeps.
@@ -111,4 +116,42 @@ async fn shutdown_lets_the_request_in_flight_finish() {
     assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("done"), "{answer}");
     tokio::time::timeout(Duration::from_secs(5), server).await.expect("server stops").expect("join").expect("serve");
     assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting connections");
+}
+
+/// The `next` link of the products' first page of 2, asked with `headers`.
+async fn next_link(addr: SocketAddr, headers: &str) -> String {
+    let request =
+        format!("GET /api/v1/products/?page_size=2 HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n");
+    let answer = raw_exchange(addr, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let at = answer.find("\"next\":\"").unwrap_or_else(|| panic!("a next link in {answer}")) + 8;
+    answer[at..at + answer[at..].find('"').expect("end of link")].to_string()
+}
+
+#[tokio::test]
+async fn forwarded_headers_are_believed_from_trusted_proxies_only() {
+    // The peer is 127.0.0.1: the default trusted proxy (the cluster's NGINX).
+    let (app, _storage) = sqlite_app().await;
+    let (addr, stop, server) = start(app).await;
+    let through_proxy = "X-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\n";
+    assert_eq!(next_link(addr, through_proxy).await, "https://shop.example/api/v1/products/?page_size=2&page=2");
+    assert_eq!(next_link(addr, "").await, "http://localhost/api/v1/products/?page_size=2&page=2");
+    for odd in [
+        "X-Forwarded-Proto: javascript\r\n",
+        "X-Forwarded-Proto: JAVASCRIPT\r\n",
+        "X-Forwarded-Proto: https\r\nX-Forwarded-Proto: javascript\r\n",
+        "X-Forwarded-Host: evil.example/x?\r\n",
+        "X-Forwarded-Host: a@evil.example\r\n",
+    ] {
+        assert_eq!(next_link(addr, odd).await, "http://localhost/api/v1/products/?page_size=2&page=2", "{odd}");
+    }
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+
+    // Another proxy is configured: the same headers from 127.0.0.1 are ignored.
+    let (app, _storage) = sqlite_app_trusting(TrustedProxies::new(["10.0.0.8".parse().expect("address")])).await;
+    let (addr, stop, server) = start(app).await;
+    assert_eq!(next_link(addr, through_proxy).await, "http://localhost/api/v1/products/?page_size=2&page=2");
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
 }

@@ -59,6 +59,7 @@ impl Params {
             .or_else(|| header_text(header::HOST.as_str()))
             .or_else(|| uri.authority().map(|a| a.to_string()))
             .unwrap_or_else(|| "localhost".into());
+        // Forwarded headers reach here only from a trusted proxy, and only plain (`forwarded.rs`).
         let scheme = header_text("x-forwarded-proto").unwrap_or_else(|| "http".into());
         Params { fields, path: uri.path().to_string(), origin: format!("{scheme}://{host}") }
     }

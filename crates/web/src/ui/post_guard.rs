@@ -54,9 +54,13 @@ fn came_from(headers: &axum::http::HeaderMap) -> String {
     local_path(path).to_string()
 }
 
-/// `path` when it stays on this site, `/` otherwise (no open redirect through `//host`).
+/// `path` when it is a path of this site, `/` otherwise: one `/` first, then visible ASCII only.
+/// Browsers drop tabs and newlines from a URL (`/<tab>/host` is `//host`) and read `\` as `/`, so
+/// either could lead to another site; and a control character cannot go in a `Location` header.
 pub fn local_path(path: &str) -> &str {
-    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') { path } else { "/" }
+    let local =
+        path.starts_with('/') && !path.starts_with("//") && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if local { path } else { "/" }
 }
 
 #[cfg(test)]
@@ -72,5 +76,9 @@ mod tests {
         assert_eq!(local_path("//evil.example/x"), "/");
         assert_eq!(local_path("https://evil.example/"), "/");
         assert_eq!(local_path("/produits"), "/produits");
+        assert_eq!(local_path("/\t/evil.example"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path("/produits\n"), "/");
+        assert_eq!(local_path("/stock?magasin=2&q=caf%C3%A9"), "/stock?magasin=2&q=caf%C3%A9");
     }
 }

@@ -86,26 +86,40 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, Query(query):
 }
 
 /// One line per store and product sold (a store without sales has one line without product).
+/// Every cell goes through [`spreadsheet_safe`].
 pub fn to_csv(reports: &[StoreReport]) -> Result<Vec<u8>, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(["magasin_id", "magasin", "total_magasin", "produit_id", "produit", "quantite_vendue"])?;
+    let mut write = |cells: [&str; 6]| writer.write_record(cells.map(|c| spreadsheet_safe(c).into_owned()));
+    write(["magasin_id", "magasin", "total_magasin", "produit_id", "produit", "quantite_vendue"])?;
     for r in reports {
         let (id, total) = (r.magasin.to_string(), r.total.to_string());
         if r.produits_vendus.is_empty() {
-            writer.write_record([id.as_str(), &r.magasin_nom, &total, "", "", "0"])?;
+            write([id.as_str(), &r.magasin_nom, &total, "", "", "0"])?;
         }
         for p in &r.produits_vendus {
-            writer.write_record([
-                id.as_str(),
-                &r.magasin_nom,
-                &total,
-                &p.produit.to_string(),
-                &p.nom,
-                &p.quantite.to_string(),
-            ])?;
+            write([id.as_str(), &r.magasin_nom, &total, &p.produit.to_string(), &p.nom, &p.quantite.to_string()])?;
         }
     }
     writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// A cell a spreadsheet shows as text, never runs as a formula (OWASP's "CSV injection"): text
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`. A number
+/// (`-12.50`, `3`) stays a number.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let starts_a_formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if starts_a_formula && !is_plain_number(cell) { format!("'{cell}").into() } else { cell.into() }
+}
+
+/// An optional `-`, digits, and optionally `.` and digits: how the report writes ids, amounts and
+/// quantities.
+fn is_plain_number(cell: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = cell.strip_prefix('-').unwrap_or(cell);
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
+    }
 }
 
 pub async fn csv(State(state): State<AppState>, Query(query): Query) -> Result<Response, UiError> {
@@ -145,5 +159,17 @@ mod tests {
             String::from_utf8(csv).unwrap(),
             "magasin_id,magasin,total_magasin,produit_id,produit,quantite_vendue\n1,Centre,47.97,4,\"Café, moulu\",3\n2,Nord,0.00,,,0\n"
         );
+    }
+
+    #[test]
+    fn cells_that_would_be_formulas_are_text_and_numbers_stay_numbers() {
+        for formula in
+            ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-1+1", "@SUM(A1)", "\tx", "\rx", "-", "-1.", "-.5"]
+        {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"), "{formula:?}");
+        }
+        for kept in ["Café", "12", "-12", "-12.50", "0.00", "", "a=b", "1+1"] {
+            assert_eq!(spreadsheet_safe(kept), kept, "{kept:?}");
+        }
     }
 }

@@ -24,11 +24,15 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     replenishment_without_warehouse_stock_is_refused_with_a_reason,
     replenishment_requests_are_rejected_listed_and_validated,
     ledger_is_readable_and_carries_the_request_id,
+    a_request_id_that_is_not_plain_is_replaced,
     report_and_dashboard_accept_store_and_date_filters,
     date_filters_are_plain_days_in_a_sane_range,
     sales_are_listed_by_store_and_date_with_cursor_links,
     errors_from_the_router_have_the_contract_body,
     openapi_describes_every_endpoint_and_swagger_is_served,
+    every_answer_carries_the_security_headers,
+    forwarded_headers_from_an_unknown_peer_are_ignored,
+    swagger_ui_loads_only_files_of_this_site_under_its_policy,
 );
 
 async fn sale(app: &TestApp, store: i64, lines: &[(i64, i64)]) -> Reply {
@@ -478,6 +482,23 @@ async fn ledger_is_readable_and_carries_the_request_id(app: TestApp) {
     assert!(generated.headers.get("x-request-id").is_some_and(|v| !v.is_empty()));
 }
 
+async fn a_request_id_that_is_not_plain_is_replaced(app: TestApp) {
+    let huge = "a".repeat(300 * 1024);
+    let too_long = "b".repeat(129);
+    for (i, sent) in [huge.as_str(), too_long.as_str(), "two words", "<script>", "a;b"].into_iter().enumerate() {
+        let body = json!({"magasin": 1, "lignes": [{"produit": 3, "quantite": 1}]}).to_string();
+        let reply = app.send_raw(Method::POST, "/api/v1/sales/", body, Some(TOKEN), &[("x-request-id", sent)]).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        let echoed = reply.headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("a request id");
+        assert!(uuid::Uuid::parse_str(echoed).is_ok(), "a new id instead of {sent:.20}…: {echoed:.40}");
+        let ledger = app.get("/api/v1/stores/1/ledger/?produit=3").await;
+        assert_eq!(ledger.body["results"][0]["request_id"], echoed, "sale {i}");
+    }
+    let longest = "c".repeat(128);
+    let reply = app.send_raw(Method::GET, "/api/v1/stores/", String::new(), None, &[("x-request-id", &longest)]).await;
+    assert_eq!(reply.headers.get("x-request-id").map(|v| v.as_bytes()), Some(longest.as_bytes()));
+}
+
 async fn report_and_dashboard_accept_store_and_date_filters(app: TestApp) {
     sale(&app, 2, &[(1, 1)]).await;
     let today = chrono::Utc::now().date_naive();
@@ -591,4 +612,78 @@ async fn openapi_describes_every_endpoint_and_swagger_is_served(app: TestApp) {
     let root = app.get("/").await;
     assert_eq!(root.status, StatusCode::OK, "the dashboard page");
     assert!(root.body.as_str().is_some_and(|html| html.contains("href=\"/swagger/\"")), "links to Swagger UI");
+}
+
+fn header(reply: &Reply, name: &str) -> String {
+    reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+async fn every_answer_carries_the_security_headers(app: TestApp) {
+    let answers = [
+        app.get("/api/v1/stores/").await,
+        app.get("/api/v1/reports/").await,
+        app.get("/api/v1/nothing/").await,
+        app.get("/api/v1/sales/abc/").await,
+        app.send_raw(Method::POST, "/api/v1/sales/", "{}".into(), None, &[]).await,
+        app.send_raw(Method::POST, "/api/v1/sales/", "{".into(), Some(TOKEN), &[]).await,
+        app.get("/health/live").await,
+        app.get("/health/ready").await,
+    ];
+    for reply in &answers {
+        assert_eq!(header(reply, "x-content-type-options"), "nosniff", "{:?}", reply.body);
+        assert_eq!(header(reply, "referrer-policy"), "same-origin", "{:?}", reply.body);
+        let policy = header(reply, "content-security-policy");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy:?}");
+        assert!(policy.contains("default-src 'self'") && !policy.contains("unsafe"), "{policy:?}");
+    }
+}
+
+async fn swagger_ui_loads_only_files_of_this_site_under_its_policy(app: TestApp) {
+    let page = app.get("/swagger/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "referrer-policy"), "same-origin");
+    let policy = header(&page, "content-security-policy");
+    for directive in ["default-src 'self'", "frame-ancestors 'none'", "img-src 'self' data:", "object-src 'none'"] {
+        assert!(policy.contains(directive), "{directive} in {policy:?}");
+    }
+    assert!(!policy.contains("script-src"), "scripts as strict as the pages': {policy}");
+    let html = page.body.as_str().expect("Swagger UI HTML").to_string();
+    let mut loaded = Vec::new();
+    for attribute in [" src=\"", " href=\""] {
+        for (at, _) in html.match_indices(attribute) {
+            let rest = &html[at + attribute.len()..];
+            loaded.push(rest[..rest.find('"').expect("end of attribute")].to_string());
+        }
+    }
+    for (at, _) in html.match_indices("<script") {
+        let tag = &html[at..at + html[at..].find('>').expect("end of tag")];
+        assert!(tag.contains(" src=\""), "an inline script: {tag}");
+    }
+    assert!(loaded.iter().any(|f| f.ends_with("swagger-ui-bundle.js")), "{loaded:?}");
+    assert!(loaded.iter().any(|f| f.ends_with("swagger-initializer.js")), "{loaded:?}");
+    for file in &loaded {
+        assert!(!file.contains("//") && !file.contains(':'), "{file} is a file of this site");
+        let path = format!("/swagger/{}", file.trim_start_matches("./"));
+        let reply = app.get(&path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(header(&reply, "x-content-type-options"), "nosniff", "{path}");
+        if path.ends_with(".js") {
+            assert!(header(&reply, "content-type").contains("javascript"), "{path} is served as a script");
+        }
+    }
+    let initializer = app.get("/swagger/swagger-initializer.js").await;
+    let script = initializer.body.as_str().expect("initializer");
+    assert!(script.contains("\"/api/openapi.json\""), "the spec comes from this site: {script}");
+}
+
+async fn forwarded_headers_from_an_unknown_peer_are_ignored(app: TestApp) {
+    // In process there is no peer address, so no proxy to trust.
+    for forwarded in [
+        [("x-forwarded-proto", "javascript"), ("x-forwarded-host", "evil.example")],
+        [("x-forwarded-proto", "https"), ("x-forwarded-host", "shop.example")],
+    ] {
+        let reply = app.send_raw(Method::GET, "/api/v1/products/?page_size=2", String::new(), None, &forwarded).await;
+        assert_eq!(reply.body["next"], "http://testserver/api/v1/products/?page_size=2&page=2", "{forwarded:?}");
+    }
 }

@@ -13,9 +13,11 @@ use tower::ServiceExt;
 
 magasin_store_sql::on_both_engines!(Browser::start;
     every_page_renders_with_the_demo_data,
+    pages_carry_the_security_headers_and_run_no_inline_code,
     unknown_pages_get_the_404_page_and_the_api_keeps_json,
     signing_in_and_out,
     a_wrong_token_is_refused,
+    signing_in_returns_only_to_a_page_of_this_site,
     writes_need_a_signed_in_session,
     forms_without_the_csrf_token_are_refused,
     a_sale_with_two_lines_shows_its_receipt,
@@ -26,6 +28,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     sales_are_listed_by_store_and_dates,
     date_filters_outside_plain_days_in_range_are_explained,
     the_report_totals_each_store_and_exports_csv,
+    the_csv_report_writes_formulas_as_text,
     store_stock_is_searched_sorted_and_paged,
     product_validation_keeps_what_was_typed,
     control_characters_are_refused_in_products_and_match_nothing_in_searches,
@@ -186,28 +189,30 @@ fn cell(html: &str, row_attr: &str, class: &str) -> String {
     unescape(rest[open..close].trim())
 }
 
+/// Every page, once signed in and a sale recorded (sale 1).
+const PAGES: [&str; 16] = [
+    "/",
+    "/connexion",
+    "/ventes/nouvelle",
+    "/ventes/nouvelle?magasin=2",
+    "/ventes",
+    "/ventes/1",
+    "/ventes/1/annulation",
+    "/rapport",
+    "/stock",
+    "/stock?magasin=3",
+    "/entrepot",
+    "/produits",
+    "/produits/nouveau",
+    "/produits/1",
+    "/reapprovisionnement",
+    "/observabilite",
+];
+
 async fn every_page_renders_with_the_demo_data(mut b: Browser) {
     b.sign_in().await;
     b.sell("1", &[("1", "2")]).await;
-    let pages = [
-        "/",
-        "/connexion",
-        "/ventes/nouvelle",
-        "/ventes/nouvelle?magasin=2",
-        "/ventes",
-        "/ventes/1",
-        "/ventes/1/annulation",
-        "/rapport",
-        "/stock",
-        "/stock?magasin=3",
-        "/entrepot",
-        "/produits",
-        "/produits/nouveau",
-        "/produits/1",
-        "/reapprovisionnement",
-        "/observabilite",
-    ];
-    for path in pages {
+    for path in PAGES {
         let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
         assert!(page.content_type.starts_with("text/html"), "{path}");
@@ -237,6 +242,36 @@ async fn every_page_renders_with_the_demo_data(mut b: Browser) {
     let css = b.get("/static/magasin.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.content_type.starts_with("text/css"));
+}
+
+async fn pages_carry_the_security_headers_and_run_no_inline_code(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "2")]).await;
+    let others = ["/rapport.csv", "/observabilite.json", "/static/magasin.css", "/static/vente.js", "/nulle-part"];
+    for path in PAGES.into_iter().chain(others) {
+        let reply = b.app.get(path).await;
+        assert!(reply.status == StatusCode::OK || path == "/nulle-part", "{path}: {}", reply.status);
+        let header = |name: &str| reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        let policy = header("content-security-policy");
+        for directive in ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"] {
+            assert!(policy.contains(directive), "{path}: {directive} in {policy:?}");
+        }
+        assert!(!policy.contains("unsafe"), "{path}: {policy}");
+        let html = reply.body.as_str().unwrap_or_default();
+        for (at, _) in html.match_indices("<script") {
+            let tag = &html[at..at + html[at..].find('>').expect("end of tag")];
+            assert!(tag.contains(" src=\"/static/"), "{path}: an inline script: {tag}");
+        }
+        for inline in ["<style", " style=", " onclick=", " onchange=", " onsubmit=", " onload=", "javascript:"] {
+            assert!(!html.contains(inline), "{path}: {inline}");
+        }
+    }
+    let sale_form = b.app.get("/ventes/nouvelle").await;
+    assert!(sale_form.body.as_str().is_some_and(|html| html.contains("<script src=\"/static/vente.js\" defer>")));
+    let script = b.app.get("/static/vente.js").await;
+    assert!(script.body.as_str().is_some_and(|js| js.contains("submit-sale")), "the sale form's script");
 }
 
 async fn unknown_pages_get_the_404_page_and_the_api_keeps_json(mut b: Browser) {
@@ -278,6 +313,34 @@ async fn a_wrong_token_is_refused(mut b: Browser) {
     assert_eq!(page.flash().as_deref(), Some("Jeton incorrect."));
     assert!(page.has("<form id=\"signin\""));
     assert!(!b.get("/").await.has("id=\"signout\""));
+}
+
+async fn signing_in_returns_only_to_a_page_of_this_site(mut b: Browser) {
+    let foreign = [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/produits\nSet-Cookie: x=1",
+        "/produits\u{0}",
+        "/caf\u{e9}",
+    ];
+    for suite in foreign {
+        let page = b.get(&format!("/connexion?suite={}", encode(suite))).await;
+        assert_eq!(value_of_input(&page.html, "suite").as_deref(), Some("/"), "{suite:?}");
+        let reply = b.post("/connexion", &[("token", TOKEN), ("suite", suite)]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{suite:?}: {}", reply.html);
+        assert_eq!(reply.location.as_deref(), Some("/"), "{suite:?}");
+    }
+    b.get("/connexion").await;
+    let reply = b.post("/connexion", &[("token", TOKEN), ("suite", "/stock?magasin=2&q=caf%C3%A9")]).await;
+    assert_eq!(reply.location.as_deref(), Some("/stock?magasin=2&q=caf%C3%A9"));
+}
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 async fn writes_need_a_signed_in_session(mut b: Browser) {
@@ -455,6 +518,38 @@ async fn the_report_totals_each_store_and_exports_csv(mut b: Browser) {
     assert_eq!(lines[3], "2,Magasin Nord,0.00,,,0");
     assert_eq!(lines.len(), 7, "one line per store without sales");
     assert_eq!(b.get("/rapport.csv?du=demain").await.status, StatusCode::BAD_REQUEST);
+}
+
+async fn the_csv_report_writes_formulas_as_text(b: Browser) {
+    let app = &b.app;
+    let names = ["=HYPERLINK(\"http://evil.example\",\"x\")", "@SUM(1+1)", "+33 café", "-1+2"];
+    for (i, name) in names.iter().enumerate() {
+        let product = app
+            .post(
+                "/api/v1/products/",
+                serde_json::json!({"nom": name, "categorie": "-x", "prix": "1.00", "stock_initial": 5}),
+            )
+            .await;
+        assert_eq!(product.status, StatusCode::CREATED, "{:?}", product.body);
+        let id = product.body["id"].as_i64().expect("id");
+        let request =
+            app.post("/api/v1/replenishments/", serde_json::json!({"magasin": 1, "produit": id, "quantite": 5})).await;
+        let request_id = request.body["id"].as_i64().expect("request id");
+        app.post(&format!("/api/v1/replenishments/{request_id}/approve/"), serde_json::json!({})).await;
+        let lines = serde_json::json!([{"produit": id, "quantite": i + 1}]);
+        let sale = app.post("/api/v1/sales/", serde_json::json!({"magasin": 1, "lignes": lines})).await;
+        assert_eq!(sale.status, StatusCode::CREATED, "{:?}", sale.body);
+    }
+    let reply = app.get("/rapport.csv").await;
+    let text = reply.body.as_str().expect("CSV text").to_string();
+    let rows: Vec<csv::StringRecord> =
+        csv::Reader::from_reader(text.as_bytes()).records().collect::<Result<_, _>>().expect("valid CSV");
+    for name in names {
+        let row = rows.iter().find(|r| r[4].ends_with(name)).unwrap_or_else(|| panic!("{name} in {text}"));
+        assert_eq!(&row[4], format!("'{name}"), "{text}");
+        assert_eq!(&row[2], "10.00", "the total stays a number");
+        assert!(row[3].parse::<i64>().is_ok() && row[5].parse::<i64>().is_ok(), "ids and quantities stay numbers");
+    }
 }
 
 async fn store_stock_is_searched_sorted_and_paged(mut b: Browser) {
