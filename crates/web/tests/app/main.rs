@@ -4,4 +4,5 @@
 mod api;
 mod engines_agree;
 mod helpers;
+mod hostile;
 mod ui;

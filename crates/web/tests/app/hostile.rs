@@ -1,0 +1,178 @@
+//! Hostile input, generated: whatever query string, body or key a client sends, the answer is
+//! a status below 500 in the contract's shape, on both engines. The inputs are drawn at random
+//! on every run (a failure prints the input that caused it); each test sends `CASES` of them.
+
+use crate::helpers::{TOKEN, TestApp};
+use axum::http::{Method, StatusCode};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use serde_json::{Value, json};
+
+magasin_store_sql::on_both_engines!(TestApp::start;
+    arbitrary_query_strings_never_fail,
+    arbitrary_sale_bodies_never_fail,
+    arbitrary_product_bodies_never_fail,
+    arbitrary_idempotency_keys_never_fail,
+);
+
+/// Inputs per test and engine: enough to meet every branch of the parsers, few enough for CI.
+const CASES: usize = 96;
+
+fn samples<S: Strategy>(strategy: S) -> Vec<S::Value> {
+    let mut runner = TestRunner::default();
+    (0..CASES).map(|_| strategy.new_tree(&mut runner).expect("an input").current()).collect()
+}
+
+/// Text a client may type or forge: anything printable, numbers and dates with their edges,
+/// control characters, very long values.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,40}",
+        "[+-]?[0-9]{1,7}(-[0-9]{1,3}){0,2}",
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+        ".{0,6}[\u{0}-\u{1f}\u{7f}].{0,6}",
+        "[a-z]{0,3}".prop_map(|s| s.repeat(400)),
+        any::<i64>().prop_map(|n| n.to_string()),
+        Just(String::new()),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-3i64..40).prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        text().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,9}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A number as a client may send one: plausible, extreme, or not a number at all.
+fn number_ish() -> impl Strategy<Value = Value> {
+    prop_oneof![3 => (-2i64..20).prop_map(Value::from), 1 => any::<i64>().prop_map(Value::from), 1 => json_value()]
+}
+
+/// Below 500, and a refusal says why: the contract's error body, or the lab's validation
+/// answer (each invalid field with its messages, or `detail`).
+fn assert_handled(reply_status: StatusCode, body: &Value, input: &str) {
+    assert!(reply_status.as_u16() < 500, "{reply_status} for {input}: {body}");
+    if reply_status.is_client_error() {
+        let explained = body["message"].is_string()
+            || body["detail"].is_string()
+            || body.as_object().is_some_and(|fields| {
+                !fields.is_empty() && fields.values().all(|m| m.as_array().is_some_and(|m| !m.is_empty()))
+            });
+        assert!(explained, "{reply_status} without a reason for {input}: {body}");
+    }
+}
+
+const READ_PATHS: [&str; 10] = [
+    "/api/v1/stores/1/stock/",
+    "/api/v1/stores/1/stock/list/",
+    "/api/v1/warehouse/stock/",
+    "/api/v1/products/",
+    "/api/v1/sales/",
+    "/api/v1/replenishments/",
+    "/api/v1/reports/",
+    "/api/v1/dashboard/",
+    "/api/v1/stores/1/ledger/",
+    "/api/v1/warehouse/ledger/",
+];
+
+/// Pages with filters: they explain bad input on the page (200), never a 500.
+const PAGES: [&str; 6] = ["/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits"];
+
+const PARAMETERS: [&str; 21] = [
+    "du",
+    "au",
+    "q",
+    "tri",
+    "cle",
+    "date",
+    "date_debut",
+    "date_fin",
+    "magasin",
+    "page",
+    "page_size",
+    "ordering",
+    "produit__nom",
+    "quantite",
+    "quantite__gte",
+    "quantite__lte",
+    "search",
+    "before",
+    "statut",
+    "produit",
+    "limit",
+];
+
+async fn arbitrary_query_strings_never_fail(app: TestApp) {
+    let queries = (
+        0..READ_PATHS.len(),
+        prop::collection::vec((prop::sample::select(&PARAMETERS[..]), text()), 0..4),
+        any::<bool>(),
+    );
+    for (path, pairs, raw) in samples(queries) {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &pairs {
+            query.append_pair(name, value);
+        }
+        let mut query = query.finish();
+        if raw {
+            query.push_str("&page=%FF%FE&magasin=%00");
+        }
+        let uri = format!("{}?{query}", READ_PATHS[path]);
+        let reply = app.get(&uri).await;
+        assert_handled(reply.status, &reply.body, &uri);
+        let page = format!("{}?{query}", PAGES[path % PAGES.len()]);
+        let reply = app.get(&page).await;
+        assert!(reply.status.as_u16() < 500, "{} for {page}", reply.status);
+    }
+}
+
+async fn arbitrary_sale_bodies_never_fail(app: TestApp) {
+    let line = (number_ish(), number_ish()).prop_map(|(p, q)| json!({"produit": p, "quantite": q}));
+    let sale = prop_oneof![
+        4 => (number_ish(), prop::collection::vec(line, 0..8)).prop_map(|(m, l)| json!({"magasin": m, "lignes": l})),
+        1 => json_value(),
+    ];
+    for body in samples(sale) {
+        let reply = app.post("/api/v1/sales/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+}
+
+async fn arbitrary_product_bodies_never_fail(app: TestApp) {
+    let field = prop::sample::select(&["nom", "categorie", "prix", "description", "stock_initial", "autre"][..]);
+    let product = prop::collection::btree_map(field, prop_oneof![text().prop_map(Value::String), json_value()], 0..6)
+        .prop_map(|fields| Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
+    let methods = prop::sample::select(
+        &[
+            (Method::POST, "/api/v1/products/"),
+            (Method::PUT, "/api/v1/products/1/"),
+            (Method::PATCH, "/api/v1/products/2/"),
+        ][..],
+    );
+    for ((method, path), body) in samples((methods, product)) {
+        let reply = app.send(method.clone(), path, body.clone()).await;
+        assert_handled(reply.status, &reply.body, &format!("{method} {path} {body}"));
+    }
+}
+
+async fn arbitrary_idempotency_keys_never_fail(app: TestApp) {
+    let key = prop_oneof!["[ -~]{0,40}", "[ -~]{190,260}", "[a-z]{0,8}"];
+    for key in samples(key) {
+        let body = json!({"magasin": 1, "lignes": [{"produit": 3, "quantite": 1}]}).to_string();
+        let reply = app.send_raw(Method::POST, "/api/v1/sales/", body, Some(TOKEN), &[("Idempotency-Key", &key)]).await;
+        assert_handled(reply.status, &reply.body, &format!("Idempotency-Key {key:?}"));
+    }
+}
