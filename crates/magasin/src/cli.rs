@@ -25,6 +25,34 @@ pub enum Command {
     Openapi,
     /// Check that, for every location and product, the stock ledger adds up to the quantity.
     CheckLedger(DbArgs),
+    /// Copy a SQLite database to a file, consistently, while magasin serves it (PostgreSQL: pg_dump, see docs/operations.md).
+    Backup(BackupArgs),
+    /// Put a backup made by `magasin backup` in place of a SQLite database that nothing has open.
+    Restore(RestoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The file to write: refused if it exists, unless --force.
+    #[arg(long, value_name = "FILE")]
+    pub to: std::path::PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The backup to put back (checked first).
+    #[arg(long, value_name = "FILE")]
+    pub from: std::path::PathBuf,
+    /// Replace the database if it exists (its current content is lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]

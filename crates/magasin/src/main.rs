@@ -1,5 +1,6 @@
 //! The `magasin` binary: parse the command line, start telemetry, run the command.
 
+mod backup;
 mod cli;
 mod startup_checks;
 mod storage;
@@ -46,6 +47,8 @@ async fn main() -> Result<()> {
             let storage = storage::open(&args.db).await?;
             synthetic::run(storage.as_ref(), &args).await
         }
+        Command::Backup(args) => backup::backup(&args).await,
+        Command::Restore(args) => backup::restore(&args).await,
         Command::CheckLedger(db) => {
             let storage = storage::open(&db).await?;
             let bad = storage.ledger_discrepancies().await?;

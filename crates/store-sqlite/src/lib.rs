@@ -5,6 +5,7 @@
 //! Everything both engines write alike lives in `magasin-store-sql`; this crate holds what is
 //! SQLite's own: connecting, migrations, error mapping and the few SQL spellings of [`SqliteEngine`].
 
+pub mod backup;
 mod engine;
 mod errors;
 #[cfg(feature = "testing")]
