@@ -52,6 +52,7 @@ macro_rules! storage_contract {
             ledger_is_paged_newest_first,
             ledger_is_append_only_and_adds_up,
             history_import_keeps_aggregates_consistent,
+            a_sale_totals_at_most_the_largest_price,
         );
     };
     (@rules $make:expr; $($rule:ident),* $(,)?) => {
@@ -775,5 +776,39 @@ pub async fn history_import_keeps_aggregates_consistent(s: &dyn Storage) {
     assert_eq!(dash[0].chiffre_affaires, Money(2100 + 8999));
     let all = SaleQuery { magasin: None, from: None, to: None, cursor: CursorRequest::new(None, 10) };
     assert_eq!(s.list_sales(&all).await.expect("list").items.len(), 4);
+    assert_ledger_sound(s).await;
+}
+
+/// One sale totals at most `MAX_SALE_TOTAL`, at the prices read in its transaction: above it
+/// the sale (or an imported one) is refused as invalid, nothing written, and the figures stay
+/// exact.
+pub async fn a_sale_totals_at_most_the_largest_price(s: &dyn Storage) {
+    use crate::sales::MAX_SALE_TOTAL;
+    use crate::validation::{ValidationCode, ValidationErrors};
+    let refused = ValidationErrors::single("lignes", ValidationCode::SaleTotalTooHigh { max: MAX_SALE_TOTAL });
+    s.update_product(CLAVIER, &ProductPatch { prix: Some(MAX_SALE_TOTAL), ..Default::default() }).await.expect("price");
+    let one = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("one unit at the largest price");
+    assert_eq!(one.sale.total, MAX_SALE_TOTAL);
+    for lines in [vec![(CLAVIER, 2)], vec![(CLAVIER, 1), (CAFE, 1)], vec![(CLAVIER, 10); 100]] {
+        match s.record_sale(&sale(CENTRE, &lines), &ctx()).await {
+            Err(StorageError::Invalid(errors)) => assert_eq!(errors, refused),
+            other => panic!("{lines:?}: expected the total refused, got {other:?}"),
+        }
+    }
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(19), "nothing taken by refused sales");
+    let at = noon() - Duration::days(1);
+    let line = |produit, quantite, prix| HistoricLine { produit, quantite, prix_unitaire: prix };
+    let history = vec![
+        HistoricSale { magasin: CENTRE, date_vente: at, lignes: vec![line(CAFE, 1, Money(700))] },
+        HistoricSale { magasin: CENTRE, date_vente: at, lignes: vec![line(CLAVIER, 3, MAX_SALE_TOTAL)] },
+    ];
+    match s.import_sales_history(&history).await {
+        Err(StorageError::Invalid(errors)) => assert_eq!(errors, refused),
+        other => panic!("expected the imported total refused, got {other:?}"),
+    }
+    let report = s.sales_report(&ReportFilter::default()).await.expect("report");
+    assert_eq!(report[0].total, MAX_SALE_TOTAL, "nothing of the refused batch imported");
+    let dash = s.dashboard(&ReportFilter::default(), StockThresholds::default(), noon().date_naive()).await;
+    assert_eq!(dash.expect("dashboard")[0].chiffre_affaires, MAX_SALE_TOTAL);
     assert_ledger_sound(s).await;
 }

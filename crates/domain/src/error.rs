@@ -2,6 +2,7 @@
 //! can answer.
 
 use crate::ids::ProductId;
+use crate::validation::ValidationErrors;
 
 /// What a storage adapter answers when it cannot do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -9,6 +10,10 @@ pub enum StorageError {
     /// The entity does not exist.
     #[error("{entity} {id} not found")]
     NotFound { entity: &'static str, id: i64 },
+    /// The input breaks a rule only the storage can check, inside its transaction (a sale's
+    /// total at the prices it reads there).
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
     /// The request conflicts with the current state (already cancelled, already decided, duplicate name…).
     #[error("{0}")]
     Conflict(String),

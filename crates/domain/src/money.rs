@@ -42,6 +42,20 @@ impl std::error::Error for MoneyParseError {}
 
 impl Money {
     pub const ZERO: Money = Money(0);
+    /// The largest amount an `i64` of cents holds: 92,233,720,368,547,758.07. A sum that would
+    /// exceed it shows it instead (see [`Money::saturating_add`]).
+    pub const MAX: Money = Money(i64::MAX);
+
+    /// `self + other`, `None` on overflow.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    /// `self + other`, [`Money::MAX`] (or `i64::MIN` cents) when the sum cannot be represented:
+    /// a figure read back from accepted data is shown capped, never refused.
+    pub fn saturating_add(self, other: Money) -> Money {
+        Money(self.0.saturating_add(other.0))
+    }
 
     pub fn cents(self) -> i64 {
         self.0
@@ -109,8 +123,9 @@ impl fmt::Display for Money {
 }
 
 impl std::iter::Sum for Money {
+    /// Saturating (see [`Money::saturating_add`]): summing amounts never panics nor wraps.
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.map(|m| m.0).sum())
+        iter.fold(Money::ZERO, Money::saturating_add)
     }
 }
 
@@ -153,5 +168,15 @@ mod tests {
     fn multiplies_without_overflow() {
         assert_eq!(Money(8999).times(3), Some(Money(26997)));
         assert_eq!(Money(i64::MAX).times(2), None);
+    }
+
+    #[test]
+    fn sums_saturate_instead_of_overflowing() {
+        assert_eq!(Money(i64::MAX - 1).checked_add(Money(2)), None);
+        assert_eq!(Money(i64::MAX - 1).saturating_add(Money(2)), Money::MAX);
+        let total: Money = [Money(i64::MAX / 2 + 1), Money(i64::MAX / 2 + 1), Money(5)].into_iter().sum();
+        assert_eq!(total, Money::MAX);
+        assert_eq!([Money(250), Money(150)].into_iter().sum::<Money>(), Money(400));
+        assert_eq!(Money::MAX.to_string(), "92233720368547758.07");
     }
 }

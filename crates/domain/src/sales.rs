@@ -1,7 +1,7 @@
 //! Sales: a sale has one or more lines, is recorded atomically, and can be cancelled once.
 
 use crate::ids::{ProductId, SaleId, StoreId};
-use crate::money::Money;
+use crate::money::{MAX_PRICE, Money};
 use crate::paging::CursorRequest;
 use crate::validation::{ValidationCode, ValidationErrors};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,6 +10,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub const MAX_LINES: usize = 100;
 /// Largest quantity on one line.
 pub const MAX_LINE_QUANTITY: i64 = 1_000_000;
+/// Largest total of one sale, at the prices of the moment of sale: the largest price, so one
+/// unit of any product always sells. `i64::MAX / MAX_SALE_TOTAL` = 922,337,203: that many sales
+/// at this total fit in one aggregate row (a store's, or a store and product's, figures in
+/// cents), so no realistic history overflows them (docs/api.md).
+pub const MAX_SALE_TOTAL: Money = MAX_PRICE;
+const _: () = assert!(i64::MAX / MAX_SALE_TOTAL.0 > 900_000_000, "room for 9 × 10^8 sales at the bound");
 /// Longest idempotency key.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 
@@ -90,6 +96,16 @@ pub fn validate_sale(
     errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })
 }
 
+/// The total of a sale's priced lines, refused (field `lignes`) above [`MAX_SALE_TOTAL`]. The
+/// storage applies it inside the sale's transaction, to the prices it reads there.
+pub fn sale_total(lignes: &[SaleLine]) -> Result<Money, ValidationErrors> {
+    lignes
+        .iter()
+        .try_fold(Money::ZERO, |total, line| line.prix_unitaire.times(line.quantite).and_then(|a| total.checked_add(a)))
+        .filter(|total| *total <= MAX_SALE_TOTAL)
+        .ok_or_else(|| ValidationErrors::single("lignes", ValidationCode::SaleTotalTooHigh { max: MAX_SALE_TOTAL }))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaleStatus {
     Recorded,
@@ -123,8 +139,10 @@ pub struct SaleLine {
 }
 
 impl SaleLine {
+    /// Quantity × unit price; a recorded line is within [`MAX_SALE_TOTAL`], so this saturates
+    /// (at [`Money::MAX`]) only for lines that were never accepted.
     pub fn amount(&self) -> Money {
-        Money(self.prix_unitaire.0 * self.quantite)
+        self.prix_unitaire.times(self.quantite).unwrap_or(Money::MAX)
     }
 }
 
@@ -205,6 +223,19 @@ mod tests {
     fn a_line_amount_is_quantity_times_unit_price() {
         let l = SaleLine { produit: ProductId(1), produit_nom: "A".into(), quantite: 3, prix_unitaire: Money(250) };
         assert_eq!(l.amount(), Money(750));
+    }
+
+    #[test]
+    fn a_sale_totals_at_most_the_largest_price() {
+        let priced =
+            |quantite, prix| SaleLine { produit: ProductId(1), produit_nom: "A".into(), quantite, prix_unitaire: prix };
+        assert_eq!(sale_total(&[priced(1, MAX_SALE_TOTAL)]), Ok(MAX_SALE_TOTAL));
+        assert_eq!(sale_total(&[priced(3, Money(250)), priced(2, Money(100))]), Ok(Money(950)));
+        let refused = ValidationErrors::single("lignes", ValidationCode::SaleTotalTooHigh { max: MAX_SALE_TOTAL });
+        assert_eq!(sale_total(&[priced(1, MAX_SALE_TOTAL), priced(1, Money(1))]), Err(refused.clone()));
+        assert_eq!(sale_total(&[priced(MAX_LINE_QUANTITY, MAX_PRICE)]), Err(refused.clone()));
+        let overflowing = vec![priced(MAX_LINE_QUANTITY, MAX_PRICE); MAX_LINES];
+        assert_eq!(sale_total(&overflowing), Err(refused));
     }
 
     #[test]

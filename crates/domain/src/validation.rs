@@ -40,6 +40,8 @@ pub enum ValidationCode {
     Negative,
     /// A price above `max`.
     TooHigh { max: Money },
+    /// A sale whose total, at the current prices, is above `max`.
+    SaleTotalTooHigh { max: Money },
     /// A sale without lines.
     NoLines,
     /// A sale with more than `max` lines.
@@ -76,6 +78,7 @@ impl fmt::Display for ValidationCode {
             TooManyDecimals => f.write_str("Ensure that there are no more than 2 decimal places."),
             Negative => f.write_str("Ensure this value is greater than or equal to 0."),
             TooHigh { max } => write!(f, "Ensure this value is less than or equal to {max}."),
+            SaleTotalTooHigh { max } => write!(f, "A sale may total at most {max}."),
             NoLines => f.write_str("A sale needs at least one line."),
             TooManyLines { max } => write!(f, "A sale has at most {max} lines."),
             AfterEnd { end } => write!(f, "Must not be after {end}."),
@@ -158,7 +161,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             NotANumber => Some(TooManyDecimals),
             TooManyDecimals => Some(Negative),
             Negative => Some(TooHigh { max: crate::money::MAX_PRICE }),
-            TooHigh { .. } => Some(NoLines),
+            TooHigh { .. } => Some(SaleTotalTooHigh { max: crate::sales::MAX_SALE_TOTAL }),
+            SaleTotalTooHigh { .. } => Some(NoLines),
             NoLines => Some(TooManyLines { max: 100 }),
             TooManyLines { .. } => Some(AfterEnd { end: "date_fin".into() }),
             AfterEnd { .. } => Some(BadKey { max: 200 }),
@@ -201,6 +205,7 @@ mod tests {
             (TooManyDecimals, "Ensure that there are no more than 2 decimal places."),
             (Negative, "Ensure this value is greater than or equal to 0."),
             (TooHigh { max: crate::money::MAX_PRICE }, "Ensure this value is less than or equal to 99999999.99."),
+            (SaleTotalTooHigh { max: crate::sales::MAX_SALE_TOTAL }, "A sale may total at most 99999999.99."),
             (NoLines, "A sale needs at least one line."),
             (TooManyLines { max: 100 }, "A sale has at most 100 lines."),
             (AfterEnd { end: "date_fin".into() }, "Must not be after date_fin."),

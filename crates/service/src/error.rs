@@ -11,10 +11,20 @@ pub enum ServiceError {
     Invalid(ValidationErrors),
     /// What the storage answered: not found, conflict, insufficient stock, unavailable…
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Storage(StorageError),
     /// A failure of the service itself (cache, rendering): logged, never shown.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StorageError> for ServiceError {
+    /// A rule the storage checked is invalid input like any other.
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Invalid(errors) => ServiceError::Invalid(errors),
+            error => ServiceError::Storage(error),
+        }
+    }
 }
 
 impl From<ValidationErrors> for ServiceError {

@@ -8,7 +8,9 @@ use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
-use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale};
+use magasin_domain::sales::{
+    IdempotencyKey, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total,
+};
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, SaleId, StorageError, StorageResult, StoreId, WriteContext};
 use std::collections::{BTreeMap, HashMap};
@@ -258,8 +260,8 @@ impl<E: Engine> SqlStorage<E> {
         }
         let magasin_nom = Self::fetch_store(&mut tx, sale.magasin).await?.nom;
         let lignes = Self::price_lines(&mut tx, sale).await?;
+        let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
         let sums = per_product(&lignes)?;
-        let total = sums.values().try_fold(0i64, |acc, (_, a)| acc.checked_add(*a)).ok_or_else(too_large)?;
         let mut balance = Self::take_stock(&mut tx, sale.magasin, &lignes, &sums).await?;
 
         let jour = sale.at.date_naive();

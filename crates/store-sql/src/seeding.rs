@@ -7,9 +7,10 @@ use crate::statement::{Statement, Value};
 use chrono::NaiveDate;
 use magasin_domain::catalogue::search_key;
 use magasin_domain::ledger::LedgerReason;
-use magasin_domain::sales::SaleStatus;
+use magasin_domain::sales::{MAX_SALE_TOTAL, SaleStatus};
 use magasin_domain::seed::{Dataset, HistoricLine, HistoricSale};
 use magasin_domain::stock::Location;
+use magasin_domain::validation::{ValidationCode, ValidationErrors};
 use magasin_domain::{StorageError, StorageResult, WriteContext};
 use std::collections::BTreeMap;
 
@@ -114,6 +115,12 @@ impl<E: Engine> SqlStorage<E> {
                 let amount = line.prix_unitaire.times(line.quantite).ok_or_else(amount_too_large)?.0;
                 total = total.checked_add(amount).ok_or_else(amount_too_large)?;
                 aggregates.add(sale.magasin.0, jour, line, amount)?;
+            }
+            if total > MAX_SALE_TOTAL.0 {
+                return Err(StorageError::Invalid(ValidationErrors::single(
+                    "lignes",
+                    ValidationCode::SaleTotalTooHigh { max: MAX_SALE_TOTAL },
+                )));
             }
             totals.push(total);
         }

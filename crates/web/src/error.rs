@@ -133,6 +133,7 @@ impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound { entity, id } => ApiError::NotFound(format!("No {entity} with id {id}.")),
+            StorageError::Invalid(errors) => ApiError::Fields(errors),
             StorageError::Conflict(message) => ApiError::Conflict(message),
             e @ StorageError::InsufficientStock { .. } => ApiError::Conflict(e.to_string()),
             StorageError::Unavailable(message) => {

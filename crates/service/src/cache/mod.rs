@@ -335,6 +335,7 @@ impl ServiceError {
             ServiceError::Invalid(e) => ServiceError::Invalid(e.clone()),
             ServiceError::Storage(e) => ServiceError::Storage(match e {
                 StorageError::NotFound { entity, id } => StorageError::NotFound { entity, id: *id },
+                StorageError::Invalid(e) => StorageError::Invalid(e.clone()),
                 StorageError::Conflict(m) => StorageError::Conflict(m.clone()),
                 StorageError::InsufficientStock { product, product_name, requested, available } => {
                     StorageError::InsufficientStock {

@@ -43,7 +43,9 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> String {
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = i as i64 * BAR_HEIGHT;
-        let length = bar.value.max(0) * BAR_AREA / max;
+        // In i128: a revenue near `i64::MAX` cents times the bar area does not fit an i64.
+        let length =
+            i64::try_from(i128::from(bar.value.max(0)) * i128::from(BAR_AREA) / i128::from(max)).unwrap_or(BAR_AREA);
         let _ = write!(
             svg,
             r#"<g class="bar"><text x="{lx}" y="{ty}" text-anchor="end">{label}</text><rect x="{LABEL_WIDTH}" y="{ry}" width="{length}" height="{rh}" rx="3"></rect><text x="{vx}" y="{ty}">{value}</text></g>"#,
@@ -116,6 +118,13 @@ mod tests {
         assert!(svg.contains("Chez &lt;Paul&gt; &amp; fils"));
         assert!(svg.contains("<title id=\"c-title\">&lt;t&gt;</title>"));
         assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn the_largest_revenues_scale_without_overflow() {
+        let svg = bar_chart("c", "t", &[bar("A", i64::MAX), bar("B", i64::MAX / 2 + 1)]);
+        assert!(svg.contains(&format!(r#"width="{BAR_AREA}""#)), "{svg}");
+        assert!(svg.contains(&format!(r#"width="{}""#, BAR_AREA / 2)), "{svg}");
     }
 
     #[test]

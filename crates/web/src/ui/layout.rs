@@ -98,7 +98,7 @@ impl From<ServiceError> for UiError {
     fn from(error: ServiceError) -> Self {
         let t = current();
         match error {
-            ServiceError::Invalid(errors) => {
+            ServiceError::Invalid(errors) | ServiceError::Storage(StorageError::Invalid(errors)) => {
                 UiError::BadRequest(errors.0.iter().map(|e| (t.validation)(&e.code)).collect::<Vec<_>>().join(" "))
             }
             ServiceError::Storage(StorageError::NotFound { entity, id }) => UiError::NotFound((t.no_such)(entity, id)),

@@ -434,6 +434,7 @@ mod fr {
             TooManyDecimals => "Deux décimales au plus.".into(),
             Negative => "La valeur doit être positive ou nulle.".into(),
             TooHigh { max } => format!("La valeur doit être inférieure ou égale à {}.", decimal(*max, ' ')),
+            SaleTotalTooHigh { max } => format!("Une vente totalise au plus {}.", decimal(*max, ' ')),
             NoLines => "Une vente doit avoir au moins une ligne.".into(),
             TooManyLines { max } => format!("Une vente a au plus {max} lignes."),
             AfterEnd { .. } => "La date de début doit précéder la date de fin.".into(),
@@ -484,6 +485,10 @@ mod tests {
             (
                 TooHigh { max: magasin_domain::money::MAX_PRICE },
                 "La valeur doit être inférieure ou égale à 99 999 999,99.",
+            ),
+            (
+                SaleTotalTooHigh { max: magasin_domain::sales::MAX_SALE_TOTAL },
+                "Une vente totalise au plus 99 999 999,99.",
             ),
             (NoLines, "Une vente doit avoir au moins une ligne."),
             (AfterEnd { end: "date_fin".into() }, "La date de début doit précéder la date de fin."),

@@ -33,6 +33,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     every_answer_carries_the_security_headers,
     forwarded_headers_from_an_unknown_peer_are_ignored,
     swagger_ui_loads_only_files_of_this_site_under_its_policy,
+    a_sale_total_is_bounded_and_reads_stay_whole,
 );
 
 async fn sale(app: &TestApp, store: i64, lines: &[(i64, i64)]) -> Reply {
@@ -686,4 +687,42 @@ async fn forwarded_headers_from_an_unknown_peer_are_ignored(app: TestApp) {
         let reply = app.send_raw(Method::GET, "/api/v1/products/?page_size=2", String::new(), None, &forwarded).await;
         assert_eq!(reply.body["next"], "http://testserver/api/v1/products/?page_size=2&page=2", "{forwarded:?}");
     }
+}
+
+/// A sale totals at most the largest price (99999999.99): the largest price and quantity, on one
+/// line or on a hundred, are refused as invalid (400, nothing written), so the running totals
+/// never overflow: reports, dashboard and later sales keep answering, exactly.
+async fn a_sale_total_is_bounded_and_reads_stay_whole(app: TestApp) {
+    let created = app
+        .post(
+            "/api/v1/products/",
+            json!({"nom": "Lingot", "categorie": "Or", "prix": "99999999.99", "stock_initial": 1_000_000_000}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().expect("id");
+    for _ in 0..2 {
+        let r = app.post("/api/v1/replenishments/", json!({"magasin": 1, "produit": id, "quantite": 1_000_000})).await;
+        let approve = format!("/api/v1/replenishments/{}/approve/", r.body["id"]);
+        assert_eq!(app.post(&approve, json!({})).await.status, StatusCode::OK);
+    }
+    let one = sale(&app, 1, &[(id, 1)]).await;
+    assert_eq!(one.status, StatusCode::CREATED, "one unit at the largest price sells: {}", one.body);
+    assert_eq!(one.body["total"], "99999999.99");
+    let largest: Vec<(i64, i64)> = vec![(id, 1_000_000)];
+    let hundred: Vec<(i64, i64)> = vec![(id, 1_000_000); 2].into_iter().chain(vec![(id, 1); 98]).collect();
+    for lines in [vec![(id, 2)], vec![(id, 1), (1, 1)], largest, hundred] {
+        let refused = sale(&app, 1, &lines).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert_eq!(refused.body["lignes"], json!(["A sale may total at most 99999999.99."]));
+    }
+    assert_eq!(app.local_qty(1, id).await, Some(1_999_999), "refused sales take nothing");
+    for path in ["/api/v1/reports/", "/api/v1/reports/?date_debut=2000-01-01", "/api/v1/dashboard/", "/rapport"] {
+        let reply = app.get(path).await;
+        assert!(reply.status.is_success() || reply.status.is_redirection(), "{path}: {} {}", reply.status, reply.body);
+    }
+    let report = app.get("/api/v1/reports/").await;
+    assert_eq!(report.body[0]["total"].as_f64(), Some(99_999_999.99));
+    assert_eq!(app.get("/api/v1/dashboard/").await.body[0]["chiffre_affaires"], "99999999.99");
+    let again = sale(&app, 1, &[(1, 1)]).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
 }
