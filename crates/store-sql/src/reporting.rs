@@ -14,24 +14,6 @@ use magasin_domain::stock::StockThresholds;
 use magasin_domain::{Money, ProductId, StorageError, StorageResult, StoreId};
 use std::collections::HashMap;
 
-/// `SUM(column)` over non-negative BIGINTs as two sums that cannot overflow (fewer than 2^31
-/// rows each add at most 2^31 to the first and 2^32 to the second): the high and the low 32
-/// bits of each value. A single SUM overflows BIGINT past `i64::MAX` (PostgreSQL's cast of its
-/// NUMERIC fails, SQLite raises "integer overflow"); these never do, on either engine.
-fn split_sum(column: &str, alias: &str) -> String {
-    format!(
-        "CAST(SUM({column} / {SPLIT}) AS BIGINT) AS {alias}_hi, CAST(SUM({column} % {SPLIT}) AS BIGINT) AS {alias}_lo"
-    )
-}
-
-const SPLIT: i64 = 1 << 32;
-
-/// The amount of a [`split_sum`]: `hi × 2^32 + lo`, capped at [`Money::MAX`] when an `i64` of
-/// cents cannot hold it (the report shows the cap rather than failing).
-pub(crate) fn exact_sum(hi: i64, lo: i64) -> Money {
-    hi.checked_mul(SPLIT).and_then(|h| h.checked_add(lo)).map_or(Money::MAX, Money)
-}
-
 /// `figure` of a [`FigureRow`]: a quantity sold (with its amount), or a current stock level.
 const SOLD: i64 = 0;
 const IN_STOCK: i64 = 1;
@@ -57,14 +39,14 @@ fn push_source(statement: &mut Statement, filter: &ReportFilter) {
 /// Appends the quantity and amount sold per store and product.
 fn push_sold(statement: &mut Statement, filter: &ReportFilter) {
     if filter.has_date_range() {
-        statement.push("SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite, ");
-        statement.push(&split_sum("montant_cents", "montant")).push(" FROM ");
+        statement.push(
+            "SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite,
+                    CAST(SUM(montant_cents) AS BIGINT) AS montant_cents FROM ",
+        );
         push_source(statement, filter);
         statement.push(" GROUP BY magasin_id, produit_id");
     } else {
-        statement.push(
-            "SELECT magasin_id, produit_id, quantite, CAST(0 AS BIGINT) AS montant_hi, montant_cents AS montant_lo FROM ",
-        );
+        statement.push("SELECT magasin_id, produit_id, quantite, montant_cents FROM ");
         push_source(statement, filter);
     }
 }
@@ -102,11 +84,11 @@ impl<E: Engine> SqlStorage<E> {
             Self::all(&mut conn, &Statement::new("SELECT id, nom FROM products")).await?.into_iter().collect();
 
         let mut statement = Statement::new(&format!(
-            "SELECT CAST({SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_hi, montant_lo FROM ("
+            "SELECT CAST({SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM ("
         ));
         push_sold(&mut statement, filter);
         statement.push(&format!(
-            ") sold UNION ALL SELECT {IN_STOCK}, magasin_id, produit_id, quantite, 0, 0 FROM store_stock WHERE TRUE"
+            ") sold UNION ALL SELECT {IN_STOCK}, magasin_id, produit_id, quantite, 0 FROM store_stock WHERE TRUE"
         ));
         push_store_filter(&mut statement, filter, "magasin_id");
         let figures: Vec<FigureRow> = Self::all(&mut conn, &statement).await?;
@@ -119,7 +101,7 @@ impl<E: Engine> SqlStorage<E> {
                 quantite: f.quantite,
             };
             if f.figure == SOLD {
-                report.total = report.total.saturating_add(exact_sum(f.montant_hi, f.montant_lo));
+                report.total = report.total.saturating_add(Money(f.montant_cents));
                 if f.quantite > 0 {
                     report.produits_vendus.push(named);
                 }
@@ -143,13 +125,11 @@ impl<E: Engine> SqlStorage<E> {
         today: NaiveDate,
     ) -> StorageResult<Vec<DashboardRow>> {
         let mut statement = Statement::new(
-            "SELECT m.id, m.nom, CAST(COALESCE(r.chiffre_hi, 0) AS BIGINT) AS chiffre_hi,
-                    CAST(COALESCE(r.chiffre_lo, 0) AS BIGINT) AS chiffre_lo,
+            "SELECT m.id, m.nom, CAST(COALESCE(r.montant_cents, 0) AS BIGINT) AS chiffre_affaires,
                     COALESCE(l.ruptures, 0) AS ruptures, COALESCE(l.surstock, 0) AS surstock
              FROM stores m
-             LEFT JOIN (SELECT magasin_id, ",
+             LEFT JOIN (SELECT magasin_id, SUM(montant_cents) AS montant_cents FROM ",
         );
-        statement.push(&split_sum("montant_cents", "chiffre")).push(" FROM ");
         push_source(&mut statement, filter);
         statement.push(" GROUP BY magasin_id) r ON r.magasin_id = m.id");
         statement.push(" LEFT JOIN (SELECT magasin_id, COUNT(*) FILTER (WHERE quantite <= ");
@@ -191,27 +171,11 @@ impl<E: Engine> SqlStorage<E> {
             .map(|s| DashboardRow {
                 magasin: StoreId(s.id),
                 magasin_nom: s.nom,
-                chiffre_affaires: exact_sum(s.chiffre_hi, s.chiffre_lo),
+                chiffre_affaires: Money(s.chiffre_affaires),
                 ruptures: s.ruptures,
                 surstock: s.surstock,
                 tendances: top_products(candidates.remove(&s.id).unwrap_or_default()),
             })
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_sums_add_up_exactly_or_show_the_cap() {
-        let split = |v: i64| (v / SPLIT, v % SPLIT);
-        let values = [i64::MAX / 3, 12_345, SPLIT - 1, SPLIT];
-        let (hi, lo) = values.iter().map(|v| split(*v)).fold((0i64, 0i64), |(h, l), (vh, vl)| (h + vh, l + vl));
-        assert_eq!(exact_sum(hi, lo), Money(values.iter().sum()));
-        let (hi, lo) = [i64::MAX, i64::MAX].iter().map(|v| split(*v)).fold((0, 0), |(h, l), (vh, vl)| (h + vh, l + vl));
-        assert_eq!(exact_sum(hi, lo), Money::MAX);
-        assert_eq!(exact_sum(0, 0), Money::ZERO);
     }
 }

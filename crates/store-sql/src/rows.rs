@@ -295,9 +295,7 @@ pub struct FigureRow {
     pub magasin_id: i64,
     pub produit_id: i64,
     pub quantite: i64,
-    /// The amount in two parts (see `reporting::exact_sum`).
-    pub montant_hi: i64,
-    pub montant_lo: i64,
+    pub montant_cents: i64,
 }
 
 /// A store's line of the dashboard, before its trend.
@@ -305,9 +303,7 @@ pub struct FigureRow {
 pub struct DashboardDbRow {
     pub id: i64,
     pub nom: String,
-    /// The revenue in two parts (see `reporting::exact_sum`).
-    pub chiffre_hi: i64,
-    pub chiffre_lo: i64,
+    pub chiffre_affaires: i64,
     pub ruptures: i64,
     pub surstock: i64,
 }
