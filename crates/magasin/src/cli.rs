@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the API (applies migrations; loads the demo data into an empty database).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply the database migrations and exit.
     Migrate(DbArgs),
     /// Load data into an empty database.
@@ -63,6 +63,10 @@ pub struct DbArgs {
     /// Largest number of PostgreSQL connections of this process.
     #[arg(long, env = "MAGASIN_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub db_max_connections: u32,
+    /// PostgreSQL cancels a statement running longer than this, in seconds (its transaction
+    /// rolls back and the request answers 503); 0: no limit. Migrations are not limited.
+    #[arg(long, env = "MAGASIN_DB_STATEMENT_TIMEOUT", default_value_t = 20)]
+    pub db_statement_timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +128,16 @@ pub struct ServeArgs {
     /// Seconds given to in-flight requests to finish after SIGTERM.
     #[arg(long, env = "MAGASIN_SHUTDOWN_GRACE", default_value_t = 20)]
     pub shutdown_grace: u64,
+    /// Seconds a client has to send a request's headers, from the connection's opening or the
+    /// end of the previous answer: slow and idle (keep-alive) connections are closed after it.
+    #[arg(long, env = "MAGASIN_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+    /// Seconds a request may take before it is abandoned with a 503 (nothing half-written).
+    #[arg(long, env = "MAGASIN_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Most client connections served at once; more wait until one closes.
+    #[arg(long, env = "MAGASIN_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
     /// Addresses of the proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` are believed,
     /// comma-separated; from anyone else they are ignored.
     #[arg(long, env = "MAGASIN_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1")]

@@ -14,10 +14,10 @@ use magasin_domain::Storage;
 use magasin_domain::stock::StockThresholds;
 use magasin_service::cache::{Cache, CacheConfig};
 use magasin_service::{Services, Settings};
-use magasin_web::AppState;
 use magasin_web::auth::ApiToken;
 use magasin_web::forwarded::TrustedProxies;
 use magasin_web::observability::request_log::AccessLog;
+use magasin_web::{AppState, ServerLimits};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ async fn main() -> Result<()> {
         }
         Command::Serve(args) => {
             let _logs = telemetry::init(cli.log.log_format);
-            serve(args).await
+            serve(*args).await
         }
         Command::Migrate(db) => {
             storage::open(&db).await?;
@@ -121,7 +121,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_access_log(access_log)
         .with_monitoring_links(args.prometheus_url.clone(), args.grafana_url.clone())
         .with_secure_cookies(args.secure_cookies)
-        .with_trusted_proxies(TrustedProxies::new(args.trusted_proxies.iter().copied()));
+        .with_trusted_proxies(TrustedProxies::new(args.trusted_proxies.iter().copied()))
+        .with_request_timeout(Duration::from_secs(args.request_timeout.max(1)));
     if !args.no_metrics {
         let handle = magasin_web::observability::registry::install(&instance).map_err(anyhow::Error::msg)?;
         magasin_web::observability::registry::record_build_info(state.services.engine());
@@ -133,7 +134,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         listener,
         magasin_web::build_app(state),
         shutdown_signal(),
-        Duration::from_secs(args.shutdown_grace),
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(args.header_read_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
     )
     .await
     .context("serving")?;

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use magasin_domain::Storage;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The embedded default: a SQLite file under `./data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/magasin.db";
@@ -37,8 +38,10 @@ pub async fn open(args: &DbArgs) -> Result<Arc<dyn Storage>> {
         return Ok(Arc::new(storage));
     }
     if is_postgres(&url) {
-        let storage =
-            magasin_store_postgres::connect(&url, args.db_max_connections).await.context("connecting to PostgreSQL")?;
+        let statement_timeout = (args.db_statement_timeout > 0).then(|| Duration::from_secs(args.db_statement_timeout));
+        let storage = magasin_store_postgres::connect(&url, args.db_max_connections, statement_timeout)
+            .await
+            .context("connecting to PostgreSQL")?;
         return Ok(Arc::new(storage));
     }
     bail!("unsupported DATABASE_URL scheme: expected sqlite://… or postgres://…")

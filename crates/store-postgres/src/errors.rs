@@ -12,6 +12,10 @@ fn means_unavailable(code: &str) -> bool {
     code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
+/// A statement cancelled, by `statement_timeout` most often: its transaction rolls back, and
+/// the request may be retried.
+const QUERY_CANCELED: &str = "57014";
+
 /// The entity stored in a referenced table.
 fn entity_of_table(table: &str) -> &'static str {
     match table {
@@ -36,6 +40,9 @@ fn missing_reference(detail: &str) -> Option<(&'static str, i64)> {
 fn map_database_error(db: &dyn DatabaseError) -> Option<StorageError> {
     let pg = db.try_downcast_ref::<PgDatabaseError>();
     let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    if code == QUERY_CANCELED {
+        return Some(StorageError::Unavailable("a statement took longer than the database's statement timeout".into()));
+    }
     if means_unavailable(&code) {
         return Some(StorageError::Unavailable(db.message().to_string()));
     }

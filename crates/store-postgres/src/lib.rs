@@ -16,8 +16,9 @@ pub use errors::map_error;
 
 use magasin_domain::{StorageError, StorageResult};
 use magasin_store_sql::{NamedPool, SqlStorage};
+use sqlx::Connection;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -30,25 +31,37 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// How long a caller waits for a free connection before the database counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Connects to `url` (`postgres://…`) with at most `max_connections` connections and applies
-/// the embedded migrations.
-pub async fn connect(url: &str, max_connections: u32) -> StorageResult<PgStorage> {
+/// Connects to `url` (`postgres://…`) with at most `max_connections` connections, applies the
+/// embedded migrations, and cancels any statement that runs longer than `statement_timeout`
+/// (`None`: no limit).
+pub async fn connect(url: &str, max_connections: u32, statement_timeout: Option<Duration>) -> StorageResult<PgStorage> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|e| StorageError::Unavailable(format!("invalid PostgreSQL URL: {e}")))?;
-    connect_with_options(options, max_connections).await
+    connect_with_options(options, max_connections, statement_timeout).await
 }
 
-/// Like [`connect`], with options built by the caller (a `search_path`, TLS…).
-pub async fn connect_with_options(options: PgConnectOptions, max_connections: u32) -> StorageResult<PgStorage> {
+/// Like [`connect`], with options built by the caller (a `search_path`, TLS…). The migrations
+/// run first on a connection of their own, without the statement timeout: a long migration,
+/// or the wait for another instance's, is not a stuck request.
+pub async fn connect_with_options(
+    options: PgConnectOptions,
+    max_connections: u32,
+    statement_timeout: Option<Duration>,
+) -> StorageResult<PgStorage> {
+    let mut migrating = PgConnection::connect_with(&options).await.map_err(map_error)?;
+    MIGRATOR.run(&mut migrating).await.map_err(errors::map_migrate_error)?;
+    let _ = migrating.close().await;
+    let options = match statement_timeout {
+        Some(timeout) => options.options([("statement_timeout", format!("{}ms", timeout.as_millis().max(1)))]),
+        None => options,
+    };
     let pool = PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
         .map_err(map_error)?;
-    let storage = from_pool(pool);
-    migrate(&storage).await?;
-    Ok(storage)
+    Ok(from_pool(pool))
 }
 
 /// Wraps an existing pool as it is: call [`migrate`] unless it is known to be migrated.

@@ -26,6 +26,11 @@ pub fn test_database_url() -> String {
 /// is dropped when the result drops. Panics when `TEST_DATABASE_URL` is unset or the database
 /// cannot be reached.
 pub async fn fresh() -> TestStorage<PgStorage> {
+    fresh_with_statement_timeout(None).await
+}
+
+/// Like [`fresh`], cancelling any statement that runs longer than `statement_timeout`.
+pub async fn fresh_with_statement_timeout(statement_timeout: Option<std::time::Duration>) -> TestStorage<PgStorage> {
     let url = test_database_url();
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::connect(&url).await.unwrap_or_else(|e| panic!("cannot reach {url}: {e}"));
@@ -38,7 +43,7 @@ pub async fn fresh() -> TestStorage<PgStorage> {
         .unwrap_or_else(|e| panic!("invalid TEST_DATABASE_URL: {e}"))
         .options([("search_path", schema.as_str())])
         .application_name(&schema);
-    let storage = crate::connect_with_options(options, TEST_POOL_SIZE)
+    let storage = crate::connect_with_options(options, TEST_POOL_SIZE, statement_timeout)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to the test schema {schema}: {e}"));
     TestStorage::new(storage, move || drop_schema(url, schema))

@@ -11,7 +11,7 @@ use magasin_domain::seed::{HistoricLine, HistoricSale};
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, ProductId, Storage, StorageError, StoreId};
 use magasin_store_postgres::PgStorage;
-use magasin_store_postgres::testing::fresh;
+use magasin_store_postgres::testing::{fresh, fresh_with_statement_timeout};
 use magasin_store_sql::testing::TestStorage;
 use sqlx::postgres::PgPoolOptions;
 
@@ -269,4 +269,40 @@ async fn discrepancies_include_stock_without_ledger_and_ledger_without_stock() {
             (Location::Store(NORD), SOURIS, 4, 0),
         ]
     );
+}
+
+async fn stock_rows(s: &PgStorage) -> Vec<(i64, i64, i64)> {
+    sqlx::query_as("SELECT magasin_id, produit_id, quantite FROM store_stock ORDER BY 1, 2")
+        .fetch_all(s.writer())
+        .await
+        .expect("stock")
+}
+
+/// A statement that runs past the statement timeout (here: waiting for a stock row another
+/// connection holds) is cancelled: the sale is `Unavailable` (503) and nothing of it is written.
+#[tokio::test]
+async fn a_sale_past_the_statement_timeout_is_unavailable_and_writes_nothing() {
+    let s = fresh_with_statement_timeout(Some(std::time::Duration::from_millis(300))).await;
+    seed_fixture(&*s).await;
+    let stock_before = stock_rows(&s).await;
+    let mut holder = s.writer().begin().await.expect("begin");
+    sqlx::query("SELECT quantite FROM store_stock WHERE magasin_id = $1 AND produit_id = $2 FOR UPDATE")
+        .bind(CENTRE.0)
+        .bind(CAFE.0)
+        .fetch_one(&mut *holder)
+        .await
+        .expect("lock the row");
+    let refused = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        s.record_sale(&sale(CENTRE, &[(CLAVIER, 1), (CAFE, 1)]), &ctx()),
+    )
+    .await
+    .expect("the statement is cancelled");
+    assert!(matches!(refused, Err(StorageError::Unavailable(_))), "{refused:?}");
+    holder.rollback().await.expect("release");
+    let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales").fetch_one(s.writer()).await.expect("count");
+    assert_eq!(sales, 0);
+    assert_eq!(stock_rows(&s).await, stock_before);
+    assert_ledger_sound(&s).await;
+    assert_eq!(aggregate_mismatches(&s).await, 0);
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod deadline;
 pub mod error;
 pub mod fields;
 pub mod forwarded;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub ui: ui::UiConfig,
     /// The proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` are believed.
     pub trusted_proxies: forwarded::TrustedProxies,
+    /// The longest a request may take before it is abandoned with a 503.
+    pub request_timeout: Duration,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             access_log: Default::default(),
             ui,
             trusted_proxies: Default::default(),
+            request_timeout: deadline::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 
@@ -84,6 +88,12 @@ impl AppState {
         self
     }
 
+    /// The longest a request may take before it is abandoned with a 503.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
         self.instance = instance.into();
         self
@@ -96,6 +106,7 @@ pub fn build_app(state: AppState) -> Router {
     let instance = state.instance.clone();
     let access_log = state.access_log;
     let trusted_proxies = state.trusted_proxies.clone();
+    let request_timeout = state.request_timeout;
     let router = Router::new()
         .merge(api::v1::router())
         .merge(ui::router(&state))
@@ -109,6 +120,7 @@ pub fn build_app(state: AppState) -> Router {
         .fallback(ui::layout::not_found_fallback)
         .with_state(state)
         .layer(DefaultBodyLimit::max(error::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(request_timeout, deadline::limit))
         .layer(axum::middleware::from_fn(error::error_body))
         .layer(axum::middleware::map_request_with_state(trusted_proxies, forwarded::keep_trusted));
     let router =
@@ -121,30 +133,87 @@ pub fn build_app(state: AppState) -> Router {
         .layer(security_headers::layer())
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish
-/// (for at most `grace`). Each request knows its peer's address (`ConnectInfo`), which decides
-/// whether its forwarded headers are believed.
+/// How the server treats connections.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerLimits {
+    /// Longest wait for a request's complete headers, counted from the connection's opening or
+    /// from the end of the previous answer: it closes connections whose client sends headers
+    /// too slowly, or nothing, and idle keep-alive connections.
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// Time given to in-flight requests after shutdown is asked.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Serves `app` (HTTP/1.1) on `listener` until `shutdown` resolves, then lets in-flight requests
+/// finish (for at most `limits.shutdown_grace`). Each request knows its peer's address
+/// (`ConnectInfo`), which decides whether its forwarded headers are believed.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    grace: Duration,
+    limits: ServerLimits,
 ) -> std::io::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    });
-    let mut stop_rx = stop_rx;
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
     tokio::select! {
-        result = server => result,
-        _ = async {
-            let _ = stop_rx.wait_for(|stopped| *stopped).await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(grace_seconds = grace.as_secs(), "in-flight requests did not finish in time; exiting");
-            Ok(())
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(grace_seconds = limits.shutdown_grace.as_secs(), "in-flight requests did not finish in time; exiting");
         }
     }
+    Ok(())
 }

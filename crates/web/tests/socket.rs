@@ -1,14 +1,16 @@
 //! Tests on a real socket, where the transport matters: raw UTF-8 in the request line, body
-//! limits, graceful shutdown, forwarded headers believed from trusted proxies only.
+//! limits, graceful shutdown, forwarded headers believed from trusted proxies only, slow and
+//! idle clients cut off, the bound on connections, requests that take too long.
 
 use axum::Router;
 use axum::routing::get;
+use magasin_domain::Storage;
 use magasin_service::{Services, Settings};
 use magasin_store_sql::testing::TestStorage;
 use magasin_store_sqlite::SqliteStorage;
 use magasin_web::auth::ApiToken;
 use magasin_web::forwarded::TrustedProxies;
-use magasin_web::{AppState, build_app, serve};
+use magasin_web::{AppState, ServerLimits, build_app, serve};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,10 +28,14 @@ async fn sqlite_app_trusting(proxies: TrustedProxies) -> (Router, TestStorage<Sq
     (build_app(AppState::new(services, ApiToken::new("t")).with_trusted_proxies(proxies)), storage)
 }
 
+type Running = (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>);
+
 /// Binds port 0 before spawning, so the address is known and nothing sleeps.
-async fn start(
-    app: Router,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+async fn start(app: Router) -> Running {
+    start_with(app, ServerLimits { shutdown_grace: Duration::from_secs(5), ..ServerLimits::default() }).await
+}
+
+async fn start_with(app: Router, limits: ServerLimits) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -39,7 +45,7 @@ async fn start(
         async move {
             let _ = stopped.await;
         },
-        Duration::from_secs(5),
+        limits,
     ));
     (addr, stop, server)
 }
@@ -152,6 +158,126 @@ async fn forwarded_headers_are_believed_from_trusted_proxies_only() {
     let (app, _storage) = sqlite_app_trusting(TrustedProxies::new(["10.0.0.8".parse().expect("address")])).await;
     let (addr, stop, server) = start(app).await;
     assert_eq!(next_link(addr, through_proxy).await, "http://localhost/api/v1/products/?page_size=2&page=2");
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+}
+
+/// Limits with a short header-read timeout, for the tests of slow clients.
+fn short_header_timeout() -> ServerLimits {
+    ServerLimits { header_read_timeout: Duration::from_millis(300), ..ServerLimits::default() }
+}
+
+/// Reads until the server closes the connection (end of stream or reset); panics if it is still
+/// open after a generous bound.
+async fn closed_by_server(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut received)).await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    received
+}
+
+#[tokio::test]
+async fn a_client_sending_headers_too_slowly_is_cut_off_while_others_are_served() {
+    let (app, _storage) = sqlite_app().await;
+    let (addr, stop, server) = start_with(app, short_header_timeout()).await;
+    let mut slow = TcpStream::connect(addr).await.expect("connect");
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    let trickle = tokio::spawn(async move {
+        // One byte of the request line every 100 ms: the headers are never complete in time.
+        for byte in b"GET /health/live HTTP/1.1\r\nHost: x\r\n".iter() {
+            if slow.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        closed_by_server(&mut slow).await
+    });
+    // Meanwhile the instance answers others.
+    let answer = raw_exchange(addr, b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let trickled = trickle.await.expect("trickle");
+    assert!(!String::from_utf8_lossy(&trickled).contains("200 OK"), "the slow request was not served");
+    closed_by_server(&mut silent).await;
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    let (app, _storage) = sqlite_app().await;
+    let (addr, stop, server) = start_with(app, short_header_timeout()).await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    // The answer, then nothing more until the server closes the idle connection.
+    let received = closed_by_server(&mut stream).await;
+    assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 200"));
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_bound_wait_until_one_closes() {
+    let (app, _storage) = sqlite_app().await;
+    let limits = ServerLimits { max_connections: 1, ..ServerLimits::default() };
+    let (addr, stop, server) = start_with(app, limits).await;
+    let mut first = TcpStream::connect(addr).await.expect("connect");
+    first.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    let mut head = [0u8; 12];
+    first.read_exact(&mut head).await.expect("first answered");
+    assert_eq!(&head, b"HTTP/1.1 200");
+    // The first connection stays open (keep-alive): the second is not served meanwhile...
+    let second = tokio::spawn(raw_exchange(addr, b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "a connection beyond the bound was served");
+    // ...and is, as soon as the first closes.
+    drop(first);
+    let answer = second.await.expect("second");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+}
+
+/// A sale that cannot finish in the request's time (a stock row is held by another
+/// connection) answers 503 with the error body, and nothing of it is written.
+#[tokio::test]
+async fn a_request_past_its_time_is_a_503_and_writes_nothing() {
+    let storage = magasin_store_postgres::testing::fresh().await;
+    let services = Services::new(storage.shared(), Settings::default());
+    services.load_demo_if_empty().await.expect("demo");
+    let state = AppState::new(services, ApiToken::new("t")).with_request_timeout(Duration::from_millis(300));
+    let (addr, stop, server) = start(build_app(state)).await;
+    let stock = || async {
+        let answer =
+            raw_exchange(addr, b"GET /api/v1/stores/1/stock/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        answer[answer.find("\r\n\r\n").expect("body")..].to_string()
+    };
+    let before = stock().await;
+    let mut holder = storage.writer().begin().await.expect("begin");
+    sqlx::query("SELECT quantite FROM store_stock WHERE magasin_id = 1 AND produit_id = 4 FOR UPDATE")
+        .fetch_one(&mut *holder)
+        .await
+        .expect("lock the row");
+    let body = r#"{"magasin": 1, "lignes": [{"produit": 1, "quantite": 1}, {"produit": 4, "quantite": 1}]}"#;
+    let request = format!(
+        "POST /api/v1/sales/ HTTP/1.1\r\nHost: x\r\nAuthorization: Token t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw_exchange(addr, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    for field in [
+        "\"timestamp\":",
+        "\"status\":503",
+        "\"error\":\"Service Unavailable\"",
+        "\"message\":",
+        "\"path\":\"/api/v1/sales/\"",
+    ] {
+        assert!(answer.contains(field), "{field} in {answer}");
+    }
+    holder.rollback().await.expect("release");
+    assert_eq!(stock().await, before, "the stock is unchanged");
+    let sales = raw_exchange(addr, b"GET /api/v1/sales/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    assert!(sales.ends_with("\"results\":[]}"), "no sale: {sales}");
+    assert!(storage.ledger_discrepancies().await.expect("ledger").is_empty());
     let _ = stop.send(());
     server.await.expect("join").expect("serve");
 }

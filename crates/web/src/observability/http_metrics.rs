@@ -23,21 +23,108 @@ fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
-/// Counts, times and tracks in-flight requests.
+/// Status recorded for a request whose client went away before the answer was ready (nginx's
+/// "client closed request"): the handler's future was dropped, nothing was sent.
+pub const CLIENT_CLOSED: &str = "499";
+
+/// One request in flight: counted in the gauge while it lives. Dropped before `finish`
+/// (the client disconnected and the server dropped the request's future), it still leaves the
+/// gauge and is counted and timed with status 499.
+struct InFlight {
+    method: &'static str,
+    route: Option<String>,
+    started: Instant,
+    gauge: metrics::Gauge,
+}
+
+impl InFlight {
+    fn start(method: &'static str, route: String) -> Self {
+        let gauge = metrics::gauge!("magasin_http_requests_in_flight", "method" => method);
+        gauge.increment(1.0);
+        Self { method, route: Some(route), started: Instant::now(), gauge }
+    }
+
+    fn record(&mut self, status: metrics::SharedString) {
+        let Some(route) = self.route.take() else { return };
+        let elapsed = self.started.elapsed().as_secs_f64();
+        self.gauge.decrement(1.0);
+        let labels: [(&'static str, metrics::SharedString); 3] =
+            [("method", self.method.into()), ("route", route.into()), ("status", status)];
+        metrics::counter!("magasin_http_requests_total", &labels).increment(1);
+        metrics::histogram!("magasin_http_request_duration_seconds", &labels).record(elapsed);
+    }
+
+    fn finish(mut self, status: axum::http::StatusCode) {
+        self.record(status.as_u16().to_string().into());
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.record(CLIENT_CLOSED.into());
+    }
+}
+
+/// Counts, times and tracks in-flight requests, those whose client went away included.
 pub async fn track(request: Request, next: Next) -> Response {
     let route =
         request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| UNMATCHED.into());
-    let method = method_label(request.method());
-    let in_flight = metrics::gauge!("magasin_http_requests_in_flight", "method" => method);
-    in_flight.increment(1.0);
-    let started = Instant::now();
+    let in_flight = InFlight::start(method_label(request.method()), route);
     let response = next.run(request).await;
-    let elapsed = started.elapsed().as_secs_f64();
-    in_flight.decrement(1.0);
-    let status = response.status().as_u16().to_string();
-    let labels: [(&'static str, metrics::SharedString); 3] =
-        [("method", method.into()), ("route", route.into()), ("status", status.into())];
-    metrics::counter!("magasin_http_requests_total", &labels).increment(1);
-    metrics::histogram!("magasin_http_request_duration_seconds", &labels).record(elapsed);
+    in_flight.finish(response.status());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use futures::FutureExt;
+    use metrics_exporter_prometheus::PrometheusBuilder;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        Router::new()
+            .route("/never", get(std::future::pending::<&'static str>))
+            .route("/now", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(track))
+    }
+
+    fn get_request(path: &str) -> Request {
+        Request::builder().uri(path).body(Body::empty()).expect("request")
+    }
+
+    /// The server drops a request's future when its client disconnects: the request leaves the
+    /// in-flight gauge and is counted and timed as a 499.
+    #[test]
+    fn a_request_dropped_before_its_answer_is_a_499_and_leaves_the_gauge() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            for _ in 0..3 {
+                // Polled once (the handler is waiting), then dropped.
+                assert!(app().oneshot(get_request("/never")).now_or_never().is_none());
+            }
+            let answer = app().oneshot(get_request("/now")).now_or_never().expect("ready").expect("infallible");
+            assert_eq!(answer.status(), axum::http::StatusCode::OK);
+        });
+        let text = handle.render();
+        assert!(text.contains("magasin_http_requests_in_flight{method=\"GET\"} 0\n"), "{text}");
+        assert!(
+            text.contains("magasin_http_requests_total{method=\"GET\",route=\"/never\",status=\"499\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "magasin_http_request_duration_seconds_count{method=\"GET\",route=\"/never\",status=\"499\"} 3\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("magasin_http_requests_total{method=\"GET\",route=\"/now\",status=\"200\"} 1\n"),
+            "{text}"
+        );
+    }
 }
