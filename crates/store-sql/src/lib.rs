@@ -24,10 +24,8 @@ pub mod testing;
 mod timing;
 
 pub use driver::{Column, Driver, Reads};
-pub use engine::{Connection, Db, Dialect, Engine, MAX_BINDS, Row, is_duplicate_product_name};
+pub use engine::{Connection, Db, Dialect, Engine, is_duplicate_product_name};
 pub use pools::NamedPool;
-pub use rows::invariant;
-pub use statement::{Statement, Value};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
