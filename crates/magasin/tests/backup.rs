@@ -2,10 +2,9 @@
 //! `magasin` binary on SQLite, driven over HTTP. The restored database passes the ledger check
 //! and holds exactly the sales committed before the snapshot, each whole.
 
-#[path = "browser/processes.rs"]
-mod processes;
+mod common;
 
-use processes::{Process, TempDir, free_port};
+use common::processes::{Process, free_port, temp_dir};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -42,7 +41,7 @@ struct Load {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_write_load_restores_a_consistent_database() {
-    let dir = TempDir::new("magasin-backup");
+    let dir = temp_dir("magasin-backup");
     let live = format!("sqlite://{}", dir.path().join("live.db").display());
     let port = free_port();
     let mut command = magasin_command();

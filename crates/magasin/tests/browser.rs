@@ -10,14 +10,13 @@
 
 #[path = "browser/amount.rs"]
 mod amount;
+mod common;
 #[path = "browser/page.rs"]
 mod page;
-#[path = "browser/processes.rs"]
-mod processes;
 
+use common::processes::{Process, free_port, temp_dir};
 use fantoccini::ClientBuilder;
 use page::{Browser, cents, child, count, submit, text};
-use processes::{Process, TempDir, free_port};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -45,7 +44,7 @@ async fn a_manager_sells_replenishes_and_sees_it_everywhere() {
         );
     }
     let screenshots = screenshot_dir();
-    let dir = TempDir::new("magasin-browser");
+    let dir = temp_dir("magasin-browser");
     let (mut server, server_port) = start_server(dir.path());
     let (mut driver, driver_port) = start_chromedriver(dir.path());
     server.wait_for_port(server_port, Duration::from_secs(20)).await;

@@ -1,28 +1,20 @@
-//! The processes the browser test starts (the magasin server, chromedriver and its Chromium)
-//! and the temporary directory they work in, each ended by its guard even when the test fails.
+//! The processes a test starts (the magasin server; for the browser test, chromedriver and its
+//! Chromium) and the temporary directory they work in, each ended by its guard even when the
+//! test fails.
 
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A directory under the system's temporary directory, removed on drop.
-pub struct TempDir(tempfile::TempDir);
-
-impl TempDir {
-    pub fn new(prefix: &str) -> TempDir {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{prefix}-"))
-            .tempdir()
-            .unwrap_or_else(|e| panic!("creating a temporary directory: {e}"));
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        self.0.path()
-    }
+/// A directory under the system's temporary directory, named `<prefix>-…`, removed on drop.
+pub fn temp_dir(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("{prefix}-"))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("creating a temporary directory: {e}"))
 }
 
 /// A port of 127.0.0.1 that nothing listens on right now.
