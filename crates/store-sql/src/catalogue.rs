@@ -76,9 +76,8 @@ impl<E: Engine> SqlStorage<E> {
         .value(search_key(&p.categorie))
         .value(p.prix.0)
         .value(p.description.as_deref());
-        let row: Option<ProductRow> =
-            Self::try_optional(&mut tx, &insert).await.map_err(|e| Self::product_error(e, Some(&p.nom)))?;
-        let row = row.ok_or_else(|| crate::rows::invariant("the inserted product was not returned"))?;
+        let row: ProductRow =
+            Self::try_one(&mut tx, &insert).await.map_err(|e| Self::product_error(e, Some(&p.nom)))?;
         let stock = Statement::new("INSERT INTO warehouse_stock (produit_id, quantite) VALUES ($1, $2)")
             .value(row.id)
             .value(p.stock_initial);

@@ -83,9 +83,10 @@ impl<E: Engine> SqlStorage<E> {
         rows: Vec<Vec<Value>>,
     ) -> StorageResult<()> {
         let per_statement = (MAX_BINDS / width).max(1);
-        for chunk in rows.chunks(per_statement) {
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
             let mut insert = Statement::new(head);
-            insert.bind_rows(chunk.iter().map(|row| row.iter().cloned())).push(tail);
+            insert.bind_rows(rows.by_ref().take(per_statement)).push(tail);
             Self::execute(conn, &insert).await?;
         }
         Ok(())

@@ -46,12 +46,17 @@ impl<E: Engine> SqlStorage<E> {
     where
         Row<E>: Reads<T>,
     {
-        let arguments = Db::<E>::arguments(statement.values()).map_err(E::map_error)?;
-        let row = sqlx::query_with(statement.sql(), arguments)
-            .fetch_one(Db::<E>::executor(conn))
-            .await
-            .map_err(E::map_error)?;
-        row.read().map_err(E::map_error)
+        Self::try_one(conn, statement).await.map_err(E::map_error)
+    }
+
+    /// Like [`SqlStorage::one`], with the driver's error as it is (to be read by the caller).
+    pub(crate) async fn try_one<T>(conn: &mut Connection<E>, statement: &Statement) -> Result<T, sqlx::Error>
+    where
+        Row<E>: Reads<T>,
+    {
+        let arguments = Db::<E>::arguments(statement.values())?;
+        let row = sqlx::query_with(statement.sql(), arguments).fetch_one(Db::<E>::executor(conn)).await?;
+        row.read()
     }
 
     /// Runs a statement that answers nothing needed.
