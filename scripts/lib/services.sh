@@ -106,3 +106,33 @@ ensure_redis() { # the machine's Redis on 127.0.0.1:6379: started (installed fir
     echo "Redis is not reachable at 127.0.0.1:6379: the cache tests cannot run." >&2
     exit 1
 }
+
+# --- A PostgreSQL server of its own, for the failure tests that stop it ----------------------------
+# Never the machine's: a throwaway cluster in a folder, on its own port, owned by the postgres user
+# when run as root (initdb refuses root). Trust authentication on 127.0.0.1 only.
+
+pg_bindir() { find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1; }
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+own_postgres_start() { # folder port — initialised on first use, then started (waits until ready)
+    local dir=$1 port=$2 bin
+    bin=$(pg_bindir)
+    [ -n "$bin" ] || { echo "no PostgreSQL server binaries under /usr/lib/postgresql" >&2; return 1; }
+    if [ ! -f "$dir/PG_VERSION" ]; then
+        mkdir -p "$dir"
+        if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+        as_postgres "$bin/initdb" -D "$dir" -U postgres -A trust --no-sync >/dev/null
+    fi
+    as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir" start >/dev/null
+}
+
+own_postgres_stop() { # folder — a fast shutdown: open transactions roll back, clients are cut off
+    as_postgres "$(pg_bindir)/pg_ctl" -D "$1" -m fast -w -t 30 stop >/dev/null
+}
+
+own_postgres_remove() { # folder — stopped if running, then deleted
+    if [ -f "$1/postmaster.pid" ]; then own_postgres_stop "$1" || true; fi
+    rm -rf "$1"
+}

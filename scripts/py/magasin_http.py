@@ -16,21 +16,30 @@ import urllib.request
 TOKEN = "token-430"
 
 
-def request(method, url, body=None, timeout=10, token=True):
-    """Sends one request; returns (status, body bytes). Status 0: no answer (refused, timed out)."""
+def exchange(method, url, body=None, timeout=10, token=True, headers=None):
+    """Sends one request; returns (status, response headers, body bytes). Status 0: no answer
+    (refused, reset, timed out)."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     if token:
         req.add_header("Authorization", f"Token {TOKEN}")
     if data is not None:
         req.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, e.read()
+        return e.code, e.headers, e.read()
     except (urllib.error.URLError, OSError):
-        return 0, b""
+        return 0, {}, b""
+
+
+def request(method, url, body=None, timeout=10, token=True):
+    """Sends one request; returns (status, body bytes). Status 0: no answer (refused, timed out)."""
+    status, _, answer = exchange(method, url, body, timeout=timeout, token=token)
+    return status, answer
 
 
 def call_json(method, url, body=None, timeout=5):

@@ -16,6 +16,14 @@ use serde_json::{Map, Value, json};
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Seconds a client is asked to wait before retrying a `503` (`Retry-After`): about what a
+/// database restart takes, and well past what an overloaded instance needs to drain.
+pub const RETRY_AFTER_SECONDS: u32 = 3;
+
+/// What a client reads when the database cannot serve its request.
+const DATABASE_UNAVAILABLE: &str = "The database cannot be reached right now; nothing of this request was written. \
+     Retry in a few seconds (a sale with the same Idempotency-Key is recorded once).";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// 400 with the contract's error body.
@@ -37,6 +45,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the database cannot serve. The reason (the driver's words) is logged, never sent.
+    #[error("{DATABASE_UNAVAILABLE}")]
+    DatabaseUnavailable(String),
     /// 500; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,7 +57,7 @@ pub enum ApiError {
 #[derive(Clone, Debug)]
 pub struct PendingError {
     pub message: String,
-    /// The cause of a 500, for the logs only.
+    /// The cause of a 500 or a 503, for the logs only.
     pub cause: Option<String>,
 }
 
@@ -71,7 +82,7 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::InvalidPage => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,6 +113,13 @@ impl IntoResponse for ApiError {
                     message: "An internal error occurred; it has been logged.".into(),
                     cause: Some(cause),
                 });
+                response
+            }
+            ApiError::DatabaseUnavailable(reason) => {
+                let mut response = status.into_response();
+                response
+                    .extensions_mut()
+                    .insert(PendingError { message: DATABASE_UNAVAILABLE.into(), cause: Some(reason) });
                 response
             }
             other => {
@@ -136,9 +154,7 @@ impl From<StorageError> for ApiError {
             StorageError::Invalid(errors) => ApiError::Fields(errors),
             StorageError::Conflict(message) => ApiError::Conflict(message),
             e @ StorageError::InsufficientStock { .. } => ApiError::Conflict(e.to_string()),
-            StorageError::Unavailable(message) => {
-                ApiError::Unavailable(format!("The database is unavailable: {message}"))
-            }
+            StorageError::Unavailable(reason) => ApiError::DatabaseUnavailable(reason),
             StorageError::Other(source) => ApiError::Internal(source.to_string()),
         }
     }
@@ -168,13 +184,17 @@ impl From<QueryRejection> for ApiError {
 
 /// Gives every error response the contract's body, with the real timestamp and path: those
 /// raised by handlers ([`PendingError`]) and those made by the router or extractors (a plain
-/// text 400, 404, 405…). Pages of the web interface (HTML) keep their own. Logs the cause of 500s.
+/// text 400, 404, 405…). Pages of the web interface (HTML) keep their own. Logs the cause of
+/// 500s and 503s. Every 503 (a page, the API, readiness) says when to retry (`Retry-After`).
 pub async fn error_body(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().entry(header::RETRY_AFTER).or_insert(HeaderValue::from(RETRY_AFTER_SECONDS));
     }
     let is_json =
         response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
@@ -185,8 +205,10 @@ pub async fn error_body(request: Request, next: Next) -> Response {
     let (mut parts, body) = response.into_parts();
     let message = match parts.extensions.remove::<PendingError>() {
         Some(pending) => {
-            if let Some(cause) = &pending.cause {
+            if let Some(cause) = pending.cause.as_ref().filter(|_| status == StatusCode::INTERNAL_SERVER_ERROR) {
                 tracing::error!(error = %cause, %path, "request failed");
+            } else if let Some(cause) = &pending.cause {
+                tracing::warn!(error = %pending.message, %cause, %path, "request failed");
             } else if status.is_server_error() {
                 tracing::warn!(error = %pending.message, %path, "request failed");
             }

@@ -1,15 +1,20 @@
-//! Metrics, health and logs of an instance (own process: one global metrics recorder).
+//! Metrics, health and logs of an instance (own process: one global metrics recorder), and its
+//! answers when the database cannot serve: a 503 that says when to retry (`Retry-After`), with the
+//! contract's body and no driver text, on the API, the pages and readiness — on both engines.
+//! (The cluster run stops a real PostgreSQL under load: `scripts/py/outage_check.py`.)
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use magasin_service::{Services, Settings};
 use magasin_store_sql::testing::TestStorage;
 use magasin_store_sqlite::SqliteStorage;
 use magasin_web::auth::ApiToken;
+use magasin_web::error::RETRY_AFTER_SECONDS;
 use magasin_web::observability::registry;
 use magasin_web::{AppState, build_app};
 use serde_json::Value;
+use std::future::Future;
 use tower::ServiceExt;
 
 async fn storage() -> TestStorage<SqliteStorage> {
@@ -179,4 +184,64 @@ async fn the_observability_page_shows_this_instances_live_signals() {
     assert!(html.contains(r#"<dd data-signal="p95">"#) && html.contains("ms</dd>"), "{html}");
     assert!(html.contains("/static/observabilite.js"), "the page refreshes itself");
     assert!(html.contains("test-instance"));
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok())
+}
+
+/// The demo data on `storage`, then `cut` (the database stops serving), then every kind of request.
+async fn answers_503_with_retry_after(storage: std::sync::Arc<dyn magasin_domain::Storage>, cut: impl Future) {
+    let services = Services::new(storage, Settings::default());
+    assert!(services.load_demo_if_empty().await.expect("demo"));
+    let app = build_app(AppState::new(services, ApiToken::new("t")));
+    let sale = r#"{"magasin": 1, "lignes": [{"produit": 1, "quantite": 1}]}"#;
+    let (status, _, _) = call(&app, "GET", "/api/v1/stores/1/stock/", "").await;
+    assert_eq!(status, StatusCode::OK, "served while the database answers");
+
+    cut.await;
+    let expected = RETRY_AFTER_SECONDS.to_string();
+    let (status, headers, body) = call(&app, "POST", "/api/v1/sales/", sale).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(retry_after(&headers), Some(expected.as_str()));
+    let body: Value = serde_json::from_str(&body).expect("the contract's JSON body");
+    assert_eq!(body["status"], 503);
+    assert_eq!(body["path"], "/api/v1/sales/");
+    let message = body["message"].as_str().expect("message");
+    assert!(message.contains("Retry"), "{message}");
+    for driver_words in ["pool", "closed", "sqlx", "connection", "os error"] {
+        assert!(!message.to_lowercase().contains(driver_words), "no driver text in the body: {message}");
+    }
+
+    let (status, headers, _) = call(&app, "GET", "/api/v1/sales/?magasin=1", "").await;
+    assert_eq!((status, retry_after(&headers)), (StatusCode::SERVICE_UNAVAILABLE, Some(expected.as_str())));
+
+    let (status, headers, page) = call(&app, "GET", "/stock?magasin=1", "").await;
+    assert_eq!((status, retry_after(&headers)), (StatusCode::SERVICE_UNAVAILABLE, Some(expected.as_str())));
+    assert!(page.contains("La base de données ne répond pas"), "{page}");
+
+    let (status, headers, body) = call(&app, "GET", "/health/ready", "").await;
+    assert_eq!((status, retry_after(&headers)), (StatusCode::SERVICE_UNAVAILABLE, Some(expected.as_str())));
+    assert!(body.contains("not_ready"), "{body}");
+
+    let (status, headers, _) = call(&app, "GET", "/health/live", "").await;
+    assert_eq!((status, retry_after(&headers)), (StatusCode::OK, None), "the process itself is up");
+}
+
+#[tokio::test]
+async fn sqlite_unreachable_is_a_503_with_retry_after() {
+    let storage = magasin_store_sqlite::testing::fresh().await;
+    let (reader, writer) = (storage.reader().clone(), storage.writer().clone());
+    answers_503_with_retry_after(storage.shared(), async move {
+        reader.close().await;
+        writer.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_unreachable_is_a_503_with_retry_after() {
+    let storage = magasin_store_postgres::testing::fresh().await;
+    let pool = storage.writer().clone();
+    answers_503_with_retry_after(storage.shared(), async move { pool.close().await }).await;
 }

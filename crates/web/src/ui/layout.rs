@@ -89,7 +89,8 @@ pub enum UiError {
     Conflict(String),
     Forbidden(String),
     TooLarge,
-    Unavailable,
+    /// The database cannot serve; the reason is logged, never shown.
+    Unavailable(String),
     /// Logged, never shown.
     Internal(String),
 }
@@ -106,7 +107,7 @@ impl From<ServiceError> for UiError {
             ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
                 UiError::Conflict((t.insufficient_stock)(&product_name, available, requested))
             }
-            ServiceError::Storage(StorageError::Unavailable(_)) => UiError::Unavailable,
+            ServiceError::Storage(StorageError::Unavailable(reason)) => UiError::Unavailable(reason),
             ServiceError::Storage(StorageError::Other(source)) | ServiceError::Internal(source) => {
                 UiError::Internal(source.to_string())
             }
@@ -130,7 +131,10 @@ impl IntoResponse for UiError {
             UiError::Conflict(m) => (StatusCode::CONFLICT, t.conflict_title, m),
             UiError::Forbidden(m) => (StatusCode::FORBIDDEN, t.forbidden_title, m),
             UiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, t.bad_request_title, t.form_too_large.to_string()),
-            UiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, t.unavailable_title, t.unavailable_text.into()),
+            UiError::Unavailable(reason) => {
+                tracing::warn!(cause = %reason, "page unavailable: the database cannot serve");
+                (StatusCode::SERVICE_UNAVAILABLE, t.unavailable_title, t.unavailable_text.into())
+            }
             UiError::Internal(cause) => {
                 tracing::error!(error = %cause, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.error_text.to_string())
