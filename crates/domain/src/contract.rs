@@ -3,9 +3,10 @@
 //! An adapter's tests call `magasin_domain::storage_contract!(fresh_storage().await);`, which
 //! generates one `#[tokio::test]` per rule below, each on its own fresh, empty database.
 
+use crate::accounts::{NewUser, Role, StoreScope, UserChange};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::error::StorageError;
-use crate::ids::{ProductId, ReplenishmentId, SaleId, StoreId};
+use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
 use crate::ledger::{LedgerQuery, LedgerReason, SourceDocument};
 use crate::money::Money;
 use crate::paging::{CursorRequest, PageRequest};
@@ -53,6 +54,9 @@ macro_rules! storage_contract {
             ledger_is_append_only_and_adds_up,
             history_import_keeps_aggregates_consistent,
             a_sale_totals_at_most_the_largest_price,
+            users_are_created_with_their_stores_and_logins_are_unique,
+            users_are_disabled_reset_and_given_another_role,
+            api_tokens_are_found_by_hash_until_revoked,
         );
     };
     (@rules $make:expr; $($rule:ident),* $(,)?) => {
@@ -811,4 +815,83 @@ pub async fn a_sale_totals_at_most_the_largest_price(s: &dyn Storage) {
     let dash = s.dashboard(&ReportFilter::default(), StockThresholds::default(), noon().date_naive()).await;
     assert_eq!(dash.expect("dashboard")[0].chiffre_affaires, MAX_SALE_TOTAL);
     assert_ledger_sound(s).await;
+}
+
+fn new_user(login: &str, role: Role, stores: StoreScope) -> NewUser {
+    NewUser { login: login.into(), display_name: format!("{login} (test)"), role, stores }
+}
+
+pub async fn users_are_created_with_their_stores_and_logins_are_unique(s: &dyn Storage) {
+    let ctx = WriteContext::now();
+    let both = StoreScope::Only([CENTRE, NORD].into_iter().collect());
+    let ana = s.create_user(&new_user("ana", Role::Caissier, both.clone()), "hash-a", &ctx).await.expect("ana");
+    assert_eq!((ana.login.as_str(), ana.role, &ana.stores, ana.disabled), ("ana", Role::Caissier, &both, false));
+    let chef = s.create_user(&new_user("chef", Role::Siege, StoreScope::All), "hash-c", &ctx).await.expect("chef");
+    assert_eq!(chef.stores, StoreScope::All);
+    assert_eq!(s.get_user(ana.id).await.expect("read"), ana);
+    let listed = s.list_users().await.expect("list");
+    assert_eq!(listed, vec![ana.clone(), chef]);
+    let credentials = s.user_credentials("ana").await.expect("credentials").expect("found");
+    assert_eq!((credentials.user, credentials.password_hash.as_str()), (ana, "hash-a"));
+    assert!(s.user_credentials("nobody").await.expect("lookup").is_none());
+
+    let taken = s.create_user(&new_user("ana", Role::Admin, StoreScope::All), "h", &ctx).await;
+    assert!(matches!(&taken, Err(StorageError::Conflict(m)) if m.contains("ana")), "{taken:?}");
+    let unknown_store = StoreScope::Only([StoreId(99)].into_iter().collect());
+    let refused = s.create_user(&new_user("zoe", Role::Gerant, unknown_store), "h", &ctx).await;
+    assert!(matches!(refused, Err(StorageError::NotFound { entity: "store", id: 99 })), "{refused:?}");
+    assert!(s.user_credentials("zoe").await.expect("lookup").is_none(), "nothing of a refused account is kept");
+    assert!(matches!(s.get_user(UserId(999)).await, Err(StorageError::NotFound { entity: "user", .. })));
+}
+
+pub async fn users_are_disabled_reset_and_given_another_role(s: &dyn Storage) {
+    let ctx = WriteContext::now();
+    let centre = StoreScope::Only([CENTRE].into_iter().collect());
+    let ana = s.create_user(&new_user("ana", Role::Caissier, centre), "old", &ctx).await.expect("ana");
+    let disabled = s
+        .update_user(ana.id, &UserChange { disabled: Some(true), ..UserChange::default() }, &ctx)
+        .await
+        .expect("disable");
+    assert!(disabled.disabled);
+    let nord = StoreScope::Only([NORD].into_iter().collect());
+    let change = UserChange {
+        disabled: Some(false),
+        password_hash: Some("new".into()),
+        role: Some((Role::Gerant, nord.clone())),
+    };
+    let changed = s.update_user(ana.id, &change, &ctx).await.expect("change");
+    assert_eq!((changed.disabled, changed.role, &changed.stores), (false, Role::Gerant, &nord));
+    let credentials = s.user_credentials("ana").await.expect("read").expect("found");
+    assert_eq!(credentials.password_hash, "new");
+    let everywhere = UserChange { role: Some((Role::Gerant, StoreScope::All)), ..UserChange::default() };
+    assert_eq!(s.update_user(ana.id, &everywhere, &ctx).await.expect("all").stores, StoreScope::All);
+    let missing = s.update_user(UserId(999), &UserChange::default(), &ctx).await;
+    assert!(matches!(missing, Err(StorageError::NotFound { entity: "user", .. })), "{missing:?}");
+}
+
+pub async fn api_tokens_are_found_by_hash_until_revoked(s: &dyn Storage) {
+    let ctx = WriteContext::now();
+    let ana = s.create_user(&new_user("ana", Role::Admin, StoreScope::All), "h", &ctx).await.expect("ana");
+    let bob = s.create_user(&new_user("bob", Role::Siege, StoreScope::All), "h", &ctx).await.expect("bob");
+    let token = s.create_api_token(ana.id, "till 3", "hash-1", &ctx).await.expect("token");
+    assert_eq!((token.user, token.name.as_str(), token.last_used_at, token.revoked_at), (ana.id, "till 3", None, None));
+    let at = Utc::now();
+    assert_eq!(s.api_token_holder("hash-1", at).await.expect("lookup"), Some(ana.clone()));
+    assert_eq!(s.api_token_holder("hash-2", at).await.expect("lookup"), None);
+    let listed = s.list_api_tokens(ana.id).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some(), "its use is recorded");
+    assert!(s.list_api_tokens(bob.id).await.expect("list").is_empty());
+
+    let foreign = s.revoke_api_token(bob.id, token.id, &ctx).await;
+    assert!(matches!(foreign, Err(StorageError::NotFound { .. })), "another user's token: {foreign:?}");
+    let revoked = s.revoke_api_token(ana.id, token.id, &ctx).await.expect("revoke");
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(s.api_token_holder("hash-1", at).await.expect("lookup"), None, "a revoked token names nobody");
+    let again = s.revoke_api_token(ana.id, token.id, &ctx).await.expect("revoke again");
+    assert_eq!(again.revoked_at, revoked.revoked_at, "revoking again changes nothing");
+    let unknown = s.revoke_api_token(ana.id, ApiTokenId(999), &ctx).await;
+    assert!(matches!(unknown, Err(StorageError::NotFound { .. })));
+    let duplicate = s.create_api_token(bob.id, "copy", "hash-1", &ctx).await;
+    assert!(duplicate.is_err(), "two tokens never share a secret");
 }

@@ -29,4 +29,8 @@ id_type!(
     ReplenishmentId,
     /// A row of the stock ledger.
     LedgerEntryId,
+    /// A user account.
+    UserId,
+    /// A personal API token.
+    ApiTokenId,
 );

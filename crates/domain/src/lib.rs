@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about HTTP, SQL or an async runtime.
 
+pub mod accounts;
 pub mod catalogue;
 pub mod error;
 pub mod ids;
@@ -22,7 +23,7 @@ pub mod validation;
 pub mod contract;
 
 pub use error::StorageError;
-pub use ids::{LedgerEntryId, ProductId, ReplenishmentId, SaleId, StoreId};
+pub use ids::{ApiTokenId, LedgerEntryId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};
 pub use validation::{FieldError, ValidationCode, ValidationErrors};

@@ -1,8 +1,9 @@
 //! The storage port: one method per use case, each one transaction in the adapter.
 
+use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::error::StorageError;
-use crate::ids::{ProductId, ReplenishmentId, SaleId, StoreId};
+use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
@@ -110,6 +111,33 @@ pub trait Storage: Send + Sync + 'static {
         thresholds: StockThresholds,
         today: NaiveDate,
     ) -> StorageResult<Vec<DashboardRow>>;
+
+    // Accounts.
+    /// Creates an account acting for `user.stores`; a login already taken is a conflict, an
+    /// unknown store not found.
+    async fn create_user(&self, user: &NewUser, password_hash: &str, ctx: &WriteContext) -> StorageResult<User>;
+    async fn get_user(&self, id: UserId) -> StorageResult<User>;
+    /// The account with this login and its password hash (disabled accounts too).
+    async fn user_credentials(&self, login: &str) -> StorageResult<Option<UserCredentials>>;
+    /// Every account, by id.
+    async fn list_users(&self) -> StorageResult<Vec<User>>;
+    /// Changes what `change` names, in one transaction.
+    async fn update_user(&self, id: UserId, change: &UserChange, ctx: &WriteContext) -> StorageResult<User>;
+    /// Keeps a personal token of `user` by the hash of its secret.
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        secret_hash: &str,
+        ctx: &WriteContext,
+    ) -> StorageResult<ApiTokenInfo>;
+    /// The holder of the unrevoked token whose secret hashes to `secret_hash` (disabled or not);
+    /// records the use at `at` (at most once a minute per token).
+    async fn api_token_holder(&self, secret_hash: &str, at: DateTime<Utc>) -> StorageResult<Option<User>>;
+    /// `user`'s tokens, revoked ones included, by id.
+    async fn list_api_tokens(&self, user: UserId) -> StorageResult<Vec<ApiTokenInfo>>;
+    /// Revokes one of `user`'s tokens (again: no change); another user's is not found.
+    async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, ctx: &WriteContext) -> StorageResult<ApiTokenInfo>;
 
     // Seeding.
     /// Whether no store exists yet.

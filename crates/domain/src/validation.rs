@@ -56,6 +56,14 @@ pub enum ValidationCode {
     CreationOnly,
     /// A text with a control character (NUL, escape…).
     ControlCharacter,
+    /// A login that is not 3 to 64 lowercase letters, digits, `.`, `_` or `-`.
+    BadLogin,
+    /// A password shorter than `min` characters.
+    PasswordTooShort { min: usize },
+    /// A cashier or a store manager without a store.
+    StoresRequired,
+    /// No account has this login.
+    UnknownLogin,
 }
 
 impl fmt::Display for ValidationCode {
@@ -88,6 +96,10 @@ impl fmt::Display for ValidationCode {
                 f.write_str("Only accepted when the product is created; stock moves through sales and replenishment.")
             }
             ControlCharacter => f.write_str("Control characters are not allowed."),
+            BadLogin => f.write_str("Use 3 to 64 lowercase letters, digits, '.', '_' or '-'."),
+            PasswordTooShort { min } => write!(f, "Use at least {min} characters."),
+            StoresRequired => f.write_str("A cashier or a store manager acts for at least one store."),
+            UnknownLogin => f.write_str("No user has this login."),
         }
     }
 }
@@ -169,7 +181,11 @@ pub fn every_code() -> Vec<ValidationCode> {
             BadKey { .. } => Some(NotPrintableAscii),
             NotPrintableAscii => Some(CreationOnly),
             CreationOnly => Some(ControlCharacter),
-            ControlCharacter => None,
+            ControlCharacter => Some(BadLogin),
+            BadLogin => Some(PasswordTooShort { min: crate::accounts::MIN_PASSWORD }),
+            PasswordTooShort { .. } => Some(StoresRequired),
+            StoresRequired => Some(UnknownLogin),
+            UnknownLogin => None,
         };
         all.push(code);
     }
@@ -213,6 +229,10 @@ mod tests {
             (NotPrintableAscii, "Must be printable ASCII."),
             (CreationOnly, "Only accepted when the product is created; stock moves through sales and replenishment."),
             (ControlCharacter, "Control characters are not allowed."),
+            (BadLogin, "Use 3 to 64 lowercase letters, digits, '.', '_' or '-'."),
+            (PasswordTooShort { min: 12 }, "Use at least 12 characters."),
+            (StoresRequired, "A cashier or a store manager acts for at least one store."),
+            (UnknownLogin, "No user has this login."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

@@ -23,6 +23,9 @@ pub enum Command {
     Seed(SeedCommand),
     /// Print the OpenAPI description (JSON) and exit.
     Openapi,
+    /// Manage user accounts: how the first administrator is made on a fresh install.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Check that, for every location and product, the stock ledger adds up to the quantity.
     CheckLedger(DbArgs),
     /// Copy a SQLite database to a file, consistently, while magasin serves it (PostgreSQL: pg_dump, see docs/operations.md).
@@ -142,6 +145,85 @@ pub struct ServeArgs {
     /// comma-separated; from anyone else they are ignored.
     #[arg(long, env = "MAGASIN_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin, a random password is made and printed once.
+    Add(UserAddArgs),
+    /// Every account: login, role, stores, state.
+    List(DbArgs),
+    /// Disable an account: it can no longer sign in nor use its tokens.
+    Disable(UserLoginArgs),
+    /// Enable a disabled account again.
+    Enable(UserLoginArgs),
+    /// Set an account's password. Without --password-stdin, a random one is made and printed once.
+    SetPassword(UserPasswordArgs),
+    /// Give an account another role and stores.
+    SetRole(UserRoleArgs),
+    /// Make a personal API token for an account, printed once (only its hash is kept).
+    Token(UserTokenArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserLoginArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The account's login.
+    pub login: String,
+}
+
+#[derive(Args, Debug)]
+pub struct StoresArgs {
+    /// caissier, gerant, logistique, siege or admin.
+    #[arg(long)]
+    pub role: String,
+    /// A store the user acts for (repeat for several); cashiers and managers need one, or --all-stores.
+    #[arg(long = "store", value_name = "ID")]
+    pub stores: Vec<i64>,
+    /// The user acts for every store.
+    #[arg(long, conflicts_with = "stores")]
+    pub all_stores: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub user: UserLoginArgs,
+    /// The name people read (default: the login).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub stores: StoresArgs,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UserPasswordArgs {
+    #[command(flatten)]
+    pub user: UserLoginArgs,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UserRoleArgs {
+    #[command(flatten)]
+    pub user: UserLoginArgs,
+    #[command(flatten)]
+    pub stores: StoresArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct UserTokenArgs {
+    #[command(flatten)]
+    pub user: UserLoginArgs,
+    /// What the token is for (shown in the list of tokens).
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,6 +6,7 @@ mod startup_checks;
 mod storage;
 mod synthetic;
 mod telemetry;
+mod users;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -47,6 +48,7 @@ async fn main() -> Result<()> {
             let storage = storage::open(&args.db).await?;
             synthetic::run(storage.as_ref(), &args).await
         }
+        Command::User(command) => users::run(command).await,
         Command::Backup(args) => backup::backup(&args).await,
         Command::Restore(args) => backup::restore(&args).await,
         Command::CheckLedger(db) => {

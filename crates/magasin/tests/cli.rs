@@ -81,3 +81,100 @@ fn synthetic_seeding_is_consistent_and_refuses_a_second_run() {
     let demo = magasin(&["seed", "demo"], &[("DATABASE_URL", &db)]);
     assert!(!demo.status.success());
 }
+
+/// `magasin …` with `input` on its standard input.
+fn magasin_with_input(args: &[&str], database: &TempDatabase, input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_magasin"))
+        .args(args)
+        .env("DATABASE_URL", database.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run magasin");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn accounts_are_made_listed_changed_and_given_tokens_from_the_command_line() {
+    let database = temp_db();
+    let url = database.url();
+    let env = [("DATABASE_URL", url.as_str())];
+    assert!(magasin(&["seed", "demo"], &env).status.success());
+
+    let out = magasin_with_input(
+        &["user", "add", "Ana", "--name", "Ana Martin", "--role", "caissier", "--store", "1", "--password-stdin"],
+        &database,
+        "a long enough password\n",
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("user ana created: role caissier, stores 1"), "{stderr}");
+    assert!(!stdout.contains("password"), "a password given is never printed: {stdout}");
+
+    let out = magasin(&["user", "add", "chef", "--role", "siege"], &env);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let password = stdout.trim().strip_prefix("password: ").expect("a made password is printed once");
+    assert!(password.len() >= 12, "{password}");
+
+    for (args, input, says) in [
+        (&["user", "add", "ana", "--role", "admin"][..], "", "already exists"),
+        (
+            &["user", "add", "bob", "--role", "chef"][..],
+            "",
+            "--role: Select one of caissier, gerant, logistique, siege, admin.",
+        ),
+        (
+            &["user", "add", "bob", "--role", "caissier"][..],
+            "",
+            "magasins: A cashier or a store manager acts for at least one store.",
+        ),
+        (&["user", "add", "bob", "--role", "caissier", "--store", "99"][..], "", "store 99 not found"),
+        (&["user", "add", "bob", "--role", "admin", "--password-stdin"][..], "short\n", "Use at least 12 characters."),
+        (&["user", "add", "b", "--role", "admin"][..], "", "login: Use 3 to 64 lowercase letters"),
+        (&["user", "disable", "nobody"][..], "", "No user has this login."),
+    ] {
+        let out = magasin_with_input(args, &database, input);
+        let (_, stderr) = text(&out);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+
+    assert!(magasin(&["user", "disable", "ana"], &env).status.success());
+    assert!(
+        magasin(&["user", "set-role", "chef", "--role", "gerant", "--store", "1", "--store", "2"], &env)
+            .status
+            .success()
+    );
+    let (list, _) = text(&magasin(&["user", "list"], &env));
+    let row =
+        |login: &str| list.lines().find(|l| l.split_whitespace().nth(1) == Some(login)).unwrap_or_default().to_string();
+    let ana: Vec<String> = row("ana").split_whitespace().map(str::to_string).collect();
+    assert_eq!(ana[1..5], ["ana", "caissier", "1", "disabled"], "{list}");
+    assert_eq!(ana[5..].join(" "), "Ana Martin");
+    let chef: Vec<String> = row("chef").split_whitespace().map(str::to_string).collect();
+    assert_eq!(chef[1..5], ["chef", "gerant", "1,2", "enabled"], "{list}");
+
+    assert!(magasin(&["user", "enable", "ana"], &env).status.success());
+    let out =
+        magasin_with_input(&["user", "set-password", "ana", "--password-stdin"], &database, "another long password\n");
+    assert!(out.status.success(), "{}", text(&out).1);
+    let (list, _) = text(&magasin(&["user", "list"], &env));
+    assert!(list.lines().any(|l| l.contains(" ana ") && l.contains(" enabled ")), "{list}");
+
+    let out = magasin(&["user", "token", "chef", "--name", "till 2"], &env);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let token = stdout.trim();
+    assert!(token.starts_with("mgs_") && token.len() == 68, "{token}");
+    assert!(stderr.contains("shown this once"), "{stderr}");
+    assert!(!list.contains(token));
+}

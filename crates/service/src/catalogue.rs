@@ -2,6 +2,7 @@
 
 use crate::cache::Scope;
 use crate::{ServiceResult, Services};
+use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::catalogue::{Product, ProductInput, search_key, validate_new_product, validate_product_patch};
 use magasin_domain::paging::{Page, PageRequest};
 use magasin_domain::{ProductId, WriteContext};
@@ -22,7 +23,13 @@ impl Services {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn create_product(&self, input: ProductInput, request_id: Option<String>) -> ServiceResult<Product> {
+    pub async fn create_product(
+        &self,
+        actor: &Actor,
+        input: ProductInput,
+        request_id: Option<String>,
+    ) -> ServiceResult<Product> {
+        self.authorize(actor, Action::EditCatalogue)?;
         let product = validate_new_product(input)?;
         let ctx = WriteContext { request_id, at: Self::now() };
         let created = self.storage.create_product(&product, &ctx).await?;
@@ -32,7 +39,8 @@ impl Services {
     }
 
     #[tracing::instrument(skip_all, fields(product = %id))]
-    pub async fn update_product(&self, id: ProductId, input: ProductInput) -> ServiceResult<Product> {
+    pub async fn update_product(&self, actor: &Actor, id: ProductId, input: ProductInput) -> ServiceResult<Product> {
+        self.authorize(actor, Action::EditCatalogue)?;
         let patch = validate_product_patch(input)?;
         if patch.is_empty() {
             return self.get_product(id).await;

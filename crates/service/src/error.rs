@@ -9,6 +9,9 @@ pub enum ServiceError {
     /// The input breaks a rule; each field says why.
     #[error("invalid input: {0}")]
     Invalid(ValidationErrors),
+    /// The actor's role or stores do not allow the action; nothing was written.
+    #[error("{0}")]
+    Forbidden(String),
     /// What the storage answered: not found, conflict, insufficient stock, unavailable…
     #[error(transparent)]
     Storage(StorageError),

@@ -1,6 +1,7 @@
 //! magasin's use cases, one module each. The web layer calls these; they apply the domain's
 //! rules and call the storage port. Nothing here knows about HTTP or SQL.
 
+mod accounts;
 pub mod cache;
 mod catalogue;
 pub mod demo;
@@ -15,6 +16,7 @@ use magasin_domain::Storage;
 use magasin_domain::stock::StockThresholds;
 use std::sync::Arc;
 
+pub use accounts::{FORBIDDEN, IssuedToken, TOKEN_PREFIX, generate_password, hash_password, verify_password};
 pub use error::{ServiceError, ServiceResult};
 pub use magasin_domain as domain;
 

@@ -2,6 +2,7 @@
 
 use crate::cache::Scope;
 use crate::{ServiceResult, Services};
+use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::replenishment::{
     ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery, validate_request,
@@ -12,10 +13,12 @@ impl Services {
     #[tracing::instrument(skip_all, fields(store = %magasin, product = %produit, quantity = quantite))]
     pub async fn request_replenishment(
         &self,
+        actor: &Actor,
         magasin: StoreId,
         produit: ProductId,
         quantite: i64,
     ) -> ServiceResult<Replenishment> {
+        self.authorize(actor, Action::RequestReplenishment(magasin))?;
         let request = validate_request(NewReplenishment { magasin, produit, quantite, at: Self::now() })?;
         Ok(self.storage.create_replenishment(&request).await?)
     }
@@ -32,9 +35,11 @@ impl Services {
     #[tracing::instrument(skip_all, fields(request = %id))]
     pub async fn approve_replenishment(
         &self,
+        actor: &Actor,
         id: ReplenishmentId,
         request_id: Option<String>,
     ) -> ServiceResult<ApprovalOutcome> {
+        self.authorize(actor, Action::DecideReplenishment)?;
         let ctx = WriteContext { request_id, at: Self::now() };
         let outcome = self.storage.approve_replenishment(id, &ctx).await?;
         if let ApprovalOutcome::Approved(request) = &outcome {
@@ -51,9 +56,11 @@ impl Services {
     #[tracing::instrument(skip_all, fields(request = %id))]
     pub async fn reject_replenishment(
         &self,
+        actor: &Actor,
         id: ReplenishmentId,
         request_id: Option<String>,
     ) -> ServiceResult<Replenishment> {
+        self.authorize(actor, Action::DecideReplenishment)?;
         let ctx = WriteContext { request_id, at: Self::now() };
         let request = self.storage.reject_replenishment(id, &ctx).await?;
         metrics::counter!("magasin_replenishments_decided_total", "outcome" => "rejected").increment(1);

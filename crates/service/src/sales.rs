@@ -2,6 +2,7 @@
 
 use crate::cache::Scope;
 use crate::{ServiceResult, Services};
+use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
 use magasin_domain::{SaleId, StoreId, WriteContext};
@@ -13,14 +14,16 @@ fn sale_scopes(store: StoreId) -> [Scope; 2] {
 
 impl Services {
     /// Records a sale atomically; a known idempotency key sent again with the same sale replays
-    /// the sale it recorded (see [`SaleRequest::fingerprint`]).
+    /// the sale it recorded (see [`SaleRequest::fingerprint`]). The actor must sell in the store.
     #[tracing::instrument(skip_all, fields(store = %request.magasin, lines = request.lignes.len()))]
     pub async fn record_sale(
         &self,
+        actor: &Actor,
         request: SaleRequest,
         idempotency_key: Option<String>,
         request_id: Option<String>,
     ) -> ServiceResult<RecordedSale> {
+        self.authorize(actor, Action::RecordSale(request.magasin))?;
         let at = Self::now();
         let idempotency = idempotency_key.map(|key| IdempotencyKey::new(key, &request));
         let sale = validate_sale(request, at, idempotency)?;
@@ -39,8 +42,11 @@ impl Services {
         Ok(recorded)
     }
 
+    /// Cancels once; the actor must sell in the sale's store.
     #[tracing::instrument(skip_all, fields(sale = %id))]
-    pub async fn cancel_sale(&self, id: SaleId, request_id: Option<String>) -> ServiceResult<Sale> {
+    pub async fn cancel_sale(&self, actor: &Actor, id: SaleId, request_id: Option<String>) -> ServiceResult<Sale> {
+        let store = self.storage.get_sale(id).await?.magasin;
+        self.authorize(actor, Action::CancelSale(store))?;
         let ctx = WriteContext { request_id, at: Self::now() };
         let sale = self.storage.cancel_sale(id, &ctx).await?;
         self.cache.invalidate(&sale_scopes(sale.magasin)).await;

@@ -6,6 +6,7 @@ use magasin_domain::reporting::ReportFilter;
 use magasin_domain::sales::{LineRequest, SaleRequest};
 use magasin_domain::{ProductId, StoreId};
 use magasin_service::cache::{Cache, CacheConfig, Scope};
+use magasin_service::domain::accounts::Actor;
 use magasin_service::{ServiceResult, Services, Settings};
 use magasin_store_sqlite::testing::TempDatabase;
 use std::sync::Arc;
@@ -54,7 +55,7 @@ async fn wait_for_redis(services: &Services) {
 async fn sell(services: &Services, store: i64, product: i64, quantite: i64) {
     let request =
         SaleRequest { magasin: StoreId(store), lignes: vec![LineRequest { produit: ProductId(product), quantite }] };
-    services.record_sale(request, None, None).await.expect("sale");
+    services.record_sale(&Actor::Service, request, None, None).await.expect("sale");
 }
 
 async fn store_total(services: &Services, store: i64) -> i64 {
@@ -114,7 +115,7 @@ async fn a_write_drops_only_the_answers_it_changes() {
     assert_eq!(store_total(&cached, 2).await, 4 * 8999);
     // A product update changes names everywhere.
     let input = magasin_domain::catalogue::ProductInput { nom: Some("Clavier".into()), ..Default::default() };
-    cached.update_product(ProductId(1), input).await.expect("rename");
+    cached.update_product(&Actor::Service, ProductId(1), input).await.expect("rename");
     let stock = cached.store_stock(StoreId(2)).await.expect("stock");
     assert_eq!(stock[0].nom, "Clavier");
 }
@@ -131,7 +132,7 @@ async fn a_price_change_refreshes_the_product_and_keeps_the_lists_that_show_no_p
     // Cached answers now disagree with the database, so a re-read would show.
     sell(&behind_its_back, 2, 1, 3).await;
     let price = magasin_domain::catalogue::ProductInput { prix: Some("12.34".into()), ..Default::default() };
-    cached.update_product(ProductId(1), price).await.expect("price change");
+    cached.update_product(&Actor::Service, ProductId(1), price).await.expect("price change");
     let after = cached.get_product(ProductId(1)).await.expect("product");
     assert_ne!(after.prix, before.prix, "the product itself is read again after its price changed");
     assert_eq!(after.prix.0, 1234);
@@ -139,7 +140,7 @@ async fn a_price_change_refreshes_the_product_and_keeps_the_lists_that_show_no_p
     assert_eq!(store_total(&cached, 2).await, 0, "the report shows no current price: still served from the cache");
     // A rename shows everywhere names are shown.
     let rename = magasin_domain::catalogue::ProductInput { nom: Some("Souris".into()), ..Default::default() };
-    cached.update_product(ProductId(1), rename).await.expect("rename");
+    cached.update_product(&Actor::Service, ProductId(1), rename).await.expect("rename");
     let stock = cached.store_stock(StoreId(2)).await.expect("stock");
     let row = stock.iter().find(|i| i.produit_id.0 == 1).expect("product 1");
     assert_eq!(row.nom, "Souris");

@@ -28,6 +28,7 @@ impl<DB: Database> Driver for DB
 where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    bool: Column<DB>,
     i64: Column<DB>,
     Option<i64>: Column<DB>,
     String: Column<DB>,
@@ -43,6 +44,7 @@ where
         let mut arguments = DB::Arguments::default();
         for value in values {
             match value {
+                Value::Bool(v) => arguments.add(*v),
                 Value::Int(v) => arguments.add(*v),
                 Value::MaybeInt(v) => arguments.add(*v),
                 Value::Text(v) => arguments.add(v.clone()),

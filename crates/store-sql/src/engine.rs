@@ -4,8 +4,8 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow, ReplenishmentRow,
-    SaleRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, WarehouseDbRow,
+    ApiTokenRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow,
+    ReplenishmentRow, SaleRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -41,7 +41,11 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<FigureRow>
                  + Reads<DashboardDbRow>
                  + Reads<TrendRow>
+                 + Reads<UserRow>
+                 + Reads<ApiTokenRow>
                  + Reads<(i64,)>
+                 + Reads<(i64, i64)>
+                 + Reads<(i64, i64, Option<DateTime<Utc>>)>
                  + Reads<(Option<i64>,)>
                  + Reads<(String,)>
                  + Reads<(i64, String)>
@@ -105,6 +109,12 @@ pub const MAX_BINDS: usize = 32_766;
 /// Whether `error` is the violation of the unique product name. PostgreSQL names the violated
 /// constraint; SQLite names its column.
 pub fn is_duplicate_product_name(error: &dyn DatabaseError) -> bool {
+    violates_unique(error, "products_nom_unique", "products.nom")
+}
+
+/// Whether `error` is the violation of the unique `constraint` on `table.column`. PostgreSQL
+/// names the violated constraint; SQLite names its column.
+pub(crate) fn violates_unique(error: &dyn DatabaseError, constraint: &str, table_column: &str) -> bool {
     error.kind() == ErrorKind::UniqueViolation
-        && (error.constraint() == Some("products_nom_unique") || error.message().ends_with("products.nom"))
+        && (error.constraint() == Some(constraint) || error.message().ends_with(table_column))
 }

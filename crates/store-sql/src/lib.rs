@@ -4,6 +4,7 @@
 //! against [`Engine`]. An adapter crate supplies its engine (what it writes differently), its
 //! pools and its migrations, and gets [`SqlStorage`], which implements the port.
 
+mod accounts;
 mod catalogue;
 mod driver;
 mod engine;
@@ -28,7 +29,9 @@ pub use engine::{Connection, Db, Dialect, Engine, is_duplicate_product_name};
 pub use pools::NamedPool;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use magasin_domain::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
 use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
@@ -38,7 +41,9 @@ use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use magasin_domain::seed::{Dataset, HistoricSale};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
-use magasin_domain::{PoolStats, ProductId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, WriteContext};
+use magasin_domain::{
+    ApiTokenId, PoolStats, ProductId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, UserId, WriteContext,
+};
 use sqlx::Pool;
 use sqlx::migrate::Migrator;
 use timing::timed;
@@ -190,6 +195,48 @@ impl<E: Engine> Storage for SqlStorage<E> {
         today: NaiveDate,
     ) -> StorageResult<Vec<DashboardRow>> {
         timed("dashboard", self.dashboard_rows(filter, thresholds, today)).await
+    }
+
+    async fn create_user(&self, user: &NewUser, password_hash: &str, ctx: &WriteContext) -> StorageResult<User> {
+        timed("create_user", self.insert_user(user, password_hash, ctx)).await
+    }
+
+    async fn get_user(&self, id: UserId) -> StorageResult<User> {
+        timed("get_user", self.user(id)).await
+    }
+
+    async fn user_credentials(&self, login: &str) -> StorageResult<Option<UserCredentials>> {
+        timed("user_credentials", self.credentials(login)).await
+    }
+
+    async fn list_users(&self) -> StorageResult<Vec<User>> {
+        timed("list_users", self.users()).await
+    }
+
+    async fn update_user(&self, id: UserId, change: &UserChange, ctx: &WriteContext) -> StorageResult<User> {
+        timed("update_user", self.change_user(id, change, ctx)).await
+    }
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        secret_hash: &str,
+        ctx: &WriteContext,
+    ) -> StorageResult<ApiTokenInfo> {
+        timed("create_api_token", self.insert_api_token(user, name, secret_hash, ctx)).await
+    }
+
+    async fn api_token_holder(&self, secret_hash: &str, at: DateTime<Utc>) -> StorageResult<Option<User>> {
+        timed("api_token_holder", self.token_holder(secret_hash, at)).await
+    }
+
+    async fn list_api_tokens(&self, user: UserId) -> StorageResult<Vec<ApiTokenInfo>> {
+        timed("list_api_tokens", self.api_tokens(user)).await
+    }
+
+    async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, ctx: &WriteContext) -> StorageResult<ApiTokenInfo> {
+        timed("revoke_api_token", self.revoke_token(user, id, ctx)).await
     }
 
     async fn is_empty(&self) -> StorageResult<bool> {

@@ -316,3 +316,40 @@ pub struct TrendRow {
     pub nom: String,
     pub quantite: i64,
 }
+
+/// A user account (with its password hash, which never leaves the storage and service layers).
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+    pub all_stores: bool,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A personal API token, without its secret's hash.
+#[derive(sqlx::FromRow)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiTokenRow> for magasin_domain::accounts::ApiTokenInfo {
+    fn from(r: ApiTokenRow) -> Self {
+        Self {
+            id: magasin_domain::ApiTokenId(r.id),
+            user: magasin_domain::UserId(r.user_id),
+            name: r.name,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}

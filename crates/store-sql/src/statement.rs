@@ -12,12 +12,19 @@ use std::fmt::Write as _;
 /// A value bound to a statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    Bool(bool),
     Int(i64),
     MaybeInt(Option<i64>),
     Text(String),
     MaybeText(Option<String>),
     Time(DateTime<Utc>),
     Day(NaiveDate),
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
 }
 
 impl From<i64> for Value {

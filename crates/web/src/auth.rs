@@ -1,10 +1,12 @@
-//! Writes require `Authorization: Token <token>`; reads are open, as in the lab.
+//! Writes require `Authorization: Token <token>`: the service token or a user's personal token.
+//! Reads are open, as in the lab.
 
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use magasin_service::domain::accounts::Actor;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -44,10 +46,12 @@ impl fmt::Debug for ApiToken {
     }
 }
 
-/// Present in a handler's arguments: the request carried the right token.
-pub struct Writer;
+/// Present in a handler's arguments: who the request's `Authorization: Token …` names — the
+/// configured service token (acting as an administrator), or a user's personal token. What the
+/// actor may do is the service's to decide.
+pub struct Caller(pub Actor);
 
-impl FromRequestParts<AppState> for Writer {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -55,10 +59,15 @@ impl FromRequestParts<AppState> for Writer {
         let Some(header) = header else {
             return Err(ApiError::Unauthorized("Authentication credentials were not provided.".into()));
         };
-        let token = header.strip_prefix("Token ").map(str::trim);
-        match token {
-            Some(t) if state.token.matches(t) => Ok(Writer),
-            _ => Err(ApiError::Unauthorized("Invalid token.".into())),
+        let Some(token) = header.strip_prefix("Token ").map(str::trim) else {
+            return Err(ApiError::Unauthorized("Invalid token.".into()));
+        };
+        if state.token.matches(token) {
+            return Ok(Caller(Actor::Service));
+        }
+        match state.services.actor_for_token(token).await? {
+            Some(actor) => Ok(Caller(actor)),
+            None => Err(ApiError::Unauthorized("Invalid token.".into())),
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum ApiError {
     Fields(ValidationErrors),
     #[error("{0}")]
     Unauthorized(String),
+    /// 403: the actor's role or stores do not allow the write; nothing was written.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     /// DRF's answer to a page number past the end.
@@ -79,6 +82,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::Fields(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) | ApiError::InvalidPage => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -141,6 +145,7 @@ impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::Invalid(errors) => ApiError::Fields(errors),
+            ServiceError::Forbidden(message) => ApiError::Forbidden(message),
             ServiceError::Storage(error) => error.into(),
             ServiceError::Internal(source) => ApiError::Internal(source.to_string()),
         }

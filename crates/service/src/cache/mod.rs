@@ -333,6 +333,7 @@ impl ServiceError {
     fn duplicate(&self) -> ServiceError {
         match self {
             ServiceError::Invalid(e) => ServiceError::Invalid(e.clone()),
+            ServiceError::Forbidden(m) => ServiceError::Forbidden(m.clone()),
             ServiceError::Storage(e) => ServiceError::Storage(match e {
                 StorageError::NotFound { entity, id } => StorageError::NotFound { entity, id: *id },
                 StorageError::Invalid(e) => StorageError::Invalid(e.clone()),

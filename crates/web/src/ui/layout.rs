@@ -102,6 +102,7 @@ impl From<ServiceError> for UiError {
             ServiceError::Invalid(errors) | ServiceError::Storage(StorageError::Invalid(errors)) => {
                 UiError::BadRequest(errors.0.iter().map(|e| (t.validation)(&e.code)).collect::<Vec<_>>().join(" "))
             }
+            ServiceError::Forbidden(_) => UiError::Forbidden(t.forbidden_action.to_string()),
             ServiceError::Storage(StorageError::NotFound { entity, id }) => UiError::NotFound((t.no_such)(entity, id)),
             ServiceError::Storage(StorageError::Conflict(message)) => UiError::Conflict(message),
             ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {

@@ -157,7 +157,7 @@ pub async fn new_form(visitor: Visitor) -> Result<Response, UiError> {
 
 pub async fn create(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {
     let form = ProductForm::typed("/produits/nouveau".into(), &fields);
-    let saved = state.services.create_product(form.input(), None).await;
+    let saved = state.services.create_product(&visitor.actor()?, form.input(), None).await;
     outcome(visitor, form, saved, current().product_created)
 }
 
@@ -178,6 +178,6 @@ pub async fn update(
 ) -> Result<Response, UiError> {
     let id = parse_id(&id)?;
     let form = ProductForm::typed(format!("/produits/{id}"), &fields);
-    let saved = state.services.update_product(ProductId(id), form.input()).await;
+    let saved = state.services.update_product(&visitor.actor()?, ProductId(id), form.input()).await;
     outcome(visitor, form, saved, current().product_updated)
 }

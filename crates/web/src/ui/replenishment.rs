@@ -92,7 +92,11 @@ pub async fn request(State(state): State<AppState>, visitor: Visitor, Form(form)
         let message = if errors.is_empty() { t.fix_the_form.to_string() } else { errors.all().join(" ") };
         return Ok(visitor.redirect("/entrepot", Flash::error(message)));
     };
-    let flash = match state.services.request_replenishment(StoreId(magasin), ProductId(produit), quantite).await {
+    let flash = match state
+        .services
+        .request_replenishment(&visitor.actor()?, StoreId(magasin), ProductId(produit), quantite)
+        .await
+    {
         Ok(r) => Flash::success((t.replenishment_requested)(r.id.0, &r.produit_nom, &r.magasin_nom)),
         Err(error) => refusal(error)?,
     };
@@ -116,9 +120,9 @@ pub async fn approve(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (t, id) = (current(), parse_id(&id)?);
+    let (t, id, actor) = (current(), parse_id(&id)?, visitor.actor()?);
     decide(visitor, async {
-        Ok(match state.services.approve_replenishment(ReplenishmentId(id), None).await? {
+        Ok(match state.services.approve_replenishment(&actor, ReplenishmentId(id), None).await? {
             ApprovalOutcome::Approved(_) => Flash::success((t.replenishment_approved)(id)),
             ApprovalOutcome::RefusedForLackOfStock { request, .. } => {
                 Flash::error((t.replenishment_refused)(id, request.motif.as_deref().unwrap_or_default()))
@@ -133,9 +137,9 @@ pub async fn reject(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (t, id) = (current(), parse_id(&id)?);
+    let (t, id, actor) = (current(), parse_id(&id)?, visitor.actor()?);
     decide(visitor, async {
-        state.services.reject_replenishment(ReplenishmentId(id), None).await?;
+        state.services.reject_replenishment(&actor, ReplenishmentId(id), None).await?;
         Ok(Flash::success((t.replenishment_rejected)(id)))
     })
     .await

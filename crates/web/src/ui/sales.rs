@@ -185,7 +185,7 @@ pub async fn record(State(state): State<AppState>, visitor: Visitor, Form(fields
     };
     // The form's keys live apart from the API's: `ui:` and the key the page was rendered with.
     let key = fields.text("cle").map(|key| format!("ui:{key}"));
-    match state.services.record_sale(request, key, None).await {
+    match state.services.record_sale(&visitor.actor()?, request, key, None).await {
         Ok(recorded) => {
             let id = recorded.sale.id.0;
             Ok(visitor.redirect(&format!("/ventes/{id}"), Flash::success((t.sale_recorded)(id))))
@@ -335,7 +335,7 @@ pub async fn cancel(
     let t = current();
     let id = parse_id(&id)?;
     let to = format!("/ventes/{id}");
-    match state.services.cancel_sale(SaleId(id), None).await {
+    match state.services.cancel_sale(&visitor.actor()?, SaleId(id), None).await {
         Ok(_) => Ok(visitor.redirect(&to, Flash::success((t.sale_cancelled)(id)))),
         Err(ServiceError::Storage(StorageError::Conflict(message))) => Ok(visitor.redirect(&to, Flash::error(message))),
         Err(other) => Err(other.into()),

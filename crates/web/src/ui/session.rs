@@ -2,6 +2,7 @@
 //! instance sharing the API token derives the same keys), and the CSRF token derived from the
 //! session.
 
+use super::layout::UiError;
 use crate::AppState;
 use crate::auth::ApiToken;
 use axum::extract::FromRequestParts;
@@ -9,6 +10,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::SignedCookieJar;
 use axum_extra::extract::cookie::{Cookie, Key, SameSite};
+use magasin_service::domain::accounts::Actor;
 use sha2::{Digest, Sha256};
 use std::convert::Infallible;
 use subtle::ConstantTimeEq;
@@ -172,6 +174,17 @@ impl Visitor {
         }
         let csrf = keys.csrf_token(&session);
         Visitor { session, flash, csrf, jar, keys: keys.clone() }
+    }
+
+    /// Who acts through this session. Signing in takes the service token, so a signed-in
+    /// visitor acts as the service does (an administrator); an anonymous one may not write (the
+    /// post guard sends them to sign in before a handler is reached).
+    pub fn actor(&self) -> Result<Actor, UiError> {
+        if self.session.signed_in {
+            Ok(Actor::Service)
+        } else {
+            Err(UiError::Forbidden(super::strings::current().sign_in_to_write.to_string()))
+        }
     }
 
     /// Starts a new session (a new id, so a new CSRF token): on sign-in and sign-out.

@@ -161,6 +161,8 @@ pub struct Strings {
     pub bad_request_title: &'static str,
     pub conflict_title: &'static str,
     pub forbidden_title: &'static str,
+    /// A write the signed-in user's role or stores do not allow.
+    pub forbidden_action: &'static str,
     pub unavailable_title: &'static str,
     pub unavailable_text: &'static str,
     pub error_title: &'static str,
@@ -327,6 +329,7 @@ pub static FR: Strings = Strings {
     bad_request_title: "Demande incorrecte",
     conflict_title: "Action impossible",
     forbidden_title: "Action refusée",
+    forbidden_action: "Votre rôle ou vos magasins ne permettent pas cette action ; rien n'a été enregistré.",
     unavailable_title: "Service momentanément indisponible",
     unavailable_text: "La base de données ne répond pas. Réessayez dans un instant.",
     error_title: "Erreur",
@@ -445,6 +448,10 @@ mod fr {
                     .into()
             }
             ControlCharacter => "Les caractères de contrôle ne sont pas acceptés.".into(),
+            BadLogin => "De 3 à 64 lettres minuscules, chiffres, « . », « _ » ou « - ».".into(),
+            PasswordTooShort { min } => format!("{min} caractères au moins."),
+            StoresRequired => "Un caissier ou un gérant agit pour au moins un magasin.".into(),
+            UnknownLogin => "Aucun utilisateur n'a cet identifiant.".into(),
         }
     }
 }
@@ -492,6 +499,8 @@ mod tests {
             ),
             (NoLines, "Une vente doit avoir au moins une ligne."),
             (AfterEnd { end: "date_fin".into() }, "La date de début doit précéder la date de fin."),
+            (PasswordTooShort { min: 12 }, "12 caractères au moins."),
+            (StoresRequired, "Un caissier ou un gérant agit pour au moins un magasin."),
         ];
         for (code, french) in cases {
             assert_eq!((FR.validation)(&code), french);

@@ -41,6 +41,11 @@ impl TestApp {
         TestApp { router, _storage: Arc::new(storage) }
     }
 
+    /// The use cases over the application's storage (to set up what a test needs).
+    pub fn services(&self) -> Services {
+        Services::new(self._storage.shared(), Settings::default())
+    }
+
     pub async fn request(&self, request: Request<Body>) -> Reply {
         let sent = Utc::now();
         let response = self.router.clone().oneshot(request).await.expect("infallible router");

@@ -5,4 +5,5 @@ mod api;
 mod engines_agree;
 mod helpers;
 mod hostile;
+mod roles;
 mod ui;

@@ -4,7 +4,7 @@ use super::pagination::{Paginated, numbered, page_request};
 use super::route;
 use crate::AppState;
 use crate::api::extract::{AppJson, Params, ReqId};
-use crate::auth::Writer;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -162,15 +162,16 @@ pub async fn get_product(State(state): State<AppState>, Path(id): Path<i64>) -> 
 #[utoipa::path(post, path = "/api/v1/products/", tag = "products", request_body = ProductWrite,
     security(("token" = [])),
     responses((status = 201, body = ProductListItem), (status = 400, description = "`{\"<field>\": [\"<message>\"]}`"),
-        (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "Name already used")))]
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"), (status = 409, body = crate::error::ErrorBody, description = "Name already used")))]
 pub async fn create_product(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     ReqId(request_id): ReqId,
     AppJson(body): AppJson<Value>,
 ) -> Result<(StatusCode, Json<ProductListItem>), ApiError> {
     let input = product_input(body)?;
-    let product = state.services.create_product(input, request_id).await?;
+    let product = state.services.create_product(&actor, input, request_id).await?;
     Ok((StatusCode::CREATED, Json(product.into())))
 }
 
@@ -180,14 +181,15 @@ pub async fn create_product(
 #[utoipa::path(put, path = "/api/v1/products/{id}/", tag = "products", request_body = ProductWrite,
     params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = ProductDto), (status = 400, description = "`{\"<field>\": [\"<message>\"]}`"),
-        (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "Name already used")))]
 pub async fn update_product(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     Path(id): Path<i64>,
     AppJson(body): AppJson<Value>,
 ) -> Result<Json<ProductDto>, ApiError> {
     let input = product_input(body)?;
-    Ok(Json(state.services.update_product(ProductId(id), input).await?.into()))
+    Ok(Json(state.services.update_product(&actor, ProductId(id), input).await?.into()))
 }

@@ -4,7 +4,7 @@ use super::pagination::{CursorPaginated, cursor, cursor_request};
 use super::route;
 use crate::AppState;
 use crate::api::extract::{AppJson, Params, ReqId};
-use crate::auth::Writer;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -71,14 +71,17 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/v1/replenishments/", tag = "replenishment", request_body = ReplenishmentInput,
     security(("token" = [])),
     responses((status = 201, body = ReplenishmentDto), (status = 400, description = "Invalid body or fields"),
-        (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn create_request(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     AppJson(input): AppJson<ReplenishmentInput>,
 ) -> Result<(StatusCode, Json<ReplenishmentDto>), ApiError> {
-    let created =
-        state.services.request_replenishment(StoreId(input.magasin), ProductId(input.produit), input.quantite).await?;
+    let created = state
+        .services
+        .request_replenishment(&actor, StoreId(input.magasin), ProductId(input.produit), input.quantite)
+        .await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -124,15 +127,16 @@ pub async fn get_request(
 #[utoipa::path(post, path = "/api/v1/replenishments/{id}/approve/", tag = "replenishment", params(("id" = i64, Path)),
     security(("token" = [])),
     responses((status = 200, body = ReplenishmentDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"),
         (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "Not pending, or refused for lack of warehouse stock")))]
 pub async fn approve_request(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     ReqId(request_id): ReqId,
     Path(id): Path<i64>,
 ) -> Result<Json<ReplenishmentDto>, ApiError> {
-    match state.services.approve_replenishment(ReplenishmentId(id), request_id).await? {
+    match state.services.approve_replenishment(&actor, ReplenishmentId(id), request_id).await? {
         ApprovalOutcome::Approved(request) => Ok(Json(request.into())),
         ApprovalOutcome::RefusedForLackOfStock { request, .. } => Err(ApiError::Conflict(format!(
             "Request {} was refused: {}",
@@ -146,12 +150,13 @@ pub async fn approve_request(
 #[utoipa::path(post, path = "/api/v1/replenishments/{id}/reject/", tag = "replenishment", params(("id" = i64, Path)),
     security(("token" = [])),
     responses((status = 200, body = ReplenishmentDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "Not pending")))]
 pub async fn reject_request(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     ReqId(request_id): ReqId,
     Path(id): Path<i64>,
 ) -> Result<Json<ReplenishmentDto>, ApiError> {
-    Ok(Json(state.services.reject_replenishment(ReplenishmentId(id), request_id).await?.into()))
+    Ok(Json(state.services.reject_replenishment(&actor, ReplenishmentId(id), request_id).await?.into()))
 }

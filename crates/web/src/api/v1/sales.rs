@@ -4,7 +4,7 @@ use super::pagination::{CursorPaginated, cursor, cursor_request};
 use super::route;
 use crate::AppState;
 use crate::api::extract::{AppJson, Params, ReqId};
-use crate::auth::Writer;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -119,19 +119,20 @@ fn sale_request(input: &SaleInput) -> SaleRequest {
 #[utoipa::path(post, path = "/api/v1/sales/", tag = "sales", request_body = SaleInput, security(("token" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; same key + same body = same sale")),
     responses((status = 201, body = SaleDto), (status = 400, description = "Invalid body or fields"),
-        (status = 401, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody, description = "Unknown store or product"),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"), (status = 404, body = crate::error::ErrorBody, description = "Unknown store or product"),
         (status = 409, body = crate::error::ErrorBody, description = "Insufficient stock, or key reused for another sale"),
         (status = 413, body = crate::error::ErrorBody)))]
 pub async fn record_sale(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     ReqId(request_id): ReqId,
     headers: HeaderMap,
     AppJson(input): AppJson<SaleInput>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let request = sale_request(&input);
-    let recorded = state.services.record_sale(request, key, request_id).await?;
+    let recorded = state.services.record_sale(&actor, request, key, request_id).await?;
     let mut response = (StatusCode::CREATED, Json(SaleDto::from(recorded.sale))).into_response();
     if recorded.replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -168,14 +169,15 @@ pub async fn get_sale(State(state): State<AppState>, Path(id): Path<i64>) -> Res
 /// Cancels a sale once: its stock goes back to the store; a second cancel is a 409.
 #[utoipa::path(post, path = "/api/v1/sales/{id}/cancel/", tag = "sales", params(("id" = i64, Path)), security(("token" = [])),
     responses((status = 200, body = SaleDto), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody, description = "Not allowed to the token's user (role or store)"),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn cancel_sale(
     State(state): State<AppState>,
-    _: Writer,
+    Caller(actor): Caller,
     ReqId(request_id): ReqId,
     Path(id): Path<i64>,
 ) -> Result<Json<SaleDto>, ApiError> {
-    Ok(Json(state.services.cancel_sale(SaleId(id), request_id).await?.into()))
+    Ok(Json(state.services.cancel_sale(&actor, SaleId(id), request_id).await?.into()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,210 @@
+//! Accounts: who may act, how they prove it (an Argon2id-hashed password, personal API tokens
+//! kept as hashes), and the check every write goes through ([`Services::authorize`]).
+
+use crate::{ServiceError, ServiceResult, Services};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::Utc;
+use magasin_domain::accounts::{
+    Action, Actor, ApiTokenInfo, MAX_TOKEN_NAME, NewUser, Role, StoreScope, User, UserChange, check_password,
+    parse_label, parse_login, scope_for,
+};
+use magasin_domain::{ApiTokenId, UserId, ValidationCode, ValidationErrors, WriteContext};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// What a refused action answers (the wording of the lab's DRF).
+pub const FORBIDDEN: &str = "You do not have permission to perform this action.";
+
+/// Personal tokens start with this, so that a leaked one is recognisable (secret scanners).
+pub const TOKEN_PREFIX: &str = "mgs_";
+
+/// A personal token as it is made: its secret is shown this once.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub info: ApiTokenInfo,
+    pub secret: String,
+}
+
+/// Argon2id with OWASP's first recommended setting (19 MiB, 2 passes, 1 lane).
+fn hasher() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
+}
+
+/// The Argon2id hash of `password` with a fresh random salt, as a PHC string.
+pub fn hash_password(password: &str) -> ServiceResult<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Internal(e.to_string().into()))?;
+    let hash = hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| ServiceError::Internal(format!("password hashing failed: {e}").into()))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` is the one `hash` was made from (a malformed hash matches nothing).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// The SHA-256 of a token's secret, in hex: what is stored and looked up. A token is 256 random
+/// bits, so a fast hash is enough (nothing to brute-force, unlike a password).
+pub fn token_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{TOKEN_PREFIX}{hex}")
+}
+
+/// A random password for an account made without one: 20 characters from an alphabet without
+/// look-alikes (about 115 bits).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect()
+}
+
+fn password_errors(field: &str, password: &str) -> ServiceResult<()> {
+    check_password(password).map_err(|code| ServiceError::Invalid(ValidationErrors::single(field, code)))
+}
+
+/// Hashing costs tens of milliseconds of CPU: off the async workers.
+async fn hash_off_thread(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string().into()))?
+}
+
+impl Services {
+    /// `Ok` when `actor` may do `action`, `Forbidden` otherwise.
+    pub fn authorize(&self, actor: &Actor, action: Action) -> ServiceResult<()> {
+        if actor.may(&action) { Ok(()) } else { Err(ServiceError::Forbidden(FORBIDDEN.into())) }
+    }
+
+    /// Creates an account with `password` (checked, then hashed).
+    pub async fn create_user(&self, actor: &Actor, user: &NewUser, password: &str) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        password_errors("mot_de_passe", password)?;
+        let hash = hash_off_thread(password.to_string()).await?;
+        Ok(self.storage.create_user(user, &hash, &WriteContext::now()).await?)
+    }
+
+    pub async fn list_users(&self, actor: &Actor) -> ServiceResult<Vec<User>> {
+        self.authorize(actor, Action::ManageUsers)?;
+        Ok(self.storage.list_users().await?)
+    }
+
+    /// The account with `login` (an administrator's lookup).
+    pub async fn user_by_login(&self, actor: &Actor, login: &str) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        let unknown = |code| ServiceError::Invalid(ValidationErrors::single("login", code));
+        let login = parse_login(login).map_err(unknown)?;
+        let found = self.storage.user_credentials(&login).await?;
+        found.map(|c| c.user).ok_or_else(|| unknown(ValidationCode::UnknownLogin))
+    }
+
+    /// Disables or enables an account.
+    pub async fn set_user_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        let change = UserChange { disabled: Some(disabled), ..UserChange::default() };
+        Ok(self.storage.update_user(id, &change, &WriteContext::now()).await?)
+    }
+
+    /// Sets an account's password (an administrator's reset).
+    pub async fn set_user_password(&self, actor: &Actor, id: UserId, password: &str) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        password_errors("mot_de_passe", password)?;
+        let hash = hash_off_thread(password.to_string()).await?;
+        let change = UserChange { password_hash: Some(hash), ..UserChange::default() };
+        Ok(self.storage.update_user(id, &change, &WriteContext::now()).await?)
+    }
+
+    /// Gives an account another role and stores (the chain's roles act for every store).
+    pub async fn set_user_role(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        role: Role,
+        stores: StoreScope,
+    ) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        let stores = scope_for(role, stores)
+            .map_err(|code| ServiceError::Invalid(ValidationErrors::single("magasins", code)))?;
+        let change = UserChange { role: Some((role, stores)), ..UserChange::default() };
+        Ok(self.storage.update_user(id, &change, &WriteContext::now()).await?)
+    }
+
+    /// Makes a personal token for `user`: an administrator for anyone, a user for themselves.
+    pub async fn issue_api_token(&self, actor: &Actor, user: UserId, name: &str) -> ServiceResult<IssuedToken> {
+        self.authorize_for_user(actor, user)?;
+        let name = parse_label(name, MAX_TOKEN_NAME)
+            .map_err(|code| ServiceError::Invalid(ValidationErrors::single("nom", code)))?;
+        let secret = new_token_secret();
+        let info = self.storage.create_api_token(user, &name, &token_hash(&secret), &WriteContext::now()).await?;
+        Ok(IssuedToken { info, secret })
+    }
+
+    pub async fn list_api_tokens(&self, actor: &Actor, user: UserId) -> ServiceResult<Vec<ApiTokenInfo>> {
+        self.authorize_for_user(actor, user)?;
+        Ok(self.storage.list_api_tokens(user).await?)
+    }
+
+    pub async fn revoke_api_token(&self, actor: &Actor, user: UserId, id: ApiTokenId) -> ServiceResult<ApiTokenInfo> {
+        self.authorize_for_user(actor, user)?;
+        Ok(self.storage.revoke_api_token(user, id, &WriteContext::now()).await?)
+    }
+
+    /// Who holds the personal token `secret`: `None` when it is unknown, revoked, or its user is
+    /// disabled.
+    pub async fn actor_for_token(&self, secret: &str) -> ServiceResult<Option<Actor>> {
+        if !secret.starts_with(TOKEN_PREFIX) || secret.len() != TOKEN_PREFIX.len() + 64 {
+            return Ok(None);
+        }
+        let holder = self.storage.api_token_holder(&token_hash(secret), Utc::now()).await?;
+        Ok(holder.and_then(|user| user.actor()))
+    }
+
+    /// Administrators act on every account; a user on their own.
+    fn authorize_for_user(&self, actor: &Actor, user: UserId) -> ServiceResult<()> {
+        match actor {
+            Actor::User(me) if me.id == user => Ok(()),
+            _ => self.authorize(actor, Action::ManageUsers),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse battery!", &hash));
+        assert!(!verify_password("correct horse battery", "not a hash"));
+        assert_ne!(hash, hash_password("correct horse battery").expect("hash"), "a fresh salt each time");
+    }
+
+    #[test]
+    fn tokens_are_random_prefixed_and_stored_as_hashes() {
+        let (a, b) = (new_token_secret(), new_token_secret());
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), token_hash(&b));
+        assert!(!token_hash(&a).contains(&a[TOKEN_PREFIX.len()..]));
+    }
+
+    #[test]
+    fn generated_passwords_pass_the_policy() {
+        let password = generate_password();
+        assert_eq!(check_password(&password), Ok(()));
+        assert_ne!(password, generate_password());
+    }
+}

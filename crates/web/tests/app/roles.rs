@@ -1,0 +1,168 @@
+//! Who may write what through the API: every write endpoint × every role × the user's own store
+//! and another one. Allowed writes succeed; the others answer 403 with the contract's body and
+//! write nothing — on both engines.
+
+use crate::helpers::{Reply, TOKEN, TestApp, assert_error_body};
+use axum::http::{Method, StatusCode};
+use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
+use serde_json::{Value, json};
+
+magasin_store_sql::on_both_engines!(TestApp::start;
+    every_write_is_allowed_to_its_roles_in_their_stores_only,
+    unknown_revoked_and_disabled_tokens_are_refused,
+);
+
+const OWN: i64 = 1;
+const OTHER: i64 = 2;
+
+/// A user of `role` acting for store 1 (the chain's roles act for every store), and their token.
+async fn token_of(app: &TestApp, role: Role) -> String {
+    let services = app.services();
+    let stores = StoreScope::Only([magasin_service::domain::StoreId(OWN)].into_iter().collect());
+    let login = format!("{}-{}", role.as_str(), uuid_free_suffix());
+    let user = NewUser::parse(&login, role.as_str(), role, stores).expect("valid user");
+    let created = services.create_user(&Actor::Service, &user, "a long enough password").await.expect("user");
+    services.issue_api_token(&Actor::Service, created.id, "tests").await.expect("token").secret
+}
+
+/// A suffix that keeps logins apart within one test.
+fn uuid_free_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Reply {
+    app.send_raw(method, path, body.to_string(), Some(token), &[]).await
+}
+
+/// Something the service token writes first, that the write under test acts on.
+async fn sale_in(app: &TestApp, store: i64) -> i64 {
+    let reply = app.post("/api/v1/sales/", json!({"magasin": store, "lignes": [{"produit": 1, "quantite": 1}]})).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body["id"].as_i64().expect("id")
+}
+
+async fn pending_request_in(app: &TestApp, store: i64) -> i64 {
+    let reply = app.post("/api/v1/replenishments/", json!({"magasin": store, "produit": 1, "quantite": 1})).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body["id"].as_i64().expect("id")
+}
+
+/// What the API shows of everything the writes below could change.
+async fn state(app: &TestApp) -> Value {
+    let sales = app.get("/api/v1/sales/?page_size=100").await.body;
+    let requests = app.get("/api/v1/replenishments/?page_size=100").await.body;
+    let products = app.get("/api/v1/products/?page_size=100").await.body;
+    let stock = json!([app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body]);
+    json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock})
+}
+
+/// Which roles may do each write, in the user's own store and in another one.
+fn allowed(role: Role, write: &str, own_store: bool) -> bool {
+    use Role::*;
+    match write {
+        "sale" | "cancel" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
+        "request" => role == Gerant && own_store || role == Admin,
+        "approve" | "reject" => matches!(role, Logistique | Admin),
+        "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
+        other => panic!("unknown write {other}"),
+    }
+}
+
+async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) {
+    let mut checked = 0;
+    for role in Role::ALL {
+        let token = token_of(&app, role).await;
+        for (store, own) in [(OWN, true), (OTHER, false)] {
+            for write in
+                ["sale", "cancel", "request", "approve", "reject", "create product", "put product", "patch product"]
+            {
+                let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
+                let (method, path, body) = match write {
+                    "sale" => (
+                        Method::POST,
+                        "/api/v1/sales/".to_string(),
+                        json!({"magasin": store, "lignes": [{"produit": 1, "quantite": 1}]}),
+                    ),
+                    "cancel" => {
+                        (Method::POST, format!("/api/v1/sales/{}/cancel/", sale_in(&app, store).await), Value::Null)
+                    }
+                    "request" => (
+                        Method::POST,
+                        "/api/v1/replenishments/".to_string(),
+                        json!({"magasin": store, "produit": 1, "quantite": 1}),
+                    ),
+                    "approve" => (
+                        Method::POST,
+                        format!("/api/v1/replenishments/{}/approve/", pending_request_in(&app, store).await),
+                        Value::Null,
+                    ),
+                    "reject" => (
+                        Method::POST,
+                        format!("/api/v1/replenishments/{}/reject/", pending_request_in(&app, store).await),
+                        Value::Null,
+                    ),
+                    "create product" => (
+                        Method::POST,
+                        "/api/v1/products/".to_string(),
+                        json!({"nom": name, "categorie": "Test", "prix": "1.00"}),
+                    ),
+                    "put product" => (
+                        Method::PUT,
+                        "/api/v1/products/3/".to_string(),
+                        json!({"prix": format!("{}.00", 10 + checked)}),
+                    ),
+                    "patch product" => (Method::PATCH, "/api/v1/products/3/".to_string(), json!({"description": name})),
+                    _ => unreachable!(),
+                };
+                let before = state(&app).await;
+                let reply = send(&app, &token, method, &path, body).await;
+                if allowed(role, write, own) {
+                    assert!(
+                        reply.status.is_success(),
+                        "{role} {write} in store {store}: {} {}",
+                        reply.status,
+                        reply.body
+                    );
+                    assert_ne!(state(&app).await, before, "{role} {write} in store {store} wrote nothing");
+                } else {
+                    assert_error_body(&reply, 403, path.trim_end_matches("?"));
+                    assert_eq!(reply.body["message"], "You do not have permission to perform this action.");
+                    assert_eq!(state(&app).await, before, "{role} {write} in store {store} was refused but wrote");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 2 * 8);
+}
+
+async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {
+    let sale = json!({"magasin": OWN, "lignes": [{"produit": 1, "quantite": 1}]});
+    let services = app.services();
+    let stores = StoreScope::Only([magasin_service::domain::StoreId(OWN)].into_iter().collect());
+    let user = NewUser::parse("caisse-1", "Caisse 1", Role::Caissier, stores).expect("valid");
+    let ana = services.create_user(&Actor::Service, &user, "a long enough password").await.expect("user");
+    let first = services.issue_api_token(&Actor::Service, ana.id, "till").await.expect("token");
+    let second = services.issue_api_token(&Actor::Service, ana.id, "spare").await.expect("token");
+
+    let reply = send(&app, &first.secret, Method::POST, "/api/v1/sales/", sale.clone()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    for wrong in ["mgs_0000", "token-431", &first.secret[..first.secret.len() - 1]] {
+        let reply = send(&app, wrong, Method::POST, "/api/v1/sales/", sale.clone()).await;
+        assert_error_body(&reply, 401, "/api/v1/sales/");
+    }
+
+    services.revoke_api_token(&Actor::Service, ana.id, first.info.id).await.expect("revoke");
+    let reply = send(&app, &first.secret, Method::POST, "/api/v1/sales/", sale.clone()).await;
+    assert_error_body(&reply, 401, "/api/v1/sales/");
+    let reply = send(&app, &second.secret, Method::POST, "/api/v1/sales/", sale.clone()).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "the other token still works: {}", reply.body);
+
+    services.set_user_disabled(&Actor::Service, ana.id, true).await.expect("disable");
+    let reply = send(&app, &second.secret, Method::POST, "/api/v1/sales/", sale.clone()).await;
+    assert_error_body(&reply, 401, "/api/v1/sales/");
+    let reply = send(&app, TOKEN, Method::POST, "/api/v1/sales/", sale).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "the service token acts as an administrator");
+}
