@@ -10,6 +10,7 @@ mod replenishment;
 mod reporting;
 mod sales;
 mod stock;
+pub mod throttle;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use magasin_domain::Storage;
@@ -33,12 +34,13 @@ pub struct Services {
     storage: Arc<dyn Storage>,
     settings: Settings,
     cache: cache::Cache,
+    throttle: throttle::Throttle,
 }
 
 impl Services {
     /// The use cases over `storage` (which times its every operation for the metrics).
     pub fn new(storage: Arc<dyn Storage>, settings: Settings) -> Self {
-        Self { storage, settings, cache: cache::Cache::default() }
+        Self { storage, settings, cache: cache::Cache::default(), throttle: throttle::Throttle::default() }
     }
 
     /// The same use cases, with their expensive reads cached.

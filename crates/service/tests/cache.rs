@@ -224,3 +224,53 @@ async fn without_redis_answers_come_from_the_database() {
     assert_eq!(store_total(&services, 1).await, 2 * 8999, "never stale, never an error");
     assert!(matches!(services.cache_status().await, Some(Err(_))), "readiness reports the cache as failing");
 }
+
+/// Failed attempts add up per subject; past the limit every attempt of that subject is refused
+/// for the rest of the window, and other subjects are not touched.
+async fn throttles_each_subject(services: &Services, other_instance: &Services) {
+    use magasin_service::throttle::{ADDRESS_LIMIT, LOGIN_LIMIT, Subject, WINDOW};
+    let address = Subject::Address(Some("203.0.113.7".parse().expect("ip")));
+    let login = Subject::Login(format!("user-{}", unique()));
+    for _ in 0..ADDRESS_LIMIT {
+        assert_eq!(services.auth_attempt_allowed(std::slice::from_ref(&address)).await, Ok(()));
+        services.auth_attempt_failed(std::slice::from_ref(&address), "test").await;
+    }
+    let wait = other_instance.auth_attempt_allowed(std::slice::from_ref(&address)).await.expect_err("throttled");
+    assert!(wait > Duration::ZERO && wait <= WINDOW, "{wait:?}");
+    assert_eq!(other_instance.auth_attempt_allowed(&[Subject::Address(None)]).await, Ok(()), "another address");
+    for _ in 0..LOGIN_LIMIT {
+        services.auth_attempt_failed(std::slice::from_ref(&login), "test").await;
+    }
+    let unknown = Subject::Address(Some("198.51.100.1".parse().expect("ip")));
+    assert!(other_instance.auth_attempt_allowed(&[unknown, login]).await.is_err(), "a login is throttled too");
+}
+
+#[tokio::test]
+async fn failed_attempts_are_throttled_on_one_instance() {
+    let database = database();
+    let services = instance(&database.url(), CacheConfig::None).await;
+    throttles_each_subject(&services, &services).await;
+}
+
+#[tokio::test]
+async fn failed_attempts_are_throttled_across_instances_with_redis() {
+    let database = database();
+    let url = database.url();
+    let prefix = unique();
+    let (first, second) = (instance(&url, redis(&prefix)).await, instance(&url, redis(&prefix)).await);
+    wait_for_redis(&first).await;
+    wait_for_redis(&second).await;
+    throttles_each_subject(&first, &second).await;
+}
+
+#[tokio::test]
+async fn failed_attempts_are_throttled_locally_while_redis_fails() {
+    let database = database();
+    let unreachable = CacheConfig::Redis {
+        url: "redis://127.0.0.1:1".into(),
+        timeout: Duration::from_millis(50),
+        prefix: "x".into(),
+    };
+    let services = instance(&database.url(), unreachable).await;
+    throttles_each_subject(&services, &services).await;
+}

@@ -3,10 +3,12 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::forwarded::ClientAddress;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use magasin_service::domain::accounts::Actor;
+use magasin_service::throttle::Subject;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -48,7 +50,8 @@ impl fmt::Debug for ApiToken {
 
 /// Present in a handler's arguments: who the request's `Authorization: Token …` names — the
 /// configured service token (acting as an administrator), or a user's personal token. What the
-/// actor may do is the service's to decide.
+/// actor may do is the service's to decide. A wrong token counts against the client's address;
+/// past the limit, its attempts are refused (429) until the window closes.
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {
@@ -59,15 +62,19 @@ impl FromRequestParts<AppState> for Caller {
         let Some(header) = header else {
             return Err(ApiError::Unauthorized("Authentication credentials were not provided.".into()));
         };
-        let Some(token) = header.strip_prefix("Token ").map(str::trim) else {
-            return Err(ApiError::Unauthorized("Invalid token.".into()));
-        };
+        let client = parts.extensions.get::<ClientAddress>().copied().unwrap_or(ClientAddress(None));
+        let subjects = [Subject::Address(client.0)];
+        state.services.auth_attempt_allowed(&subjects).await.map_err(ApiError::TooManyAttempts)?;
+        let token = header.strip_prefix("Token ").map(str::trim).unwrap_or_default();
         if state.token.matches(token) {
             return Ok(Caller(Actor::Service));
         }
         match state.services.actor_for_token(token).await? {
             Some(actor) => Ok(Caller(actor)),
-            None => Err(ApiError::Unauthorized("Invalid token.".into())),
+            None => {
+                state.services.auth_attempt_failed(&subjects, "api_token").await;
+                Err(ApiError::Unauthorized("Invalid token.".into()))
+            }
         }
     }
 }

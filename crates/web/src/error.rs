@@ -46,6 +46,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 429: too many failed attempts from this client; retry after the duration.
+    #[error("Too many failed attempts; retry in {} s.", .0.as_secs())]
+    TooManyAttempts(std::time::Duration),
     #[error("{0}")]
     Unavailable(String),
     /// 503: the database cannot serve. The reason (the driver's words) is logged, never sent.
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::InvalidPage => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -117,6 +121,13 @@ impl IntoResponse for ApiError {
                     message: "An internal error occurred; it has been logged.".into(),
                     cause: Some(cause),
                 });
+                response
+            }
+            ApiError::TooManyAttempts(wait) => {
+                let mut response = status.into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+                let message = ApiError::TooManyAttempts(wait).to_string();
+                response.extensions_mut().insert(PendingError { message, cause: None });
                 response
             }
             ApiError::DatabaseUnavailable(reason) => {

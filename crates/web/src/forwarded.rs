@@ -40,11 +40,40 @@ impl Default for TrustedProxies {
     }
 }
 
+/// The address of the client behind a request: the peer, or — when the peer is a trusted proxy —
+/// the last address of `X-Forwarded-For` that is not a trusted proxy (the first one a trusted
+/// proxy met; whatever comes before it the client could have written). `None` when unknown (a
+/// request made in-process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl TrustedProxies {
+    fn client_behind(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let mut client = peer;
+        let hops = headers.get_all(X_FORWARDED_FOR).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+        for hop in hops.iter().flat_map(|v| v.split(',')).rev() {
+            if !self.trusts(client) {
+                break;
+            }
+            match hop.trim().parse::<IpAddr>() {
+                Ok(address) => client = address,
+                Err(_) => break,
+            }
+        }
+        client
+    }
+}
+
+pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
 /// Removes the forwarded headers unless the peer is a trusted proxy and their values are a plain
-/// `http`/`https` scheme and a host (a request without a known peer, as in-process, is not trusted).
+/// `http`/`https` scheme and a host (a request without a known peer, as in-process, is not trusted),
+/// and records the client's address ([`ClientAddress`]).
 pub async fn keep_trusted(State(proxies): State<TrustedProxies>, mut request: Request) -> Request {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     let trusted = peer.is_some_and(|ip| proxies.trusts(ip));
+    let client = peer.map(|ip| if trusted { proxies.client_behind(ip, request.headers()) } else { ip });
+    request.extensions_mut().insert(ClientAddress(client));
     let headers = request.headers_mut();
     let proto_ok = trusted && one_value(headers, &X_FORWARDED_PROTO, |proto| matches!(proto, "http" | "https"));
     let host_ok = trusted
@@ -71,6 +100,20 @@ fn one_value(headers: &HeaderMap, name: &HeaderName, plain: impl Fn(&str) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_first_address_a_trusted_proxy_met() {
+        let proxies = TrustedProxies::new(["127.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()]);
+        let mut headers = HeaderMap::new();
+        let nginx: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(proxies.client_behind(nginx, &headers), nginx, "no header: the proxy itself");
+        headers.insert(X_FORWARDED_FOR, "6.6.6.6, 203.0.113.9, 10.0.0.2".parse().unwrap());
+        assert_eq!(proxies.client_behind(nginx, &headers), "203.0.113.9".parse::<IpAddr>().unwrap());
+        headers.insert(X_FORWARDED_FOR, "not-an-address, 10.0.0.2".parse().unwrap());
+        assert_eq!(proxies.client_behind(nginx, &headers), "10.0.0.2".parse::<IpAddr>().unwrap());
+        let stranger: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(TrustedProxies::default().client_behind(stranger, &headers), stranger, "not a proxy: itself");
+    }
 
     #[test]
     fn only_the_configured_addresses_are_trusted() {

@@ -65,7 +65,18 @@ async fn metrics_show_every_family_with_route_templates_and_no_raw_ids() {
     ] {
         call(&app, "GET", path, "").await;
     }
+    let wrong_token = Request::post("/api/v1/sales/")
+        .header("authorization", "Token wrong")
+        .header("content-type", "application/json")
+        .body(Body::from("{}"))
+        .expect("request");
+    let refused = app.clone().oneshot(wrong_token).await.expect("router");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let (status, headers, text) = call(&app, "GET", "/metrics", "").await;
+    assert!(
+        text.contains(r#"magasin_auth_failures_total{instance_id="test-instance",reason="api_token"} 1"#),
+        "a wrong token is counted by reason"
+    );
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get("content-type").is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/plain")));
     for family in [

@@ -17,12 +17,12 @@
 //! could not reach Redis is retried, and the cache is bypassed until it is, so stale entries can
 //! never come back with Redis. Concurrent misses of one key in one instance run one computation.
 
-mod redis_tier;
+pub(crate) mod redis_tier;
 
 use crate::{ServiceError, ServiceResult};
 use futures::future::try_join_all;
 use magasin_domain::StorageError;
-use redis_tier::RedisTier;
+pub(crate) use redis_tier::RedisTier;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
@@ -161,6 +161,11 @@ impl Cache {
             redis.listen_for_invalidations(Arc::downgrade(&inner));
         }
         Ok(Self { inner: Some(inner) })
+    }
+
+    /// The shared Redis tier, when the cache has one (the guessing throttle counts there too).
+    pub(crate) fn redis(&self) -> Option<&RedisTier> {
+        self.inner.as_ref().and_then(|i| i.redis.as_ref())
     }
 
     pub fn is_enabled(&self) -> bool {

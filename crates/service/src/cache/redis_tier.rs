@@ -86,12 +86,26 @@ impl RedisTier {
 
     /// Runs one Redis command within the timeout; `None` (and a recorded error) on any failure.
     async fn run<T: redis::FromRedisValue>(&self, cache: &'static str, command: &redis::Cmd) -> Option<T> {
+        self.bounded(cache, |mut connection| async move { command.query_async::<T>(&mut connection).await }).await
+    }
+
+    /// Runs a pipeline within the timeout; `None` (and a recorded error) on any failure.
+    async fn run_pipeline<T: redis::FromRedisValue>(&self, cache: &'static str, pipe: &redis::Pipeline) -> Option<T> {
+        self.bounded(cache, |mut connection| async move { pipe.query_async::<T>(&mut connection).await }).await
+    }
+
+    /// `call` on the connection, within the timeout.
+    async fn bounded<T, F, Fut>(&self, cache: &'static str, call: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
         let connection = self.connection.read().ok().and_then(|c| c.clone());
-        let Some(mut connection) = connection else {
+        let Some(connection) = connection else {
             self.failed(cache, "not connected");
             return None;
         };
-        match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
+        match tokio::time::timeout(self.timeout, call(connection)).await {
             Ok(Ok(value)) => Some(value),
             Ok(Err(e)) => {
                 self.failed(cache, &e.to_string());
@@ -141,6 +155,25 @@ impl RedisTier {
         let _: Option<()> = self.run(cache, &command).await;
     }
 
+    /// Counts one failure of `subject` in its window, which opens at its first failure and lasts
+    /// `window` seconds: the count so far and the seconds left. `None` when Redis fails.
+    pub async fn count_failure(&self, subject: &str, window: u64) -> Option<(u64, u64)> {
+        let key = self.key("auth-failures", subject);
+        let mut pipe = redis::pipe();
+        pipe.cmd("INCR").arg(&key).cmd("EXPIRE").arg(&key).arg(window).arg("NX").ignore().cmd("TTL").arg(&key);
+        let (count, ttl): (u64, i64) = self.run_pipeline("auth-throttle", &pipe).await?;
+        Some((count, u64::try_from(ttl).unwrap_or(window)))
+    }
+
+    /// The failures of `subject` in its current window and the seconds left; `None` when Redis fails.
+    pub async fn failures(&self, subject: &str) -> Option<(u64, u64)> {
+        let key = self.key("auth-failures", subject);
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET").arg(&key).cmd("TTL").arg(&key);
+        let (count, ttl): (Option<u64>, i64) = self.run_pipeline("auth-throttle", &pipe).await?;
+        Some((count.unwrap_or(0), u64::try_from(ttl).unwrap_or(0)))
+    }
+
     /// Bumps the generations and tells every instance; remembers what could not be sent.
     pub async fn invalidate(&self, scopes: &[String]) {
         if let Ok(mut unsent) = self.unsent.lock() {
@@ -188,7 +221,7 @@ impl RedisTier {
     }
 
     /// Drops local entries when another instance invalidates; resubscribes after failures.
-    pub fn listen_for_invalidations(&self, cache: Weak<Inner>) {
+    pub(super) fn listen_for_invalidations(&self, cache: Weak<Inner>) {
         let client = self.client.clone();
         let channel = self.channel();
         tokio::spawn(async move {

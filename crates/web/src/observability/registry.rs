@@ -52,6 +52,10 @@ fn describe() {
     describe_counter!("magasin_db_errors_total", "Storage operations that failed, by query name and kind");
     describe_counter!("magasin_cache_requests_total", "Cache look-ups by cache name, tier and result (hit, miss)");
     describe_counter!("magasin_cache_errors_total", "Cache errors by cache name and tier");
+    describe_counter!(
+        "magasin_auth_failures_total",
+        "Failed authentications by reason (api_token, sign_in) and attempts refused as throttled"
+    );
     describe_counter!("magasin_sales_recorded_total", "Sales recorded, by store");
     describe_counter!("magasin_sales_cancelled_total", "Sales cancelled, by store");
     describe_counter!("magasin_revenue_cents_total", "Revenue of recorded sales in cents, by store");

@@ -161,6 +161,8 @@ pub struct Strings {
     pub bad_request_title: &'static str,
     pub conflict_title: &'static str,
     pub forbidden_title: &'static str,
+    /// Sign-in refused after too many failures: the seconds to wait.
+    pub too_many_attempts: fn(u64) -> String,
     /// A write the signed-in user's role or stores do not allow.
     pub forbidden_action: &'static str,
     pub unavailable_title: &'static str,
@@ -329,6 +331,7 @@ pub static FR: Strings = Strings {
     bad_request_title: "Demande incorrecte",
     conflict_title: "Action impossible",
     forbidden_title: "Action refusée",
+    too_many_attempts: fr::too_many_attempts,
     forbidden_action: "Votre rôle ou vos magasins ne permettent pas cette action ; rien n'a été enregistré.",
     unavailable_title: "Service momentanément indisponible",
     unavailable_text: "La base de données ne répond pas. Réessayez dans un instant.",
@@ -416,6 +419,10 @@ mod fr {
             grouped.push(c);
         }
         format!("{sign}{grouped},{cents}")
+    }
+
+    pub fn too_many_attempts(seconds: u64) -> String {
+        format!("Trop de tentatives manquées depuis cette adresse : réessayez dans {seconds} s.")
     }
 
     /// The French of every validation code (the English is the code's `Display`).

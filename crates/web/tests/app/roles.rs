@@ -3,13 +3,17 @@
 //! write nothing — on both engines.
 
 use crate::helpers::{Reply, TOKEN, TestApp, assert_error_body};
-use axum::http::{Method, StatusCode};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode};
 use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 
 magasin_store_sql::on_both_engines!(TestApp::start;
     every_write_is_allowed_to_its_roles_in_their_stores_only,
     unknown_revoked_and_disabled_tokens_are_refused,
+    wrong_tokens_are_throttled_per_client_address,
 );
 
 const OWN: i64 = 1;
@@ -165,4 +169,35 @@ async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {
     assert_error_body(&reply, 401, "/api/v1/sales/");
     let reply = send(&app, TOKEN, Method::POST, "/api/v1/sales/", sale).await;
     assert_eq!(reply.status, StatusCode::CREATED, "the service token acts as an administrator");
+}
+
+/// A sale sent with `token` from `client`.
+async fn sale_from(app: &TestApp, client: &str, token: &str) -> Reply {
+    let peer: SocketAddr = client.parse().expect("address");
+    let request = Request::post("/api/v1/sales/")
+        .header("host", "testserver")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Token {token}"))
+        .extension(ConnectInfo(peer))
+        .body(Body::from(json!({"magasin": OWN, "lignes": [{"produit": 1, "quantite": 1}]}).to_string()))
+        .expect("request");
+    app.request(request).await
+}
+
+async fn wrong_tokens_are_throttled_per_client_address(app: TestApp) {
+    let (guesser, till) = ("203.0.113.5:40000", "198.51.100.20:40000");
+    for n in 0..magasin_service::throttle::ADDRESS_LIMIT {
+        let reply = sale_from(&app, guesser, &format!("guess-{n}")).await;
+        assert_error_body(&reply, 401, "/api/v1/sales/");
+    }
+    let before = state(&app).await;
+    for token in ["guess-again", TOKEN] {
+        let reply = sale_from(&app, guesser, token).await;
+        assert_error_body(&reply, 429, "/api/v1/sales/");
+        let wait: u64 = reply.headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+        assert!((1..=60).contains(&wait), "{wait}");
+    }
+    assert_eq!(state(&app).await, before, "even the right token writes nothing while its address is throttled");
+    let reply = sale_from(&app, till, TOKEN).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "another address is not throttled: {}", reply.body);
 }

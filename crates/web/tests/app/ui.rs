@@ -17,6 +17,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     unknown_pages_get_the_404_page_and_the_api_keeps_json,
     signing_in_and_out,
     a_wrong_token_is_refused,
+    repeated_wrong_tokens_at_sign_in_are_throttled,
     signing_in_returns_only_to_a_page_of_this_site,
     writes_need_a_signed_in_session,
     forms_without_the_csrf_token_are_refused,
@@ -313,6 +314,19 @@ async fn a_wrong_token_is_refused(mut b: Browser) {
     assert_eq!(page.flash().as_deref(), Some("Jeton incorrect."));
     assert!(page.has("<form id=\"signin\""));
     assert!(!b.get("/").await.has("id=\"signout\""));
+}
+
+async fn repeated_wrong_tokens_at_sign_in_are_throttled(mut b: Browser) {
+    b.get("/connexion").await;
+    for n in 0..magasin_service::throttle::ADDRESS_LIMIT {
+        let page = b.post("/connexion", &[("token", &format!("guess-{n}"))]).await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let page = b.post("/connexion", &[("token", TOKEN)]).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right token, while throttled");
+    let flash = page.flash().unwrap_or_default();
+    assert!(flash.starts_with("Trop de tentatives manquées depuis cette adresse"), "{flash}");
+    assert!(!b.get("/").await.has("id=\"signout\""), "not signed in");
 }
 
 async fn signing_in_returns_only_to_a_page_of_this_site(mut b: Browser) {
