@@ -57,6 +57,7 @@ macro_rules! storage_contract {
             users_are_created_with_their_stores_and_logins_are_unique,
             users_are_disabled_reset_and_given_another_role,
             api_tokens_are_found_by_hash_until_revoked,
+            every_write_names_its_actor,
         );
     };
     (@rules $make:expr; $($rule:ident),* $(,)?) => {
@@ -112,7 +113,7 @@ pub fn noon() -> DateTime<Utc> {
 }
 
 pub fn ctx() -> WriteContext {
-    WriteContext { request_id: Some("req-contract".into()), at: noon() }
+    WriteContext { request_id: Some("req-contract".into()), at: noon(), actor: "contract".into() }
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -186,25 +187,18 @@ pub async fn products_are_created_listed_and_updated(s: &dyn Storage) {
     assert_eq!(found.count, 1);
 
     let patch = ProductPatch { prix: Some(Money(550)), description: Some(None), ..Default::default() };
-    let updated = s.update_product(created.id, &patch).await.expect("update");
+    let updated = s.update_product(created.id, &patch, &ctx()).await.expect("update");
     assert_eq!(updated.prix, Money(550));
     assert_eq!(updated.description, None);
     assert_eq!(updated.nom, "Thé vert");
     let renamed = s
-        .update_product(created.id, &ProductPatch { nom: Some("Thé noir".into()), ..Default::default() })
+        .update_product(created.id, &ProductPatch { nom: Some("Thé noir".into()), ..Default::default() }, &ctx())
         .await
         .expect("rename");
     assert_eq!(renamed.nom, "Thé noir");
     assert_eq!(s.list_products(Some("noir"), PageRequest::new(1, 10)).await.expect("search").count, 1);
 
-    let ledger = s
-        .ledger(&LedgerQuery {
-            location: Location::Warehouse,
-            produit: Some(created.id),
-            cursor: CursorRequest::new(None, 10),
-        })
-        .await
-        .expect("ledger");
+    let ledger = ledger_of(s, Location::Warehouse, Some(created.id), 10).await;
     assert_eq!(ledger.items.len(), 1);
     assert_eq!(ledger.items[0].motif, LedgerReason::ProductCreated);
     assert_eq!(ledger.items[0].solde, 40);
@@ -216,7 +210,7 @@ pub async fn product_names_are_unique(s: &dyn Storage) {
         NewProduct { nom: "Souris".into(), categorie: "X".into(), prix: Money(1), description: None, stock_initial: 0 };
     assert!(matches!(s.create_product(&dup, &ctx()).await, Err(StorageError::Conflict(_))));
     let rename = ProductPatch { nom: Some("Souris".into()), ..Default::default() };
-    assert!(matches!(s.update_product(CAFE, &rename).await, Err(StorageError::Conflict(_))));
+    assert!(matches!(s.update_product(CAFE, &rename, &ctx()).await, Err(StorageError::Conflict(_))));
     assert_eq!(s.get_product(CAFE).await.expect("get").nom, "Café moulu");
 }
 
@@ -250,9 +244,9 @@ pub async fn an_opening_entry_is_written_for_a_non_zero_opening_stock_only(s: &d
 
 /// A patch naming no field answers the product as it is, or not found.
 pub async fn an_empty_patch_answers_the_product_unchanged(s: &dyn Storage) {
-    let unchanged = s.update_product(CAFE, &ProductPatch::default()).await.expect("empty patch");
+    let unchanged = s.update_product(CAFE, &ProductPatch::default(), &ctx()).await.expect("empty patch");
     assert_eq!(unchanged, s.get_product(CAFE).await.expect("get"));
-    let missing = s.update_product(ProductId(99), &ProductPatch::default()).await;
+    let missing = s.update_product(ProductId(99), &ProductPatch::default(), &ctx()).await;
     assert!(matches!(missing, Err(StorageError::NotFound { .. })), "{missing:?}");
 }
 
@@ -260,14 +254,14 @@ pub async fn unknown_ids_are_not_found(s: &dyn Storage) {
     let missing = |r: Result<_, StorageError>| matches!(r, Err(StorageError::NotFound { .. }));
     assert!(missing(s.get_store(StoreId(99)).await.map(|_| ())));
     assert!(missing(s.get_product(ProductId(99)).await.map(|_| ())));
-    assert!(missing(s.update_product(ProductId(99), &ProductPatch::default()).await.map(|_| ())));
+    assert!(missing(s.update_product(ProductId(99), &ProductPatch::default(), &ctx()).await.map(|_| ())));
     assert!(missing(s.store_stock(StoreId(99)).await.map(|_| ())));
     assert!(missing(s.get_sale(SaleId(99)).await.map(|_| ())));
     assert!(missing(s.cancel_sale(SaleId(99), &ctx()).await.map(|_| ())));
     assert!(missing(s.record_sale(&sale(StoreId(99), &[(CLAVIER, 1)]), &ctx()).await.map(|_| ())));
     assert!(missing(s.record_sale(&sale(CENTRE, &[(ProductId(99), 1)]), &ctx()).await.map(|_| ())));
-    assert!(missing(s.create_replenishment(&request(StoreId(99), CLAVIER, 1)).await.map(|_| ())));
-    assert!(missing(s.create_replenishment(&request(CENTRE, ProductId(99), 1)).await.map(|_| ())));
+    assert!(missing(s.create_replenishment(&request(StoreId(99), CLAVIER, 1), &ctx()).await.map(|_| ())));
+    assert!(missing(s.create_replenishment(&request(CENTRE, ProductId(99), 1), &ctx()).await.map(|_| ())));
     assert!(missing(s.get_replenishment(ReplenishmentId(99)).await.map(|_| ())));
     assert!(missing(s.approve_replenishment(ReplenishmentId(99), &ctx()).await.map(|_| ())));
     assert!(missing(s.reject_replenishment(ReplenishmentId(99), &ctx()).await.map(|_| ())));
@@ -293,14 +287,7 @@ pub async fn a_sale_decrements_stock_and_appends_the_ledger(s: &dyn Storage) {
     assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(18));
     assert_eq!(local_qty(s, CENTRE, CAFE).await, Some(7));
 
-    let entries = s
-        .ledger(&LedgerQuery {
-            location: Location::Store(CENTRE),
-            produit: Some(CAFE),
-            cursor: CursorRequest::new(None, 10),
-        })
-        .await
-        .expect("ledger");
+    let entries = ledger_of(s, Location::Store(CENTRE), Some(CAFE), 10).await;
     let last = &entries.items[0];
     assert_eq!((last.quantite, last.solde, last.motif), (-3, 7, LedgerReason::Sale));
     assert_eq!(last.document, Some(SourceDocument::Sale(sold.id)));
@@ -370,7 +357,9 @@ pub async fn a_refused_sale_names_the_first_product_short_of_its_total(s: &dyn S
 
 pub async fn unit_price_is_the_price_at_the_moment_of_sale(s: &dyn Storage) {
     let first = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("sale").sale;
-    s.update_product(CLAVIER, &ProductPatch { prix: Some(Money(9999)), ..Default::default() }).await.expect("price");
+    s.update_product(CLAVIER, &ProductPatch { prix: Some(Money(9999)), ..Default::default() }, &ctx())
+        .await
+        .expect("price");
     let second = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("sale").sale;
     assert_eq!(s.get_sale(first.id).await.expect("get").lignes[0].prix_unitaire, Money(8999));
     assert_eq!(second.lignes[0].prix_unitaire, Money(9999));
@@ -395,14 +384,7 @@ pub async fn a_sale_is_cancelled_once_and_restores_stock(s: &dyn Storage) {
         s.dashboard(&ReportFilter::default(), StockThresholds::default(), noon().date_naive()).await.expect("dash");
     assert_eq!(dash[0].chiffre_affaires, Money::ZERO);
     assert!(dash[0].tendances.is_empty());
-    let entries = s
-        .ledger(&LedgerQuery {
-            location: Location::Store(CENTRE),
-            produit: Some(CAFE),
-            cursor: CursorRequest::new(None, 10),
-        })
-        .await
-        .expect("ledger");
+    let entries = ledger_of(s, Location::Store(CENTRE), Some(CAFE), 10).await;
     assert_eq!((entries.items[0].quantite, entries.items[0].motif), (10, LedgerReason::SaleCancelled));
     assert_ledger_sound(s).await;
 }
@@ -461,7 +443,7 @@ pub async fn concurrent_sales_never_oversell(s: &dyn Storage) {
 }
 
 pub async fn approval_moves_stock_exactly_once(s: &dyn Storage) {
-    let created = s.create_replenishment(&request(NORD, CAFE, 30)).await.expect("create");
+    let created = s.create_replenishment(&request(NORD, CAFE, 30), &ctx()).await.expect("create");
     assert_eq!(created.statut, ReplenishmentStatus::Pending);
     assert_eq!((created.produit_nom.as_str(), created.magasin_nom.as_str()), ("Café moulu", "Magasin Nord"));
     assert_eq!(s.pending_replenishments().await.expect("pending"), 1);
@@ -475,30 +457,16 @@ pub async fn approval_moves_stock_exactly_once(s: &dyn Storage) {
     assert!(matches!(s.reject_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
     assert_eq!(warehouse_qty(s, CAFE).await, 70);
     assert_eq!(s.pending_replenishments().await.expect("pending"), 0);
-    let out = s
-        .ledger(&LedgerQuery {
-            location: Location::Warehouse,
-            produit: Some(CAFE),
-            cursor: CursorRequest::new(None, 10),
-        })
-        .await
-        .expect("ledger");
+    let out = ledger_of(s, Location::Warehouse, Some(CAFE), 10).await;
     assert_eq!((out.items[0].quantite, out.items[0].motif), (-30, LedgerReason::ReplenishmentOut));
     assert_eq!(out.items[0].document, Some(SourceDocument::Replenishment(created.id)));
-    let into = s
-        .ledger(&LedgerQuery {
-            location: Location::Store(NORD),
-            produit: Some(CAFE),
-            cursor: CursorRequest::new(None, 10),
-        })
-        .await
-        .expect("ledger");
+    let into = ledger_of(s, Location::Store(NORD), Some(CAFE), 10).await;
     assert_eq!((into.items[0].quantite, into.items[0].solde), (30, 30));
     assert_ledger_sound(s).await;
 }
 
 pub async fn racing_approvals_decide_once(s: &dyn Storage) {
-    let created = s.create_replenishment(&request(CENTRE, CLAVIER, 50)).await.expect("create");
+    let created = s.create_replenishment(&request(CENTRE, CLAVIER, 50), &ctx()).await.expect("create");
     let c = ctx();
     let results = futures::future::join_all((0..8).map(|_| s.approve_replenishment(created.id, &c))).await;
     let approved = results.iter().filter(|r| matches!(r, Ok(ApprovalOutcome::Approved(_)))).count();
@@ -510,7 +478,7 @@ pub async fn racing_approvals_decide_once(s: &dyn Storage) {
 }
 
 pub async fn approval_without_warehouse_stock_refuses_the_request(s: &dyn Storage) {
-    let created = s.create_replenishment(&request(CENTRE, SOURIS, 8)).await.expect("create");
+    let created = s.create_replenishment(&request(CENTRE, SOURIS, 8), &ctx()).await.expect("create");
     let outcome = s.approve_replenishment(created.id, &ctx()).await.expect("decided");
     let ApprovalOutcome::RefusedForLackOfStock { request: refused, available } = outcome else {
         panic!("expected refusal, got {outcome:?}")
@@ -525,7 +493,7 @@ pub async fn approval_without_warehouse_stock_refuses_the_request(s: &dyn Storag
 }
 
 pub async fn rejection_marks_the_request_refused(s: &dyn Storage) {
-    let created = s.create_replenishment(&request(CENTRE, CAFE, 5)).await.expect("create");
+    let created = s.create_replenishment(&request(CENTRE, CAFE, 5), &ctx()).await.expect("create");
     let rejected = s.reject_replenishment(created.id, &ctx()).await.expect("reject");
     assert_eq!(rejected.statut, ReplenishmentStatus::Refused);
     assert!(rejected.motif.is_some());
@@ -534,9 +502,9 @@ pub async fn rejection_marks_the_request_refused(s: &dyn Storage) {
 }
 
 pub async fn requests_are_listed_by_status_and_store(s: &dyn Storage) {
-    let a = s.create_replenishment(&request(CENTRE, CAFE, 1)).await.expect("a");
-    let b = s.create_replenishment(&request(NORD, CAFE, 2)).await.expect("b");
-    let c = s.create_replenishment(&request(CENTRE, CLAVIER, 3)).await.expect("c");
+    let a = s.create_replenishment(&request(CENTRE, CAFE, 1), &ctx()).await.expect("a");
+    let b = s.create_replenishment(&request(NORD, CAFE, 2), &ctx()).await.expect("b");
+    let c = s.create_replenishment(&request(CENTRE, CLAVIER, 3), &ctx()).await.expect("c");
     s.reject_replenishment(b.id, &ctx()).await.expect("reject");
     let all = ReplenishmentQuery { magasin: None, statut: None, cursor: CursorRequest::new(None, 2) };
     let first = s.list_replenishments(&all).await.expect("list");
@@ -749,7 +717,7 @@ pub async fn ledger_is_paged_newest_first(s: &dyn Storage) {
 
 pub async fn ledger_is_append_only_and_adds_up(s: &dyn Storage) {
     let sold = s.record_sale(&sale(CENTRE, &[(CLAVIER, 5), (CAFE, 2)]), &ctx()).await.expect("sale").sale;
-    let r = s.create_replenishment(&request(NORD, SOURIS, 5)).await.expect("request");
+    let r = s.create_replenishment(&request(NORD, SOURIS, 5), &ctx()).await.expect("request");
     s.approve_replenishment(r.id, &ctx()).await.expect("approve");
     s.cancel_sale(sold.id, &ctx()).await.expect("cancel");
     s.record_sale(&sale(NORD, &[(SOURIS, 5)]), &ctx()).await.expect("sale");
@@ -790,7 +758,9 @@ pub async fn a_sale_totals_at_most_the_largest_price(s: &dyn Storage) {
     use crate::sales::MAX_SALE_TOTAL;
     use crate::validation::{ValidationCode, ValidationErrors};
     let refused = ValidationErrors::single("lignes", ValidationCode::SaleTotalTooHigh { max: MAX_SALE_TOTAL });
-    s.update_product(CLAVIER, &ProductPatch { prix: Some(MAX_SALE_TOTAL), ..Default::default() }).await.expect("price");
+    s.update_product(CLAVIER, &ProductPatch { prix: Some(MAX_SALE_TOTAL), ..Default::default() }, &ctx())
+        .await
+        .expect("price");
     let one = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &ctx()).await.expect("one unit at the largest price");
     assert_eq!(one.sale.total, MAX_SALE_TOTAL);
     for lines in [vec![(CLAVIER, 2)], vec![(CLAVIER, 1), (CAFE, 1)], vec![(CLAVIER, 10); 100]] {
@@ -894,4 +864,94 @@ pub async fn api_tokens_are_found_by_hash_until_revoked(s: &dyn Storage) {
     assert!(matches!(unknown, Err(StorageError::NotFound { .. })));
     let duplicate = s.create_api_token(bob.id, "copy", "hash-1", &ctx).await;
     assert!(duplicate.is_err(), "two tokens never share a secret");
+}
+
+/// A write context of `actor`, in request `request_id`.
+fn by(actor: &str, request_id: &str) -> WriteContext {
+    WriteContext { request_id: Some(request_id.into()), at: noon(), actor: actor.into() }
+}
+
+pub async fn every_write_names_its_actor(s: &dyn Storage) {
+    use crate::audit::{AuditAction, AuditQuery};
+    let recorded = s.record_sale(&sale(CENTRE, &[(CLAVIER, 1)]), &by("ana", "r1")).await.expect("sale").sale;
+    assert_eq!((recorded.acteur.as_str(), recorded.annulee_par.as_deref()), ("ana", None));
+    let cancelled = s.cancel_sale(recorded.id, &by("chef", "r2")).await.expect("cancel");
+    assert_eq!((cancelled.acteur.as_str(), cancelled.annulee_par.as_deref()), ("ana", Some("chef")));
+    assert_eq!(s.get_sale(recorded.id).await.expect("read").annulee_par.as_deref(), Some("chef"));
+
+    let asked = s.create_replenishment(&request(NORD, CAFE, 5), &by("gerant-nord", "r3")).await.expect("ask");
+    assert_eq!((asked.demandeur.as_str(), asked.decideur.as_deref()), ("gerant-nord", None));
+    let ApprovalOutcome::Approved(approved) =
+        s.approve_replenishment(asked.id, &by("logistique", "r4")).await.expect("approve")
+    else {
+        panic!("the warehouse holds the goods")
+    };
+    assert_eq!(approved.decideur.as_deref(), Some("logistique"));
+    let other = s.create_replenishment(&request(NORD, CAFE, 1), &by("gerant-nord", "r5")).await.expect("ask");
+    let rejected = s.reject_replenishment(other.id, &by("logistique", "r6")).await.expect("reject");
+    assert_eq!(rejected.decideur.as_deref(), Some("logistique"));
+
+    let product = NewProduct {
+        nom: "Tapis de souris".into(),
+        categorie: "Accessoires".into(),
+        prix: Money(990),
+        description: None,
+        stock_initial: 4,
+    };
+    let created = s.create_product(&product, &by("siege", "r7")).await.expect("create");
+    let patch = ProductPatch { prix: Some(Money(1290)), ..Default::default() };
+    s.update_product(created.id, &patch, &by("siege", "r8")).await.expect("update");
+
+    let store_ledger = ledger_of(s, Location::Store(CENTRE), Some(CLAVIER), 10).await;
+    let actors: Vec<&str> = store_ledger.items.iter().map(|e| e.acteur.as_str()).collect();
+    assert_eq!(actors[..2], ["chef", "ana"], "the cancellation, then the sale");
+    assert_eq!(actors.last().copied(), Some("contract"), "the opening balance, by the seeding's context");
+    let warehouse = ledger_of(s, Location::Warehouse, Some(created.id), 10).await;
+    assert_eq!(warehouse.items[0].acteur, "siege");
+
+    let everything =
+        AuditQuery { acteur: None, action: None, from: None, to: None, cursor: CursorRequest::new(None, 50) };
+    let all = s.audit_log(&everything).await.expect("audit");
+    let seen: Vec<(&str, AuditAction, Option<&str>)> =
+        all.items.iter().map(|e| (e.acteur.as_str(), e.action, e.request_id.as_deref())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("siege", AuditAction::ProductUpdated, Some("r8")),
+            ("siege", AuditAction::ProductCreated, Some("r7")),
+            ("logistique", AuditAction::ReplenishmentRejected, Some("r6")),
+            ("gerant-nord", AuditAction::ReplenishmentRequested, Some("r5")),
+            ("logistique", AuditAction::ReplenishmentApproved, Some("r4")),
+            ("gerant-nord", AuditAction::ReplenishmentRequested, Some("r3")),
+            ("chef", AuditAction::SaleCancelled, Some("r2")),
+            ("ana", AuditAction::SaleRecorded, Some("r1")),
+        ]
+    );
+    let change = &all.items[0];
+    assert_eq!(change.entite_id, created.id.0);
+    let (before, after) = (change.avant.as_deref().unwrap_or_default(), change.apres.as_deref().unwrap_or_default());
+    assert!(before.contains("\"prix\":\"9.90\"") && after.contains("\"prix\":\"12.90\""), "{before} → {after}");
+
+    let by_actor = AuditQuery { acteur: Some("logistique".into()), ..everything.clone() };
+    let by_actor = s.audit_log(&by_actor).await.expect("audit");
+    assert_eq!(by_actor.items.len(), 2);
+    let by_action = AuditQuery { action: Some(AuditAction::SaleRecorded), ..everything.clone() };
+    let by_action = s.audit_log(&by_action).await.expect("audit");
+    assert_eq!(by_action.items.iter().map(|e| e.entite_id).collect::<Vec<_>>(), [recorded.id.0]);
+    let day = noon().date_naive();
+    let that_day =
+        AuditQuery { acteur: None, action: None, from: Some(day), to: Some(day), cursor: CursorRequest::new(None, 50) };
+    assert_eq!(s.audit_log(&that_day).await.expect("audit").items.len(), 8);
+    let next_day = AuditQuery { from: day.succ_opt(), ..that_day };
+    assert!(s.audit_log(&next_day).await.expect("audit").items.is_empty());
+}
+
+/// The newest `limit` ledger entries of `location`, optionally of one product.
+async fn ledger_of(
+    s: &dyn Storage,
+    location: Location,
+    produit: Option<ProductId>,
+    limit: u32,
+) -> crate::paging::CursorPage<crate::ledger::LedgerEntry> {
+    s.ledger(&LedgerQuery { location, produit, cursor: CursorRequest::new(None, limit) }).await.expect("ledger")
 }

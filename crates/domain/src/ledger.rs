@@ -70,6 +70,8 @@ pub struct LedgerEntry {
     /// Id of the API request that made the change, when it came from one.
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
+    /// Who made the change (see [`crate::WriteContext::actor`]).
+    pub acteur: String,
 }
 
 /// Entries of one location, optionally one product, newest first.

@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP, SQL or an async runtime.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalogue;
 pub mod error;
 pub mod ids;

@@ -63,6 +63,10 @@ pub struct Replenishment {
     pub date_decision: Option<DateTime<Utc>>,
     /// Why it was refused, when it was.
     pub motif: Option<String>,
+    /// Who asked.
+    pub demandeur: String,
+    /// Who decided, once decided.
+    pub decideur: Option<String>,
 }
 
 /// How an approval ended.

@@ -156,6 +156,10 @@ pub struct Sale {
     pub statut: SaleStatus,
     pub date_annulation: Option<DateTime<Utc>>,
     pub lignes: Vec<SaleLine>,
+    /// Who recorded it.
+    pub acteur: String,
+    /// Who cancelled it, when it was.
+    pub annulee_par: Option<String>,
 }
 
 /// What recording a sale gave: the sale, and whether it was an idempotent replay.

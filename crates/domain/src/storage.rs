@@ -1,6 +1,7 @@
 //! The storage port: one method per use case, each one transaction in the adapter.
 
 use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
+use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::error::StorageError;
 use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
@@ -17,18 +18,31 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub type StorageResult<T> = Result<T, StorageError>;
 
-/// Who asked for a write, carried into the stock ledger.
+/// Who asked for a write, and in which request: written beside what it changes (the stock
+/// ledger, the sale, the decision, the product's audit row).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteContext {
     /// The API request id, when the write came from a request.
     pub request_id: Option<String>,
     /// When the write happens.
     pub at: DateTime<Utc>,
+    /// Who makes it: a user's login, `service` (the service token), or `system` (magasin itself:
+    /// seeding, the demo data).
+    pub actor: String,
 }
 
+/// The actor of writes magasin makes itself (seeding, the demo data).
+pub const SYSTEM_ACTOR: &str = "system";
+
 impl WriteContext {
+    /// A write magasin makes itself, now.
     pub fn now() -> Self {
-        Self { request_id: None, at: Utc::now() }
+        Self { request_id: None, at: Utc::now(), actor: SYSTEM_ACTOR.into() }
+    }
+
+    /// A write by `actor`, now, in the request `request_id`.
+    pub fn by(actor: &crate::accounts::Actor, request_id: Option<String>, at: DateTime<Utc>) -> Self {
+        Self { request_id, at, actor: actor.name().to_string() }
     }
 }
 
@@ -70,7 +84,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn get_product(&self, id: ProductId) -> StorageResult<Product>;
     /// Creates the product and its warehouse stock row (with its opening ledger entry).
     async fn create_product(&self, product: &NewProduct, ctx: &WriteContext) -> StorageResult<Product>;
-    async fn update_product(&self, id: ProductId, patch: &ProductPatch) -> StorageResult<Product>;
+    /// Changes what the patch names; the audit log keeps the fields before and after.
+    async fn update_product(&self, id: ProductId, patch: &ProductPatch, ctx: &WriteContext) -> StorageResult<Product>;
 
     // Stock.
     async fn warehouse_stock(&self, query: &StockQuery) -> StorageResult<Page<WarehouseStockRow>>;
@@ -92,7 +107,11 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>>;
 
     // Replenishment.
-    async fn create_replenishment(&self, request: &NewReplenishment) -> StorageResult<Replenishment>;
+    async fn create_replenishment(
+        &self,
+        request: &NewReplenishment,
+        ctx: &WriteContext,
+    ) -> StorageResult<Replenishment>;
     async fn get_replenishment(&self, id: ReplenishmentId) -> StorageResult<Replenishment>;
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>>;
     /// Decides a pending request exactly once: the goods move, or it is refused for lack of
@@ -138,6 +157,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_api_tokens(&self, user: UserId) -> StorageResult<Vec<ApiTokenInfo>>;
     /// Revokes one of `user`'s tokens (again: no change); another user's is not found.
     async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, ctx: &WriteContext) -> StorageResult<ApiTokenInfo>;
+
+    // Audit.
+    /// Who did what: every write's entry, newest first (cursor-paged), by actor, action and days.
+    async fn audit_log(&self, query: &AuditQuery) -> StorageResult<CursorPage<AuditEntry>>;
 
     // Seeding.
     /// Whether no store exists yet.

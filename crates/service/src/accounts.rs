@@ -90,7 +90,7 @@ impl Services {
         self.authorize(actor, Action::ManageUsers)?;
         password_errors("mot_de_passe", password)?;
         let hash = hash_off_thread(password.to_string()).await?;
-        Ok(self.storage.create_user(user, &hash, &WriteContext::now()).await?)
+        Ok(self.storage.create_user(user, &hash, &WriteContext::by(actor, None, Utc::now())).await?)
     }
 
     pub async fn list_users(&self, actor: &Actor) -> ServiceResult<Vec<User>> {
@@ -111,7 +111,7 @@ impl Services {
     pub async fn set_user_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> ServiceResult<User> {
         self.authorize(actor, Action::ManageUsers)?;
         let change = UserChange { disabled: Some(disabled), ..UserChange::default() };
-        Ok(self.storage.update_user(id, &change, &WriteContext::now()).await?)
+        Ok(self.storage.update_user(id, &change, &WriteContext::by(actor, None, Utc::now())).await?)
     }
 
     /// Sets an account's password (an administrator's reset).
@@ -120,7 +120,7 @@ impl Services {
         password_errors("mot_de_passe", password)?;
         let hash = hash_off_thread(password.to_string()).await?;
         let change = UserChange { password_hash: Some(hash), ..UserChange::default() };
-        Ok(self.storage.update_user(id, &change, &WriteContext::now()).await?)
+        Ok(self.storage.update_user(id, &change, &WriteContext::by(actor, None, Utc::now())).await?)
     }
 
     /// Gives an account another role and stores (the chain's roles act for every store).
@@ -135,7 +135,7 @@ impl Services {
         let stores = scope_for(role, stores)
             .map_err(|code| ServiceError::Invalid(ValidationErrors::single("magasins", code)))?;
         let change = UserChange { role: Some((role, stores)), ..UserChange::default() };
-        Ok(self.storage.update_user(id, &change, &WriteContext::now()).await?)
+        Ok(self.storage.update_user(id, &change, &WriteContext::by(actor, None, Utc::now())).await?)
     }
 
     /// Makes a personal token for `user`: an administrator for anyone, a user for themselves.
@@ -144,7 +144,10 @@ impl Services {
         let name = parse_label(name, MAX_TOKEN_NAME)
             .map_err(|code| ServiceError::Invalid(ValidationErrors::single("nom", code)))?;
         let secret = new_token_secret();
-        let info = self.storage.create_api_token(user, &name, &token_hash(&secret), &WriteContext::now()).await?;
+        let info = self
+            .storage
+            .create_api_token(user, &name, &token_hash(&secret), &WriteContext::by(actor, None, Utc::now()))
+            .await?;
         Ok(IssuedToken { info, secret })
     }
 
@@ -155,7 +158,7 @@ impl Services {
 
     pub async fn revoke_api_token(&self, actor: &Actor, user: UserId, id: ApiTokenId) -> ServiceResult<ApiTokenInfo> {
         self.authorize_for_user(actor, user)?;
-        Ok(self.storage.revoke_api_token(user, id, &WriteContext::now()).await?)
+        Ok(self.storage.revoke_api_token(user, id, &WriteContext::by(actor, None, Utc::now())).await?)
     }
 
     /// Who holds the personal token `secret`: `None` when it is unknown, revoked, or its user is

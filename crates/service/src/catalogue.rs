@@ -31,7 +31,7 @@ impl Services {
     ) -> ServiceResult<Product> {
         self.authorize(actor, Action::EditCatalogue)?;
         let product = validate_new_product(input)?;
-        let ctx = WriteContext { request_id, at: Self::now() };
+        let ctx = WriteContext::by(actor, request_id, Self::now());
         let created = self.storage.create_product(&product, &ctx).await?;
         // Its initial stock is in the warehouse, which no cached answer shows.
         self.cache.invalidate(&[Scope::Product(created.id.0)]).await;
@@ -46,7 +46,8 @@ impl Services {
             return self.get_product(id).await;
         }
         let renamed = patch.nom.is_some();
-        let updated = self.storage.update_product(id, &patch).await?;
+        let ctx = WriteContext::by(actor, None, Self::now());
+        let updated = self.storage.update_product(id, &patch, &ctx).await?;
         // Lists and reports show names, not prices: a price change leaves them cached.
         let scopes = if renamed { vec![Scope::Product(id.0), Scope::ProductNames] } else { vec![Scope::Product(id.0)] };
         self.cache.invalidate(&scopes).await;

@@ -19,8 +19,9 @@ impl Services {
         quantite: i64,
     ) -> ServiceResult<Replenishment> {
         self.authorize(actor, Action::RequestReplenishment(magasin))?;
-        let request = validate_request(NewReplenishment { magasin, produit, quantite, at: Self::now() })?;
-        Ok(self.storage.create_replenishment(&request).await?)
+        let at = Self::now();
+        let request = validate_request(NewReplenishment { magasin, produit, quantite, at })?;
+        Ok(self.storage.create_replenishment(&request, &WriteContext::by(actor, None, at)).await?)
     }
 
     pub async fn get_replenishment(&self, id: ReplenishmentId) -> ServiceResult<Replenishment> {
@@ -40,7 +41,7 @@ impl Services {
         request_id: Option<String>,
     ) -> ServiceResult<ApprovalOutcome> {
         self.authorize(actor, Action::DecideReplenishment)?;
-        let ctx = WriteContext { request_id, at: Self::now() };
+        let ctx = WriteContext::by(actor, request_id, Self::now());
         let outcome = self.storage.approve_replenishment(id, &ctx).await?;
         if let ApprovalOutcome::Approved(request) = &outcome {
             self.cache.invalidate(&[Scope::StoreStock(request.magasin.0)]).await;
@@ -61,7 +62,7 @@ impl Services {
         request_id: Option<String>,
     ) -> ServiceResult<Replenishment> {
         self.authorize(actor, Action::DecideReplenishment)?;
-        let ctx = WriteContext { request_id, at: Self::now() };
+        let ctx = WriteContext::by(actor, request_id, Self::now());
         let request = self.storage.reject_replenishment(id, &ctx).await?;
         metrics::counter!("magasin_replenishments_decided_total", "outcome" => "rejected").increment(1);
         Ok(request)

@@ -27,7 +27,7 @@ impl Services {
         let at = Self::now();
         let idempotency = idempotency_key.map(|key| IdempotencyKey::new(key, &request));
         let sale = validate_sale(request, at, idempotency)?;
-        let ctx = WriteContext { request_id, at };
+        let ctx = WriteContext::by(actor, request_id, at);
         let recorded = self.storage.record_sale(&sale, &ctx).await?;
         self.cache.invalidate(&sale_scopes(recorded.sale.magasin)).await;
         if !recorded.replayed {
@@ -47,7 +47,7 @@ impl Services {
     pub async fn cancel_sale(&self, actor: &Actor, id: SaleId, request_id: Option<String>) -> ServiceResult<Sale> {
         let store = self.storage.get_sale(id).await?.magasin;
         self.authorize(actor, Action::CancelSale(store))?;
-        let ctx = WriteContext { request_id, at: Self::now() };
+        let ctx = WriteContext::by(actor, request_id, Self::now());
         let sale = self.storage.cancel_sale(id, &ctx).await?;
         self.cache.invalidate(&sale_scopes(sale.magasin)).await;
         metrics::counter!("magasin_sales_cancelled_total", "store" => sale.magasin_nom.clone()).increment(1);

@@ -131,7 +131,7 @@ async fn seeded_ids_are_followed_by_new_ones() {
     };
     assert_eq!(s.create_product(&product, &ctx()).await.expect("create").id, ProductId(4));
     let request = NewReplenishment { magasin: NORD, produit: CAFE, quantite: 1, at: noon() };
-    assert_eq!(s.create_replenishment(&request).await.expect("request").id.0, 1);
+    assert_eq!(s.create_replenishment(&request, &ctx()).await.expect("request").id.0, 1);
     assert_eq!(s.record_sale(&sale(CENTRE, &[(CAFE, 1)]), &ctx()).await.expect("sale").sale.id.0, 1);
 }
 
@@ -157,7 +157,7 @@ async fn sales_in_opposite_line_orders_neither_deadlock_nor_oversell() {
     let r = NewReplenishment { magasin: CENTRE, produit: CAFE, quantite: 5, at: noon() };
     let mut requests = Vec::new();
     for _ in 0..4 {
-        requests.push(s.create_replenishment(&r).await.expect("request").id);
+        requests.push(s.create_replenishment(&r, &ctx()).await.expect("request").id);
     }
     let cancels = futures::future::join_all(sold.iter().map(|v| s.cancel_sale(v.sale.id, &c)));
     let approvals = futures::future::join_all(requests.iter().map(|id| s.approve_replenishment(*id, &c)));

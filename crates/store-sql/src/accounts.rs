@@ -6,7 +6,23 @@ use crate::rows::{ApiTokenRow, UserRow, invariant};
 use crate::statement::Statement;
 use chrono::{DateTime, Duration, Utc};
 use magasin_domain::accounts::{ApiTokenInfo, NewUser, Role, StoreScope, User, UserChange, UserCredentials};
+use magasin_domain::audit::AuditAction;
 use magasin_domain::{ApiTokenId, StorageError, StorageResult, StoreId, UserId, WriteContext};
+
+/// An account as the audit log keeps it: never its password, only whether it was changed.
+fn account(user: &User, password_changed: bool) -> serde_json::Value {
+    let mut fields = serde_json::json!({
+        "login": user.login,
+        "nom": user.display_name,
+        "role": user.role.as_str(),
+        "magasins": user.stores.to_string(),
+        "desactive": user.disabled,
+    });
+    if password_changed {
+        fields["mot_de_passe"] = "changé".into();
+    }
+    fields
+}
 use std::collections::{BTreeMap, BTreeSet};
 
 const USER_COLUMNS: &str =
@@ -91,6 +107,7 @@ impl<E: Engine> SqlStorage<E> {
         })?;
         Self::write_stores(&mut tx, UserId(id), &user.stores).await?;
         let (created, _) = Self::fetch_user(&mut tx, UserId(id)).await?;
+        Self::audit(&mut tx, ctx, AuditAction::UserCreated, id, None, Some(account(&created, false))).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(created)
     }
@@ -119,7 +136,7 @@ impl<E: Engine> SqlStorage<E> {
 
     pub(crate) async fn change_user(&self, id: UserId, change: &UserChange, ctx: &WriteContext) -> StorageResult<User> {
         let mut tx = self.writer.begin().await?;
-        Self::fetch_user(&mut tx, id).await?;
+        let (before, _) = Self::fetch_user(&mut tx, id).await?;
         let mut update = Statement::new("UPDATE users SET updated_at = ");
         update.bind(ctx.at);
         if let Some(disabled) = change.disabled {
@@ -137,6 +154,8 @@ impl<E: Engine> SqlStorage<E> {
             Self::write_stores(&mut tx, id, stores).await?;
         }
         let (changed, _) = Self::fetch_user(&mut tx, id).await?;
+        let (old, new) = (account(&before, false), account(&changed, change.password_hash.is_some()));
+        Self::audit(&mut tx, ctx, AuditAction::UserUpdated, id.0, Some(old), Some(new)).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(changed)
     }
@@ -160,6 +179,8 @@ impl<E: Engine> SqlStorage<E> {
         let (id,): (i64,) = Self::one(&mut tx, &insert).await?;
         let row: ApiTokenRow =
             Self::one(&mut tx, &Statement::new(&format!("{TOKEN_COLUMNS} WHERE id = $1")).value(id)).await?;
+        let summary = serde_json::json!({"utilisateur": user.0, "nom": name});
+        Self::audit(&mut tx, ctx, AuditAction::TokenIssued, id, None, Some(summary)).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(row.into())
     }
@@ -206,6 +227,7 @@ impl<E: Engine> SqlStorage<E> {
         revoked.ok_or(StorageError::not_found("API token", id.0))?;
         let row: ApiTokenRow =
             Self::one(&mut tx, &Statement::new(&format!("{TOKEN_COLUMNS} WHERE id = $1")).value(id.0)).await?;
+        Self::audit(&mut tx, ctx, AuditAction::TokenRevoked, id.0, None, None).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(row.into())
     }

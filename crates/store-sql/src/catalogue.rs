@@ -5,11 +5,22 @@ use crate::engine::{Engine, is_duplicate_product_name};
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::ProductRow;
 use crate::statement::Statement;
+use magasin_domain::audit::AuditAction;
 use magasin_domain::catalogue::{NewProduct, Product, ProductPatch, has_control_character, search_key};
 use magasin_domain::ledger::LedgerReason;
 use magasin_domain::paging::{Page, PageRequest};
 use magasin_domain::stock::Location;
 use magasin_domain::{ProductId, StorageError, StorageResult, WriteContext};
+
+/// A product's fields as the audit log keeps them.
+fn fields(product: &Product) -> serde_json::Value {
+    serde_json::json!({
+        "nom": product.nom,
+        "categorie": product.categorie,
+        "prix": product.prix.to_string(),
+        "description": product.description,
+    })
+}
 
 const COLUMNS: &str = "id, nom, categorie, prix_cents, description";
 
@@ -94,13 +105,20 @@ impl<E: Engine> SqlStorage<E> {
             });
         }
         Self::append_ledger(&mut tx, ledger).await?;
+        let created = Product::from(row);
+        Self::audit(&mut tx, ctx, AuditAction::ProductCreated, created.id.0, None, Some(fields(&created))).await?;
         tx.commit().await.map_err(E::map_error)?;
-        Ok(row.into())
+        Ok(created)
     }
 
     /// Changes only the fields the patch names (none: the product as it is); the search keys
     /// follow the name and category.
-    pub(crate) async fn patch_product(&self, id: ProductId, patch: &ProductPatch) -> StorageResult<Product> {
+    pub(crate) async fn patch_product(
+        &self,
+        id: ProductId,
+        patch: &ProductPatch,
+        ctx: &WriteContext,
+    ) -> StorageResult<Product> {
         let mut update = Statement::new("UPDATE products SET id = id");
         if let Some(nom) = &patch.nom {
             update.push(", nom = ").bind(nom.as_str()).push(", nom_key = ").bind(search_key(nom));
@@ -117,10 +135,16 @@ impl<E: Engine> SqlStorage<E> {
         }
         update.push(" WHERE id = ").bind(id.0).push(&format!(" RETURNING {COLUMNS}"));
         let mut tx = self.writer.begin().await?;
+        let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE id = $1{}", E::DIALECT.for_update))
+            .value(id.0);
+        let before: Option<ProductRow> = Self::optional(&mut tx, &select).await?;
+        let before = Product::from(before.ok_or(StorageError::not_found("product", id.0))?);
         let row: Option<ProductRow> =
             Self::try_optional(&mut tx, &update).await.map_err(|e| Self::product_error(e, patch.nom.as_deref()))?;
-        let row = row.ok_or(StorageError::not_found("product", id.0))?;
+        let after = Product::from(row.ok_or(StorageError::not_found("product", id.0))?);
+        let (old, new) = (fields(&before), fields(&after));
+        Self::audit(&mut tx, ctx, AuditAction::ProductUpdated, id.0, Some(old), Some(new)).await?;
         tx.commit().await.map_err(E::map_error)?;
-        Ok(row.into())
+        Ok(after)
     }
 }

@@ -4,8 +4,8 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    ApiTokenRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow,
-    ReplenishmentRow, SaleRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
+    ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow,
+    ProductRow, ReplenishmentRow, SaleRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -43,6 +43,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<TrendRow>
                  + Reads<UserRow>
                  + Reads<ApiTokenRow>
+                 + Reads<AuditRow>
                  + Reads<(i64,)>
                  + Reads<(i64, i64)>
                  + Reads<(i64, i64, Option<DateTime<Utc>>)>

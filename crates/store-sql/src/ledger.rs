@@ -37,7 +37,7 @@ impl<'a> LedgerBatch<'a> {
 
     /// The ledger row of each movement.
     fn rows(self) -> Vec<Vec<Value>> {
-        let (request_id, at) = (self.ctx.request_id.clone(), self.ctx.at);
+        let (request_id, at, actor) = (self.ctx.request_id.clone(), self.ctx.at, self.ctx.actor.clone());
         self.movements
             .into_iter()
             .map(move |m| {
@@ -56,6 +56,7 @@ impl<'a> LedgerBatch<'a> {
                     demande.into(),
                     request_id.as_deref().into(),
                     at.into(),
+                    actor.as_str().into(),
                 ]
             })
             .collect()
@@ -63,9 +64,10 @@ impl<'a> LedgerBatch<'a> {
 }
 
 const LEDGER_INSERT: &str =
-    "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, request_id, date)
+    "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, request_id, date,
+                               acteur)
      VALUES ";
-const LEDGER_WIDTH: usize = 9;
+const LEDGER_WIDTH: usize = 10;
 
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
@@ -95,7 +97,7 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
         let mut select = Statement::new(
             "SELECT l.id, l.magasin_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.solde, l.motif,
-                    l.vente_id, l.demande_id, l.request_id, l.date
+                    l.vente_id, l.demande_id, l.request_id, l.date, l.acteur
              FROM stock_ledger l JOIN products p ON p.id = l.produit_id",
         );
         match query.location {

@@ -5,6 +5,7 @@
 //! pools and its migrations, and gets [`SqlStorage`], which implements the port.
 
 mod accounts;
+mod audit;
 mod catalogue;
 mod driver;
 mod engine;
@@ -32,6 +33,7 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
+use magasin_domain::audit::{AuditEntry, AuditQuery};
 use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
@@ -120,8 +122,8 @@ impl<E: Engine> Storage for SqlStorage<E> {
         timed("create_product", self.insert_product(product, ctx)).await
     }
 
-    async fn update_product(&self, id: ProductId, patch: &ProductPatch) -> StorageResult<Product> {
-        timed("update_product", self.patch_product(id, patch)).await
+    async fn update_product(&self, id: ProductId, patch: &ProductPatch, ctx: &WriteContext) -> StorageResult<Product> {
+        timed("update_product", self.patch_product(id, patch, ctx)).await
     }
 
     async fn warehouse_stock(&self, query: &StockQuery) -> StorageResult<Page<WarehouseStockRow>> {
@@ -160,8 +162,12 @@ impl<E: Engine> Storage for SqlStorage<E> {
         timed("list_sales", self.sales_page(query)).await
     }
 
-    async fn create_replenishment(&self, request: &NewReplenishment) -> StorageResult<Replenishment> {
-        timed("create_replenishment", self.insert_replenishment(request)).await
+    async fn create_replenishment(
+        &self,
+        request: &NewReplenishment,
+        ctx: &WriteContext,
+    ) -> StorageResult<Replenishment> {
+        timed("create_replenishment", self.insert_replenishment(request, ctx)).await
     }
 
     async fn get_replenishment(&self, id: ReplenishmentId) -> StorageResult<Replenishment> {
@@ -237,6 +243,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, ctx: &WriteContext) -> StorageResult<ApiTokenInfo> {
         timed("revoke_api_token", self.revoke_token(user, id, ctx)).await
+    }
+
+    async fn audit_log(&self, query: &AuditQuery) -> StorageResult<CursorPage<AuditEntry>> {
+        timed("audit_log", self.audit_page(query)).await
     }
 
     async fn is_empty(&self) -> StorageResult<bool> {

@@ -5,6 +5,7 @@ use crate::engine::{Connection, Engine};
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::{ReplenishmentRow, invariant};
 use crate::statement::Statement;
+use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::replenishment::{
@@ -14,7 +15,7 @@ use magasin_domain::stock::Location;
 use magasin_domain::{ReplenishmentId, StorageError, StorageResult, WriteContext};
 
 const COLUMNS: &str = "SELECT r.id, r.produit_id, p.nom AS produit_nom, r.magasin_id, m.nom AS magasin_nom, r.quantite,
-    r.date, r.statut, r.date_decision, r.motif
+    r.date, r.statut, r.date_decision, r.motif, r.demandeur, r.decideur
     FROM replenishments r JOIN products p ON p.id = r.produit_id JOIN stores m ON m.id = r.magasin_id";
 
 /// Message given to the rejection of a pending request by logistics.
@@ -36,7 +37,11 @@ impl<E: Engine> SqlStorage<E> {
         Self::fetch_replenishment(&mut conn, id).await
     }
 
-    pub(crate) async fn insert_replenishment(&self, request: &NewReplenishment) -> StorageResult<Replenishment> {
+    pub(crate) async fn insert_replenishment(
+        &self,
+        request: &NewReplenishment,
+        ctx: &WriteContext,
+    ) -> StorageResult<Replenishment> {
         let mut tx = self.writer.begin().await?;
         let exists =
             Statement::new("SELECT (SELECT id FROM stores WHERE id = $1), (SELECT id FROM products WHERE id = $2)")
@@ -46,15 +51,18 @@ impl<E: Engine> SqlStorage<E> {
         store.ok_or(StorageError::not_found("store", request.magasin.0))?;
         product.ok_or(StorageError::not_found("product", request.produit.0))?;
         let insert = Statement::new(
-            "INSERT INTO replenishments (produit_id, magasin_id, quantite, date, statut) VALUES ($1, $2, $3, $4, $5)
-             RETURNING id",
+            "INSERT INTO replenishments (produit_id, magasin_id, quantite, date, statut, demandeur)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .value(request.produit.0)
         .value(request.magasin.0)
         .value(request.quantite)
         .value(request.at)
-        .value(status(ReplenishmentStatus::Pending));
+        .value(status(ReplenishmentStatus::Pending))
+        .value(ctx.actor.as_str());
         let (id,): (i64,) = Self::one(&mut tx, &insert).await?;
+        let summary = serde_json::json!({"magasin": request.magasin.0, "produit": request.produit.0, "quantite": request.quantite});
+        Self::audit(&mut tx, ctx, AuditAction::ReplenishmentRequested, id, None, Some(summary)).await?;
         let created = Self::fetch_replenishment(&mut tx, ReplenishmentId(id)).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(created)
@@ -96,14 +104,15 @@ impl<E: Engine> SqlStorage<E> {
         ctx: &WriteContext,
     ) -> StorageResult<()> {
         let update = Statement::new(
-            "UPDATE replenishments SET statut = $1, date_decision = $2, motif = $3 WHERE id = $4 AND statut = $5
-             RETURNING id",
+            "UPDATE replenishments SET statut = $1, date_decision = $2, motif = $3, decideur = $6
+             WHERE id = $4 AND statut = $5 RETURNING id",
         )
         .value(status(decision))
         .value(ctx.at)
         .value(motif)
         .value(id.0)
-        .value(status(ReplenishmentStatus::Pending));
+        .value(status(ReplenishmentStatus::Pending))
+        .value(ctx.actor.as_str());
         let changed: Option<(i64,)> = Self::optional(conn, &update).await?;
         if changed.is_none() {
             let current = Self::fetch_replenishment(conn, id).await?;
@@ -139,6 +148,7 @@ impl<E: Engine> SqlStorage<E> {
                 .value(shortage_reason(available, request.quantite))
                 .value(id.0);
             Self::execute(&mut tx, &refuse).await?;
+            Self::audit(&mut tx, ctx, AuditAction::ReplenishmentRefused, id.0, None, None).await?;
             let refused = Self::fetch_replenishment(&mut tx, id).await?;
             tx.commit().await.map_err(E::map_error)?;
             return Ok(ApprovalOutcome::RefusedForLackOfStock { request: refused, available });
@@ -167,6 +177,7 @@ impl<E: Engine> SqlStorage<E> {
             document,
         });
         Self::append_ledger(&mut tx, ledger).await?;
+        Self::audit(&mut tx, ctx, AuditAction::ReplenishmentApproved, id.0, None, None).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(ApprovalOutcome::Approved(request))
     }
@@ -175,6 +186,7 @@ impl<E: Engine> SqlStorage<E> {
         let mut tx = self.writer.begin().await?;
         Self::decide(&mut tx, id, ReplenishmentStatus::Refused, Some(REJECTED_BY_LOGISTICS), ctx).await?;
         let request = Self::fetch_replenishment(&mut tx, id).await?;
+        Self::audit(&mut tx, ctx, AuditAction::ReplenishmentRejected, id.0, None, None).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(request)
     }

@@ -146,6 +146,8 @@ pub struct SaleRow {
     pub total_cents: i64,
     pub statut: String,
     pub date_annulation: Option<DateTime<Utc>>,
+    pub acteur: String,
+    pub annulee_par: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -180,6 +182,8 @@ impl SaleRow {
             statut,
             date_annulation: self.date_annulation,
             lignes,
+            acteur: self.acteur,
+            annulee_par: self.annulee_par,
         })
     }
 }
@@ -210,6 +214,8 @@ pub struct ReplenishmentRow {
     pub statut: String,
     pub date_decision: Option<DateTime<Utc>>,
     pub motif: Option<String>,
+    pub demandeur: String,
+    pub decideur: Option<String>,
 }
 
 impl TryFrom<ReplenishmentRow> for Replenishment {
@@ -228,6 +234,8 @@ impl TryFrom<ReplenishmentRow> for Replenishment {
             statut,
             date_decision: r.date_decision,
             motif: r.motif,
+            demandeur: r.demandeur,
+            decideur: r.decideur,
         })
     }
 }
@@ -245,6 +253,7 @@ pub struct LedgerRow {
     pub demande_id: Option<i64>,
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
+    pub acteur: String,
 }
 
 impl TryFrom<LedgerRow> for LedgerEntry {
@@ -268,6 +277,7 @@ impl TryFrom<LedgerRow> for LedgerEntry {
             document,
             request_id: r.request_id,
             date: r.date,
+            acteur: r.acteur,
         })
     }
 }
@@ -352,4 +362,17 @@ impl From<ApiTokenRow> for magasin_domain::accounts::ApiTokenInfo {
             revoked_at: r.revoked_at,
         }
     }
+}
+
+/// A row of the audit log.
+#[derive(sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub date: DateTime<Utc>,
+    pub acteur: String,
+    pub action: String,
+    pub entite_id: i64,
+    pub avant: Option<String>,
+    pub apres: Option<String>,
+    pub request_id: Option<String>,
 }

@@ -6,6 +6,7 @@ use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::{LevelRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, Utc};
+use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{
@@ -16,7 +17,7 @@ use magasin_domain::{Money, SaleId, StorageError, StorageResult, StoreId, WriteC
 use std::collections::{BTreeMap, HashMap};
 
 const SALE_COLUMNS: &str = "SELECT v.id, v.magasin_id, m.nom AS magasin_nom, v.date_vente, v.total_cents, v.statut,
-    v.date_annulation FROM sales v JOIN stores m ON m.id = v.magasin_id";
+    v.date_annulation, v.acteur, v.annulee_par FROM sales v JOIN stores m ON m.id = v.magasin_id";
 
 /// Quantity and amount sold per product id.
 type Sums = BTreeMap<i64, (i64, i64)>;
@@ -266,14 +267,15 @@ impl<E: Engine> SqlStorage<E> {
 
         let jour = sale.at.date_naive();
         let insert = Statement::new(
-            "INSERT INTO sales (magasin_id, date_vente, jour, total_cents, statut) VALUES ($1, $2, $3, $4, $5)
-             RETURNING id, date_vente",
+            "INSERT INTO sales (magasin_id, date_vente, jour, total_cents, statut, acteur)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, date_vente",
         )
         .value(sale.magasin.0)
         .value(sale.at)
         .value(jour)
         .value(total)
-        .value(SaleStatus::Recorded.as_str());
+        .value(SaleStatus::Recorded.as_str())
+        .value(ctx.actor.as_str());
         let (sale_id, date_vente): (i64, DateTime<Utc>) = Self::one(&mut tx, &insert).await?;
         let mut insert =
             Statement::new("INSERT INTO sale_lines (vente_id, produit_id, quantite, prix_unitaire_cents) VALUES ");
@@ -303,7 +305,6 @@ impl<E: Engine> SqlStorage<E> {
                 .value(key.key.as_str());
             Self::execute(&mut tx, &link).await?;
         }
-        tx.commit().await.map_err(E::map_error)?;
         let recorded = Sale {
             id: SaleId(sale_id),
             magasin: sale.magasin,
@@ -313,20 +314,26 @@ impl<E: Engine> SqlStorage<E> {
             statut: SaleStatus::Recorded,
             date_annulation: None,
             lignes,
+            acteur: ctx.actor.clone(),
+            annulee_par: None,
         };
+        let summary = serde_json::json!({"magasin": recorded.magasin.0, "total": recorded.total.to_string()});
+        Self::audit(&mut tx, ctx, AuditAction::SaleRecorded, sale_id, None, Some(summary)).await?;
+        tx.commit().await.map_err(E::map_error)?;
         Ok(RecordedSale { sale: recorded, replayed: false })
     }
 
     pub(crate) async fn cancel(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale> {
         let mut tx = self.writer.begin().await?;
         let update = Statement::new(
-            "UPDATE sales SET statut = $1, date_annulation = $2 WHERE id = $3 AND statut = $4
+            "UPDATE sales SET statut = $1, date_annulation = $2, annulee_par = $5 WHERE id = $3 AND statut = $4
              RETURNING magasin_id, jour",
         )
         .value(SaleStatus::Cancelled.as_str())
         .value(ctx.at)
         .value(id.0)
-        .value(SaleStatus::Recorded.as_str());
+        .value(SaleStatus::Recorded.as_str())
+        .value(ctx.actor.as_str());
         let cancelled: Option<(i64, NaiveDate)> = Self::optional(&mut tx, &update).await?;
         let sale = Self::fetch_sale(&mut tx, id).await?;
         let Some((store, jour)) = cancelled else {
@@ -353,6 +360,7 @@ impl<E: Engine> SqlStorage<E> {
         }
         Self::append_ledger(&mut tx, ledger).await?;
         Self::remove_from_aggregates(&mut tx, store, jour, &sums).await?;
+        Self::audit(&mut tx, ctx, AuditAction::SaleCancelled, id.0, None, None).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(sale)
     }

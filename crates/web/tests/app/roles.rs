@@ -14,6 +14,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     every_write_is_allowed_to_its_roles_in_their_stores_only,
     unknown_revoked_and_disabled_tokens_are_refused,
     wrong_tokens_are_throttled_per_client_address,
+    every_write_names_its_actor,
 );
 
 const OWN: i64 = 1;
@@ -200,4 +201,36 @@ async fn wrong_tokens_are_throttled_per_client_address(app: TestApp) {
     assert_eq!(state(&app).await, before, "even the right token writes nothing while its address is throttled");
     let reply = sale_from(&app, till, TOKEN).await;
     assert_eq!(reply.status, StatusCode::CREATED, "another address is not throttled: {}", reply.body);
+}
+
+async fn every_write_names_its_actor(app: TestApp) {
+    let services = app.services();
+    let stores = StoreScope::Only([magasin_service::domain::StoreId(OWN)].into_iter().collect());
+    let user = NewUser::parse("caisse-ouest", "Caisse ouest", Role::Gerant, stores).expect("valid");
+    let gerant = services.create_user(&Actor::Service, &user, "a long enough password").await.expect("user");
+    let token = services.issue_api_token(&Actor::Service, gerant.id, "till").await.expect("token").secret;
+
+    let sale = json!({"magasin": OWN, "lignes": [{"produit": 2, "quantite": 1}]});
+    let mine = send(&app, &token, Method::POST, "/api/v1/sales/", sale.clone()).await;
+    assert_eq!((mine.body["acteur"].as_str(), &mine.body["annulee_par"]), (Some("caisse-ouest"), &Value::Null));
+    let id = mine.body["id"].as_i64().expect("id");
+    let cancelled = app.post(&format!("/api/v1/sales/{id}/cancel/"), Value::Null).await;
+    assert_eq!(cancelled.body["annulee_par"], "service", "the service token names itself");
+    let ledger = app.get("/api/v1/stores/1/ledger/?produit=2").await.body;
+    let actors: Vec<&str> =
+        ledger["results"].as_array().expect("rows").iter().filter_map(|r| r["acteur"].as_str()).collect();
+    assert_eq!(actors[..2], ["service", "caisse-ouest"], "the cancellation, then the sale");
+    assert_eq!(actors.last().copied(), Some("system"), "the demo data's opening balance");
+
+    let asked = send(
+        &app,
+        &token,
+        Method::POST,
+        "/api/v1/replenishments/",
+        json!({"magasin": OWN, "produit": 2, "quantite": 1}),
+    )
+    .await;
+    assert_eq!(asked.body["demandeur"], "caisse-ouest");
+    let decided = app.post(&format!("/api/v1/replenishments/{}/approve/", asked.body["id"]), Value::Null).await;
+    assert_eq!(decided.body["decideur"], "service", "{}", decided.body);
 }

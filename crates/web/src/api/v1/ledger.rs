@@ -35,6 +35,8 @@ pub struct LedgerEntryDto {
     /// The API request that made the change.
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
+    /// Who made it: a user's login, `service` (the service token) or `system` (seeding).
+    pub acteur: String,
 }
 
 impl From<LedgerEntry> for LedgerEntryDto {
@@ -58,6 +60,7 @@ impl From<LedgerEntry> for LedgerEntryDto {
             vente,
             demande,
             request_id: e.request_id,
+            acteur: e.acteur,
             date: e.date,
         }
     }

@@ -41,6 +41,10 @@ pub struct ReplenishmentDto {
     pub date_decision: Option<DateTime<Utc>>,
     /// Why it was refused.
     pub motif: Option<String>,
+    /// Who asked: a user's login, `service` (the service token) or `system`.
+    pub demandeur: String,
+    /// Who decided.
+    pub decideur: Option<String>,
 }
 
 impl From<Replenishment> for ReplenishmentDto {
@@ -56,6 +60,8 @@ impl From<Replenishment> for ReplenishmentDto {
             statut: r.statut.as_str().to_string(),
             date_decision: r.date_decision,
             motif: r.motif,
+            demandeur: r.demandeur,
+            decideur: r.decideur,
         }
     }
 }

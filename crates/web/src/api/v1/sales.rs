@@ -71,6 +71,10 @@ pub struct SaleDto {
     pub statut: String,
     pub date_annulation: Option<DateTime<Utc>>,
     pub lignes: Vec<SaleLineDto>,
+    /// Who recorded it: a user's login, `service` (the service token) or `system`.
+    pub acteur: String,
+    /// Who cancelled it.
+    pub annulee_par: Option<String>,
 }
 
 impl From<Sale> for SaleDto {
@@ -84,6 +88,8 @@ impl From<Sale> for SaleDto {
             statut: s.statut.as_str().to_string(),
             date_annulation: s.date_annulation,
             lignes: s.lignes.into_iter().map(SaleLineDto::from).collect(),
+            acteur: s.acteur,
+            annulee_par: s.annulee_par,
         }
     }
 }

@@ -1,0 +1,113 @@
+//! Who did what: one entry per write, appended in the write's own transaction.
+
+use crate::paging::CursorRequest;
+use chrono::{DateTime, Utc};
+
+/// What a write was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    SaleRecorded,
+    SaleCancelled,
+    ReplenishmentRequested,
+    ReplenishmentApproved,
+    /// Approved, but refused for lack of warehouse stock.
+    ReplenishmentRefused,
+    ReplenishmentRejected,
+    ProductCreated,
+    ProductUpdated,
+    UserCreated,
+    UserUpdated,
+    TokenIssued,
+    TokenRevoked,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 12] = [
+        AuditAction::SaleRecorded,
+        AuditAction::SaleCancelled,
+        AuditAction::ReplenishmentRequested,
+        AuditAction::ReplenishmentApproved,
+        AuditAction::ReplenishmentRefused,
+        AuditAction::ReplenishmentRejected,
+        AuditAction::ProductCreated,
+        AuditAction::ProductUpdated,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::TokenIssued,
+        AuditAction::TokenRevoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SaleRecorded => "vente",
+            AuditAction::SaleCancelled => "annulation_vente",
+            AuditAction::ReplenishmentRequested => "demande_reapprovisionnement",
+            AuditAction::ReplenishmentApproved => "approbation",
+            AuditAction::ReplenishmentRefused => "refus_stock",
+            AuditAction::ReplenishmentRejected => "refus",
+            AuditAction::ProductCreated => "creation_produit",
+            AuditAction::ProductUpdated => "modification_produit",
+            AuditAction::UserCreated => "creation_utilisateur",
+            AuditAction::UserUpdated => "modification_utilisateur",
+            AuditAction::TokenIssued => "creation_jeton",
+            AuditAction::TokenRevoked => "revocation_jeton",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The kind of entity the action is about (`entite`).
+    pub fn entity(self) -> &'static str {
+        match self {
+            AuditAction::SaleRecorded | AuditAction::SaleCancelled => "vente",
+            AuditAction::ReplenishmentRequested
+            | AuditAction::ReplenishmentApproved
+            | AuditAction::ReplenishmentRefused
+            | AuditAction::ReplenishmentRejected => "demande",
+            AuditAction::ProductCreated | AuditAction::ProductUpdated => "produit",
+            AuditAction::UserCreated | AuditAction::UserUpdated => "utilisateur",
+            AuditAction::TokenIssued | AuditAction::TokenRevoked => "jeton",
+        }
+    }
+}
+
+/// One write, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub date: DateTime<Utc>,
+    pub acteur: String,
+    pub action: AuditAction,
+    /// The id of the entity of [`AuditAction::entity`].
+    pub entite_id: i64,
+    /// What it was before (JSON), for a change.
+    pub avant: Option<String>,
+    /// What it is after (JSON): the fields written.
+    pub apres: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Entries, newest first, by actor, action and range of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub acteur: Option<String>,
+    pub action: Option<AuditAction>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub cursor: CursorRequest,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_reads_back_from_its_name() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("vol"), None);
+    }
+}
