@@ -46,7 +46,7 @@ impl Role {
         use Action::*;
         match self {
             Role::Admin => true,
-            Role::Siege => matches!(action, EditCatalogue),
+            Role::Siege => matches!(action, EditCatalogue | ReadAudit),
             Role::Logistique => matches!(action, DecideReplenishment),
             Role::Gerant => matches!(action, RecordSale(_) | CancelSale(_) | RequestReplenishment(_)),
             Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_)),
@@ -112,6 +112,8 @@ pub enum Action {
     DecideReplenishment,
     EditCatalogue,
     ManageUsers,
+    /// Reading who did what (the audit log).
+    ReadAudit,
 }
 
 impl Action {
@@ -119,7 +121,7 @@ impl Action {
     pub fn store(&self) -> Option<StoreId> {
         match self {
             Action::RecordSale(s) | Action::CancelSale(s) | Action::RequestReplenishment(s) => Some(*s),
-            Action::DecideReplenishment | Action::EditCatalogue | Action::ManageUsers => None,
+            Action::DecideReplenishment | Action::EditCatalogue | Action::ManageUsers | Action::ReadAudit => None,
         }
     }
 }
@@ -322,8 +324,8 @@ mod tests {
         use Action::*;
         let (own, other) = (StoreId(1), StoreId(2));
         let actions = |s| [RecordSale(s), CancelSale(s), RequestReplenishment(s)];
-        let chain = [DecideReplenishment, EditCatalogue, ManageUsers];
-        let expect = |role: Role, in_store: [bool; 3], chain_wide: [bool; 3]| {
+        let chain = [DecideReplenishment, EditCatalogue, ManageUsers, ReadAudit];
+        let expect = |role: Role, in_store: [bool; 3], chain_wide: [bool; 4]| {
             let actor = user(role, &[1]);
             for (action, allowed) in actions(own).into_iter().zip(in_store) {
                 assert_eq!(actor.may(&action), allowed, "{role} {action:?}");
@@ -335,11 +337,11 @@ mod tests {
                 assert_eq!(actor.may(&action), allowed, "{role} {action:?}");
             }
         };
-        expect(Role::Caissier, [true, true, false], [false, false, false]);
-        expect(Role::Gerant, [true, true, true], [false, false, false]);
-        expect(Role::Logistique, [false, false, false], [true, false, false]);
-        expect(Role::Siege, [false, false, false], [false, true, false]);
-        expect(Role::Admin, [true, true, true], [true, true, true]);
+        expect(Role::Caissier, [true, true, false], [false, false, false, false]);
+        expect(Role::Gerant, [true, true, true], [false, false, false, false]);
+        expect(Role::Logistique, [false, false, false], [true, false, false, false]);
+        expect(Role::Siege, [false, false, false], [false, true, false, true]);
+        expect(Role::Admin, [true, true, true], [true, true, true, true]);
         assert!(Actor::Service.may(&ManageUsers) && Actor::Service.may(&RecordSale(other)));
     }
 

@@ -58,6 +58,13 @@ impl AuditAction {
         AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
+    /// `s` as an action, or the choices.
+    pub fn choose(s: &str) -> Result<Self, crate::ValidationCode> {
+        AuditAction::parse(s).ok_or_else(|| crate::ValidationCode::NotAChoice {
+            choices: AuditAction::ALL.iter().map(|a| a.as_str().to_string()).collect(),
+        })
+    }
+
     /// The kind of entity the action is about (`entite`).
     pub fn entity(self) -> &'static str {
         match self {

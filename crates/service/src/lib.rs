@@ -2,6 +2,7 @@
 //! rules and call the storage port. Nothing here knows about HTTP or SQL.
 
 mod accounts;
+mod audit;
 pub mod cache;
 mod catalogue;
 pub mod demo;

@@ -1,6 +1,6 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
-use crate::api::v1::{ledger, products, replenishments, reports, sales, stock, stores};
+use crate::api::v1::{audit, ledger, products, replenishments, reports, sales, stock, stores};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request,
         reports::sales_report, reports::dashboard,
+        audit::audit_log,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&TokenScheme),
@@ -31,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         (name = "sales", description = "Sales"),
         (name = "replenishment", description = "Replenishment requests"),
         (name = "reporting", description = "Consolidated report and dashboard"),
+        (name = "audit", description = "Who did what: every write, by actor"),
     )
 )]
 pub struct ApiDoc;

@@ -11,7 +11,7 @@ use magasin_domain::StorageError;
 use magasin_service::ServiceError;
 
 /// The navigation: where each page lives (the browser test relies on these hrefs).
-pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 9] {
+pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 10] {
     [
         ("/", t.nav_dashboard),
         ("/ventes/nouvelle", t.nav_new_sale),
@@ -21,6 +21,7 @@ pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 9] {
         ("/entrepot", t.nav_warehouse),
         ("/produits", t.nav_products),
         ("/reapprovisionnement", t.nav_replenishment),
+        ("/journal", t.nav_journal),
         ("/observabilite", t.nav_observability),
     ]
 }
@@ -37,7 +38,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn nav(&self) -> [(&'static str, &'static str); 9] {
+    pub fn nav(&self) -> [(&'static str, &'static str); 10] {
         navigation(self.t)
     }
 

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod forms;
 pub mod golden_signals;
+pub mod journal;
 pub mod layout;
 pub mod observability;
 pub mod post_guard;
@@ -75,6 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reapprovisionnement", get(replenishment::page))
         .route("/reapprovisionnement/{id}/approuver", post(replenishment::approve))
         .route("/reapprovisionnement/{id}/refuser", post(replenishment::reject))
+        .route("/journal", get(journal::page))
         .route("/observabilite", get(observability::page))
         .route("/observabilite.json", get(observability::json))
         .route("/static/{file}", get(assets::serve))

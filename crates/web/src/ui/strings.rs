@@ -20,6 +20,15 @@ pub struct Strings {
     pub nav_products: &'static str,
     pub nav_replenishment: &'static str,
     pub nav_observability: &'static str,
+    pub nav_journal: &'static str,
+    pub journal_title: &'static str,
+    pub journal_actor: &'static str,
+    pub journal_action: &'static str,
+    pub journal_every_action: &'static str,
+    pub journal_what: &'static str,
+    pub journal_change: &'static str,
+    /// What an audited write was, in French.
+    pub audit_action: fn(magasin_domain::audit::AuditAction) -> &'static str,
     pub nav_api: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
@@ -200,6 +209,14 @@ pub static FR: Strings = Strings {
     nav_products: "Produits",
     nav_replenishment: "Réapprovisionnement",
     nav_observability: "Observabilité",
+    nav_journal: "Journal",
+    journal_title: "Journal des opérations",
+    journal_actor: "Auteur",
+    journal_action: "Opération",
+    journal_every_action: "Toutes",
+    journal_what: "Sur",
+    journal_change: "Détail",
+    audit_action: fr::audit_action,
     nav_api: "API (Swagger)",
     sign_in: "Connexion",
     sign_out: "Déconnexion",
@@ -419,6 +436,24 @@ mod fr {
             grouped.push(c);
         }
         format!("{sign}{grouped},{cents}")
+    }
+
+    pub fn audit_action(action: magasin_domain::audit::AuditAction) -> &'static str {
+        use magasin_domain::audit::AuditAction::*;
+        match action {
+            SaleRecorded => "Vente",
+            SaleCancelled => "Annulation de vente",
+            ReplenishmentRequested => "Demande de réapprovisionnement",
+            ReplenishmentApproved => "Approbation",
+            ReplenishmentRefused => "Refus (stock insuffisant)",
+            ReplenishmentRejected => "Refus",
+            ProductCreated => "Création de produit",
+            ProductUpdated => "Modification de produit",
+            UserCreated => "Création d'utilisateur",
+            UserUpdated => "Modification d'utilisateur",
+            TokenIssued => "Création de jeton",
+            TokenRevoked => "Révocation de jeton",
+        }
     }
 
     pub fn too_many_attempts(seconds: u64) -> String {

@@ -15,6 +15,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     unknown_revoked_and_disabled_tokens_are_refused,
     wrong_tokens_are_throttled_per_client_address,
     every_write_names_its_actor,
+    the_audit_log_is_for_head_office_and_administrators,
 );
 
 const OWN: i64 = 1;
@@ -233,4 +234,47 @@ async fn every_write_names_its_actor(app: TestApp) {
     assert_eq!(asked.body["demandeur"], "caisse-ouest");
     let decided = app.post(&format!("/api/v1/replenishments/{}/approve/", asked.body["id"]), Value::Null).await;
     assert_eq!(decided.body["decideur"], "service", "{}", decided.body);
+}
+
+async fn the_audit_log_is_for_head_office_and_administrators(app: TestApp) {
+    let cashier = token_of(&app, Role::Caissier).await;
+    let head_office = token_of(&app, Role::Siege).await;
+    let sale = json!({"magasin": OWN, "lignes": [{"produit": 1, "quantite": 1}]});
+    let sold = send(&app, &cashier, Method::POST, "/api/v1/sales/", sale).await;
+    let login = sold.body["acteur"].as_str().expect("actor").to_string();
+    send(&app, &head_office, Method::PATCH, "/api/v1/products/2/", json!({"prix": "12.50"})).await;
+
+    let anonymous = app.get("/api/v1/audit/").await;
+    assert_error_body(&anonymous, 401, "/api/v1/audit/");
+    let refused = send(&app, &cashier, Method::GET, "/api/v1/audit/", Value::Null).await;
+    assert_error_body(&refused, 403, "/api/v1/audit/");
+
+    let all = send(&app, &head_office, Method::GET, "/api/v1/audit/", Value::Null).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let entries = all.body["results"].as_array().expect("results").clone();
+    assert!(entries.iter().all(|e| e["acteur"].as_str().is_some_and(|a| !a.is_empty())), "every entry names its actor");
+    let change = &entries[0];
+    assert_eq!(
+        (change["action"].as_str(), change["entite"].as_str(), change["entite_id"].as_i64()),
+        (Some("modification_produit"), Some("produit"), Some(2))
+    );
+    assert_eq!(change["avant"]["prix"], "25.50");
+    assert_eq!(change["apres"]["prix"], "12.50");
+
+    let path = format!("/api/v1/audit/?acteur={login}&action=vente");
+    let mine = send(&app, &head_office, Method::GET, &path, Value::Null).await;
+    let mine = mine.body["results"].as_array().expect("results").clone();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        (mine[0]["entite_id"].as_i64(), mine[0]["apres"]["total"].as_str()),
+        (sold.body["id"].as_i64(), Some("89.99"))
+    );
+
+    for (query, field) in
+        [("action=vol", "action"), ("acteur=Not%20a%20login", "acteur"), ("date_debut=2026-13-01", "date_debut")]
+    {
+        let reply = send(&app, &head_office, Method::GET, &format!("/api/v1/audit/?{query}"), Value::Null).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.body);
+        assert!(reply.body[field].is_array(), "{query}: {}", reply.body);
+    }
 }

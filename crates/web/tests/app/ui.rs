@@ -38,6 +38,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
     a_request_can_be_rejected,
     observability_says_when_metrics_are_off,
+    the_journal_shows_who_did_what,
 );
 
 /// A client with a cookie jar, driving the router in-process.
@@ -191,8 +192,9 @@ fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 16] = [
+const PAGES: [&str; 17] = [
     "/",
+    "/journal",
     "/connexion",
     "/ventes/nouvelle",
     "/ventes/nouvelle?magasin=2",
@@ -226,6 +228,7 @@ async fn every_page_renders_with_the_demo_data(mut b: Browser) {
             "/entrepot",
             "/produits",
             "/reapprovisionnement",
+            "/journal",
             "/observabilite",
         ] {
             assert!(page.has(&format!("href=\"{href}\"")), "{path} links to {href}");
@@ -251,7 +254,13 @@ async fn pages_carry_the_security_headers_and_run_no_inline_code(mut b: Browser)
     let others = ["/rapport.csv", "/observabilite.json", "/static/magasin.css", "/static/vente.js", "/nulle-part"];
     for path in PAGES.into_iter().chain(others) {
         let reply = b.app.get(path).await;
-        assert!(reply.status == StatusCode::OK || path == "/nulle-part", "{path}: {}", reply.status);
+        // Sent without the session: the journal is refused to an anonymous visitor, with the same headers.
+        let expected = match path {
+            "/nulle-part" => StatusCode::NOT_FOUND,
+            "/journal" => StatusCode::FORBIDDEN,
+            _ => StatusCode::OK,
+        };
+        assert_eq!(reply.status, expected, "{path}");
         let header = |name: &str| reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header("referrer-policy"), "same-origin", "{path}");
@@ -738,4 +747,23 @@ async fn observability_says_when_metrics_are_off(mut b: Browser) {
     assert_eq!(json.status, StatusCode::OK);
     let body: serde_json::Value = serde_json::from_str(&json.html).expect("JSON");
     assert_eq!(body["metrics_on"], false);
+}
+
+async fn the_journal_shows_who_did_what(mut b: Browser) {
+    let anonymous = b.get("/journal").await;
+    assert_eq!(anonymous.status, StatusCode::FORBIDDEN, "the journal is not public");
+    b.sign_in().await;
+    b.sell("1", &[("1", "1")]).await;
+    let page = b.get("/journal").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("<table id=\"journal\""));
+    assert!(page.has("<td class=\"acteur\">service</td><td class=\"action\">Vente</td>"), "{}", page.html);
+    let sales_only = b.get("/journal?action=vente&acteur=service").await;
+    assert!(sales_only.has("<td class=\"action\">Vente</td>"));
+    let nobody = b.get("/journal?acteur=personne").await;
+    assert!(nobody.has("Rien à afficher"));
+    let wrong = b.get("/journal?action=vol&acteur=Not%20a%20login").await;
+    assert_eq!(wrong.status, StatusCode::OK, "explained, not refused");
+    assert!(wrong.has("Ce choix n&#39;existe pas.") || wrong.has("Ce choix n'existe pas."), "{}", wrong.html);
+    assert!(wrong.has("De 3 à 64 lettres minuscules"));
 }

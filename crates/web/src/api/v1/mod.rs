@@ -1,6 +1,7 @@
 //! API v1: the lab's contract, and the rest of a complete API with the same conventions
 //! (paths end with `/`; the same path without it is served too).
 
+pub mod audit;
 pub mod ledger;
 pub mod pagination;
 pub mod products;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         sales::router,
         replenishments::router,
         reports::router,
+        audit::router,
     ]
     .into_iter()
     .fold(Router::new(), |r, f| r.merge(f()))
