@@ -82,6 +82,11 @@ pub struct ServeArgs {
     /// Token required by writes (`Authorization: Token <token>`). Development default: token-430.
     #[arg(long, env = "MAGASIN_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
+    /// Secret of the web interface's cookie and CSRF keys, the same on every instance. Default: made
+    /// once and kept beside the SQLite database (`<file>.session-secret`); with PostgreSQL, required
+    /// in production and random per process otherwise.
+    #[arg(long, env = "MAGASIN_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
     /// Production mode: refuses to start without an explicit API token, or with a short, repetitive or well-known one.
     #[arg(long, env = "MAGASIN_PRODUCTION")]
     pub production: bool,

@@ -2,6 +2,7 @@
 
 mod backup;
 mod cli;
+mod session_secret;
 mod startup_checks;
 mod storage;
 mod synthetic;
@@ -90,6 +91,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         }
     }
     let storage = storage::open(&args.db).await?;
+    // After opening: the database's folder exists, and the secret is kept beside its file.
+    let session_secret =
+        session_secret::resolve(args.session_secret.as_deref(), &storage::url(&args.db), args.production)?;
     if storage.engine() == "sqlite" {
         tracing::info!("storage: SQLite (one instance only; several instances need PostgreSQL)");
     } else {
@@ -122,6 +126,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_instance(instance.clone())
         .with_access_log(access_log)
         .with_monitoring_links(args.prometheus_url.clone(), args.grafana_url.clone())
+        .with_session_secret(&session_secret)
         .with_secure_cookies(args.secure_cookies)
         .with_trusted_proxies(TrustedProxies::new(args.trusted_proxies.iter().copied()))
         .with_request_timeout(Duration::from_secs(args.request_timeout.max(1)));

@@ -32,8 +32,24 @@ const WELL_KNOWN: [&str; 12] = [
     "default",
 ];
 
-const HOW_TO_MAKE_ONE: &str = "make one with `openssl rand -hex 32` (or `head -c 32 /dev/urandom | base64`) and pass \
-     it as --api-token or MAGASIN_API_TOKEN";
+/// A secret the operator configures, and where it goes.
+pub struct SecretKind {
+    pub name: &'static str,
+    pub flag: &'static str,
+    pub env: &'static str,
+}
+
+pub const API_TOKEN: SecretKind = SecretKind { name: "API token", flag: "--api-token", env: "MAGASIN_API_TOKEN" };
+pub const SESSION_SECRET: SecretKind =
+    SecretKind { name: "session secret", flag: "--session-secret", env: "MAGASIN_SESSION_SECRET" };
+
+/// How to make a strong secret of `kind`.
+pub fn how_to_make(kind: &SecretKind) -> String {
+    format!(
+        "make one with `openssl rand -hex 32` (or `head -c 32 /dev/urandom | base64`) and pass it as {} or {}",
+        kind.flag, kind.env
+    )
+}
 
 /// The token writes must carry: the configured one (checked in production), or the development
 /// token when none is configured outside production.
@@ -45,30 +61,34 @@ pub fn api_token(configured: Option<&str>, production: bool) -> Result<String> {
             Ok(token.to_string())
         }
         (Some(token), false) => Ok(token.to_string()),
-        (None, true) => bail!("--production needs an explicit API token: {HOW_TO_MAKE_ONE}"),
+        (None, true) => bail!("--production needs an explicit API token: {}", how_to_make(&API_TOKEN)),
         (None, false) => Ok(DEVELOPMENT_TOKEN.to_string()),
     }
 }
 
 /// Refuses a production token that is short, repetitive or well known, saying how to make one.
 pub fn check_production_token(token: &str) -> Result<()> {
-    let lowered = token.to_lowercase();
+    check_strong(&API_TOKEN, token, "in production")
+}
+
+/// Refuses a secret of `kind` that is short, repetitive or well known (`when`: where it is
+/// refused, for the message), saying how to make one.
+pub fn check_strong(kind: &SecretKind, secret: &str, when: &str) -> Result<()> {
+    let (name, how) = (kind.name, how_to_make(kind));
+    let lowered = secret.to_lowercase();
     if WELL_KNOWN.contains(&lowered.as_str()) {
-        bail!("the API token {token:?} is well known and refused in production: {HOW_TO_MAKE_ONE}");
+        bail!("the {name} {secret:?} is well known and refused {when}: {how}");
     }
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        bail!("the API token holds spaces or control characters, refused in production: {HOW_TO_MAKE_ONE}");
+    if secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("the {name} holds spaces or control characters, refused {when}: {how}");
     }
-    let chars = token.chars().count();
+    let chars = secret.chars().count();
     if chars < MIN_TOKEN_CHARS {
-        bail!(
-            "the API token has {chars} characters; production needs at least {MIN_TOKEN_CHARS} of random text: \
-             {HOW_TO_MAKE_ONE}"
-        );
+        bail!("the {name} has {chars} characters; {when} it needs at least {MIN_TOKEN_CHARS} of random text: {how}");
     }
-    let distinct = token.chars().collect::<HashSet<_>>().len();
+    let distinct = secret.chars().collect::<HashSet<_>>().len();
     if distinct < MIN_DISTINCT_CHARS {
-        bail!("the API token repeats {distinct} different characters, too guessable for production: {HOW_TO_MAKE_ONE}");
+        bail!("the {name} repeats {distinct} different characters, too guessable {when}: {how}");
     }
     Ok(())
 }
@@ -79,8 +99,9 @@ pub fn check_bind(bind: SocketAddr, token: &str, allow_network: bool) -> Result<
     if token == DEVELOPMENT_TOKEN && !bind.ip().is_loopback() && !allow_network {
         bail!(
             "refusing to listen on {bind} with the development token {DEVELOPMENT_TOKEN}, which anyone could use to \
-             write: listen on 127.0.0.1 (the default), or set an API token ({HOW_TO_MAKE_ONE}), or pass \
-             --allow-dev-token-on-network to accept it from other machines anyway"
+             write: listen on 127.0.0.1 (the default), or set an API token ({}), or pass \
+             --allow-dev-token-on-network to accept it from other machines anyway",
+            how_to_make(&API_TOKEN)
         );
     }
     Ok(())

@@ -24,17 +24,6 @@ impl ApiToken {
         Self { digest: Sha256::digest(token.as_bytes()).into() }
     }
 
-    /// 64 bytes derived from the token for `purpose` (e.g. signing the web interface's cookies):
-    /// every instance sharing the token derives the same bytes, and they reveal nothing of it.
-    pub fn derive(&self, purpose: &str) -> [u8; 64] {
-        let mut hasher = sha2::Sha512::new();
-        hasher.update(b"magasin:");
-        hasher.update(purpose.as_bytes());
-        hasher.update(b":");
-        hasher.update(self.digest);
-        hasher.finalize().into()
-    }
-
     /// Constant-time comparison (of digests, so the length does not leak either).
     pub fn matches(&self, candidate: &str) -> bool {
         let digest: [u8; 32] = Sha256::digest(candidate.as_bytes()).into();
@@ -90,13 +79,5 @@ mod tests {
         assert!(!token.matches("token-431"));
         assert!(!token.matches(""));
         assert_eq!(format!("{token:?}"), "ApiToken(***)");
-    }
-
-    #[test]
-    fn derived_keys_depend_on_token_and_purpose() {
-        let a = ApiToken::new("token-430");
-        assert_eq!(a.derive("cookies"), ApiToken::new("token-430").derive("cookies"));
-        assert_ne!(a.derive("cookies"), a.derive("csrf"));
-        assert_ne!(a.derive("cookies"), ApiToken::new("token-431").derive("cookies"));
     }
 }

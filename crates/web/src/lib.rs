@@ -47,7 +47,7 @@ pub struct AppState {
 impl AppState {
     /// State with metrics off and the instance called `magasin`.
     pub fn new(services: Services, token: ApiToken) -> Self {
-        let ui = ui::UiConfig::new(&token);
+        let ui = ui::UiConfig::new(&ui::session::SessionSecret::random());
         Self {
             services,
             token,
@@ -73,6 +73,13 @@ impl AppState {
     /// Links from the observability page to Prometheus and Grafana, when they are deployed.
     pub fn with_monitoring_links(mut self, prometheus: Option<String>, grafana: Option<String>) -> Self {
         self.ui = self.ui.with_links(prometheus, grafana);
+        self
+    }
+
+    /// The secret of the web interface's cookie and CSRF keys (without it: a random one, so the
+    /// sessions of this process are its own). Give every instance the same one.
+    pub fn with_session_secret(mut self, secret: &ui::session::SessionSecret) -> Self {
+        self.ui = self.ui.with_secret(secret);
         self
     }
 

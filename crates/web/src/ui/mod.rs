@@ -20,7 +20,6 @@ pub mod stock;
 pub mod strings;
 
 use crate::AppState;
-use crate::auth::ApiToken;
 use axum::Router;
 use axum::routing::{get, post};
 
@@ -40,8 +39,15 @@ pub struct MonitoringLinks {
 }
 
 impl UiConfig {
-    pub fn new(token: &ApiToken) -> Self {
-        Self { keys: session::SessionKeys::new(token), links: MonitoringLinks::default(), sampler: Default::default() }
+    pub fn new(secret: &session::SessionSecret) -> Self {
+        Self { keys: session::SessionKeys::new(secret), links: MonitoringLinks::default(), sampler: Default::default() }
+    }
+
+    /// The same interface with keys from `secret` (every instance given it reads the others' cookies).
+    pub fn with_secret(mut self, secret: &session::SessionSecret) -> Self {
+        let secure = self.keys.is_secure();
+        self.keys = session::SessionKeys::new(secret).with_secure_cookies(secure);
+        self
     }
 
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {

@@ -1,10 +1,10 @@
 //! The visitor's session and flash message, both in signed cookies (no server-side store: every
-//! instance sharing the API token derives the same keys), and the CSRF token derived from the
-//! session.
+//! instance given the same session secret derives the same keys), and the CSRF token derived from
+//! the session. The keys come from the session secret alone, never from a token: a signed cookie
+//! tells nothing about any credential.
 
 use super::layout::UiError;
 use crate::AppState;
-use crate::auth::ApiToken;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,7 +20,42 @@ pub const FLASH_COOKIE: &str = "magasin_flash";
 /// Name of the hidden field every form carries.
 pub const CSRF_FIELD: &str = "csrf";
 
-/// The keys of the web interface, derived from the API token, and how its cookies are sent.
+/// The secret the web interface's cookie and CSRF keys come from: random, and independent of every
+/// token. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct SessionSecret([u8; 32]);
+
+impl SessionSecret {
+    /// A new random secret (for one process: its sessions end with it).
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        SessionSecret(bytes)
+    }
+
+    /// The secret an operator configured (its text, hashed to 32 bytes).
+    pub fn from_text(text: &str) -> Self {
+        SessionSecret(Sha256::digest(text.as_bytes()).into())
+    }
+
+    /// 64 bytes for `purpose`, which reveal nothing of the secret nor of another purpose's bytes.
+    fn derive(&self, purpose: &str) -> [u8; 64] {
+        let mut hasher = sha2::Sha512::new();
+        hasher.update(b"magasin-session:");
+        hasher.update(purpose.as_bytes());
+        hasher.update(b":");
+        hasher.update(self.0);
+        hasher.finalize().into()
+    }
+}
+
+impl std::fmt::Debug for SessionSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionSecret(***)")
+    }
+}
+
+/// The keys of the web interface, derived from the session secret, and how its cookies are sent.
 #[derive(Clone)]
 pub struct SessionKeys {
     pub cookies: Key,
@@ -30,8 +65,12 @@ pub struct SessionKeys {
 }
 
 impl SessionKeys {
-    pub fn new(token: &ApiToken) -> Self {
-        Self { cookies: Key::from(&token.derive("ui-cookies")), csrf: token.derive("ui-csrf"), secure: false }
+    pub fn new(secret: &SessionSecret) -> Self {
+        Self { cookies: Key::from(&secret.derive("ui-cookies")), csrf: secret.derive("ui-csrf"), secure: false }
+    }
+
+    pub fn is_secure(&self) -> bool {
+        self.secure
     }
 
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {
@@ -228,14 +267,34 @@ mod tests {
 
     #[test]
     fn csrf_tokens_belong_to_one_session_and_one_key() {
-        let keys = SessionKeys::new(&ApiToken::new("t"));
+        let keys = SessionKeys::new(&SessionSecret::from_text("one secret"));
         let (a, b) = (Session::fresh(false), Session::fresh(false));
         let token = keys.csrf_token(&a);
         assert!(keys.csrf_matches(&a, &token));
         assert!(!keys.csrf_matches(&b, &token));
         assert!(!keys.csrf_matches(&a, ""));
-        let other = SessionKeys::new(&ApiToken::new("u"));
+        let other = SessionKeys::new(&SessionSecret::random());
         assert!(!other.csrf_matches(&a, &token));
+    }
+
+    /// The cookie keys come from the session secret alone: every instance given the same secret
+    /// reads the others' cookies whatever their API tokens; another secret reads none.
+    #[test]
+    fn cookies_are_read_with_the_session_secret_only() {
+        let secret = SessionSecret::from_text("shared by every instance of the chain");
+        let first_visit = Visitor::from_headers(&axum::http::HeaderMap::new(), &SessionKeys::new(&secret));
+        let session = first_visit.session.clone();
+        let response = first_visit.respond("page");
+        let mut headers = axum::http::HeaderMap::new();
+        for cookie in response.headers().get_all(axum::http::header::SET_COOKIE) {
+            let pair = cookie.to_str().unwrap_or_default().split(';').next().unwrap_or_default().to_string();
+            headers.append(axum::http::header::COOKIE, pair.parse().expect("cookie header"));
+        }
+        let (_, same, _) = SessionKeys::new(&secret).read(&headers);
+        assert_eq!(same, Some(session), "another instance with the same secret");
+        let (_, other, _) = SessionKeys::new(&SessionSecret::random()).read(&headers);
+        assert_eq!(other, None, "a cookie signed with another secret is not believed");
+        assert_eq!(format!("{secret:?}"), "SessionSecret(***)");
     }
 
     /// The `Set-Cookie` headers of a first visit's page and of a redirection with a flash.
@@ -252,8 +311,8 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_strict_and_secure_when_set() {
-        let plain = set_cookies(&SessionKeys::new(&ApiToken::new("t")));
-        let secure = set_cookies(&SessionKeys::new(&ApiToken::new("t")).with_secure_cookies(true));
+        let plain = set_cookies(&SessionKeys::new(&SessionSecret::random()));
+        let secure = set_cookies(&SessionKeys::new(&SessionSecret::random()).with_secure_cookies(true));
         assert_eq!(plain.len(), 3, "session on both, flash on the redirection: {plain:?}");
         assert_eq!(secure.len(), 3, "{secure:?}");
         for cookie in plain.iter().chain(&secure) {
