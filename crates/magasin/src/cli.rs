@@ -168,6 +168,18 @@ pub enum UserCommand {
     SetRole(UserRoleArgs),
     /// Make a personal API token for an account, printed once (only its hash is kept).
     Token(UserTokenArgs),
+    /// An account's personal tokens: id, name, made, last used, revoked.
+    Tokens(UserLoginArgs),
+    /// Revoke one of an account's personal tokens (by the id `user tokens` shows).
+    RevokeToken(UserRevokeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserRevokeArgs {
+    #[command(flatten)]
+    pub user: UserLoginArgs,
+    /// The token's id.
+    pub id: i64,
 }
 
 #[derive(Args, Debug)]

@@ -4,8 +4,8 @@
 use crate::cli::{StoresArgs, UserCommand};
 use crate::storage;
 use anyhow::{Context, Result, anyhow};
-use magasin_domain::StoreId;
 use magasin_domain::accounts::{Actor, NewUser, Role, StoreScope, User};
+use magasin_domain::{ApiTokenId, StoreId};
 use magasin_service::{ServiceError, Services, Settings, generate_password};
 use std::io::BufRead;
 
@@ -80,6 +80,31 @@ pub async fn run(command: UserCommand) -> Result<()> {
                 issued.info.id.0, issued.info.name, user.login
             );
             println!("{}", issued.secret);
+        }
+        UserCommand::Tokens(args) => {
+            let services = services(&args.db).await?;
+            let user = services.user_by_login(&actor, &args.login).await.map_err(failed)?;
+            let tokens = services.list_api_tokens(&actor, user.id).await.map_err(failed)?;
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+            };
+            println!("{:<5} {:<17} {:<17} {:<17} name", "id", "made", "last used", "revoked");
+            for t in tokens {
+                println!(
+                    "{:<5} {:<17} {:<17} {:<17} {}",
+                    t.id.0,
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    when(t.revoked_at),
+                    t.name
+                );
+            }
+        }
+        UserCommand::RevokeToken(args) => {
+            let services = services(&args.user.db).await?;
+            let user = services.user_by_login(&actor, &args.user.login).await.map_err(failed)?;
+            let token = services.revoke_api_token(&actor, user.id, ApiTokenId(args.id)).await.map_err(failed)?;
+            eprintln!("token {} ({}) of {} revoked", token.id.0, token.name, user.login);
         }
     }
     Ok(())

@@ -177,4 +177,20 @@ fn accounts_are_made_listed_changed_and_given_tokens_from_the_command_line() {
     assert!(token.starts_with("mgs_") && token.len() == 68, "{token}");
     assert!(stderr.contains("shown this once"), "{stderr}");
     assert!(!list.contains(token));
+
+    let (tokens, _) = text(&magasin(&["user", "tokens", "chef"], &env));
+    let row: Vec<&str> = tokens.lines().nth(1).unwrap_or_default().split_whitespace().collect();
+    assert_eq!((row.first().copied(), row.last().copied()), (Some("1"), Some("2")), "{tokens}");
+    assert!(tokens.lines().nth(1).unwrap_or_default().ends_with("till 2"), "{tokens}");
+    assert!(!tokens.contains(token), "a token is never shown again");
+    let out = magasin(&["user", "revoke-token", "chef", "1"], &env);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let (tokens, _) = text(&magasin(&["user", "tokens", "chef"], &env));
+    assert_eq!(
+        tokens.lines().nth(1).unwrap_or_default().split_whitespace().filter(|w| *w == "-").count(),
+        1,
+        "revoked now: only never-used stays '-': {tokens}"
+    );
+    let out = magasin(&["user", "revoke-token", "ana", "1"], &env);
+    assert!(!out.status.success(), "another account's token is not found");
 }
