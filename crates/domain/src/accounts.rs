@@ -182,6 +182,8 @@ pub struct User {
     pub stores: StoreScope,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Sessions started under another epoch are over (see [`crate::Storage::end_sessions`]).
+    pub session_epoch: i64,
 }
 
 impl User {
@@ -355,6 +357,7 @@ mod tests {
             stores: StoreScope::All,
             disabled: false,
             created_at: Utc::now(),
+            session_epoch: 0,
         };
         assert!(account.actor().is_some());
         account.disabled = true;

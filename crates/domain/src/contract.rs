@@ -823,6 +823,7 @@ pub async fn users_are_disabled_reset_and_given_another_role(s: &dyn Storage) {
         .await
         .expect("disable");
     assert!(disabled.disabled);
+    assert!(disabled.session_epoch > ana.session_epoch, "disabling ends sessions");
     let nord = StoreScope::Only([NORD].into_iter().collect());
     let change = UserChange {
         disabled: Some(false),
@@ -835,6 +836,11 @@ pub async fn users_are_disabled_reset_and_given_another_role(s: &dyn Storage) {
     assert_eq!(credentials.password_hash, "new");
     let everywhere = UserChange { role: Some((Role::Gerant, StoreScope::All)), ..UserChange::default() };
     assert_eq!(s.update_user(ana.id, &everywhere, &ctx).await.expect("all").stores, StoreScope::All);
+    assert!(changed.session_epoch > disabled.session_epoch, "a change of password, role or state ends sessions");
+    let ended = s.end_sessions(ana.id).await.expect("sign-out");
+    assert_eq!(ended.session_epoch, s.get_user(ana.id).await.expect("read").session_epoch);
+    assert!(ended.session_epoch > changed.session_epoch);
+    assert!(matches!(s.end_sessions(UserId(999)).await, Err(StorageError::NotFound { .. })));
     let missing = s.update_user(UserId(999), &UserChange::default(), &ctx).await;
     assert!(matches!(missing, Err(StorageError::NotFound { entity: "user", .. })), "{missing:?}");
 }

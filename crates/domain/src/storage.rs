@@ -140,8 +140,11 @@ pub trait Storage: Send + Sync + 'static {
     async fn user_credentials(&self, login: &str) -> StorageResult<Option<UserCredentials>>;
     /// Every account, by id.
     async fn list_users(&self) -> StorageResult<Vec<User>>;
-    /// Changes what `change` names, in one transaction.
+    /// Changes what `change` names, in one transaction; a new password, role or state also ends
+    /// every session of the user (its epoch moves on).
     async fn update_user(&self, id: UserId, change: &UserChange, ctx: &WriteContext) -> StorageResult<User>;
+    /// Ends every session of the user, on every instance (its epoch moves on).
+    async fn end_sessions(&self, id: UserId) -> StorageResult<User>;
     /// Keeps a personal token of `user` by the hash of its secret.
     async fn create_api_token(
         &self,

@@ -87,6 +87,12 @@ pub struct ServeArgs {
     /// in production and random per process otherwise.
     #[arg(long, env = "MAGASIN_SESSION_SECRET", hide_env_values = true)]
     pub session_secret: Option<String>,
+    /// Minutes without a request after which a sign-in of the web interface ends.
+    #[arg(long, env = "MAGASIN_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+    /// Hours after which a sign-in of the web interface ends, however busy.
+    #[arg(long, env = "MAGASIN_SESSION_LIFETIME_HOURS", default_value_t = 12)]
+    pub session_lifetime_hours: u64,
     /// Production mode: refuses to start without an explicit API token, or with a short, repetitive or well-known one.
     #[arg(long, env = "MAGASIN_PRODUCTION")]
     pub production: bool,

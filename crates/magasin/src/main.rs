@@ -127,6 +127,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_access_log(access_log)
         .with_monitoring_links(args.prometheus_url.clone(), args.grafana_url.clone())
         .with_session_secret(&session_secret)
+        .with_session_limits(magasin_web::ui::session::SessionLimits {
+            idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
+            lifetime: Duration::from_secs(args.session_lifetime_hours.max(1) * 3600),
+        })
         .with_secure_cookies(args.secure_cookies)
         .with_trusted_proxies(TrustedProxies::new(args.trusted_proxies.iter().copied()))
         .with_request_timeout(Duration::from_secs(args.request_timeout.max(1)));

@@ -16,6 +16,11 @@ use sha2::{Digest, Sha256};
 /// What a refused action answers (the wording of the lab's DRF).
 pub const FORBIDDEN: &str = "You do not have permission to perform this action.";
 
+/// A hash of a password nobody has, checked when a sign-in names no account, so that an unknown
+/// login costs the same time as a wrong password.
+const UNKNOWN_USER_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZSBzYWx0IG5vYm9keQ$fBbdJ0mBSa5yYmGZcFAXmmhBjX/3ZXoPGoimYsNFDAI";
+
 /// Personal tokens start with this, so that a leaked one is recognisable (secret scanners).
 pub const TOKEN_PREFIX: &str = "mgs_";
 
@@ -171,6 +176,37 @@ impl Services {
         Ok(holder.and_then(|user| user.actor()))
     }
 
+    /// Checks a sign-in: `Ok(user)` when the login names an enabled account whose password this
+    /// is. A wrong login and a wrong password take the same time and answer the same.
+    pub async fn check_password(&self, login: &str, password: &str) -> ServiceResult<Option<User>> {
+        let found = match parse_login(login) {
+            Ok(login) => self.storage.user_credentials(&login).await?,
+            Err(_) => None,
+        };
+        let hash = found.as_ref().map_or_else(|| UNKNOWN_USER_HASH.to_string(), |c| c.password_hash.clone());
+        let password = password.to_string();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string().into()))?;
+        Ok(found.filter(|c| matches && !c.user.disabled).map(|c| c.user))
+    }
+
+    /// The actor of a session of user `id` started under `epoch`: `None` once the user's
+    /// sessions ended (signed out, new password or role, disabled) or the account is gone.
+    pub async fn session_actor(&self, id: UserId, epoch: i64) -> ServiceResult<Option<Actor>> {
+        match self.storage.get_user(id).await {
+            Ok(user) if user.session_epoch == epoch => Ok(user.actor()),
+            Ok(_) | Err(magasin_domain::StorageError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Ends every session of user `id`, on every instance (signing out).
+    pub async fn end_sessions(&self, id: UserId) -> ServiceResult<()> {
+        self.storage.end_sessions(id).await?;
+        Ok(())
+    }
+
     /// Administrators act on every account; a user on their own.
     fn authorize_for_user(&self, actor: &Actor, user: UserId) -> ServiceResult<()> {
         match actor {
@@ -192,6 +228,14 @@ mod tests {
         assert!(!verify_password("correct horse battery!", &hash));
         assert!(!verify_password("correct horse battery", "not a hash"));
         assert_ne!(hash, hash_password("correct horse battery").expect("hash"), "a fresh salt each time");
+    }
+
+    /// An unknown login is checked against a real hash, so it costs what a wrong password costs.
+    #[test]
+    fn the_hash_of_nobody_is_a_real_argon2id_hash() {
+        let parsed = PasswordHash::new(UNKNOWN_USER_HASH).expect("a PHC string");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(!verify_password("", UNKNOWN_USER_HASH));
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn account(user: &User, password_changed: bool) -> serde_json::Value {
 use std::collections::{BTreeMap, BTreeSet};
 
 const USER_COLUMNS: &str =
-    "SELECT id, login, display_name, role, all_stores, password_hash, disabled, created_at FROM users";
+    "SELECT id, login, display_name, role, all_stores, password_hash, disabled, created_at, session_epoch FROM users";
 const TOKEN_COLUMNS: &str = "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens";
 
 /// A token's last use is written at most this often (a busy client does not write per request).
@@ -139,6 +139,9 @@ impl<E: Engine> SqlStorage<E> {
         let (before, _) = Self::fetch_user(&mut tx, id).await?;
         let mut update = Statement::new("UPDATE users SET updated_at = ");
         update.bind(ctx.at);
+        if change.disabled.is_some() || change.password_hash.is_some() || change.role.is_some() {
+            update.push(", session_epoch = session_epoch + 1");
+        }
         if let Some(disabled) = change.disabled {
             update.push(", disabled = ").bind(disabled);
         }
@@ -158,6 +161,15 @@ impl<E: Engine> SqlStorage<E> {
         Self::audit(&mut tx, ctx, AuditAction::UserUpdated, id.0, Some(old), Some(new)).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(changed)
+    }
+
+    pub(crate) async fn bump_session_epoch(&self, id: UserId) -> StorageResult<User> {
+        let mut tx = self.writer.begin().await?;
+        let bump = Statement::new("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1").value(id.0);
+        Self::execute(&mut tx, &bump).await?;
+        let (user, _) = Self::fetch_user(&mut tx, id).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(user)
     }
 
     pub(crate) async fn insert_api_token(
@@ -246,6 +258,7 @@ impl UserRow {
             stores,
             disabled: self.disabled,
             created_at: self.created_at,
+            session_epoch: self.session_epoch,
         };
         Ok((user, self.password_hash))
     }

@@ -223,6 +223,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
         timed("update_user", self.change_user(id, change, ctx)).await
     }
 
+    async fn end_sessions(&self, id: UserId) -> StorageResult<User> {
+        timed("end_sessions", self.bump_session_epoch(id)).await
+    }
+
     async fn create_api_token(
         &self,
         user: UserId,

@@ -338,6 +338,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    pub session_epoch: i64,
 }
 
 /// A personal API token, without its secret's hash.

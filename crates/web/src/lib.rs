@@ -83,6 +83,12 @@ impl AppState {
         self
     }
 
+    /// How long a sign-in of the web interface lasts (idle timeout and lifetime).
+    pub fn with_session_limits(mut self, limits: ui::session::SessionLimits) -> Self {
+        self.ui.keys.limits = limits;
+        self
+    }
+
     /// Marks the web interface's cookies `Secure`, for deployments served over HTTPS.
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {
         self.ui = self.ui.with_secure_cookies(secure);

@@ -33,6 +33,8 @@ pub struct Layout {
     /// The navigation entry to highlight.
     pub active: &'static str,
     pub signed_in: bool,
+    /// Who is signed in: a login, or `service`.
+    pub who: String,
     pub csrf: String,
     pub flash: Option<Flash>,
 }
@@ -53,6 +55,7 @@ impl Layout {
             title: title.to_string(),
             active: "",
             signed_in: false,
+            who: String::new(),
             csrf: String::new(),
             flash: None,
         }
@@ -65,7 +68,8 @@ impl Visitor {
             t: current(),
             title: title.to_string(),
             active,
-            signed_in: self.session.signed_in,
+            signed_in: self.acting.is_some(),
+            who: self.acting.as_ref().map(|a| a.name().to_string()).unwrap_or_default(),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
         }

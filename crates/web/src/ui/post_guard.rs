@@ -2,7 +2,7 @@
 //! session (except the sign-in form itself) and carry that session's CSRF token.
 
 use super::layout::UiError;
-use super::session::{CSRF_FIELD, Flash, redirect_with_flash};
+use super::session::{CSRF_FIELD, Flash, Visitor, redirect_with_flash};
 use super::strings::current;
 use crate::AppState;
 use axum::body::Body;
@@ -23,8 +23,8 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let t = current();
     let keys = &state.ui.keys;
     let (parts, body) = request.into_parts();
-    let (_, session, _) = keys.read(&parts.headers);
-    let signed_in = session.as_ref().is_some_and(|s| s.signed_in);
+    let visitor = Visitor::resolved(&parts.headers, &state).await;
+    let signed_in = visitor.acting.is_some();
     if parts.uri.path() != SIGN_IN_PATH && !signed_in {
         let from = came_from(&parts.headers);
         let back =
@@ -35,10 +35,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         return UiError::TooLarge.into_response();
     };
     let csrf = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
-    let valid = match (&session, csrf) {
-        (Some(session), Some(token)) => keys.csrf_matches(session, &token),
-        _ => false,
-    };
+    let valid = csrf.is_some_and(|token| keys.csrf_matches(&visitor.session, &token));
     if !valid {
         return UiError::Forbidden(t.csrf_rejected.to_string()).into_response();
     }

@@ -60,13 +60,20 @@ impl std::fmt::Debug for SessionSecret {
 pub struct SessionKeys {
     pub cookies: Key,
     csrf: [u8; 64],
+    /// How long a sign-in lasts.
+    pub limits: SessionLimits,
     /// Mark the cookies `Secure` (sent over HTTPS only): for deployments served over TLS.
     secure: bool,
 }
 
 impl SessionKeys {
     pub fn new(secret: &SessionSecret) -> Self {
-        Self { cookies: Key::from(&secret.derive("ui-cookies")), csrf: secret.derive("ui-csrf"), secure: false }
+        Self {
+            cookies: Key::from(&secret.derive("ui-cookies")),
+            csrf: secret.derive("ui-csrf"),
+            limits: SessionLimits::default(),
+            secure: false,
+        }
     }
 
     pub fn is_secure(&self) -> bool {
@@ -104,30 +111,86 @@ impl SessionKeys {
     }
 }
 
-/// A visitor's session: an opaque id, and whether they signed in with the API token.
+/// Who a session is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// Not signed in.
+    Nobody,
+    /// Signed in with the service token: acts as an administrator.
+    Service,
+    /// Signed in as user `id`, while the user's session epoch is `epoch`.
+    User { id: i64, epoch: i64 },
+}
+
+/// A visitor's session: an opaque id, who holds it, when it started and when it was last seen
+/// (seconds since the epoch), all in the signed cookie.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     id: String,
-    pub signed_in: bool,
+    pub holder: Holder,
+    started: i64,
+    seen: i64,
+}
+
+/// A session's last sight is written again at most this often (seconds).
+const SEEN_PRECISION: i64 = 60;
+
+fn now_seconds() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 impl Session {
-    pub fn fresh(signed_in: bool) -> Self {
-        Self { id: uuid::Uuid::new_v4().simple().to_string(), signed_in }
+    pub fn fresh(holder: Holder) -> Self {
+        let now = now_seconds();
+        Self { id: uuid::Uuid::new_v4().simple().to_string(), holder, started: now, seen: now }
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.holder != Holder::Nobody
     }
 
     fn encode(&self) -> String {
-        format!("{}.{}", self.id, if self.signed_in { "1" } else { "0" })
+        let (kind, user, epoch) = match self.holder {
+            Holder::Nobody => ('n', 0, 0),
+            Holder::Service => ('s', 0, 0),
+            Holder::User { id, epoch } => ('u', id, epoch),
+        };
+        format!("{}.{kind}.{user}.{epoch}.{}.{}", self.id, self.started, self.seen)
     }
 
     fn decode(value: &str) -> Option<Self> {
-        let (id, flag) = value.split_once('.')?;
-        let signed_in = match flag {
-            "1" => true,
-            "0" => false,
+        let mut parts = value.split('.');
+        let id = parts.next().filter(|id| !id.is_empty())?.to_string();
+        let kind = parts.next()?;
+        let mut number = || parts.next().and_then(|n| n.parse::<i64>().ok());
+        let (user, epoch, started, seen) = (number()?, number()?, number()?, number()?);
+        let holder = match kind {
+            "n" => Holder::Nobody,
+            "s" => Holder::Service,
+            "u" => Holder::User { id: user, epoch },
             _ => return None,
         };
-        (!id.is_empty()).then(|| Self { id: id.to_string(), signed_in })
+        Some(Self { id, holder, started, seen })
+    }
+
+    /// Whether the session is past its idle timeout or its lifetime.
+    fn expired(&self, limits: &SessionLimits) -> bool {
+        let now = now_seconds();
+        now - self.seen > limits.idle.as_secs() as i64 || now - self.started > limits.lifetime.as_secs() as i64
+    }
+}
+
+/// How long a sign-in lasts: ended after `idle` without a request, and after `lifetime` anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: std::time::Duration,
+    pub lifetime: std::time::Duration,
+}
+
+impl Default for SessionLimits {
+    /// Two idle hours (a break at the till) and a twelve-hour day.
+    fn default() -> Self {
+        Self { idle: std::time::Duration::from_secs(2 * 3600), lifetime: std::time::Duration::from_secs(12 * 3600) }
     }
 }
 
@@ -182,10 +245,12 @@ impl Flash {
     }
 }
 
-/// Whoever is asking for a page: their session (created on the first visit), the flash waiting
-/// for them, and the cookies to send back.
+/// Whoever is asking for a page: their session (created on the first visit), who acts through it,
+/// the flash waiting for them, and the cookies to send back.
 pub struct Visitor {
     pub session: Session,
+    /// Who acts through the session: checked against the user's account on every request.
+    pub acting: Option<Actor>,
     pub flash: Option<Flash>,
     pub csrf: String,
     jar: SignedCookieJar,
@@ -196,39 +261,69 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        Ok(Visitor::from_headers(&parts.headers, &state.ui.keys))
+        Ok(Visitor::resolved(&parts.headers, state).await)
     }
 }
 
 impl Visitor {
+    /// The visitor of these headers, their session's holder checked: a user's session is
+    /// honoured while the account is enabled and its sessions have not been ended since; an
+    /// ended or expired session becomes a fresh anonymous one.
+    pub async fn resolved(headers: &axum::http::HeaderMap, state: &AppState) -> Self {
+        let mut visitor = Visitor::from_headers(headers, &state.ui.keys);
+        visitor.acting = match visitor.session.holder {
+            Holder::Nobody => None,
+            Holder::Service => Some(Actor::Service),
+            Holder::User { id, epoch } => {
+                match state.services.session_actor(magasin_service::domain::UserId(id), epoch).await {
+                    Ok(Some(actor)) => Some(actor),
+                    Ok(None) => {
+                        visitor.restart_session(Holder::Nobody);
+                        None
+                    }
+                    // The database cannot say: not signed in for this request, the session kept.
+                    Err(_) => None,
+                }
+            }
+        };
+        visitor
+    }
+
     pub fn from_headers(headers: &axum::http::HeaderMap, keys: &SessionKeys) -> Self {
         let (mut jar, session, flash) = keys.read(headers);
-        let session = session.unwrap_or_else(|| {
-            let fresh = Session::fresh(false);
-            jar = jar.clone().add(keys.cookie(SESSION_COOKIE, fresh.encode()));
-            fresh
-        });
+        let session = match session {
+            Some(session) if !session.expired(&keys.limits) => {
+                if now_seconds() - session.seen >= SEEN_PRECISION {
+                    let seen = Session { seen: now_seconds(), ..session };
+                    jar = jar.clone().add(keys.cookie(SESSION_COOKIE, seen.encode()));
+                    seen
+                } else {
+                    session
+                }
+            }
+            _ => {
+                let fresh = Session::fresh(Holder::Nobody);
+                jar = jar.clone().add(keys.cookie(SESSION_COOKIE, fresh.encode()));
+                fresh
+            }
+        };
         if flash.is_some() {
             jar = jar.clone().remove(keys.cookie(FLASH_COOKIE, String::new()));
         }
         let csrf = keys.csrf_token(&session);
-        Visitor { session, flash, csrf, jar, keys: keys.clone() }
+        let acting = (session.holder == Holder::Service).then_some(Actor::Service);
+        Visitor { session, acting, flash, csrf, jar, keys: keys.clone() }
     }
 
-    /// Who acts through this session. Signing in takes the service token, so a signed-in
-    /// visitor acts as the service does (an administrator); an anonymous one may not write (the
-    /// post guard sends them to sign in before a handler is reached).
+    /// Who acts through this session; an anonymous visitor may not write (the post guard sends
+    /// them to sign in before a handler is reached).
     pub fn actor(&self) -> Result<Actor, UiError> {
-        if self.session.signed_in {
-            Ok(Actor::Service)
-        } else {
-            Err(UiError::Forbidden(super::strings::current().sign_in_to_write.to_string()))
-        }
+        self.acting.clone().ok_or_else(|| UiError::Forbidden(super::strings::current().sign_in_to_write.to_string()))
     }
 
     /// Starts a new session (a new id, so a new CSRF token): on sign-in and sign-out.
-    pub fn restart_session(&mut self, signed_in: bool) {
-        self.session = Session::fresh(signed_in);
+    pub fn restart_session(&mut self, holder: Holder) {
+        self.session = Session::fresh(holder);
         self.csrf = self.keys.csrf_token(&self.session);
         self.jar = self.jar.clone().add(self.keys.cookie(SESSION_COOKIE, self.session.encode()));
     }
@@ -256,10 +351,13 @@ mod tests {
 
     #[test]
     fn sessions_and_flashes_round_trip() {
-        let session = Session::fresh(true);
-        assert_eq!(Session::decode(&session.encode()), Some(session));
-        assert_eq!(Session::decode("abc.2"), None);
-        assert_eq!(Session::decode(".1"), None);
+        for holder in [Holder::Nobody, Holder::Service, Holder::User { id: 7, epoch: 3 }] {
+            let session = Session::fresh(holder);
+            assert_eq!(Session::decode(&session.encode()), Some(session));
+        }
+        assert_eq!(Session::decode("abc.1"), None, "the format before user sessions: signed out");
+        assert_eq!(Session::decode("abc.x.0.0.1.1"), None);
+        assert_eq!(Session::decode(".n.0.0.1.1"), None);
         let flash = Flash::error("Stock insuffisant : « Café »");
         assert_eq!(Flash::decode(&flash.encode()), Some(flash));
         assert_eq!(Flash::decode("xhello"), None);
@@ -268,7 +366,7 @@ mod tests {
     #[test]
     fn csrf_tokens_belong_to_one_session_and_one_key() {
         let keys = SessionKeys::new(&SessionSecret::from_text("one secret"));
-        let (a, b) = (Session::fresh(false), Session::fresh(false));
+        let (a, b) = (Session::fresh(Holder::Nobody), Session::fresh(Holder::Nobody));
         let token = keys.csrf_token(&a);
         assert!(keys.csrf_matches(&a, &token));
         assert!(!keys.csrf_matches(&b, &token));

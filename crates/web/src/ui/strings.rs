@@ -143,7 +143,6 @@ pub struct Strings {
 
     // Sign-in.
     pub sign_in_title: &'static str,
-    pub token_label: &'static str,
     pub sign_in_help: &'static str,
 
     // Feedback.
@@ -172,6 +171,10 @@ pub struct Strings {
     pub forbidden_title: &'static str,
     /// Sign-in refused after too many failures: the seconds to wait.
     pub too_many_attempts: fn(u64) -> String,
+    pub wrong_password: &'static str,
+    pub login_label: &'static str,
+    pub password_label: &'static str,
+    pub or_service_token: &'static str,
     /// A write the signed-in user's role or stores do not allow.
     pub forbidden_action: &'static str,
     pub unavailable_title: &'static str,
@@ -323,7 +326,6 @@ pub static FR: Strings = Strings {
     no_cache: "pas de cache",
 
     sign_in_title: "Connexion",
-    token_label: "Jeton d'API",
     sign_in_help: "La consultation est libre ; enregistrer, modifier ou décider demande d'être connecté.",
 
     signed_in: "Vous êtes connecté.",
@@ -349,6 +351,10 @@ pub static FR: Strings = Strings {
     conflict_title: "Action impossible",
     forbidden_title: "Action refusée",
     too_many_attempts: fr::too_many_attempts,
+    wrong_password: "Identifiant ou mot de passe incorrect.",
+    login_label: "Identifiant",
+    password_label: "Mot de passe",
+    or_service_token: "Ou, pour le compte de service, son jeton",
     forbidden_action: "Votre rôle ou vos magasins ne permettent pas cette action ; rien n'a été enregistré.",
     unavailable_title: "Service momentanément indisponible",
     unavailable_text: "La base de données ne répond pas. Réessayez dans un instant.",

@@ -9,6 +9,7 @@ use magasin_domain::Storage;
 use magasin_service::{Services, Settings};
 use magasin_store_sql::testing::TestStorage;
 use magasin_web::auth::ApiToken;
+use magasin_web::ui::session::{SessionLimits, SessionSecret};
 use magasin_web::{AppState, build_app};
 use serde_json::Value;
 use std::sync::Arc;
@@ -37,8 +38,31 @@ impl TestApp {
     pub async fn start(storage: TestStorage<dyn Storage>) -> Self {
         let services = Services::new(storage.shared(), Settings::default());
         assert!(services.load_demo_if_empty().await.expect("demo data"));
-        let router = build_app(AppState::new(services, ApiToken::new(TOKEN)));
-        TestApp { router, _storage: Arc::new(storage) }
+        let storage = Arc::new(storage);
+        TestApp { router: Self::instance(&storage, SessionLimits::default()), _storage: storage }
+    }
+
+    /// One instance of the application over `storage`, with the session secret every test
+    /// instance shares (as the instances of a deployment do).
+    fn instance(storage: &Arc<TestStorage<dyn Storage>>, limits: SessionLimits) -> Router {
+        let services = Services::new(storage.shared(), Settings::default());
+        let secret = SessionSecret::from_text("the session secret the test instances share");
+        build_app(
+            AppState::new(services, ApiToken::new(TOKEN)).with_session_secret(&secret).with_session_limits(limits),
+        )
+    }
+
+    /// Another instance over the same database: a second process of the same deployment.
+    pub fn twin(&self) -> Self {
+        TestApp {
+            router: Self::instance(&self._storage, SessionLimits::default()),
+            _storage: Arc::clone(&self._storage),
+        }
+    }
+
+    /// This instance with sign-ins that last `limits`.
+    pub fn with_session_limits(self, limits: SessionLimits) -> Self {
+        TestApp { router: Self::instance(&self._storage, limits), _storage: self._storage }
     }
 
     /// The use cases over the application's storage (to set up what a test needs).

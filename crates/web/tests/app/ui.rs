@@ -39,6 +39,10 @@ magasin_store_sql::on_both_engines!(Browser::start;
     a_request_can_be_rejected,
     observability_says_when_metrics_are_off,
     the_journal_shows_who_did_what,
+    a_user_signs_in_with_a_password_and_acts_within_their_role,
+    signing_out_a_new_password_or_disabling_ends_every_session_on_every_instance,
+    repeated_wrong_passwords_for_one_login_are_throttled,
+    idle_and_too_old_sessions_are_refused,
 );
 
 /// A client with a cookie jar, driving the router in-process.
@@ -766,4 +770,116 @@ async fn the_journal_shows_who_did_what(mut b: Browser) {
     assert_eq!(wrong.status, StatusCode::OK, "explained, not refused");
     assert!(wrong.has("Ce choix n&#39;existe pas.") || wrong.has("Ce choix n'existe pas."), "{}", wrong.html);
     assert!(wrong.has("De 3 à 64 lettres minuscules"));
+}
+
+/// A cashier of store 1 with a password, made as an administrator would.
+async fn cashier(app: &TestApp) -> magasin_service::domain::accounts::User {
+    use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
+    let stores = StoreScope::Only([magasin_service::domain::StoreId(1)].into_iter().collect());
+    let user = NewUser::parse("caisse-centre", "Caisse du centre", Role::Caissier, stores).expect("valid");
+    app.services().create_user(&Actor::Service, &user, "un mot de passe solide").await.expect("user")
+}
+
+impl Browser {
+    /// Signs in with a login and password; the page after it.
+    async fn sign_in_as(&mut self, login: &str, password: &str) -> Page {
+        self.get("/connexion").await;
+        self.post("/connexion", &[("login", login), ("mot_de_passe", password), ("suite", "/")]).await
+    }
+
+    async fn signed_in(&mut self) -> bool {
+        self.get("/").await.has("id=\"signout\"")
+    }
+}
+
+async fn a_user_signs_in_with_a_password_and_acts_within_their_role(mut b: Browser) {
+    cashier(&b.app).await;
+    let wrong = b.sign_in_as("caisse-centre", "pas le bon").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.flash().as_deref(), Some("Identifiant ou mot de passe incorrect."));
+    let unknown = b.sign_in_as("personne", "un mot de passe solide").await;
+    assert_eq!(unknown.flash().as_deref(), Some("Identifiant ou mot de passe incorrect."), "the same answer");
+
+    let signed_in = b.sign_in_as("Caisse-Centre", "un mot de passe solide").await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let home = b.get("/").await;
+    assert!(home.has("<strong>caisse-centre</strong>"), "the page says who is signed in");
+    let receipt = b.sell("1", &[("1", "1")]).await;
+    assert_eq!(receipt.status, StatusCode::SEE_OTHER, "a sale in their store: {}", receipt.html);
+    let elsewhere = b.sell("2", &[("1", "1")]).await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "not in another store");
+    b.get("/entrepot").await;
+    let request = b.post("/entrepot/demandes", &[("magasin", "1"), ("produit", "1"), ("quantite", "2")]).await;
+    assert_eq!(request.status, StatusCode::FORBIDDEN, "a cashier does not ask the warehouse");
+    let journal = b.get("/journal").await;
+    assert_eq!(journal.status, StatusCode::FORBIDDEN, "nor reads the journal");
+}
+
+async fn signing_out_a_new_password_or_disabling_ends_every_session_on_every_instance(mut b: Browser) {
+    use magasin_service::domain::accounts::Actor;
+    let user = cashier(&b.app).await;
+    let first = b.app.clone();
+    let mut other = Browser::new(first.twin());
+    for (n, end) in ["sign-out on the other instance", "new password", "disabled"].into_iter().enumerate() {
+        // The password changes in the second round.
+        let password = if n < 2 { "un mot de passe solide" } else { "un autre mot de passe" };
+        b.sign_in_as("caisse-centre", password).await;
+        other.sign_in_as("caisse-centre", password).await;
+        assert!(b.signed_in().await && other.signed_in().await, "{end}: both signed in");
+        match n {
+            0 => {
+                let page = other.post("/deconnexion", &[]).await;
+                assert_eq!(page.status, StatusCode::SEE_OTHER);
+            }
+            1 => {
+                b.app
+                    .services()
+                    .set_user_password(&Actor::Service, user.id, "un autre mot de passe")
+                    .await
+                    .expect("password");
+            }
+            _ => {
+                b.app.services().set_user_disabled(&Actor::Service, user.id, true).await.expect("disable");
+            }
+        }
+        assert!(!b.signed_in().await, "{end}: the session on the first instance ended at once");
+        assert!(!other.signed_in().await, "{end}: and on the other");
+    }
+    let again = b.sign_in_as("caisse-centre", "un autre mot de passe").await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "a disabled account cannot sign in");
+}
+
+async fn repeated_wrong_passwords_for_one_login_are_throttled(mut b: Browser) {
+    cashier(&b.app).await;
+    for _ in 0..magasin_service::throttle::LOGIN_LIMIT {
+        assert_eq!(b.sign_in_as("caisse-centre", "faux").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let page = b.sign_in_as("caisse-centre", "un mot de passe solide").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right password, while the login is throttled");
+    assert!(!b.signed_in().await);
+}
+
+async fn idle_and_too_old_sessions_are_refused(b: Browser) {
+    use magasin_web::ui::session::SessionLimits;
+    use std::time::Duration;
+    let second = Duration::from_secs(1);
+    for limits in [
+        SessionLimits { idle: second, lifetime: Duration::from_secs(3600) },
+        SessionLimits { idle: Duration::from_secs(3600), lifetime: second },
+    ] {
+        let mut browser = Browser::new(b.app.clone().with_session_limits(limits));
+        cashier_once(&browser.app).await;
+        browser.sign_in_as("caisse-centre", "un mot de passe solide").await;
+        assert!(browser.signed_in().await, "{limits:?}");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(!browser.signed_in().await, "{limits:?}: refused once past its limit");
+    }
+}
+
+/// The cashier, made unless it exists already.
+async fn cashier_once(app: &TestApp) {
+    if app.services().user_by_login(&magasin_service::domain::accounts::Actor::Service, "caisse-centre").await.is_err()
+    {
+        cashier(app).await;
+    }
 }
