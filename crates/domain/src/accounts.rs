@@ -156,6 +156,16 @@ impl Actor {
         }
     }
 
+    /// Whether the actor may do the action `in_store` builds in at least one store.
+    pub fn may_somewhere(&self, in_store: impl Fn(StoreId) -> Action) -> bool {
+        match self {
+            Actor::User(UserActor { stores: StoreScope::Only(stores), role, .. }) if *role != Role::Admin => {
+                stores.iter().any(|s| self.may(&in_store(*s)))
+            }
+            _ => self.may(&in_store(StoreId(1))),
+        }
+    }
+
     /// How logs and the audit name the actor: `service` or the user's login.
     pub fn name(&self) -> &str {
         match self {

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use magasin_domain::StorageError;
 use magasin_service::ServiceError;
+use magasin_service::domain::accounts::{Action, Actor};
 
 /// The navigation: where each page lives (the browser test relies on these hrefs).
 pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 10] {
@@ -26,6 +27,32 @@ pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 10] {
     ]
 }
 
+/// The writes a page shows the way to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offers {
+    pub sell: bool,
+    pub request: bool,
+    pub decide: bool,
+    pub edit_catalogue: bool,
+    pub read_journal: bool,
+}
+
+impl Offers {
+    fn everything() -> Self {
+        Offers { sell: true, request: true, decide: true, edit_catalogue: true, read_journal: false }
+    }
+
+    fn of(actor: &Actor) -> Self {
+        Offers {
+            sell: actor.may_somewhere(Action::RecordSale),
+            request: actor.may_somewhere(Action::RequestReplenishment),
+            decide: actor.may(&Action::DecideReplenishment),
+            edit_catalogue: actor.may(&Action::EditCatalogue),
+            read_journal: actor.may(&Action::ReadAudit),
+        }
+    }
+}
+
 /// The frame around every page.
 pub struct Layout {
     pub t: &'static Strings,
@@ -35,6 +62,9 @@ pub struct Layout {
     pub signed_in: bool,
     /// Who is signed in: a login, or `service`.
     pub who: String,
+    /// What the page offers to do: everything to a visitor who is not signed in (the forms
+    /// lead to the sign-in), what the role allows to one who is (the server refuses the rest).
+    pub can: Offers,
     pub csrf: String,
     pub flash: Option<Flash>,
 }
@@ -42,6 +72,15 @@ pub struct Layout {
 impl Layout {
     pub fn nav(&self) -> [(&'static str, &'static str); 10] {
         navigation(self.t)
+    }
+
+    /// Whether the navigation shows the entry `href` (a role sees the pages it can use).
+    pub fn shows(&self, href: &str) -> bool {
+        match href {
+            "/ventes/nouvelle" => self.can.sell,
+            "/journal" => self.can.read_journal,
+            _ => true,
+        }
     }
 
     pub fn is_active(&self, href: &str) -> bool {
@@ -56,6 +95,7 @@ impl Layout {
             active: "",
             signed_in: false,
             who: String::new(),
+            can: Offers::everything(),
             csrf: String::new(),
             flash: None,
         }
@@ -70,6 +110,7 @@ impl Visitor {
             active,
             signed_in: self.acting.is_some(),
             who: self.acting.as_ref().map(|a| a.name().to_string()).unwrap_or_default(),
+            can: self.acting.as_ref().map_or_else(Offers::everything, Offers::of),
             csrf: self.csrf.clone(),
             flash: self.flash.clone(),
         }

@@ -813,6 +813,27 @@ async fn a_user_signs_in_with_a_password_and_acts_within_their_role(mut b: Brows
     assert_eq!(request.status, StatusCode::FORBIDDEN, "a cashier does not ask the warehouse");
     let journal = b.get("/journal").await;
     assert_eq!(journal.status, StatusCode::FORBIDDEN, "nor reads the journal");
+
+    // The pages show a cashier what a cashier can do, and no more.
+    let home = b.get("/").await;
+    assert!(home.has("href=\"/ventes/nouvelle\"") && !home.has("href=\"/journal\""));
+    b.app.post("/api/v1/replenishments/", serde_json::json!({"magasin": 1, "produit": 1, "quantite": 1})).await;
+    let requests = b.get("/reapprovisionnement").await;
+    assert!(requests.has("data-request-id") && !requests.has("class=\"approve\""), "no approval buttons");
+    assert!(!b.get("/entrepot").await.has("class=\"replenish\""), "no request forms");
+    assert!(!b.get("/produits").await.has("href=\"/produits/nouveau\""), "no catalogue edits");
+
+    // Logistics sees the approvals, not the till.
+    use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
+    let user = NewUser::parse("entrepot", "Entrepôt", Role::Logistique, StoreScope::All).expect("valid");
+    b.app.services().create_user(&Actor::Service, &user, "un mot de passe solide").await.expect("user");
+    b.post("/deconnexion", &[]).await;
+    b.sign_in_as("entrepot", "un mot de passe solide").await;
+    let requests = b.get("/reapprovisionnement").await;
+    assert!(requests.has("class=\"approve\"") && !requests.has("href=\"/ventes/nouvelle\""));
+    let id = requests.html.split("data-request-id=\"").nth(1).and_then(|r| r.split('"').next()).expect("a request");
+    let approved = b.post(&format!("/reapprovisionnement/{id}/approuver"), &[]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "logistics approves");
 }
 
 async fn signing_out_a_new_password_or_disabling_ends_every_session_on_every_instance(mut b: Browser) {
