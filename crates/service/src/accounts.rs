@@ -112,6 +112,46 @@ impl Services {
         found.map(|c| c.user).ok_or_else(|| unknown(ValidationCode::UnknownLogin))
     }
 
+    /// One account (an administrator's read).
+    pub async fn user(&self, actor: &Actor, id: UserId) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        Ok(self.storage.get_user(id).await?)
+    }
+
+    /// Changes what is given of an account in one write: its state, its password (checked,
+    /// then hashed), its role and stores. Any of them ends the account's sessions.
+    pub async fn change_user(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        disabled: Option<bool>,
+        password: Option<&str>,
+        role: Option<(Role, StoreScope)>,
+    ) -> ServiceResult<User> {
+        self.authorize(actor, Action::ManageUsers)?;
+        let mut errors = ValidationErrors::new();
+        if let Some(Err(code)) = password.map(check_password) {
+            errors.add("mot_de_passe", code);
+        }
+        let role = match role.map(|(role, stores)| scope_for(role, stores).map(|stores| (role, stores))) {
+            Some(Err(code)) => {
+                errors.add("magasins", code);
+                None
+            }
+            Some(Ok(role)) => Some(role),
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let password_hash = match password {
+            Some(p) => Some(hash_off_thread(p.to_string()).await?),
+            None => None,
+        };
+        let change = UserChange { disabled, password_hash, role };
+        Ok(self.storage.update_user(id, &change, &WriteContext::by(actor, None, Utc::now())).await?)
+    }
+
     /// Disables or enables an account.
     pub async fn set_user_disabled(&self, actor: &Actor, id: UserId, disabled: bool) -> ServiceResult<User> {
         self.authorize(actor, Action::ManageUsers)?;

@@ -1,6 +1,6 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
-use crate::api::v1::{audit, ledger, products, replenishments, reports, sales, stock, stores};
+use crate::api::v1::{audit, ledger, products, replenishments, reports, sales, stock, stores, users};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         replenishments::approve_request, replenishments::reject_request,
         reports::sales_report, reports::dashboard,
         audit::audit_log,
+        users::list_users, users::create_user, users::get_user, users::change_user,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&TokenScheme),
@@ -33,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         (name = "replenishment", description = "Replenishment requests"),
         (name = "reporting", description = "Consolidated report and dashboard"),
         (name = "audit", description = "Who did what: every write, by actor"),
+        (name = "users", description = "Accounts, for administrators"),
     )
 )]
 pub struct ApiDoc;

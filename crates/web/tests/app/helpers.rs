@@ -89,6 +89,11 @@ impl TestApp {
         self.request(Request::get(path).header("host", "testserver").body(Body::empty()).expect("request")).await
     }
 
+    /// A read with the service token.
+    pub async fn get_with_token(&self, path: &str) -> Reply {
+        self.send_raw(Method::GET, path, String::new(), Some(TOKEN), &[]).await
+    }
+
     /// Sends `body` as JSON with the right token.
     pub async fn send(&self, method: Method, path: &str, body: Value) -> Reply {
         self.send_raw(method, path, body.to_string(), Some(TOKEN), &[]).await

@@ -16,6 +16,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     wrong_tokens_are_throttled_per_client_address,
     every_write_names_its_actor,
     the_audit_log_is_for_head_office_and_administrators,
+    accounts_are_managed_through_the_api_by_administrators,
 );
 
 const OWN: i64 = 1;
@@ -277,4 +278,65 @@ async fn the_audit_log_is_for_head_office_and_administrators(app: TestApp) {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.body);
         assert!(reply.body[field].is_array(), "{query}: {}", reply.body);
     }
+}
+
+async fn accounts_are_managed_through_the_api_by_administrators(app: TestApp) {
+    let head_office = token_of(&app, Role::Siege).await;
+    let body = json!({"login": "Caisse-Est", "nom": "Caisse est", "role": "caissier", "magasins": [OWN], "mot_de_passe": "un mot de passe solide"});
+    let refused = send(&app, &head_office, Method::POST, "/api/v1/users/", body.clone()).await;
+    assert_error_body(&refused, 403, "/api/v1/users/");
+    let anonymous = app.get("/api/v1/users/").await;
+    assert_error_body(&anonymous, 401, "/api/v1/users/");
+
+    let created = app.post("/api/v1/users/", body.clone()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!((created.body["login"].as_str(), created.body["role"].as_str()), (Some("caisse-est"), Some("caissier")));
+    assert_eq!(created.body["magasins"], json!([OWN]));
+    assert!(
+        created.body.get("mot_de_passe").is_none() && !created.body.to_string().contains("argon2"),
+        "never the password"
+    );
+    let id = created.body["id"].as_i64().expect("id");
+    let taken = app.post("/api/v1/users/", body).await;
+    assert_error_body(&taken, 409, "/api/v1/users/");
+
+    for (bad, field) in [
+        (json!({"login": "x", "role": "caissier", "magasins": [1], "mot_de_passe": "un mot de passe solide"}), "login"),
+        (json!({"login": "zoe", "role": "chef", "mot_de_passe": "un mot de passe solide"}), "role"),
+        (
+            json!({"login": "zoe", "role": "caissier", "magasins": [], "mot_de_passe": "un mot de passe solide"}),
+            "magasins",
+        ),
+        (json!({"login": "zoe", "role": "admin", "mot_de_passe": "court"}), "mot_de_passe"),
+    ] {
+        let reply = app.post("/api/v1/users/", bad.clone()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {}", reply.body);
+        assert!(reply.body[field].is_array(), "{bad}: {}", reply.body);
+    }
+    let unknown_field = app
+        .post(
+            "/api/v1/users/",
+            json!({"login": "zoe", "role": "admin", "mot_de_passe": "un mot de passe solide", "admin": true}),
+        )
+        .await;
+    assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
+    let unknown_store = app
+        .post(
+            "/api/v1/users/",
+            json!({"login": "zoe", "role": "gerant", "magasins": [99], "mot_de_passe": "un mot de passe solide"}),
+        )
+        .await;
+    assert_error_body(&unknown_store, 404, "/api/v1/users/");
+
+    let path = format!("/api/v1/users/{id}/");
+    let promoted = app.send(Method::PATCH, &path, json!({"role": "gerant", "magasins": [OWN, OTHER]})).await;
+    assert_eq!((promoted.body["role"].as_str(), &promoted.body["magasins"]), (Some("gerant"), &json!([OWN, OTHER])));
+    let disabled = app.send(Method::PATCH, &path, json!({"desactive": true})).await;
+    assert_eq!(disabled.body["desactive"], true);
+    let stores_alone = app.send(Method::PATCH, &path, json!({"magasins": [OWN]})).await;
+    assert_eq!(stores_alone.status, StatusCode::BAD_REQUEST, "stores go with a role");
+    let listed = app.get_with_token("/api/v1/users/").await;
+    assert!(listed.body.as_array().expect("list").iter().any(|u| u["login"] == "caisse-est" && u["desactive"] == true));
+    let missing = app.send(Method::PATCH, "/api/v1/users/999/", json!({"desactive": true})).await;
+    assert_error_body(&missing, 404, "/api/v1/users/999/");
 }

@@ -10,6 +10,7 @@ pub mod reports;
 pub mod sales;
 pub mod stock;
 pub mod stores;
+pub mod users;
 
 use crate::AppState;
 use axum::Router;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         replenishments::router,
         reports::router,
         audit::router,
+        users::router,
     ]
     .into_iter()
     .fold(Router::new(), |r, f| r.merge(f()))
