@@ -96,6 +96,10 @@ pub struct ServeArgs {
     /// Production mode: refuses to start without an explicit API token, or with a short, repetitive or well-known one.
     #[arg(long, env = "MAGASIN_PRODUCTION")]
     pub production: bool,
+    /// With --production, keep reads open to anyone as in the lab (by default production needs a
+    /// token or a sign-in to read; health, metrics and the API description stay open).
+    #[arg(long, env = "MAGASIN_PUBLIC_READS")]
+    pub public_reads: bool,
     /// Accept the development token (no --api-token) on an address other machines can reach.
     #[arg(long, env = "MAGASIN_ALLOW_DEV_TOKEN_ON_NETWORK")]
     pub allow_dev_token_on_network: bool,

@@ -131,6 +131,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
             lifetime: Duration::from_secs(args.session_lifetime_hours.max(1) * 3600),
         })
+        .with_public_reads(!args.production || args.public_reads)
         .with_secure_cookies(args.secure_cookies)
         .with_trusted_proxies(TrustedProxies::new(args.trusted_proxies.iter().copied()))
         .with_request_timeout(Duration::from_secs(args.request_timeout.max(1)));

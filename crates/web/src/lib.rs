@@ -9,6 +9,7 @@ pub mod fields;
 pub mod forwarded;
 pub mod observability;
 pub mod openapi;
+pub mod private_reads;
 pub mod request_id;
 pub mod security_headers;
 pub mod ui;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub trusted_proxies: forwarded::TrustedProxies,
     /// The longest a request may take before it is abandoned with a 503.
     pub request_timeout: Duration,
+    /// Whether anyone may read (the lab's behaviour); otherwise a token or a sign-in is needed.
+    pub public_reads: bool,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             ui,
             trusted_proxies: Default::default(),
             request_timeout: deadline::DEFAULT_REQUEST_TIMEOUT,
+            public_reads: true,
         }
     }
 
@@ -102,6 +106,12 @@ impl AppState {
     }
 
     /// The longest a request may take before it is abandoned with a 503.
+    /// Reads open to anyone (`true`, the lab's), or only to a token or a signed-in user.
+    pub fn with_public_reads(mut self, public: bool) -> Self {
+        self.public_reads = public;
+        self
+    }
+
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
@@ -131,7 +141,8 @@ pub fn build_app(state: AppState) -> Router {
         .route("/health/live", get(observability::health::live))
         .route("/health/ready", get(observability::health::ready))
         .fallback(ui::layout::not_found_fallback)
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, private_reads::guard))
         .layer(DefaultBodyLimit::max(error::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(request_timeout, deadline::limit))
         .layer(axum::middleware::from_fn(error::error_body))

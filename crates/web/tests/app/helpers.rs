@@ -39,30 +39,38 @@ impl TestApp {
         let services = Services::new(storage.shared(), Settings::default());
         assert!(services.load_demo_if_empty().await.expect("demo data"));
         let storage = Arc::new(storage);
-        TestApp { router: Self::instance(&storage, SessionLimits::default()), _storage: storage }
+        TestApp { router: Self::instance(&storage, SessionLimits::default(), true), _storage: storage }
     }
 
     /// One instance of the application over `storage`, with the session secret every test
     /// instance shares (as the instances of a deployment do).
-    fn instance(storage: &Arc<TestStorage<dyn Storage>>, limits: SessionLimits) -> Router {
+    fn instance(storage: &Arc<TestStorage<dyn Storage>>, limits: SessionLimits, public_reads: bool) -> Router {
         let services = Services::new(storage.shared(), Settings::default());
         let secret = SessionSecret::from_text("the session secret the test instances share");
         build_app(
-            AppState::new(services, ApiToken::new(TOKEN)).with_session_secret(&secret).with_session_limits(limits),
+            AppState::new(services, ApiToken::new(TOKEN))
+                .with_session_secret(&secret)
+                .with_session_limits(limits)
+                .with_public_reads(public_reads),
         )
     }
 
     /// Another instance over the same database: a second process of the same deployment.
     pub fn twin(&self) -> Self {
         TestApp {
-            router: Self::instance(&self._storage, SessionLimits::default()),
+            router: Self::instance(&self._storage, SessionLimits::default(), true),
             _storage: Arc::clone(&self._storage),
         }
     }
 
     /// This instance with sign-ins that last `limits`.
     pub fn with_session_limits(self, limits: SessionLimits) -> Self {
-        TestApp { router: Self::instance(&self._storage, limits), _storage: self._storage }
+        TestApp { router: Self::instance(&self._storage, limits, true), _storage: self._storage }
+    }
+
+    /// This instance with reads for a token or a signed-in user only (`--production`).
+    pub fn with_private_reads(self) -> Self {
+        TestApp { router: Self::instance(&self._storage, SessionLimits::default(), false), _storage: self._storage }
     }
 
     /// The use cases over the application's storage (to set up what a test needs).

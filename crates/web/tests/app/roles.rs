@@ -17,6 +17,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     every_write_names_its_actor,
     the_audit_log_is_for_head_office_and_administrators,
     accounts_are_managed_through_the_api_by_administrators,
+    private_reads_need_a_token_or_a_sign_in,
 );
 
 const OWN: i64 = 1;
@@ -339,4 +340,22 @@ async fn accounts_are_managed_through_the_api_by_administrators(app: TestApp) {
     assert!(listed.body.as_array().expect("list").iter().any(|u| u["login"] == "caisse-est" && u["desactive"] == true));
     let missing = app.send(Method::PATCH, "/api/v1/users/999/", json!({"desactive": true})).await;
     assert_error_body(&missing, 404, "/api/v1/users/999/");
+}
+
+async fn private_reads_need_a_token_or_a_sign_in(app: TestApp) {
+    let cashier = token_of(&app, Role::Caissier).await;
+    let app = app.with_private_reads();
+    for path in ["/api/v1/reports/", "/api/v1/dashboard/", "/api/v1/stores/1/stock/", "/api/v1/products/1/"] {
+        let anonymous = app.get(path).await;
+        assert_error_body(&anonymous, 401, path);
+        assert_eq!(app.get_with_token(path).await.status, StatusCode::OK, "{path} with the service token");
+        let reply = send(&app, &cashier, Method::GET, path, Value::Null).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path} with a user's token");
+    }
+    let page = app.get("/rapport?magasin=1").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.headers["location"], "/connexion?suite=%2Frapport%3Fmagasin%3D1", "sent to sign in, and back");
+    for open in ["/health/live", "/health/ready", "/api/openapi.json", "/connexion", "/static/magasin.css"] {
+        assert_eq!(app.get(open).await.status, StatusCode::OK, "{open} stays open");
+    }
 }
