@@ -2,7 +2,8 @@
 //! fresh SQLite database with the demo data, driven through chromedriver (WebDriver) by
 //! `fantoccini`. A manager signs in, records a two-line sale and finds it in the sales list, the
 //! report and the dashboard, then requests a replenishment from the warehouse, approves it, and
-//! sees both stocks move. Every page visited is saved as a PNG under
+//! sees both stocks move; then a cashier and a logistics clerk sign in with their passwords: the
+//! cashier finds nothing to approve, logistics approves. Every page visited is saved as a PNG under
 //! `target/browser-screenshots/`.
 //!
 //! Chromium and chromedriver come from Debian (`/usr/bin/chromium`, `/usr/bin/chromedriver`);
@@ -24,6 +25,9 @@ use std::time::{Duration, Instant};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const TOKEN: &str = "jeton-du-test-navigateur";
+/// Accounts made with `magasin user add` before the server starts: (login, password).
+const CASHIER: (&str, &str) = ("caisse-centre", "mot de passe de la caisse");
+const LOGISTICS: (&str, &str) = ("entrepot", "mot de passe de l'entrepot");
 /// The whole scenario, once the server and the browser are up.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(60);
 
@@ -113,6 +117,52 @@ async fn scenario(b: &Browser) {
     b.screenshot("observabilite").await;
 
     scripts_run_under_the_content_security_policy(b).await;
+
+    roles_see_their_own_work(b).await;
+}
+
+/// A cashier and a logistics clerk sign in with their login and password: the cashier finds no
+/// approval to make, logistics approves the request the service left pending.
+async fn roles_see_their_own_work(b: &Browser) {
+    b.open("/entrepot").await;
+    let row = b.wait("table#warehouse tr[data-product-id=\"5\"]").await;
+    let form = child(&row, "form.replenish").await;
+    child(&form, "select[name=magasin]").await.select_by_value("1").await.expect("choosing store 1");
+    child(&form, "input[name=quantite]").await.send_keys("2").await.expect("typing the quantity");
+    submit(&form).await;
+    b.wait_until_replaced(&row, "requesting a replenishment").await;
+    sign_out(b).await;
+
+    sign_in_as(b, CASHIER).await;
+    b.open("/reapprovisionnement").await;
+    b.wait("table#pending tr[data-request-id]").await;
+    assert!(b.find("table#pending form.approve").await.is_none(), "a cashier has nothing to approve");
+    assert!(b.find("nav a[href=\"/ventes/nouvelle\"]").await.is_some(), "but sells");
+    b.screenshot("caissier").await;
+    sign_out(b).await;
+
+    sign_in_as(b, LOGISTICS).await;
+    b.open("/reapprovisionnement").await;
+    let pending = b.wait("table#pending tr[data-request-id]").await;
+    assert!(b.find("nav a[href=\"/ventes/nouvelle\"]").await.is_none(), "logistics does not sell");
+    submit(&child(&pending, "form.approve").await).await;
+    b.wait_until_replaced(&pending, "approving as logistics").await;
+    assert!(b.find("table#pending tr[data-request-id]").await.is_none(), "logistics approved it");
+    b.screenshot("logistique").await;
+}
+
+async fn sign_in_as(b: &Browser, (login, password): (&str, &str)) {
+    b.open("/connexion").await;
+    let form = b.wait("form#signin").await;
+    child(&form, "input[name=login]").await.send_keys(login).await.expect("typing the login");
+    child(&form, "input[name=mot_de_passe]").await.send_keys(password).await.expect("typing the password");
+    submit(&form).await;
+    b.wait("form#signout").await;
+}
+
+async fn sign_out(b: &Browser) {
+    submit(&b.wait("form#signout").await).await;
+    b.wait("a[href=\"/connexion\"]").await;
 }
 
 /// The Content Security Policy lets the interface's scripts and Swagger UI run: choosing another
@@ -280,9 +330,26 @@ fn start_server(dir: &Path) -> (Process, u16) {
             command.env_remove(name);
         }
     }
+    let database = format!("sqlite://{}/magasin.db", dir.display());
+    let magasin = |args: &[&str], input: &str| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_magasin"))
+            .args(args)
+            .env("DATABASE_URL", &database)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run magasin");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("password");
+        assert!(child.wait().expect("magasin").success(), "magasin {args:?}");
+    };
+    magasin(&["seed", "demo"], "");
+    for ((login, password), role) in [(CASHIER, "caissier"), (LOGISTICS, "logistique")] {
+        magasin(&["user", "add", login, "--role", role, "--store", "1", "--password-stdin"], &format!("{password}\n"));
+    }
     command
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--api-token", TOKEN, "--shutdown-grace", "1"])
-        .env("DATABASE_URL", format!("sqlite://{}/magasin.db", dir.display()));
+        .env("DATABASE_URL", &database);
     (Process::spawn("magasin", command, dir.join("magasin.log")), port)
 }
 
