@@ -35,13 +35,13 @@ pub struct Services {
     storage: Arc<dyn Storage>,
     settings: Settings,
     cache: cache::Cache,
-    throttle: throttle::Throttle,
+    throttle: throttle::LocalCounts,
 }
 
 impl Services {
     /// The use cases over `storage` (which times its every operation for the metrics).
     pub fn new(storage: Arc<dyn Storage>, settings: Settings) -> Self {
-        Self { storage, settings, cache: cache::Cache::default(), throttle: throttle::Throttle::default() }
+        Self { storage, settings, cache: cache::Cache::default(), throttle: throttle::LocalCounts::default() }
     }
 
     /// The same use cases, with their expensive reads cached.

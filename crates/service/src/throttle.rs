@@ -6,7 +6,6 @@
 
 use crate::Services;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The window in which failures add up.
@@ -45,7 +44,8 @@ impl Subject {
     }
 }
 
-/// Failures counted by this instance: subject → (count, when its window opened).
+/// Failures counted by this instance: subject → (count, when its window opened); its clones
+/// share the counts (those of one `Services`).
 #[derive(Clone)]
 pub struct LocalCounts(moka::future::Cache<String, (u64, Instant)>);
 
@@ -109,6 +109,3 @@ impl Services {
         }
     }
 }
-
-/// Shared by the clones of one `Services`.
-pub type Throttle = Arc<LocalCounts>;

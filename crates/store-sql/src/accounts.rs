@@ -67,17 +67,18 @@ impl<E: Engine> SqlStorage<E> {
     /// Replaces the stores a user acts for.
     async fn write_stores(conn: &mut Connection<E>, id: UserId, stores: &StoreScope) -> StorageResult<()> {
         Self::execute(conn, &Statement::new("DELETE FROM user_stores WHERE user_id = $1").value(id.0)).await?;
-        if let StoreScope::Only(stores) = stores {
-            for store in stores {
-                let known: Option<(i64,)> =
-                    Self::optional(conn, &Statement::new("SELECT id FROM stores WHERE id = $1").value(store.0)).await?;
-                known.ok_or(StorageError::not_found("store", store.0))?;
+        if let StoreScope::Only(stores) = stores
+            && !stores.is_empty()
+        {
+            let mut known = Statement::new("SELECT id FROM stores WHERE id IN (");
+            known.bind_list(stores.iter().map(|s| s.0)).push(")");
+            let known: BTreeSet<i64> = Self::all::<(i64,)>(conn, &known).await?.into_iter().map(|(id,)| id).collect();
+            if let Some(unknown) = stores.iter().find(|s| !known.contains(&s.0)) {
+                return Err(StorageError::not_found("store", unknown.0));
             }
-            if !stores.is_empty() {
-                let mut insert = Statement::new("INSERT INTO user_stores (user_id, magasin_id) VALUES ");
-                insert.bind_rows(stores.iter().map(|s| vec![id.0.into(), s.0.into()]));
-                Self::execute(conn, &insert).await?;
-            }
+            let mut insert = Statement::new("INSERT INTO user_stores (user_id, magasin_id) VALUES ");
+            insert.bind_rows(stores.iter().map(|s| vec![id.0.into(), s.0.into()]));
+            Self::execute(conn, &insert).await?;
         }
         Ok(())
     }

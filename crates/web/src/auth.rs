@@ -41,12 +41,26 @@ impl fmt::Debug for ApiToken {
 /// configured service token (acting as an administrator), or a user's personal token. What the
 /// actor may do is the service's to decide. A wrong token counts against the client's address;
 /// past the limit, its attempts are refused (429) until the window closes.
+#[derive(Clone)]
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// Resolved once per request: a guard that asked first (private reads) leaves the answer in
+    /// the request's extensions for the handler.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(known) = parts.extensions.get::<Caller>() {
+            return Ok(known.clone());
+        }
+        let caller = Self::identify(parts, state).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+impl Caller {
+    async fn identify(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
         let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         let Some(header) = header else {
             return Err(ApiError::Unauthorized("Authentication credentials were not provided.".into()));

@@ -34,7 +34,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             Err(refusal) => refusal.into_response(),
         };
     }
-    if Visitor::resolved(&parts.headers, &state).await.acting.is_some() {
+    if Visitor::of_request(&mut parts, &state).await.acting.is_some() {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());

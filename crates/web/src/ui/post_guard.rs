@@ -22,8 +22,8 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
     let t = current();
     let keys = &state.ui.keys;
-    let (parts, body) = request.into_parts();
-    let visitor = Visitor::resolved(&parts.headers, &state).await;
+    let (mut parts, body) = request.into_parts();
+    let visitor = Visitor::of_request(&mut parts, &state).await;
     let signed_in = visitor.acting.is_some();
     if parts.uri.path() != SIGN_IN_PATH && !signed_in {
         let from = came_from(&parts.headers);

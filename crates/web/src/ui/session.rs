@@ -261,32 +261,54 @@ impl FromRequestParts<AppState> for Visitor {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        Ok(Visitor::resolved(&parts.headers, state).await)
+        Ok(Visitor::of_request(parts, state).await)
     }
 }
 
+/// What the check of a request's session found, kept in the request's extensions so that the
+/// guards and the handler of one request ask the database once.
+#[derive(Clone)]
+struct CheckedSession {
+    acting: Option<Actor>,
+    /// The user's sessions were ended (or the account disabled) since this one started.
+    ended: bool,
+}
+
 impl Visitor {
-    /// The visitor of these headers, their session's holder checked: a user's session is
-    /// honoured while the account is enabled and its sessions have not been ended since; an
-    /// ended or expired session becomes a fresh anonymous one.
-    pub async fn resolved(headers: &axum::http::HeaderMap, state: &AppState) -> Self {
-        let mut visitor = Visitor::from_headers(headers, &state.ui.keys);
-        visitor.acting = match visitor.session.holder {
-            Holder::Nobody => None,
-            Holder::Service => Some(Actor::Service),
+    /// The visitor of this request, their session's holder checked once per request: a user's
+    /// session is honoured while the account is enabled and its sessions have not been ended
+    /// since; an ended or expired session becomes a fresh anonymous one.
+    pub async fn of_request(parts: &mut Parts, state: &AppState) -> Self {
+        let mut visitor = Visitor::from_headers(&parts.headers, &state.ui.keys);
+        let checked = match parts.extensions.get::<CheckedSession>() {
+            Some(checked) => checked.clone(),
+            None => {
+                let checked = visitor.check(state).await;
+                parts.extensions.insert(checked.clone());
+                checked
+            }
+        };
+        if checked.ended {
+            visitor.restart_session(Holder::Nobody);
+        }
+        visitor.acting = checked.acting;
+        visitor
+    }
+
+    async fn check(&self, state: &AppState) -> CheckedSession {
+        let (acting, ended) = match self.session.holder {
+            Holder::Nobody => (None, false),
+            Holder::Service => (Some(Actor::Service), false),
             Holder::User { id, epoch } => {
                 match state.services.session_actor(magasin_service::domain::UserId(id), epoch).await {
-                    Ok(Some(actor)) => Some(actor),
-                    Ok(None) => {
-                        visitor.restart_session(Holder::Nobody);
-                        None
-                    }
+                    Ok(Some(actor)) => (Some(actor), false),
+                    Ok(None) => (None, true),
                     // The database cannot say: not signed in for this request, the session kept.
-                    Err(_) => None,
+                    Err(_) => (None, false),
                 }
             }
         };
-        visitor
+        CheckedSession { acting, ended }
     }
 
     pub fn from_headers(headers: &axum::http::HeaderMap, keys: &SessionKeys) -> Self {
