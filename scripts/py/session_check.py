@@ -2,9 +2,10 @@
 
     python3 scripts/py/session_check.py [--first URL] [--second URL] [--token token-430]
 
-Opens the sign-in page on the first instance, posts the form (its session cookie and CSRF token)
-to the second, and reads a page of the first with the session it got: it must be signed in.
-Exits 1 otherwise (a CSRF refusal on the second instance means the keys differ).
+Opens the sign-in page on the first instance, posts the form (its form cookie and token) to the
+second, and reads a page of the first with the session it got: it must be signed in. Then signs
+out on the second with the CSRF token of the first's page: it must be accepted. Exits 1 otherwise
+(an unknown session or a CSRF refusal means the instances' keys differ).
 """
 
 import argparse
@@ -24,7 +25,7 @@ OPENER = urllib.request.build_opener(NoRedirect)
 
 
 def send(url, cookie="", form=None):
-    """(status, the magasin_session cookie set, body text)."""
+    """(status, the cookies set as `name=value; …`, body text)."""
     data = urllib.parse.urlencode(form).encode() if form is not None else None
     request = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
     try:
@@ -32,8 +33,13 @@ def send(url, cookie="", form=None):
     except urllib.error.HTTPError as e:
         response = e
     cookies = [v.split(";")[0] for k, v in response.headers.items() if k.lower() == "set-cookie"]
-    session = next((c for c in cookies if c.startswith("magasin_session=")), "")
-    return response.status, session, response.read().decode(errors="replace")
+    kept = "; ".join(c for c in cookies if not c.endswith("="))
+    return response.status, kept, response.read().decode(errors="replace")
+
+
+def csrf_of(page):
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    return found.group(1) if found else None
 
 
 def main():
@@ -43,17 +49,24 @@ def main():
     parser.add_argument("--token", default="token-430")
     args = parser.parse_args()
     status, cookie, page = send(args.first + "/connexion")
-    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
-    if status != 200 or not cookie or not csrf:
-        sys.exit(f"the sign-in page of {args.first} answered {status} without a session or a CSRF token")
-    form = {"csrf": csrf.group(1), "token": args.token, "suite": "/"}
+    csrf = csrf_of(page)
+    if status != 200 or "magasin_form=" not in cookie or not csrf:
+        sys.exit(f"the sign-in page of {args.first} answered {status} without a form cookie or a CSRF token")
+    form = {"csrf": csrf, "token": args.token, "suite": "/"}
     status, signed_in, body = send(args.second + "/connexion", cookie, form)
-    if status != 303 or not signed_in:
-        sys.exit(f"signing in on {args.second} with {args.first}'s session answered {status}: {body[:300]}")
-    status, _, page = send(args.first + "/", signed_in)
-    if status != 200 or 'id="signout"' not in page:
+    if status != 303 or "magasin_session=" not in signed_in:
+        sys.exit(f"signing in on {args.second} with {args.first}'s form answered {status}: {body[:300]}")
+    session = next(c for c in signed_in.split("; ") if c.startswith("magasin_session="))
+    status, _, page = send(args.first + "/", session)
+    if status != 200 or 'id="signout"' not in page or not csrf_of(page):
         sys.exit(f"{args.first} does not know the session made on {args.second} (status {status})")
-    print(f"signed in through {args.second} with a form from {args.first}, and recognised on {args.first}")
+    status, _, body = send(args.second + "/deconnexion", session, {"csrf": csrf_of(page)})
+    if status != 303:
+        sys.exit(f"{args.second} refused the CSRF token of {args.first}'s page ({status}): {body[:300]}")
+    print(
+        f"signed in through {args.second} with a form from {args.first}, recognised on {args.first}, "
+        f"and signed out on {args.second} with the token of {args.first}'s page"
+    )
 
 
 if __name__ == "__main__":

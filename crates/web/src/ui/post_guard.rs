@@ -1,8 +1,9 @@
-//! Every form post of the web interface passes here first: it must come from a signed-in
-//! session (except the sign-in form itself) and carry that session's CSRF token.
+//! Every form post of the web interface passes here first: it must come from this site, from a
+//! signed-in session (except the sign-in form itself), and carry that session's CSRF token (the
+//! sign-in form: the token of its form cookie).
 
 use super::layout::UiError;
-use super::session::{CSRF_FIELD, Flash, Visitor, redirect_with_flash};
+use super::session::{CSRF_FIELD, Notice, Visitor};
 use super::strings::current;
 use crate::AppState;
 use axum::body::Body;
@@ -21,7 +22,9 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let t = current();
-    let keys = &state.ui.keys;
+    if from_another_site(request.headers()) {
+        return UiError::Forbidden(t.csrf_rejected.to_string()).into_response();
+    }
     let (mut parts, body) = request.into_parts();
     let visitor = Visitor::of_request(&mut parts, &state).await;
     let signed_in = visitor.acting.is_some();
@@ -29,17 +32,23 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         let from = came_from(&parts.headers);
         let back =
             format!("{SIGN_IN_PATH}?suite={}", form_urlencoded::byte_serialize(from.as_bytes()).collect::<String>());
-        return redirect_with_flash(keys, &parts.headers, &back, Flash::error(t.sign_in_to_write));
+        return visitor.redirect_with_notice(&back, Notice::SignInToWrite);
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
         return UiError::TooLarge.into_response();
     };
     let csrf = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
-    let valid = csrf.is_some_and(|token| keys.csrf_matches(&visitor.session, &token));
+    let valid = csrf.is_some_and(|token| visitor.csrf_matches(&token));
     if !valid {
         return UiError::Forbidden(t.csrf_rejected.to_string()).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Whether the browser says the form was posted from another site (`Sec-Fetch-Site`): refused
+/// before anything else, in addition to the token.
+fn from_another_site(headers: &axum::http::HeaderMap) -> bool {
+    headers.get("sec-fetch-site").is_some_and(|site| site.as_bytes() == b"cross-site")
 }
 
 /// The page the form was on (path and query of the `Referer`), to return to after signing in.

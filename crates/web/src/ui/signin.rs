@@ -5,7 +5,7 @@
 use super::forms::{Form, Query};
 use super::layout::{Layout, UiError};
 use super::post_guard::local_path;
-use super::session::{Flash, Holder, Visitor};
+use super::session::{Flash, Holder, Notice, Visitor};
 use crate::AppState;
 use crate::forwarded::ClientAddress;
 use askama::Template;
@@ -22,8 +22,9 @@ struct SignInPage {
     next: String,
 }
 
-fn sign_in_page(visitor: Visitor, next: &str, status: StatusCode) -> Result<Response, UiError> {
+fn sign_in_page(mut visitor: Visitor, next: &str, status: StatusCode) -> Result<Response, UiError> {
     let t = super::strings::current();
+    visitor.offer_sign_in();
     let page = SignInPage { layout: visitor.layout(t.sign_in_title, ""), next: local_path(next).to_string() };
     let mut response = visitor.page(&page)?;
     *response.status_mut() = status;
@@ -65,15 +66,15 @@ pub async fn submit(
         visitor.flash = Some(Flash::error(if login.is_some() { t.wrong_password } else { t.wrong_token }));
         return sign_in_page(visitor, &next, StatusCode::UNAUTHORIZED);
     };
-    visitor.restart_session(holder);
+    visitor.sign_in(holder);
     Ok(visitor.redirect(local_path(&next), Flash::success(t.signed_in)))
 }
 
 /// Signs out: a user's sign-out ends every session of theirs, on every instance.
 pub async fn sign_out(State(state): State<AppState>, mut visitor: Visitor) -> Result<Response, UiError> {
-    if let Holder::User { id, .. } = visitor.session.holder {
+    if let Some(Holder::User { id, .. }) = visitor.session.as_ref().map(|s| s.holder) {
         state.services.end_sessions(magasin_service::domain::UserId(id)).await?;
     }
-    visitor.restart_session(Holder::Nobody);
-    Ok(visitor.redirect("/", Flash::success(super::strings::current().signed_out)))
+    visitor.sign_out();
+    Ok(visitor.redirect_with_notice("/", Notice::SignedOut))
 }

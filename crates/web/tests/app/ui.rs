@@ -16,6 +16,8 @@ magasin_store_sql::on_both_engines!(Browser::start;
     pages_carry_the_security_headers_and_run_no_inline_code,
     unknown_pages_get_the_404_page_and_the_api_keeps_json,
     signing_in_and_out,
+    no_cookie_is_signed_for_an_anonymous_visitor,
+    the_sign_in_form_needs_its_cookie_and_no_form_comes_from_another_site,
     a_wrong_token_is_refused,
     repeated_wrong_tokens_at_sign_in_are_throttled,
     signing_in_returns_only_to_a_page_of_this_site,
@@ -51,6 +53,8 @@ struct Browser {
     cookies: BTreeMap<String, String>,
     /// The CSRF token of the last page that had a form.
     csrf: String,
+    /// The `Set-Cookie` headers of the last answer.
+    set_cookies: Vec<String>,
 }
 
 struct Page {
@@ -90,15 +94,17 @@ impl Browser {
     }
 
     fn new(app: TestApp) -> Self {
-        Browser { app, cookies: BTreeMap::new(), csrf: String::new() }
+        Browser { app, cookies: BTreeMap::new(), csrf: String::new(), set_cookies: Vec::new() }
     }
 
     async fn send(&mut self, request: Request<Body>) -> Page {
         let response = self.app.router.clone().oneshot(request).await.expect("infallible router");
+        self.set_cookies.clear();
         for value in response.headers().get_all(header::SET_COOKIE) {
             let text = value.to_str().expect("cookie header");
             let pair = text.split(';').next().unwrap_or("");
             let (name, value) = pair.split_once('=').expect("name=value");
+            self.set_cookies.push(text.to_string());
             if text.contains("Max-Age=0") {
                 self.cookies.remove(name);
             } else {
@@ -318,6 +324,64 @@ async fn signing_in_and_out(mut b: Browser) {
     assert_eq!(out.flash().as_deref(), Some("Vous êtes déconnecté."));
     assert!(!out.has("id=\"signout\""));
     assert_ne!(b.cookies.get("magasin_session"), Some(&session), "a new session after signing out");
+    assert_eq!(b.cookies.get("magasin_session"), None, "no session at all once signed out");
+}
+
+/// Every page, every refusal and signing out leave an anonymous visitor with no signed cookie:
+/// at most the sign-in form's token, random and unsigned, and removals.
+async fn no_cookie_is_signed_for_an_anonymous_visitor(mut b: Browser) {
+    fn check(b: &Browser, what: &str) {
+        for cookie in &b.set_cookies {
+            let pair = cookie.split(';').next().unwrap_or_default();
+            let removal = cookie.contains("Max-Age=0") && pair.ends_with('=');
+            let form_token = pair
+                .strip_prefix("magasin_form=")
+                .is_some_and(|v| v.len() == 32 && v.bytes().all(|c| c.is_ascii_hexdigit()));
+            assert!(removal || form_token, "{what}: {cookie}");
+        }
+    }
+    b.app.post("/api/v1/sales/", serde_json::json!({"magasin": 1, "lignes": [{"produit": 1, "quantite": 1}]})).await;
+    for path in PAGES {
+        b.get(path).await;
+        check(&b, path);
+    }
+    b.get("/connexion").await;
+    assert!(b.cookies.contains_key("magasin_form"), "the sign-in form's token");
+    b.post("/connexion", &[("token", "not the token")]).await;
+    check(&b, "a wrong token");
+    let page = b.get("/ventes/nouvelle").await;
+    let key = value_of_input(&page.html, "cle").expect("key");
+    let refused = b.post("/ventes/nouvelle", &[("magasin", "1"), ("cle", &key), ("produit-1", "1")]).await;
+    check(&b, "a write refused");
+    b.get(refused.location.as_deref().unwrap_or("/connexion")).await;
+    b.sign_in().await;
+    assert!(b.cookies.contains_key("magasin_session") && !b.cookies.contains_key("magasin_form"));
+    b.post("/deconnexion", &[]).await;
+    check(&b, "signing out");
+    assert!(b.cookies.is_empty(), "nothing left: {:?}", b.cookies);
+    let home = b.get("/?avis=deconnexion").await;
+    assert_eq!(home.flash().as_deref(), Some("Vous êtes déconnecté."));
+    assert_eq!(b.get("/?avis=Appelez+le+0800").await.flash(), None, "only the site's own notices");
+}
+
+async fn the_sign_in_form_needs_its_cookie_and_no_form_comes_from_another_site(mut b: Browser) {
+    let page = b.get("/connexion").await;
+    let token = value_of_input(&page.html, "csrf").expect("token");
+    b.cookies.clear();
+    let forged = b.post_raw("/connexion", &[("csrf", &token), ("token", TOKEN)]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "the token without its cookie");
+    b.get("/connexion").await;
+    let mismatched = b.post_raw("/connexion", &[("csrf", &token), ("token", TOKEN)]).await;
+    assert_eq!(mismatched.status, StatusCode::FORBIDDEN, "another visitor's token");
+    b.sign_in().await;
+    let cross_site = Request::post("/deconnexion")
+        .header(header::COOKIE, b.cookie_header())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!("csrf={}", b.csrf)))
+        .expect("request");
+    assert_eq!(b.send(cross_site).await.status, StatusCode::FORBIDDEN);
+    assert!(b.signed_in().await, "still signed in");
 }
 
 async fn a_wrong_token_is_refused(mut b: Browser) {
