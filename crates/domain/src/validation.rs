@@ -64,6 +64,10 @@ pub enum ValidationCode {
     StoresRequired,
     /// No account has this login.
     UnknownLogin,
+    /// Not the account's current password.
+    WrongPassword,
+    /// A new password and its confirmation differ.
+    PasswordsDiffer,
 }
 
 impl fmt::Display for ValidationCode {
@@ -100,6 +104,8 @@ impl fmt::Display for ValidationCode {
             PasswordTooShort { min } => write!(f, "Use at least {min} characters."),
             StoresRequired => f.write_str("A cashier or a store manager acts for at least one store."),
             UnknownLogin => f.write_str("No user has this login."),
+            WrongPassword => f.write_str("This is not the current password."),
+            PasswordsDiffer => f.write_str("The two passwords differ."),
         }
     }
 }
@@ -185,7 +191,9 @@ pub fn every_code() -> Vec<ValidationCode> {
             BadLogin => Some(PasswordTooShort { min: crate::accounts::MIN_PASSWORD }),
             PasswordTooShort { .. } => Some(StoresRequired),
             StoresRequired => Some(UnknownLogin),
-            UnknownLogin => None,
+            UnknownLogin => Some(WrongPassword),
+            WrongPassword => Some(PasswordsDiffer),
+            PasswordsDiffer => None,
         };
         all.push(code);
     }
@@ -233,6 +241,8 @@ mod tests {
             (PasswordTooShort { min: 12 }, "Use at least 12 characters."),
             (StoresRequired, "A cashier or a store manager acts for at least one store."),
             (UnknownLogin, "No user has this login."),
+            (WrongPassword, "This is not the current password."),
+            (PasswordsDiffer, "The two passwords differ."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

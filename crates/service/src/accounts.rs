@@ -183,6 +183,36 @@ impl Services {
         Ok(self.storage.update_user(id, &change, &WriteContext::by(actor, None, Utc::now())).await?)
     }
 
+    /// A user changes their own password, proving the current one. Every session of theirs ends
+    /// (the caller starts a new one for the user's new session epoch). The service token has no
+    /// password to change.
+    pub async fn change_own_password(&self, actor: &Actor, current: &str, new: &str) -> ServiceResult<User> {
+        let Actor::User(me) = actor else {
+            return Err(ServiceError::Forbidden(FORBIDDEN.into()));
+        };
+        let mut errors = ValidationErrors::new();
+        if self.check_password(&me.login, current).await?.is_none() {
+            errors.add("mot_de_passe_actuel", ValidationCode::WrongPassword);
+        }
+        if let Err(code) = check_password(new) {
+            errors.add("mot_de_passe", code);
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Invalid(errors));
+        }
+        let hash = hash_off_thread(new.to_string()).await?;
+        let change = UserChange { password_hash: Some(hash), ..UserChange::default() };
+        Ok(self.storage.update_user(me.id, &change, &WriteContext::by(actor, None, Utc::now())).await?)
+    }
+
+    /// The account a user acts as (their own, read without the administrators' right).
+    pub async fn own_account(&self, actor: &Actor) -> ServiceResult<Option<User>> {
+        match actor {
+            Actor::User(me) => Ok(Some(self.storage.get_user(me.id).await?)),
+            Actor::Service => Ok(None),
+        }
+    }
+
     /// Makes a personal token for `user`: an administrator for anyone, a user for themselves.
     pub async fn issue_api_token(&self, actor: &Actor, user: UserId, name: &str) -> ServiceResult<IssuedToken> {
         self.authorize_for_user(actor, user)?;

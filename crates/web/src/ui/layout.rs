@@ -12,7 +12,7 @@ use magasin_service::ServiceError;
 use magasin_service::domain::accounts::{Action, Actor};
 
 /// The navigation: where each page lives (the browser test relies on these hrefs).
-pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 10] {
+pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 11] {
     [
         ("/", t.nav_dashboard),
         ("/ventes/nouvelle", t.nav_new_sale),
@@ -23,6 +23,7 @@ pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 10] {
         ("/produits", t.nav_products),
         ("/reapprovisionnement", t.nav_replenishment),
         ("/journal", t.nav_journal),
+        ("/utilisateurs", t.accounts.nav_users),
         ("/observabilite", t.nav_observability),
     ]
 }
@@ -35,11 +36,19 @@ pub struct Offers {
     pub decide: bool,
     pub edit_catalogue: bool,
     pub read_journal: bool,
+    pub manage_users: bool,
 }
 
 impl Offers {
     fn everything() -> Self {
-        Offers { sell: true, request: true, decide: true, edit_catalogue: true, read_journal: false }
+        Offers {
+            sell: true,
+            request: true,
+            decide: true,
+            edit_catalogue: true,
+            read_journal: false,
+            manage_users: false,
+        }
     }
 
     fn of(actor: &Actor) -> Self {
@@ -49,6 +58,7 @@ impl Offers {
             decide: actor.may(&Action::DecideReplenishment),
             edit_catalogue: actor.may(&Action::EditCatalogue),
             read_journal: actor.may(&Action::ReadAudit),
+            manage_users: actor.may(&Action::ManageUsers),
         }
     }
 }
@@ -70,7 +80,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn nav(&self) -> [(&'static str, &'static str); 10] {
+    pub fn nav(&self) -> [(&'static str, &'static str); 11] {
         navigation(self.t)
     }
 
@@ -79,6 +89,7 @@ impl Layout {
         match href {
             "/ventes/nouvelle" => self.can.sell,
             "/journal" => self.can.read_journal,
+            "/utilisateurs" => self.can.manage_users,
             _ => true,
         }
     }

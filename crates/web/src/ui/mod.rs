@@ -1,6 +1,7 @@
 //! The web interface: server-rendered pages (askama templates in `crates/web/templates/`), in
 //! the language of [`strings`], over the same use cases as the API.
 
+pub mod account;
 pub mod assets;
 pub mod charts;
 pub mod dashboard;
@@ -18,6 +19,7 @@ pub mod session;
 pub mod signin;
 pub mod stock;
 pub mod strings;
+pub mod users;
 
 use crate::AppState;
 use axum::Router;
@@ -83,6 +85,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reapprovisionnement/{id}/approuver", post(replenishment::approve))
         .route("/reapprovisionnement/{id}/refuser", post(replenishment::reject))
         .route("/journal", get(journal::page))
+        .route("/compte", get(account::page))
+        .route("/compte/mot-de-passe", post(account::change_password))
+        .route("/compte/jetons", post(account::issue_token))
+        .route("/compte/jetons/{token}/revocation", post(account::revoke_token))
+        .route("/utilisateurs", get(users::list))
+        .route("/utilisateurs/nouveau", get(users::new_form).post(users::create))
+        .route("/utilisateurs/{id}", get(users::edit_form))
+        .route("/utilisateurs/{id}/role", post(users::change_role))
+        .route("/utilisateurs/{id}/etat", post(users::change_state))
+        .route("/utilisateurs/{id}/mot-de-passe", post(users::set_password))
+        .route("/utilisateurs/{id}/jetons/{token}/revocation", post(users::revoke_token))
         .route("/observabilite", get(observability::page))
         .route("/observabilite.json", get(observability::json))
         .route("/static/{file}", get(assets::serve))

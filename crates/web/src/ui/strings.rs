@@ -191,6 +191,54 @@ pub struct Strings {
     pub day_format: &'static str,
     /// Why a field is invalid, in this language (every code has its text: no wildcard).
     pub validation: fn(&ValidationCode) -> String,
+    /// The pages of accounts: users (administrators) and my account.
+    pub accounts: AccountStrings,
+}
+
+/// The words of the users and my-account pages.
+pub struct AccountStrings {
+    pub nav_users: &'static str,
+    pub my_account: &'static str,
+    pub users_title: &'static str,
+    pub new_user: &'static str,
+    pub display_name: &'static str,
+    pub role: &'static str,
+    /// A role, in this language.
+    pub role_label: fn(magasin_domain::accounts::Role) -> &'static str,
+    pub every_store: &'static str,
+    pub stores_help: &'static str,
+    pub state: &'static str,
+    pub active: &'static str,
+    pub disabled: &'static str,
+    pub disable: &'static str,
+    pub enable: &'static str,
+    pub created_on: &'static str,
+    pub save_role: &'static str,
+    pub role_and_stores: &'static str,
+    pub access: &'static str,
+    pub reset_password: &'static str,
+    pub set_password: &'static str,
+    pub sessions_end_note: &'static str,
+    pub user_created: fn(&str) -> String,
+    pub user_changed: fn(&str) -> String,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub confirm_password: &'static str,
+    pub change_password: &'static str,
+    pub password_changed: &'static str,
+    pub tokens: &'static str,
+    pub my_tokens: &'static str,
+    pub tokens_help: &'static str,
+    pub token_name: &'static str,
+    pub new_token: &'static str,
+    pub token_shown_once: &'static str,
+    pub last_used: &'static str,
+    pub never: &'static str,
+    pub revoke: &'static str,
+    pub revoked_on: &'static str,
+    pub token_revoked: fn(&str) -> String,
+    pub service_has_no_account: &'static str,
+    pub login_taken: &'static str,
 }
 
 /// The language of the pages.
@@ -367,6 +415,49 @@ pub static FR: Strings = Strings {
     datetime_format: "%d/%m/%Y %H:%M UTC",
     day_format: "%d/%m",
     validation: fr::validation,
+    accounts: AccountStrings {
+        nav_users: "Utilisateurs",
+        my_account: "Mon compte",
+        users_title: "Utilisateurs",
+        new_user: "Nouvel utilisateur",
+        display_name: "Nom affiché",
+        role: "Rôle",
+        role_label: fr::role,
+        every_store: "Tous les magasins",
+        stores_help: "Un caissier ou un gérant agit pour les magasins cochés ; les autres rôles agissent pour toute la chaîne.",
+        state: "État",
+        active: "Actif",
+        disabled: "Désactivé",
+        disable: "Désactiver le compte",
+        enable: "Réactiver le compte",
+        created_on: "Créé le",
+        save_role: "Enregistrer le rôle",
+        role_and_stores: "Rôle et magasins",
+        access: "Accès",
+        reset_password: "Nouveau mot de passe",
+        set_password: "Définir le mot de passe",
+        sessions_end_note: "Changer le rôle, le mot de passe ou l'état ferme toutes les sessions du compte.",
+        user_created: fr::user_created,
+        user_changed: fr::user_changed,
+        current_password: "Mot de passe actuel",
+        new_password: "Nouveau mot de passe (12 caractères au moins)",
+        confirm_password: "Confirmez le nouveau mot de passe",
+        change_password: "Changer mon mot de passe",
+        password_changed: "Mot de passe changé. Vos autres sessions sont fermées.",
+        tokens: "Jetons d'API",
+        my_tokens: "Mes jetons d'API",
+        tokens_help: "Un jeton personnel agit en votre nom sur l'API (en-tête « Authorization: Token … »). Révoquez celui d'un appareil perdu.",
+        token_name: "Nom du jeton",
+        new_token: "Créer un jeton",
+        token_shown_once: "Copiez ce jeton maintenant : il ne sera plus jamais affiché.",
+        last_used: "Dernière utilisation",
+        never: "jamais",
+        revoke: "Révoquer",
+        revoked_on: "Révoqué le",
+        token_revoked: fr::token_revoked,
+        login_taken: "Cet identifiant est déjà pris.",
+        service_has_no_account: "Vous êtes connecté avec le jeton de service : il n'a ni mot de passe ni jetons personnels. Les comptes se gèrent avec « magasin user » ou la page Utilisateurs.",
+    },
 };
 
 /// French messages with values.
@@ -462,6 +553,29 @@ mod fr {
         }
     }
 
+    pub fn role(role: magasin_domain::accounts::Role) -> &'static str {
+        use magasin_domain::accounts::Role::*;
+        match role {
+            Caissier => "Caissier",
+            Gerant => "Gérant de magasin",
+            Logistique => "Logistique",
+            Siege => "Siège",
+            Admin => "Administrateur",
+        }
+    }
+
+    pub fn user_created(login: &str) -> String {
+        format!("Utilisateur « {login} » créé.")
+    }
+
+    pub fn user_changed(login: &str) -> String {
+        format!("Utilisateur « {login} » modifié ; ses sessions sont fermées.")
+    }
+
+    pub fn token_revoked(name: &str) -> String {
+        format!("Jeton « {name} » révoqué.")
+    }
+
     pub fn too_many_attempts(seconds: u64) -> String {
         format!("Trop de tentatives manquées depuis cette adresse : réessayez dans {seconds} s.")
     }
@@ -500,6 +614,8 @@ mod fr {
             PasswordTooShort { min } => format!("{min} caractères au moins."),
             StoresRequired => "Un caissier ou un gérant agit pour au moins un magasin.".into(),
             UnknownLogin => "Aucun utilisateur n'a cet identifiant.".into(),
+            WrongPassword => "Ce n'est pas le mot de passe actuel.".into(),
+            PasswordsDiffer => "Les deux mots de passe diffèrent.".into(),
         }
     }
 }
@@ -549,6 +665,8 @@ mod tests {
             (AfterEnd { end: "date_fin".into() }, "La date de début doit précéder la date de fin."),
             (PasswordTooShort { min: 12 }, "12 caractères au moins."),
             (StoresRequired, "Un caissier ou un gérant agit pour au moins un magasin."),
+            (WrongPassword, "Ce n'est pas le mot de passe actuel."),
+            (PasswordsDiffer, "Les deux mots de passe diffèrent."),
         ];
         for (code, french) in cases {
             assert_eq!((FR.validation)(&code), french);

@@ -1,8 +1,10 @@
 //! The application in process, through its router: the API and the web interface, each test
 //! written once and run on a fresh SQLite database and on a fresh PostgreSQL schema.
 
+mod account_pages;
 mod api;
 mod engines_agree;
+mod form_roles;
 mod helpers;
 mod hostile;
 mod roles;

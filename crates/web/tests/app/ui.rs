@@ -48,29 +48,30 @@ magasin_store_sql::on_both_engines!(Browser::start;
 );
 
 /// A client with a cookie jar, driving the router in-process.
-struct Browser {
-    app: TestApp,
-    cookies: BTreeMap<String, String>,
+pub(crate) struct Browser {
+    pub(crate) app: TestApp,
+    pub(crate) cookies: BTreeMap<String, String>,
     /// The CSRF token of the last page that had a form.
-    csrf: String,
+    pub(crate) csrf: String,
     /// The `Set-Cookie` headers of the last answer.
     set_cookies: Vec<String>,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    content_type: String,
-    html: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) headers: axum::http::HeaderMap,
+    pub(crate) content_type: String,
+    pub(crate) html: String,
 }
 
 impl Page {
-    fn has(&self, needle: &str) -> bool {
+    pub(crate) fn has(&self, needle: &str) -> bool {
         self.html.contains(needle)
     }
 
     /// The text of the `div.flash` of this page.
-    fn flash(&self) -> Option<String> {
+    pub(crate) fn flash(&self) -> Option<String> {
         let start = self.html.find("<div class=\"flash")?;
         let rest = &self.html[start..];
         let open = rest.find('>')? + 1;
@@ -89,11 +90,11 @@ fn unescape(html: &str) -> String {
 }
 
 impl Browser {
-    async fn start(storage: TestStorage<dyn Storage>) -> Self {
+    pub(crate) async fn start(storage: TestStorage<dyn Storage>) -> Self {
         Self::new(TestApp::start(storage).await)
     }
 
-    fn new(app: TestApp) -> Self {
+    pub(crate) fn new(app: TestApp) -> Self {
         Browser { app, cookies: BTreeMap::new(), csrf: String::new(), set_cookies: Vec::new() }
     }
 
@@ -115,33 +116,34 @@ impl Browser {
         let header_text = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let location = header_text(header::LOCATION);
         let content_type = header_text(header::CONTENT_TYPE).unwrap_or_default();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let html = String::from_utf8(bytes.to_vec()).expect("UTF-8 page");
         if let Some(token) = value_of_input(&html, "csrf") {
             self.csrf = token;
         }
-        Page { status, location, content_type, html }
+        Page { status, location, headers, content_type, html }
     }
 
     fn cookie_header(&self) -> String {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let request =
             Request::get(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).expect("request");
         self.send(request).await
     }
 
     /// Posts `fields` as a form, with the CSRF token of the last page.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = self.csrf.clone();
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
     }
 
-    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         let request = Request::post(path)
             .header(header::COOKIE, self.cookie_header())
@@ -152,21 +154,21 @@ impl Browser {
     }
 
     /// Posts, expects a redirection, and follows it.
-    async fn post_and_follow(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post_and_follow(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let reply = self.post(path, fields).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path}: {}", reply.html);
         let to = reply.location.expect("location");
         self.get(&to).await
     }
 
-    async fn sign_in(&mut self) {
+    pub(crate) async fn sign_in(&mut self) {
         self.get("/connexion").await;
         let page = self.post_and_follow("/connexion", &[("token", TOKEN), ("suite", "/")]).await;
         assert!(page.has("id=\"signout\""), "signed in");
     }
 
     /// Records a sale through the form; returns the receipt page.
-    async fn sell(&mut self, store: &str, lines: &[(&str, &str)]) -> Page {
+    pub(crate) async fn sell(&mut self, store: &str, lines: &[(&str, &str)]) -> Page {
         let page = self.get(&format!("/ventes/nouvelle?magasin={store}")).await;
         let key = value_of_input(&page.html, "cle").expect("idempotency key");
         let names: Vec<(String, String)> = lines
@@ -183,14 +185,14 @@ impl Browser {
 }
 
 /// The value of the first `<input name="{name}" value="…">` of a page.
-fn value_of_input(html: &str, name: &str) -> Option<String> {
+pub(crate) fn value_of_input(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\" value=\""))?;
     let rest = &html[at + name.len() + 15..];
     Some(rest[..rest.find('"')?].to_string())
 }
 
 /// The text of the first element with `class="{class}"` inside the row that has `{row_attr}`.
-fn cell(html: &str, row_attr: &str, class: &str) -> String {
+pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
     let row_start = html.find(row_attr).unwrap_or_else(|| panic!("no row {row_attr}"));
     let row = &html[row_start..];
     let row = &row[..row.find("</tr>").unwrap_or(row.len())];
@@ -202,9 +204,12 @@ fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 17] = [
+const PAGES: [&str; 20] = [
     "/",
     "/journal",
+    "/compte",
+    "/utilisateurs",
+    "/utilisateurs/nouveau",
     "/connexion",
     "/ventes/nouvelle",
     "/ventes/nouvelle?magasin=2",
@@ -264,10 +269,12 @@ async fn pages_carry_the_security_headers_and_run_no_inline_code(mut b: Browser)
     let others = ["/rapport.csv", "/observabilite.json", "/static/magasin.css", "/static/vente.js", "/nulle-part"];
     for path in PAGES.into_iter().chain(others) {
         let reply = b.app.get(path).await;
-        // Sent without the session: the journal is refused to an anonymous visitor, with the same headers.
+        // Sent without the session: the journal and the users are refused to an anonymous visitor,
+        // and my account sends them to sign in, with the same headers.
         let expected = match path {
             "/nulle-part" => StatusCode::NOT_FOUND,
-            "/journal" => StatusCode::FORBIDDEN,
+            "/journal" | "/utilisateurs" | "/utilisateurs/nouveau" => StatusCode::FORBIDDEN,
+            "/compte" => StatusCode::SEE_OTHER,
             _ => StatusCode::OK,
         };
         assert_eq!(reply.status, expected, "{path}");
@@ -837,7 +844,7 @@ async fn the_journal_shows_who_did_what(mut b: Browser) {
 }
 
 /// A cashier of store 1 with a password, made as an administrator would.
-async fn cashier(app: &TestApp) -> magasin_service::domain::accounts::User {
+pub(crate) async fn cashier(app: &TestApp) -> magasin_service::domain::accounts::User {
     use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
     let stores = StoreScope::Only([magasin_service::domain::StoreId(1)].into_iter().collect());
     let user = NewUser::parse("caisse-centre", "Caisse du centre", Role::Caissier, stores).expect("valid");
@@ -846,12 +853,12 @@ async fn cashier(app: &TestApp) -> magasin_service::domain::accounts::User {
 
 impl Browser {
     /// Signs in with a login and password; the page after it.
-    async fn sign_in_as(&mut self, login: &str, password: &str) -> Page {
+    pub(crate) async fn sign_in_as(&mut self, login: &str, password: &str) -> Page {
         self.get("/connexion").await;
         self.post("/connexion", &[("login", login), ("mot_de_passe", password), ("suite", "/")]).await
     }
 
-    async fn signed_in(&mut self) -> bool {
+    pub(crate) async fn signed_in(&mut self) -> bool {
         self.get("/").await.has("id=\"signout\"")
     }
 }

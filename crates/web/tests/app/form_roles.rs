@@ -1,0 +1,193 @@
+//! Who may post which form of the web interface: every form that writes × every role × the
+//! user's own store and another one. Allowed posts go through (a redirection, and something
+//! changed); the others get the 403 page and write nothing — on both engines.
+
+use crate::helpers::TestApp;
+use crate::ui::{Browser, value_of_input};
+use axum::http::StatusCode;
+use magasin_service::domain::StoreId;
+use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope, User};
+use serde_json::{Value, json};
+
+magasin_store_sql::on_both_engines!(Browser::start;
+    every_form_is_allowed_to_its_roles_in_their_stores_only,
+);
+
+const OWN: i64 = 1;
+const OTHER: i64 = 2;
+const PASSWORD: &str = "un mot de passe solide";
+
+/// Every form that writes; `true` when it acts in a store (then tried in both).
+const FORMS: [(&str, bool); 12] = [
+    ("sale", true),
+    ("cancel", true),
+    ("request", true),
+    ("approve", true),
+    ("reject", true),
+    ("create product", false),
+    ("edit product", false),
+    ("create user", false),
+    ("user role", false),
+    ("user state", false),
+    ("user password", false),
+    ("user token", false),
+];
+
+/// Which roles may post each form, in their own store or another one.
+fn allowed(role: Role, form: &str, own_store: bool) -> bool {
+    use Role::*;
+    match form {
+        "sale" | "cancel" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
+        "request" => role == Gerant && own_store || role == Admin,
+        "approve" | "reject" => matches!(role, Logistique | Admin),
+        "create product" | "edit product" => matches!(role, Siege | Admin),
+        "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
+        other => panic!("unknown form {other}"),
+    }
+}
+
+async fn user(app: &TestApp, login: &str, role: Role) -> User {
+    let stores = StoreScope::Only([StoreId(OWN)].into_iter().collect());
+    let user = NewUser::parse(login, login, role, stores).expect("valid user");
+    app.services().create_user(&Actor::Service, &user, PASSWORD).await.expect("user")
+}
+
+/// What could change: sales, requests, products, stock, users and tokens.
+async fn state(app: &TestApp) -> Value {
+    let services = app.services();
+    let users = services.list_users(&Actor::Service).await.expect("users");
+    let mut tokens = Vec::new();
+    for u in &users {
+        let listed = services.list_api_tokens(&Actor::Service, u.id).await.expect("tokens");
+        tokens.extend(listed.into_iter().map(|t| json!([t.id.0, t.revoked_at.is_some()])));
+    }
+    let users: Vec<Value> =
+        users.iter().map(|u| json!([u.login, u.role.as_str(), u.disabled, u.session_epoch])).collect();
+    json!({
+        "sales": app.get("/api/v1/sales/?page_size=100").await.body["results"],
+        "requests": app.get("/api/v1/replenishments/?page_size=100").await.body["results"],
+        "products": app.get("/api/v1/products/?page_size=100").await.body["results"],
+        "stock": [app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body],
+        "users": users,
+        "tokens": tokens,
+    })
+}
+
+async fn created(app: &TestApp, path: &str, body: Value) -> i64 {
+    let reply = app.post(path, body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body["id"].as_i64().expect("id")
+}
+
+async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
+    let app = b.app.clone();
+    let target = user(&app, "cible", Role::Caissier).await;
+    let mut checked = 0;
+    for role in Role::ALL {
+        let login = format!("role-{}", role.as_str());
+        user(&app, &login, role).await;
+        let mut browser = Browser::new(app.clone());
+        browser.sign_in_as(&login, PASSWORD).await;
+        assert!(browser.signed_in().await, "{login} signed in");
+        for (form, in_store) in FORMS {
+            let stores: &[(i64, bool)] = if in_store { &[(OWN, true), (OTHER, false)] } else { &[(OWN, true)] };
+            for &(store, own) in stores {
+                checked += 1;
+                let tag = format!("{role}-{checked}");
+                // What the form acts on, made first by the service token; then the page of the form.
+                let (path, fields): (String, Vec<(String, String)>) = match form {
+                    "sale" => {
+                        let page = browser.get(&format!("/ventes/nouvelle?magasin={store}")).await;
+                        let key = value_of_input(&page.html, "cle").expect("key");
+                        let fields = [("magasin", store.to_string()), ("cle", key), ("produit-1", "1".into())];
+                        let mut fields: Vec<(String, String)> =
+                            fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+                        fields.push(("quantite-1".into(), "1".into()));
+                        ("/ventes/nouvelle".into(), fields)
+                    }
+                    "cancel" => {
+                        let body = json!({"magasin": store, "lignes": [{"produit": 1, "quantite": 1}]});
+                        let id = created(&app, "/api/v1/sales/", body).await;
+                        browser.get(&format!("/ventes/{id}/annulation")).await;
+                        (format!("/ventes/{id}/annulation"), vec![])
+                    }
+                    "request" => {
+                        browser.get("/entrepot").await;
+                        let fields =
+                            [("magasin", store.to_string()), ("produit", "1".into()), ("quantite", "1".into())];
+                        ("/entrepot/demandes".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                    "approve" | "reject" => {
+                        let body = json!({"magasin": store, "produit": 1, "quantite": 1});
+                        let id = created(&app, "/api/v1/replenishments/", body).await;
+                        browser.get("/reapprovisionnement").await;
+                        let verb = if form == "approve" { "approuver" } else { "refuser" };
+                        (format!("/reapprovisionnement/{id}/{verb}"), vec![])
+                    }
+                    "create product" => {
+                        browser.get("/produits/nouveau").await;
+                        let fields = [("nom", tag.clone()), ("categorie", "Test".into()), ("prix", "1,00".into())];
+                        ("/produits/nouveau".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                    "edit product" => {
+                        browser.get("/produits/3").await;
+                        let fields = [
+                            ("nom", format!("Produit {tag}")),
+                            ("categorie", "Test".into()),
+                            ("prix", format!("{checked},00")),
+                        ];
+                        ("/produits/3".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                    "create user" => {
+                        browser.get("/compte").await;
+                        let fields = [
+                            ("login", format!("nouveau-{checked}")),
+                            ("mot_de_passe", PASSWORD.into()),
+                            ("role", "siege".into()),
+                        ];
+                        ("/utilisateurs/nouveau".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                    "user role" => {
+                        browser.get("/compte").await;
+                        let next = if checked % 2 == 0 { "gerant" } else { "caissier" };
+                        let fields = [("role", next.to_string()), ("magasins", OWN.to_string())];
+                        let path = format!("/utilisateurs/{}/role", target.id.0);
+                        (path, fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                    "user state" => {
+                        browser.get("/compte").await;
+                        let now = app.services().user(&Actor::Service, target.id).await.expect("target").disabled;
+                        let fields = vec![("desactive".to_string(), if now { "0" } else { "1" }.to_string())];
+                        (format!("/utilisateurs/{}/etat", target.id.0), fields)
+                    }
+                    "user password" => {
+                        browser.get("/compte").await;
+                        let fields = vec![("mot_de_passe".to_string(), format!("{PASSWORD} {checked}"))];
+                        (format!("/utilisateurs/{}/mot-de-passe", target.id.0), fields)
+                    }
+                    "user token" => {
+                        let issued = app.services().issue_api_token(&Actor::Service, target.id, &tag).await;
+                        let id = issued.expect("token").info.id.0;
+                        browser.get("/compte").await;
+                        (format!("/utilisateurs/{}/jetons/{id}/revocation", target.id.0), vec![])
+                    }
+                    _ => unreachable!(),
+                };
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let before = state(&app).await;
+                let reply = browser.post(&path, &fields).await;
+                let what = format!("{role} posts {form} in store {store}");
+                if allowed(role, form, own) {
+                    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{what}: {}", reply.html);
+                    assert_ne!(state(&app).await, before, "{what}: allowed but wrote nothing");
+                } else {
+                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}: {}", reply.html);
+                    assert!(reply.has("Action refusée"), "{what}: the 403 page");
+                    assert_eq!(state(&app).await, before, "{what}: refused but wrote");
+                }
+                assert!(browser.signed_in().await, "{what}: still signed in");
+            }
+        }
+    }
+    assert_eq!(checked, Role::ALL.len() * 17, "every form × role × store");
+}
