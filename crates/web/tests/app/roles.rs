@@ -63,7 +63,10 @@ async fn state(app: &TestApp) -> Value {
     let requests = app.get("/api/v1/replenishments/?page_size=100").await.body;
     let products = app.get("/api/v1/products/?page_size=100").await.body;
     let stock = json!([app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body]);
-    json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock})
+    let users = app.services().list_users(&Actor::Service).await.expect("users");
+    let users: Vec<Value> = users.iter().map(|u| json!([u.login, u.disabled, u.session_epoch])).collect();
+    json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
+        "users": users})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -74,18 +77,31 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
         "request" => role == Gerant && own_store || role == Admin,
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
+        "create user" | "patch user" => role == Admin,
         other => panic!("unknown write {other}"),
     }
 }
 
 async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) {
     let mut checked = 0;
+    let target = NewUser::parse("cible", "cible", Role::Siege, StoreScope::All).expect("valid user");
+    let target_user =
+        app.services().create_user(&Actor::Service, &target, "a long enough password").await.expect("user").id.0;
     for role in Role::ALL {
         let token = token_of(&app, role).await;
         for (store, own) in [(OWN, true), (OTHER, false)] {
-            for write in
-                ["sale", "cancel", "request", "approve", "reject", "create product", "put product", "patch product"]
-            {
+            for write in [
+                "sale",
+                "cancel",
+                "request",
+                "approve",
+                "reject",
+                "create product",
+                "put product",
+                "patch product",
+                "create user",
+                "patch user",
+            ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
                     "sale" => (
@@ -122,6 +138,17 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         json!({"prix": format!("{}.00", 10 + checked)}),
                     ),
                     "patch product" => (Method::PATCH, "/api/v1/products/3/".to_string(), json!({"description": name})),
+                    "create user" => (
+                        Method::POST,
+                        "/api/v1/users/".to_string(),
+                        json!({"login": format!("u{}", uuid_free_suffix()), "role": "caissier", "magasins": [store],
+                               "mot_de_passe": "a long enough password"}),
+                    ),
+                    "patch user" => (
+                        Method::PATCH,
+                        format!("/api/v1/users/{}/", target_user),
+                        json!({"desactive": checked % 2 == 0}),
+                    ),
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -143,7 +170,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 8);
+    assert_eq!(checked, 5 * 2 * 10);
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {
