@@ -47,7 +47,7 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Siege => matches!(action, EditCatalogue | ReadAudit),
-            Role::Logistique => matches!(action, DecideReplenishment),
+            Role::Logistique => matches!(action, DecideReplenishment | ReceiveGoods),
             Role::Gerant => matches!(action, RecordSale(_) | CancelSale(_) | RequestReplenishment(_)),
             Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_)),
         }
@@ -110,6 +110,8 @@ pub enum Action {
     CancelSale(StoreId),
     RequestReplenishment(StoreId),
     DecideReplenishment,
+    /// Recording goods received at the warehouse.
+    ReceiveGoods,
     EditCatalogue,
     ManageUsers,
     /// Reading who did what (the audit log).
@@ -121,7 +123,11 @@ impl Action {
     pub fn store(&self) -> Option<StoreId> {
         match self {
             Action::RecordSale(s) | Action::CancelSale(s) | Action::RequestReplenishment(s) => Some(*s),
-            Action::DecideReplenishment | Action::EditCatalogue | Action::ManageUsers | Action::ReadAudit => None,
+            Action::DecideReplenishment
+            | Action::ReceiveGoods
+            | Action::EditCatalogue
+            | Action::ManageUsers
+            | Action::ReadAudit => None,
         }
     }
 }

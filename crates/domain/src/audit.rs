@@ -19,10 +19,11 @@ pub enum AuditAction {
     UserUpdated,
     TokenIssued,
     TokenRevoked,
+    ReceiptRecorded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -35,6 +36,7 @@ impl AuditAction {
         AuditAction::UserUpdated,
         AuditAction::TokenIssued,
         AuditAction::TokenRevoked,
+        AuditAction::ReceiptRecorded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +53,7 @@ impl AuditAction {
             AuditAction::UserUpdated => "modification_utilisateur",
             AuditAction::TokenIssued => "creation_jeton",
             AuditAction::TokenRevoked => "revocation_jeton",
+            AuditAction::ReceiptRecorded => "reception",
         }
     }
 
@@ -76,6 +79,7 @@ impl AuditAction {
             AuditAction::ProductCreated | AuditAction::ProductUpdated => "produit",
             AuditAction::UserCreated | AuditAction::UserUpdated => "utilisateur",
             AuditAction::TokenIssued | AuditAction::TokenRevoked => "jeton",
+            AuditAction::ReceiptRecorded => "reception",
         }
     }
 }

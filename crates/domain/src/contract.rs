@@ -10,6 +10,7 @@ use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId
 use crate::ledger::{LedgerQuery, LedgerReason, SourceDocument};
 use crate::money::Money;
 use crate::paging::{CursorRequest, PageRequest};
+use crate::receiving::{ReceiptLineRequest, ReceiptQuery, ValidReceipt};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, ReplenishmentQuery, ReplenishmentStatus};
 use crate::reporting::ReportFilter;
 use crate::sales::{IdempotencyKey, LineRequest, SaleQuery, SaleStatus, ValidSale};
@@ -58,6 +59,7 @@ macro_rules! storage_contract {
             users_are_disabled_reset_and_given_another_role,
             api_tokens_are_found_by_hash_until_revoked,
             every_write_names_its_actor,
+            a_receipt_raises_the_warehouse_once_per_key,
         );
     };
     (@rules $make:expr; $($rule:ident),* $(,)?) => {
@@ -960,4 +962,56 @@ async fn ledger_of(
     limit: u32,
 ) -> crate::paging::CursorPage<crate::ledger::LedgerEntry> {
     s.ledger(&LedgerQuery { location, produit, cursor: CursorRequest::new(None, limit) }).await.expect("ledger")
+}
+
+fn receipt(lines: &[(ProductId, i64)], key: Option<(&str, &str)>) -> ValidReceipt {
+    ValidReceipt {
+        fournisseur: "Grossiste Rhône".into(),
+        bon_livraison: "BL-2024-001".into(),
+        lignes: lines.iter().map(|&(produit, quantite)| ReceiptLineRequest { produit, quantite }).collect(),
+        at: noon(),
+        idempotency: key.map(|(k, f)| IdempotencyKey { key: k.into(), fingerprint: f.into() }),
+    }
+}
+
+pub async fn a_receipt_raises_the_warehouse_once_per_key(s: &dyn Storage) {
+    let (cafe, souris) = (warehouse_qty(s, CAFE).await, warehouse_qty(s, SOURIS).await);
+    let lines = [(CAFE, 40), (SOURIS, 5), (CAFE, 2)];
+    let first = s.record_receipt(&receipt(&lines, Some(("bl-1", "f1"))), &ctx()).await.expect("receipt");
+    assert!(!first.replayed);
+    let r = &first.receipt;
+    assert_eq!((r.fournisseur.as_str(), r.bon_livraison.as_str(), r.date), ("Grossiste Rhône", "BL-2024-001", noon()));
+    assert_eq!(r.acteur, ctx().actor);
+    let got: Vec<_> = r.lignes.iter().map(|l| (l.produit, l.produit_nom.as_str(), l.quantite)).collect();
+    assert_eq!(got, [(CAFE, "Café moulu", 40), (SOURIS, "Souris", 5), (CAFE, "Café moulu", 2)]);
+    assert_eq!((warehouse_qty(s, CAFE).await, warehouse_qty(s, SOURIS).await), (cafe + 42, souris + 5));
+    let ledger = ledger_of(s, Location::Warehouse, Some(CAFE), 10).await;
+    let rows: Vec<_> = ledger.items.iter().take(2).map(|e| (e.quantite, e.solde, e.motif, e.document)).collect();
+    let doc = Some(SourceDocument::Receipt(r.id));
+    assert_eq!(rows, [(2, cafe + 42, LedgerReason::Receipt, doc), (40, cafe + 40, LedgerReason::Receipt, doc)]);
+
+    let replay = s.record_receipt(&receipt(&lines, Some(("bl-1", "f1"))), &ctx()).await.expect("replay");
+    assert!(replay.replayed);
+    assert_eq!(replay.receipt, first.receipt);
+    let reused = s.record_receipt(&receipt(&[(CAFE, 1)], Some(("bl-1", "f2"))), &ctx()).await;
+    assert!(matches!(reused, Err(StorageError::Conflict(_))), "{reused:?}");
+    let unknown = s.record_receipt(&receipt(&[(CAFE, 1), (ProductId(999), 1)], Some(("bl-2", "f3"))), &ctx()).await;
+    assert!(matches!(unknown, Err(StorageError::NotFound { entity: "product", id: 999 })), "{unknown:?}");
+    assert_eq!(warehouse_qty(s, CAFE).await, cafe + 42, "nothing written by a refused receipt");
+    let retried =
+        s.record_receipt(&receipt(&[(CAFE, 1)], Some(("bl-2", "f3"))), &ctx()).await.expect("the key is free");
+    assert!(!retried.replayed);
+
+    let all = |produit, from, to| ReceiptQuery { produit, from, to, cursor: CursorRequest::new(None, 10) };
+    let listed = s.list_receipts(&all(None, None, None)).await.expect("list");
+    assert_eq!(listed.items.iter().map(|r| r.id).collect::<Vec<_>>(), [retried.receipt.id, r.id], "newest first");
+    let of_mice = s.list_receipts(&all(Some(SOURIS), None, None)).await.expect("by product");
+    assert_eq!(of_mice.items.iter().map(|r| r.id).collect::<Vec<_>>(), [r.id]);
+    let day = noon().date_naive();
+    assert_eq!(s.list_receipts(&all(None, Some(day), Some(day))).await.expect("that day").items.len(), 2);
+    let next = day.succ_opt().expect("a day");
+    assert!(s.list_receipts(&all(None, Some(next), None)).await.expect("later").items.is_empty());
+    assert_eq!(s.get_receipt(r.id).await.expect("detail"), first.receipt);
+    assert!(matches!(s.get_receipt(crate::ReceiptId(999)).await, Err(StorageError::NotFound { .. })));
+    assert_ledger_sound(s).await;
 }

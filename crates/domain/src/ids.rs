@@ -33,4 +33,6 @@ id_type!(
     UserId,
     /// A personal API token.
     ApiTokenId,
+    /// Goods received at the warehouse.
+    ReceiptId,
 );

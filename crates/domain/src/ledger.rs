@@ -1,7 +1,7 @@
 //! The stock ledger: every change of a quantity, append-only, written in the same transaction as
 //! the change. For every location and product, the sum of its entries is the current quantity.
 
-use crate::ids::{LedgerEntryId, ProductId, ReplenishmentId, SaleId};
+use crate::ids::{LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId};
 use crate::paging::CursorRequest;
 use crate::stock::Location;
 use chrono::{DateTime, Utc};
@@ -21,16 +21,19 @@ pub enum LedgerReason {
     ReplenishmentOut,
     /// Goods arriving in a store from the warehouse.
     ReplenishmentIn,
+    /// Goods received at the warehouse from a supplier.
+    Receipt,
 }
 
 impl LedgerReason {
-    pub const ALL: [LedgerReason; 6] = [
+    pub const ALL: [LedgerReason; 7] = [
         LedgerReason::Opening,
         LedgerReason::ProductCreated,
         LedgerReason::Sale,
         LedgerReason::SaleCancelled,
         LedgerReason::ReplenishmentOut,
         LedgerReason::ReplenishmentIn,
+        LedgerReason::Receipt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +44,7 @@ impl LedgerReason {
             LedgerReason::SaleCancelled => "annulation_vente",
             LedgerReason::ReplenishmentOut => "reapprovisionnement_sortie",
             LedgerReason::ReplenishmentIn => "reapprovisionnement_entree",
+            LedgerReason::Receipt => "reception",
         }
     }
 
@@ -54,6 +58,7 @@ impl LedgerReason {
 pub enum SourceDocument {
     Sale(SaleId),
     Replenishment(ReplenishmentId),
+    Receipt(ReceiptId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod paging;
+pub mod receiving;
 pub mod replenishment;
 pub mod reporting;
 pub mod sales;
@@ -24,7 +25,7 @@ pub mod validation;
 pub mod contract;
 
 pub use error::StorageError;
-pub use ids::{ApiTokenId, LedgerEntryId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
+pub use ids::{ApiTokenId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId};
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};
 pub use validation::{FieldError, ValidationCode, ValidationErrors};

@@ -82,18 +82,28 @@ pub fn validate_sale(
     if request.lignes.len() > MAX_LINES {
         errors.add("lignes", ValidationCode::TooManyLines { max: MAX_LINES });
     }
-    for (i, line) in request.lignes.iter().enumerate() {
-        if !(1..=MAX_LINE_QUANTITY).contains(&line.quantite) {
+    check_line_quantities(request.lignes.iter().map(|l| l.quantite), &mut errors);
+    check_idempotency_key(idempotency.as_ref(), &mut errors);
+    errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })
+}
+
+/// Each line's quantity is 1 to [`MAX_LINE_QUANTITY`] (field `lignes[i].quantite`).
+pub fn check_line_quantities(quantities: impl Iterator<Item = i64>, errors: &mut ValidationErrors) {
+    for (i, quantite) in quantities.enumerate() {
+        if !(1..=MAX_LINE_QUANTITY).contains(&quantite) {
             errors.add(format!("lignes[{i}].quantite"), ValidationCode::OutOfRange { min: 1, max: MAX_LINE_QUANTITY });
         }
     }
-    if let Some(key) = &idempotency {
+}
+
+/// An idempotency key is 1 to [`MAX_IDEMPOTENCY_KEY_CHARS`] characters, none a control character.
+pub fn check_idempotency_key(key: Option<&IdempotencyKey>, errors: &mut ValidationErrors) {
+    if let Some(key) = key {
         let chars = key.key.chars().count();
         if chars == 0 || chars > MAX_IDEMPOTENCY_KEY_CHARS || key.key.chars().any(char::is_control) {
             errors.add("Idempotency-Key", ValidationCode::BadKey { max: MAX_IDEMPOTENCY_KEY_CHARS });
         }
     }
-    errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })
 }
 
 /// The total of a sale's priced lines, refused (field `lignes`) above [`MAX_SALE_TOTAL`]. The

@@ -4,9 +4,10 @@ use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::error::StorageError;
-use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
+use crate::ids::{ApiTokenId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId};
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
+use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
@@ -116,6 +117,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>>;
     /// Decides a pending request exactly once: the goods move, or it is refused for lack of
     /// warehouse stock. A request no longer pending is a conflict.
+    /// Records goods received at the warehouse in one transaction: the warehouse's stock, a
+    /// ledger row per line (reason `reception`), the audit row. A key already used for the same
+    /// receipt replays it; for another receipt it is a conflict. An unknown product is not found.
+    async fn record_receipt(&self, receipt: &ValidReceipt, ctx: &WriteContext) -> StorageResult<RecordedReceipt>;
+    async fn get_receipt(&self, id: ReceiptId) -> StorageResult<Receipt>;
+    async fn list_receipts(&self, query: &ReceiptQuery) -> StorageResult<CursorPage<Receipt>>;
+
     async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome>;
     async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment>;
     /// How many requests are pending.

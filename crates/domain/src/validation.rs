@@ -68,6 +68,8 @@ pub enum ValidationCode {
     WrongPassword,
     /// A new password and its confirmation differ.
     PasswordsDiffer,
+    /// A goods receipt without lines or with more than `max`.
+    ReceiptLineCount { max: usize },
 }
 
 impl fmt::Display for ValidationCode {
@@ -106,6 +108,7 @@ impl fmt::Display for ValidationCode {
             UnknownLogin => f.write_str("No user has this login."),
             WrongPassword => f.write_str("This is not the current password."),
             PasswordsDiffer => f.write_str("The two passwords differ."),
+            ReceiptLineCount { max } => write!(f, "A receipt has 1 to {max} lines."),
         }
     }
 }
@@ -193,7 +196,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             StoresRequired => Some(UnknownLogin),
             UnknownLogin => Some(WrongPassword),
             WrongPassword => Some(PasswordsDiffer),
-            PasswordsDiffer => None,
+            PasswordsDiffer => Some(ReceiptLineCount { max: crate::sales::MAX_LINES }),
+            ReceiptLineCount { .. } => None,
         };
         all.push(code);
     }
@@ -243,6 +247,7 @@ mod tests {
             (UnknownLogin, "No user has this login."),
             (WrongPassword, "This is not the current password."),
             (PasswordsDiffer, "The two passwords differ."),
+            (ReceiptLineCount { max: 100 }, "A receipt has 1 to 100 lines."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

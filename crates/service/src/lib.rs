@@ -7,6 +7,7 @@ pub mod cache;
 mod catalogue;
 pub mod demo;
 mod error;
+mod receiving;
 mod replenishment;
 mod reporting;
 mod sales;

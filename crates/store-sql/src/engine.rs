@@ -5,7 +5,8 @@ use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow,
-    ProductRow, ReplenishmentRow, SaleRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
+    ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, SaleRow, StockItemRow, StoreRow, StoreStockDbRow,
+    TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -36,6 +37,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<DiscrepancyRow>
                  + Reads<SaleRow>
                  + Reads<LineRow>
+                 + Reads<ReceiptRow>
+                 + Reads<ReceiptLineRow>
                  + Reads<ReplenishmentRow>
                  + Reads<LedgerRow>
                  + Reads<FigureRow>

@@ -41,10 +41,11 @@ impl<'a> LedgerBatch<'a> {
         self.movements
             .into_iter()
             .map(move |m| {
-                let (vente, demande) = match m.document {
-                    Some(SourceDocument::Sale(id)) => (Some(id.0), None),
-                    Some(SourceDocument::Replenishment(id)) => (None, Some(id.0)),
-                    None => (None, None),
+                let (vente, demande, reception) = match m.document {
+                    Some(SourceDocument::Sale(id)) => (Some(id.0), None, None),
+                    Some(SourceDocument::Replenishment(id)) => (None, Some(id.0), None),
+                    Some(SourceDocument::Receipt(id)) => (None, None, Some(id.0)),
+                    None => (None, None, None),
                 };
                 vec![
                     store_column(m.location).into(),
@@ -54,6 +55,7 @@ impl<'a> LedgerBatch<'a> {
                     m.motif.as_str().into(),
                     vente.into(),
                     demande.into(),
+                    reception.into(),
                     request_id.as_deref().into(),
                     at.into(),
                     actor.as_str().into(),
@@ -64,10 +66,10 @@ impl<'a> LedgerBatch<'a> {
 }
 
 const LEDGER_INSERT: &str =
-    "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, request_id, date,
-                               acteur)
+    "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, reception_id,
+                               request_id, date, acteur)
      VALUES ";
-const LEDGER_WIDTH: usize = 10;
+const LEDGER_WIDTH: usize = 11;
 
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
@@ -97,7 +99,7 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
         let mut select = Statement::new(
             "SELECT l.id, l.magasin_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.solde, l.motif,
-                    l.vente_id, l.demande_id, l.request_id, l.date, l.acteur
+                    l.vente_id, l.demande_id, l.reception_id, l.request_id, l.date, l.acteur
              FROM stock_ledger l JOIN products p ON p.id = l.produit_id",
         );
         match query.location {

@@ -10,8 +10,10 @@ mod catalogue;
 mod driver;
 mod engine;
 mod health;
+mod idempotency;
 mod ledger;
 mod pools;
+mod receiving;
 mod replenishment;
 mod reporting;
 mod rows;
@@ -37,6 +39,7 @@ use magasin_domain::audit::{AuditEntry, AuditQuery};
 use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
+use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
@@ -44,7 +47,8 @@ use magasin_domain::seed::{Dataset, HistoricSale};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{
-    ApiTokenId, PoolStats, ProductId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, UserId, WriteContext,
+    ApiTokenId, PoolStats, ProductId, ReceiptId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, UserId,
+    WriteContext,
 };
 use sqlx::Pool;
 use sqlx::migrate::Migrator;
@@ -176,6 +180,18 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>> {
         timed("list_replenishments", self.replenishments_page(query)).await
+    }
+
+    async fn record_receipt(&self, receipt: &ValidReceipt, ctx: &WriteContext) -> StorageResult<RecordedReceipt> {
+        timed("record_receipt", self.insert_receipt(receipt, ctx)).await
+    }
+
+    async fn get_receipt(&self, id: ReceiptId) -> StorageResult<Receipt> {
+        timed("get_receipt", self.receipt(id)).await
+    }
+
+    async fn list_receipts(&self, query: &ReceiptQuery) -> StorageResult<CursorPage<Receipt>> {
+        timed("list_receipts", self.receipts_page(query)).await
     }
 
     async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome> {

@@ -8,7 +8,7 @@ use magasin_domain::replenishment::{Replenishment, ReplenishmentStatus};
 use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
-use magasin_domain::{LedgerEntryId, Money, ProductId, ReplenishmentId, SaleId, StorageError, StoreId};
+use magasin_domain::{LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, SaleId, StorageError, StoreId};
 
 /// A failure that is neither the driver's nor the caller's.
 pub fn invariant(message: impl Into<String>) -> StorageError {
@@ -151,6 +151,23 @@ pub struct SaleRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct ReceiptRow {
+    pub id: i64,
+    pub fournisseur: String,
+    pub bon_livraison: String,
+    pub date: DateTime<Utc>,
+    pub acteur: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ReceiptLineRow {
+    pub reception_id: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+}
+
+#[derive(sqlx::FromRow)]
 pub struct LineRow {
     pub vente_id: i64,
     pub produit_id: i64,
@@ -251,6 +268,7 @@ pub struct LedgerRow {
     pub motif: String,
     pub vente_id: Option<i64>,
     pub demande_id: Option<i64>,
+    pub reception_id: Option<i64>,
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
     pub acteur: String,
@@ -261,10 +279,11 @@ impl TryFrom<LedgerRow> for LedgerEntry {
 
     fn try_from(r: LedgerRow) -> Result<Self, StorageError> {
         let motif = LedgerReason::parse(&r.motif).ok_or_else(|| corrupt("ledger reason", &r.motif))?;
-        let document = match (r.vente_id, r.demande_id) {
-            (Some(v), _) => Some(SourceDocument::Sale(SaleId(v))),
-            (None, Some(d)) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
-            (None, None) => None,
+        let document = match (r.vente_id, r.demande_id, r.reception_id) {
+            (Some(v), _, _) => Some(SourceDocument::Sale(SaleId(v))),
+            (None, Some(d), _) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
+            (None, None, Some(r)) => Some(SourceDocument::Receipt(ReceiptId(r))),
+            (None, None, None) => None,
         };
         Ok(LedgerEntry {
             id: LedgerEntryId(r.id),

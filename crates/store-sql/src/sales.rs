@@ -2,6 +2,7 @@
 
 use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
+use crate::idempotency::SALE_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::{LevelRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
@@ -9,9 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
-use magasin_domain::sales::{
-    IdempotencyKey, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total,
-};
+use magasin_domain::sales::{RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total};
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, SaleId, StorageError, StorageResult, StoreId, WriteContext};
 use std::collections::{BTreeMap, HashMap};
@@ -85,41 +84,6 @@ impl<E: Engine> SqlStorage<E> {
         let lines = Self::load_lines(&mut conn, &ids).await?;
         let sales = assemble_sales(rows, lines)?;
         Ok(CursorPage::from_rows(sales, query.cursor, |s| s.id.0))
-    }
-
-    /// Claims the key for this transaction (its `vente_id` is set when the sale is inserted). A
-    /// concurrent request with the same key waits on the claim: when the first commits, it
-    /// replays its sale; when the first rolls back (not enough stock), it claims the key itself.
-    /// Returns the replay when the key already recorded a sale.
-    async fn claim_key(
-        conn: &mut Connection<E>,
-        key: &IdempotencyKey,
-        ctx: &WriteContext,
-    ) -> StorageResult<Option<RecordedSale>> {
-        let claim = Statement::new(
-            "INSERT INTO sale_idempotency_keys (cle, empreinte, date) VALUES ($1, $2, $3)
-             ON CONFLICT (cle) DO NOTHING RETURNING cle",
-        )
-        .value(key.key.as_str())
-        .value(key.fingerprint.as_str())
-        .value(ctx.at);
-        let claimed: Option<(String,)> = Self::optional(conn, &claim).await?;
-        if claimed.is_some() {
-            return Ok(None);
-        }
-        let select = Statement::new("SELECT vente_id, empreinte FROM sale_idempotency_keys WHERE cle = $1")
-            .value(key.key.as_str());
-        let (vente_id, empreinte): (Option<i64>, String) = Self::one(conn, &select).await?;
-        match vente_id {
-            Some(id) if empreinte == key.fingerprint => {
-                let sale = Self::fetch_sale(conn, SaleId(id)).await?;
-                Ok(Some(RecordedSale { sale, replayed: true }))
-            }
-            _ => Err(StorageError::Conflict(format!(
-                "Idempotency-Key {:?} was already used for a different sale.",
-                key.key
-            ))),
-        }
     }
 
     /// The sale's lines with each product's name and current price, in the order given.
@@ -254,10 +218,13 @@ impl<E: Engine> SqlStorage<E> {
 
     pub(crate) async fn insert_sale(&self, sale: &ValidSale, ctx: &WriteContext) -> StorageResult<RecordedSale> {
         let mut tx = self.writer.begin().await?;
+        // A concurrent request with the same key waits on the claim: when the first commits, it
+        // replays its sale; when the first rolls back (not enough stock), it claims the key itself.
         if let Some(key) = &sale.idempotency
-            && let Some(replay) = Self::claim_key(&mut tx, key, ctx).await?
+            && let Some(id) = Self::claim_key(&mut tx, &SALE_KEYS, key, ctx).await?
         {
-            return Ok(replay);
+            let sale = Self::fetch_sale(&mut tx, SaleId(id)).await?;
+            return Ok(RecordedSale { sale, replayed: true });
         }
         let magasin_nom = Self::fetch_store(&mut tx, sale.magasin).await?.nom;
         let lignes = Self::price_lines(&mut tx, sale).await?;
@@ -300,10 +267,7 @@ impl<E: Engine> SqlStorage<E> {
         Self::append_ledger(&mut tx, ledger).await?;
         Self::add_to_aggregates(&mut tx, sale.magasin, jour, &sums).await?;
         if let Some(key) = &sale.idempotency {
-            let link = Statement::new("UPDATE sale_idempotency_keys SET vente_id = $1 WHERE cle = $2")
-                .value(sale_id)
-                .value(key.key.as_str());
-            Self::execute(&mut tx, &link).await?;
+            Self::link_key(&mut tx, &SALE_KEYS, key, sale_id).await?;
         }
         let recorded = Sale {
             id: SaleId(sale_id),

@@ -550,6 +550,7 @@ mod fr {
             UserUpdated => "Modification d'utilisateur",
             TokenIssued => "Création de jeton",
             TokenRevoked => "Révocation de jeton",
+            ReceiptRecorded => "Réception de marchandises",
         }
     }
 
@@ -616,6 +617,7 @@ mod fr {
             UnknownLogin => "Aucun utilisateur n'a cet identifiant.".into(),
             WrongPassword => "Ce n'est pas le mot de passe actuel.".into(),
             PasswordsDiffer => "Les deux mots de passe diffèrent.".into(),
+            ReceiptLineCount { max } => format!("Une réception a de 1 à {max} lignes."),
         }
     }
 }

@@ -7,5 +7,6 @@ mod engines_agree;
 mod form_roles;
 mod helpers;
 mod hostile;
+mod receipts;
 mod roles;
 mod ui;

@@ -65,8 +65,9 @@ async fn state(app: &TestApp) -> Value {
     let stock = json!([app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body]);
     let users = app.services().list_users(&Actor::Service).await.expect("users");
     let users: Vec<Value> = users.iter().map(|u| json!([u.login, u.disabled, u.session_epoch])).collect();
+    let receipts = app.get("/api/v1/warehouse/receipts/?page_size=100").await.body;
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
-        "users": users})
+        "users": users, "receipts": receipts["results"]})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -78,6 +79,7 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
         "create user" | "patch user" => role == Admin,
+        "receipt" => matches!(role, Logistique | Admin),
         other => panic!("unknown write {other}"),
     }
 }
@@ -101,6 +103,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "patch product",
                 "create user",
                 "patch user",
+                "receipt",
             ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
@@ -149,6 +152,11 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         format!("/api/v1/users/{}/", target_user),
                         json!({"desactive": checked % 2 == 0}),
                     ),
+                    "receipt" => (
+                        Method::POST,
+                        "/api/v1/warehouse/receipts/".to_string(),
+                        json!({"fournisseur": "Grossiste", "bon_livraison": name, "lignes": [{"produit": 1, "quantite": 1}]}),
+                    ),
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -170,7 +178,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 10);
+    assert_eq!(checked, 5 * 2 * 11);
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {

@@ -26,12 +26,15 @@ pub struct LedgerEntryDto {
     pub quantite: i64,
     /// Quantity after the change.
     pub solde: i64,
-    /// `ouverture`, `creation_produit`, `vente`, `annulation_vente`, `reapprovisionnement_sortie`, `reapprovisionnement_entree`.
+    /// `ouverture`, `creation_produit`, `vente`, `annulation_vente`, `reapprovisionnement_sortie`,
+    /// `reapprovisionnement_entree`, `reception`.
     pub motif: String,
     /// The sale that caused it, if any.
     pub vente: Option<i64>,
     /// The replenishment request that caused it, if any.
     pub demande: Option<i64>,
+    /// The goods receipt that caused it, if any.
+    pub reception: Option<i64>,
     /// The API request that made the change.
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
@@ -41,10 +44,11 @@ pub struct LedgerEntryDto {
 
 impl From<LedgerEntry> for LedgerEntryDto {
     fn from(e: LedgerEntry) -> Self {
-        let (vente, demande) = match e.document {
-            Some(SourceDocument::Sale(id)) => (Some(id.0), None),
-            Some(SourceDocument::Replenishment(id)) => (None, Some(id.0)),
-            None => (None, None),
+        let (vente, demande, reception) = match e.document {
+            Some(SourceDocument::Sale(id)) => (Some(id.0), None, None),
+            Some(SourceDocument::Replenishment(id)) => (None, Some(id.0), None),
+            Some(SourceDocument::Receipt(id)) => (None, None, Some(id.0)),
+            None => (None, None, None),
         };
         LedgerEntryDto {
             id: e.id.0,
@@ -59,6 +63,7 @@ impl From<LedgerEntry> for LedgerEntryDto {
             motif: e.motif.as_str().to_string(),
             vente,
             demande,
+            reception,
             request_id: e.request_id,
             acteur: e.acteur,
             date: e.date,

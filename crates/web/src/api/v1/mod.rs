@@ -5,6 +5,7 @@ pub mod audit;
 pub mod ledger;
 pub mod pagination;
 pub mod products;
+pub mod receipts;
 pub mod replenishments;
 pub mod reports;
 pub mod sales;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         ledger::router,
         sales::router,
         replenishments::router,
+        receipts::router,
         reports::router,
         audit::router,
         users::router,

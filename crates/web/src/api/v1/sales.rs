@@ -101,7 +101,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The `Idempotency-Key` header, trimmed.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
     let key = value.to_str().map_err(|_| ApiError::field("Idempotency-Key", ValidationCode::NotPrintableAscii))?;
     Ok(Some(key.trim().to_string()))
