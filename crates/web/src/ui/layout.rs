@@ -37,6 +37,7 @@ pub struct Offers {
     pub edit_catalogue: bool,
     pub read_journal: bool,
     pub manage_users: bool,
+    pub receive: bool,
 }
 
 impl Offers {
@@ -48,6 +49,7 @@ impl Offers {
             edit_catalogue: true,
             read_journal: false,
             manage_users: false,
+            receive: true,
         }
     }
 
@@ -59,6 +61,7 @@ impl Offers {
             edit_catalogue: actor.may(&Action::EditCatalogue),
             read_journal: actor.may(&Action::ReadAudit),
             manage_users: actor.may(&Action::ManageUsers),
+            receive: actor.may(&Action::ReceiveGoods),
         }
     }
 }

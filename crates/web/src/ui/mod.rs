@@ -9,9 +9,11 @@ pub mod forms;
 pub mod golden_signals;
 pub mod journal;
 pub mod layout;
+pub mod lines;
 pub mod observability;
 pub mod post_guard;
 pub mod products;
+pub mod receiving;
 pub mod replenishment;
 pub mod report;
 pub mod sales;
@@ -78,6 +80,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/stock", get(stock::store_stock))
         .route("/entrepot", get(stock::warehouse))
         .route("/entrepot/demandes", post(replenishment::request))
+        .route("/entrepot/receptions", get(receiving::list).post(receiving::record))
+        .route("/entrepot/receptions/{id}", get(receiving::detail))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))
         .route("/produits/{id}", get(products::edit_form).post(products::update))

@@ -3,6 +3,7 @@
 
 use super::forms::{FieldErrors, Fields, Form, Query};
 use super::layout::{Layout, UiError};
+use super::lines::{LineInput, line_of_field, read_lines};
 use super::session::{Flash, Visitor};
 use super::strings::{Strings, current};
 use super::{link, parse_id};
@@ -14,20 +15,13 @@ use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
 use magasin_domain::sales::{LineRequest, Sale, SaleQuery, SaleRequest, SaleStatus};
 use magasin_domain::stock::StockItem;
-use magasin_domain::{ProductId, SaleId, StorageError, StoreId, ValidationCode};
+use magasin_domain::{SaleId, StorageError, StoreId};
 use magasin_service::ServiceError;
 
 /// Product lines on the sale form.
 pub const FORM_LINES: usize = 5;
 /// Sales per page of the list.
 const SALES_PER_PAGE: u32 = 20;
-
-/// One line of the form, as typed.
-pub struct LineInput {
-    pub index: usize,
-    pub produit: String,
-    pub quantite: String,
-}
 
 /// The sale form as the visitor left it.
 struct SaleForm {
@@ -46,40 +40,15 @@ impl SaleForm {
     fn from_fields(fields: &Fields) -> Self {
         let mut errors = FieldErrors::default();
         let magasin = errors.check(fields.integer("magasin")).unwrap_or(0);
-        let lines = (1..=FORM_LINES)
-            .map(|index| LineInput {
-                index,
-                produit: fields.raw(&format!("produit-{index}")),
-                quantite: fields.raw(&format!("quantite-{index}")),
-            })
-            .collect();
-        Self { magasin, lines, errors, message: None }
+        Self { magasin, lines: LineInput::read_all(fields, FORM_LINES), errors, message: None }
     }
 
     /// The sale to record, with the form index of each of its lines; `None` when the form has errors.
     fn checked_request(&mut self) -> Option<(SaleRequest, Vec<usize>)> {
         let t = current();
-        let mut lignes = Vec::new();
-        let mut indexes = Vec::new();
-        for line in &self.lines {
-            let produit = line.produit.trim();
-            if produit.is_empty() {
-                continue;
-            }
-            let quantity_field = format!("quantite-{}", line.index);
-            let Ok(produit) = produit.parse::<i64>() else {
-                let unknown = ValidationCode::NotAChoice { choices: Vec::new() };
-                self.errors.add_code(&format!("produit-{}", line.index), &unknown);
-                continue;
-            };
-            match line.quantite.trim().parse::<i64>() {
-                Ok(quantite) => {
-                    lignes.push(LineRequest { produit: ProductId(produit), quantite });
-                    indexes.push(line.index);
-                }
-                Err(_) => self.errors.add_code(&quantity_field, &ValidationCode::NotAWholeNumber),
-            }
-        }
+        let (read, indexes) = read_lines(&self.lines, &mut self.errors);
+        let lignes: Vec<LineRequest> =
+            read.into_iter().map(|(produit, quantite)| LineRequest { produit, quantite }).collect();
         if self.magasin <= 0 {
             self.errors.add("magasin", t.choose_store);
         }
@@ -119,11 +88,6 @@ impl SaleForm {
             other => Err(other.into()),
         }
     }
-}
-
-/// `lignes[2].quantite` → line 2 of the request.
-fn line_of_field(field: &str) -> Option<usize> {
-    field.strip_prefix("lignes[")?.split_once(']')?.0.parse().ok()
 }
 
 fn new_key() -> String {
@@ -345,6 +309,7 @@ pub async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use magasin_domain::ProductId;
 
     #[test]
     fn the_form_keeps_lines_with_a_product_and_flags_bad_quantities() {

@@ -193,6 +193,25 @@ pub struct Strings {
     pub validation: fn(&ValidationCode) -> String,
     /// The pages of accounts: users (administrators) and my account.
     pub accounts: AccountStrings,
+    /// The pages of goods received at the warehouse.
+    pub receiving: ReceivingStrings,
+}
+
+/// The words of the goods-receipt pages.
+pub struct ReceivingStrings {
+    pub title: &'static str,
+    pub link: &'static str,
+    pub new_receipt: &'static str,
+    pub supplier: &'static str,
+    pub delivery_note: &'static str,
+    pub product_hint: &'static str,
+    pub record: &'static str,
+    pub recorded: fn(i64) -> String,
+    pub receipt_title: fn(i64) -> String,
+    pub needs_a_line: &'static str,
+    pub received_by: &'static str,
+    pub lines: &'static str,
+    pub recent: &'static str,
 }
 
 /// The words of the users and my-account pages.
@@ -458,6 +477,21 @@ pub static FR: Strings = Strings {
         login_taken: "Cet identifiant est déjà pris.",
         service_has_no_account: "Vous êtes connecté avec le jeton de service : il n'a ni mot de passe ni jetons personnels. Les comptes se gèrent avec « magasin user » ou la page Utilisateurs.",
     },
+    receiving: ReceivingStrings {
+        title: "Réceptions de marchandises",
+        link: "Réceptions de marchandises",
+        new_receipt: "Nouvelle réception",
+        supplier: "Fournisseur",
+        delivery_note: "Bon de livraison",
+        product_hint: "Le n° du produit, ou choisissez-le dans la liste.",
+        record: "Enregistrer la réception",
+        recorded: fr::receipt_recorded,
+        receipt_title: fr::receipt_title,
+        needs_a_line: "Indiquez au moins un produit et sa quantité.",
+        received_by: "Reçue par",
+        lines: "Lignes",
+        recent: "Dernières réceptions",
+    },
 };
 
 /// French messages with values.
@@ -510,6 +544,7 @@ mod fr {
             "product" => "Produit",
             "sale" => "Vente",
             "replenishment" => "Demande",
+            "receipt" => "Réception",
             _ => "Élément",
         };
         format!("{what} n° {id} introuvable.")
@@ -563,6 +598,14 @@ mod fr {
             Siege => "Siège",
             Admin => "Administrateur",
         }
+    }
+
+    pub fn receipt_recorded(id: i64) -> String {
+        format!("Réception n° {id} enregistrée : le stock central est augmenté.")
+    }
+
+    pub fn receipt_title(id: i64) -> String {
+        format!("Réception n° {id}")
     }
 
     pub fn user_created(login: &str) -> String {

@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 12] = [
+const FORMS: [(&str, bool); 13] = [
     ("sale", true),
     ("cancel", true),
     ("request", true),
@@ -31,6 +31,7 @@ const FORMS: [(&str, bool); 12] = [
     ("user state", false),
     ("user password", false),
     ("user token", false),
+    ("receipt", false),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -41,6 +42,7 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "request" => role == Gerant && own_store || role == Admin,
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
+        "receipt" => matches!(role, Logistique | Admin),
         "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
         other => panic!("unknown form {other}"),
     }
@@ -68,6 +70,7 @@ async fn state(app: &TestApp) -> Value {
         "requests": app.get("/api/v1/replenishments/?page_size=100").await.body["results"],
         "products": app.get("/api/v1/products/?page_size=100").await.body["results"],
         "stock": [app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body],
+        "warehouse": app.get("/api/v1/warehouse/receipts/?page_size=100").await.body["results"],
         "users": users,
         "tokens": tokens,
     })
@@ -171,6 +174,18 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         browser.get("/compte").await;
                         (format!("/utilisateurs/{}/jetons/{id}/revocation", target.id.0), vec![])
                     }
+                    "receipt" => {
+                        let page = browser.get("/entrepot/receptions").await;
+                        let key = value_of_input(&page.html, "cle").unwrap_or_else(|| format!("k-{tag}"));
+                        let fields = [
+                            ("cle", key),
+                            ("fournisseur", "Grossiste".to_string()),
+                            ("bon_livraison", tag.clone()),
+                            ("produit-1", "1".to_string()),
+                            ("quantite-1", "1".to_string()),
+                        ];
+                        ("/entrepot/receptions".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -189,5 +204,5 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 17, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 18, "every form × role × store");
 }

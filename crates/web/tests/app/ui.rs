@@ -39,6 +39,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     replenishment_is_requested_then_approved,
     an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
     a_request_can_be_rejected,
+    goods_are_received_through_the_form_once,
     observability_says_when_metrics_are_off,
     the_journal_shows_who_did_what,
     a_user_signs_in_with_a_password_and_acts_within_their_role,
@@ -204,7 +205,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 20] = [
+const PAGES: [&str; 21] = [
     "/",
     "/journal",
     "/compte",
@@ -220,6 +221,7 @@ const PAGES: [&str; 20] = [
     "/stock",
     "/stock?magasin=3",
     "/entrepot",
+    "/entrepot/receptions",
     "/produits",
     "/produits/nouveau",
     "/produits/1",
@@ -974,4 +976,54 @@ async fn cashier_once(app: &TestApp) {
     {
         cashier(app).await;
     }
+}
+
+async fn goods_are_received_through_the_form_once(mut b: Browser) {
+    b.sign_in().await;
+    assert!(b.get("/entrepot").await.has("href=\"/entrepot/receptions\""));
+    let page = b.get("/entrepot/receptions").await;
+    assert!(page.has("<form id=\"receipt\"") && page.has("<option value=\"2 · Souris optique\">"), "{}", page.html);
+    let key = value_of_input(&page.html, "cle").expect("idempotency key");
+    let before = b.app.warehouse_qty(2).await;
+    let head = [("fournisseur", "Grossiste Rhône"), ("bon_livraison", "BL-9"), ("cle", key.as_str())];
+    let empty = b.post("/entrepot/receptions", &head).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert_eq!(empty.flash().as_deref(), Some("Indiquez au moins un produit et sa quantité."));
+    let mut unknown = head.to_vec();
+    unknown.extend([("produit-1", "999"), ("quantite-1", "1")]);
+    let refused = b.post("/entrepot/receptions", &unknown).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(refused.flash().as_deref(), Some("Produit n° 999 introuvable."));
+    let mut zero = head.to_vec();
+    zero.extend([("produit-1", "2"), ("quantite-1", "0")]);
+    let refused = b.post("/entrepot/receptions", &zero).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.has("La valeur doit être comprise entre 1 et 1000000.") || refused.has("entre 1 et"),
+        "{}",
+        refused.html
+    );
+    assert_eq!(b.app.warehouse_qty(2).await, before, "nothing received yet");
+
+    let mut fields = head.to_vec();
+    fields.extend([("produit-1", "2 · Souris optique"), ("quantite-1", "10"), ("produit-3", "1"), ("quantite-3", "3")]);
+    let recorded = b.post("/entrepot/receptions", &fields).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    let to = recorded.location.expect("the receipt's page");
+    let again = b.post("/entrepot/receptions", &fields).await;
+    assert_eq!(again.location.as_deref(), Some(to.as_str()), "a double submit shows the same receipt");
+    assert_eq!(b.app.warehouse_qty(2).await, before + 10, "received once");
+    let detail = b.get(&to).await;
+    assert!(detail.flash().is_some_and(|f| f.starts_with("Réception n° ")));
+    assert_eq!(cell(&detail.html, "data-product-id=\"2\"", "num quantite"), "10");
+    let list = b.get("/entrepot/receptions").await;
+    assert_eq!(cell(&list.html, "data-receipt-id=", "lignes"), "Souris optique × 10, Clavier mécanique × 3");
+
+    let mut cashier_browser = Browser::new(b.app.clone());
+    cashier(&b.app).await;
+    cashier_browser.sign_in_as("caisse-centre", "un mot de passe solide").await;
+    let page = cashier_browser.get("/entrepot/receptions").await;
+    assert!(!page.has("<form id=\"receipt\""), "a cashier sees the receipts, not the form");
+    let refused = cashier_browser.post("/entrepot/receptions", &fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
