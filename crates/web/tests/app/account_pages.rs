@@ -119,6 +119,12 @@ async fn an_administrator_manages_users_from_the_pages(mut b: Browser) {
     let refused = b.app.send_raw(Method::POST, "/api/v1/sales/", sale, Some(secret), &[]).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "a revoked token");
 
+    for unknown in ["/utilisateurs/999", "/utilisateurs/abc", "/entrepot/receptions/999", "/entrepot/receptions/-1"] {
+        assert_eq!(b.get(unknown).await.status, StatusCode::NOT_FOUND, "{unknown}");
+    }
+    b.get("/compte").await;
+    let on_nobody = b.post("/utilisateurs/999/role", &[("role", "siege")]).await;
+    assert_eq!(on_nobody.status, StatusCode::NOT_FOUND);
     let journal = b.get("/journal?action=modification_utilisateur").await;
     assert!(journal.html.matches("<td class=\"acteur\">service</td>").count() >= 4, "each change is in the journal");
 }

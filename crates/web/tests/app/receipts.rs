@@ -82,6 +82,13 @@ async fn bad_receipts_are_refused_and_write_nothing(app: TestApp) {
     let unknown_field =
         app.post(PATH, json!({"fournisseur": "A", "bon_livraison": "B", "lignes": [], "prix": 1})).await;
     assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
+    let wrong_type = app.post(PATH, delivery(json!([{"produit": 1, "quantite": "dix"}]))).await;
+    assert_error_body(&wrong_type, 400, PATH);
+    let missing = app.post(PATH, json!({"fournisseur": "A", "lignes": [{"produit": 1, "quantite": 1}]})).await;
+    assert_error_body(&missing, 400, PATH);
+    let huge = delivery(json!([{"produit": 1, "quantite": 1}])).to_string().replace("BL-77", &"x".repeat(2 << 20));
+    let too_large = app.send_raw(Method::POST, PATH, huge, Some(TOKEN), &[]).await;
+    assert_error_body(&too_large, 413, PATH);
     let unknown =
         app.post(PATH, delivery(json!([{"produit": 1, "quantite": 5}, {"produit": 999, "quantite": 1}]))).await;
     assert_error_body(&unknown, 404, PATH);
