@@ -2,7 +2,11 @@
 //! `quantite-N`, read into products and quantities with a message next to each bad field.
 
 use super::forms::{FieldErrors, Fields};
-use magasin_domain::{ProductId, ValidationCode};
+use super::layout::UiError;
+use super::strings::current;
+use axum::http::StatusCode;
+use magasin_domain::{ProductId, StorageError, ValidationCode};
+use magasin_service::ServiceError;
 
 /// One line of a form, as typed.
 pub struct LineInput {
@@ -54,6 +58,45 @@ pub fn read_lines(lines: &[LineInput], errors: &mut FieldErrors) -> (Vec<(Produc
 /// `lignes[2].quantite` → line 2 of the request.
 pub fn line_of_field(field: &str) -> Option<usize> {
     field.strip_prefix("lignes[")?.split_once(']')?.0.parse().ok()
+}
+
+/// Where the service's refusal of a lines form is said: a line's message next to its quantity
+/// (`indexes`: the form index of each request line), a message about one of `fields` next to
+/// it, anything else above the form (`message`). Errors that are not refusals go on.
+pub fn explain_refusal(
+    error: ServiceError,
+    indexes: &[usize],
+    fields: &[&str],
+    errors: &mut FieldErrors,
+    message: &mut Option<String>,
+) -> Result<StatusCode, UiError> {
+    let t = current();
+    match error {
+        ServiceError::Invalid(invalid) => {
+            for e in &invalid.0 {
+                let text = (t.validation)(&e.code);
+                match line_of_field(&e.field).and_then(|i| indexes.get(i)) {
+                    Some(index) => errors.add(&format!("quantite-{index}"), &text),
+                    None if fields.contains(&e.field.as_str()) => errors.add(&e.field, &text),
+                    None => *message = Some(text),
+                }
+            }
+            Ok(StatusCode::BAD_REQUEST)
+        }
+        ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
+            *message = Some((t.insufficient_stock)(&product_name, available, requested));
+            Ok(StatusCode::CONFLICT)
+        }
+        ServiceError::Storage(StorageError::NotFound { entity, id }) => {
+            *message = Some((t.no_such)(entity, id));
+            Ok(StatusCode::NOT_FOUND)
+        }
+        ServiceError::Storage(StorageError::Conflict(text)) => {
+            *message = Some(text);
+            Ok(StatusCode::CONFLICT)
+        }
+        other => Err(other.into()),
+    }
 }
 
 #[cfg(test)]

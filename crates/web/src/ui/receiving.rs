@@ -4,7 +4,7 @@
 
 use super::forms::{FieldErrors, Fields, Form, Query};
 use super::layout::{Layout, UiError};
-use super::lines::{LineInput, line_of_field, read_lines};
+use super::lines::{LineInput, explain_refusal, read_lines};
 use super::session::{Flash, Visitor};
 use super::strings::current;
 use super::{link, parse_id};
@@ -13,9 +13,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use magasin_domain::ReceiptId;
 use magasin_domain::paging::{CursorRequest, PageRequest};
 use magasin_domain::receiving::{Receipt, ReceiptLineRequest, ReceiptQuery, ReceiptRequest};
-use magasin_domain::{ReceiptId, StorageError};
 use magasin_service::ServiceError;
 
 /// Lines on the form.
@@ -84,31 +84,7 @@ impl ReceiptForm {
 
     /// The service's refusal next to its field, or above the form.
     fn explain(&mut self, error: ServiceError, indexes: &[usize]) -> Result<StatusCode, UiError> {
-        let t = current();
-        match error {
-            ServiceError::Invalid(errors) => {
-                for e in &errors.0 {
-                    let message = (t.validation)(&e.code);
-                    match line_of_field(&e.field).and_then(|i| indexes.get(i)) {
-                        Some(index) => self.errors.add(&format!("quantite-{index}"), &message),
-                        None if e.field == "fournisseur" || e.field == "bon_livraison" => {
-                            self.errors.add(&e.field, &message)
-                        }
-                        None => self.message = Some(message),
-                    }
-                }
-                Ok(StatusCode::BAD_REQUEST)
-            }
-            ServiceError::Storage(StorageError::NotFound { entity, id }) => {
-                self.message = Some((t.no_such)(entity, id));
-                Ok(StatusCode::NOT_FOUND)
-            }
-            ServiceError::Storage(StorageError::Conflict(message)) => {
-                self.message = Some(message);
-                Ok(StatusCode::CONFLICT)
-            }
-            other => Err(other.into()),
-        }
+        explain_refusal(error, indexes, &["fournisseur", "bon_livraison"], &mut self.errors, &mut self.message)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::forms::{FieldErrors, Fields, Form, Query};
 use super::layout::{Layout, UiError};
-use super::lines::{LineInput, line_of_field, read_lines};
+use super::lines::{LineInput, explain_refusal, read_lines};
 use super::session::{Flash, Visitor};
 use super::strings::{Strings, current};
 use super::{link, parse_id};
@@ -61,32 +61,7 @@ impl SaleForm {
 
     /// Puts the service's refusal next to the right field, or above the form.
     fn explain(&mut self, error: ServiceError, indexes: &[usize]) -> Result<StatusCode, UiError> {
-        let t = current();
-        match error {
-            ServiceError::Invalid(errors) => {
-                for e in &errors.0 {
-                    let message = (t.validation)(&e.code);
-                    match line_of_field(&e.field).and_then(|i| indexes.get(i)) {
-                        Some(index) => self.errors.add(&format!("quantite-{index}"), &message),
-                        None => self.message = Some(message),
-                    }
-                }
-                Ok(StatusCode::BAD_REQUEST)
-            }
-            ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
-                self.message = Some((t.insufficient_stock)(&product_name, available, requested));
-                Ok(StatusCode::CONFLICT)
-            }
-            ServiceError::Storage(StorageError::NotFound { entity, id }) => {
-                self.message = Some((t.no_such)(entity, id));
-                Ok(StatusCode::NOT_FOUND)
-            }
-            ServiceError::Storage(StorageError::Conflict(message)) => {
-                self.message = Some(message);
-                Ok(StatusCode::CONFLICT)
-            }
-            other => Err(other.into()),
-        }
+        explain_refusal(error, indexes, &[], &mut self.errors, &mut self.message)
     }
 }
 
@@ -309,6 +284,7 @@ pub async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::lines::line_of_field;
     use magasin_domain::ProductId;
 
     #[test]
