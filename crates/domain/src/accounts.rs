@@ -2,6 +2,7 @@
 //! role may do ([`Actor::may`]).
 
 use crate::ids::{ApiTokenId, StoreId, UserId};
+use crate::stock::Location;
 use crate::validation::{ValidationCode, ValidationErrors};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -13,7 +14,8 @@ use std::str::FromStr;
 pub enum Role {
     /// Records sales and cancels them, in their stores.
     Caissier,
-    /// A store manager: what a cashier does, and asks the warehouse for goods for their stores.
+    /// A store manager: what a cashier does, asks the warehouse for goods for their stores and
+    /// corrects their stock.
     Gerant,
     /// The warehouse: decides replenishment requests (and every warehouse stock operation).
     Logistique,
@@ -47,8 +49,11 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Siege => matches!(action, EditCatalogue | ReadAudit),
-            Role::Logistique => matches!(action, DecideReplenishment | ReceiveGoods),
-            Role::Gerant => matches!(action, RecordSale(_) | CancelSale(_) | RequestReplenishment(_)),
+            Role::Logistique => matches!(action, DecideReplenishment | ReceiveGoods | AdjustStock(Location::Warehouse)),
+            Role::Gerant => matches!(
+                action,
+                RecordSale(_) | CancelSale(_) | RequestReplenishment(_) | AdjustStock(Location::Store(_))
+            ),
             Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_)),
         }
     }
@@ -112,6 +117,8 @@ pub enum Action {
     DecideReplenishment,
     /// Recording goods received at the warehouse.
     ReceiveGoods,
+    /// Correcting a quantity at a store or the warehouse.
+    AdjustStock(Location),
     EditCatalogue,
     ManageUsers,
     /// Reading who did what (the audit log).
@@ -122,8 +129,12 @@ impl Action {
     /// The store the action happens in, if it happens in one.
     pub fn store(&self) -> Option<StoreId> {
         match self {
-            Action::RecordSale(s) | Action::CancelSale(s) | Action::RequestReplenishment(s) => Some(*s),
-            Action::DecideReplenishment
+            Action::RecordSale(s)
+            | Action::CancelSale(s)
+            | Action::RequestReplenishment(s)
+            | Action::AdjustStock(Location::Store(s)) => Some(*s),
+            Action::AdjustStock(Location::Warehouse)
+            | Action::DecideReplenishment
             | Action::ReceiveGoods
             | Action::EditCatalogue
             | Action::ManageUsers

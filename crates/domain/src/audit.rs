@@ -20,10 +20,11 @@ pub enum AuditAction {
     TokenIssued,
     TokenRevoked,
     ReceiptRecorded,
+    StockAdjusted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -37,6 +38,7 @@ impl AuditAction {
         AuditAction::TokenIssued,
         AuditAction::TokenRevoked,
         AuditAction::ReceiptRecorded,
+        AuditAction::StockAdjusted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +56,7 @@ impl AuditAction {
             AuditAction::TokenIssued => "creation_jeton",
             AuditAction::TokenRevoked => "revocation_jeton",
             AuditAction::ReceiptRecorded => "reception",
+            AuditAction::StockAdjusted => "ajustement",
         }
     }
 
@@ -80,6 +83,7 @@ impl AuditAction {
             AuditAction::UserCreated | AuditAction::UserUpdated => "utilisateur",
             AuditAction::TokenIssued | AuditAction::TokenRevoked => "jeton",
             AuditAction::ReceiptRecorded => "reception",
+            AuditAction::StockAdjusted => "ajustement",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! generates one `#[tokio::test]` per rule below, each on its own fresh, empty database.
 
 use crate::accounts::{NewUser, Role, StoreScope, UserChange};
+use crate::adjustments::{AdjustmentQuery, AdjustmentReason, ShrinkageQuery, ValidAdjustment};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::error::StorageError;
 use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
@@ -60,6 +61,7 @@ macro_rules! storage_contract {
             api_tokens_are_found_by_hash_until_revoked,
             every_write_names_its_actor,
             a_receipt_raises_the_warehouse_once_per_key,
+            adjustments_never_go_below_zero_and_keep_their_price,
         );
     };
     (@rules $make:expr; $($rule:ident),* $(,)?) => {
@@ -1013,5 +1015,83 @@ pub async fn a_receipt_raises_the_warehouse_once_per_key(s: &dyn Storage) {
     assert!(s.list_receipts(&all(None, Some(next), None)).await.expect("later").items.is_empty());
     assert_eq!(s.get_receipt(r.id).await.expect("detail"), first.receipt);
     assert!(matches!(s.get_receipt(crate::ReceiptId(999)).await, Err(StorageError::NotFound { .. })));
+    assert_ledger_sound(s).await;
+}
+
+fn adjustment(
+    location: Location,
+    produit: ProductId,
+    quantite: i64,
+    motif: AdjustmentReason,
+    key: Option<(&str, &str)>,
+) -> ValidAdjustment {
+    ValidAdjustment {
+        location,
+        produit,
+        quantite,
+        motif,
+        note: "constaté".into(),
+        at: noon(),
+        idempotency: key.map(|(k, f)| IdempotencyKey { key: k.into(), fingerprint: f.into() }),
+    }
+}
+
+pub async fn adjustments_never_go_below_zero_and_keep_their_price(s: &dyn Storage) {
+    use AdjustmentReason::*;
+    let centre = Location::Store(CENTRE);
+    let broken = s.record_adjustment(&adjustment(centre, CLAVIER, -3, Broken, Some(("a-1", "f1"))), &ctx()).await;
+    let broken = broken.expect("adjustment");
+    let a = &broken.adjustment;
+    assert_eq!((a.quantite, a.solde, a.motif, a.prix_unitaire), (-3, 17, Broken, Money(8999)));
+    assert_eq!((a.location, a.produit_nom.as_str(), a.acteur.as_str()), (centre, "Clavier mécanique", "contract"));
+    assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(17));
+    let ledger = ledger_of(s, centre, Some(CLAVIER), 1).await;
+    let row = &ledger.items[0];
+    assert_eq!((row.quantite, row.solde), (-3, 17));
+    assert_eq!((row.motif, row.document), (LedgerReason::Adjustment(Broken), Some(SourceDocument::Adjustment(a.id))));
+    let replay = s.record_adjustment(&adjustment(centre, CLAVIER, -3, Broken, Some(("a-1", "f1"))), &ctx()).await;
+    assert_eq!(replay.expect("replay").adjustment, broken.adjustment);
+    let reused = s.record_adjustment(&adjustment(centre, CLAVIER, -1, Broken, Some(("a-1", "f2"))), &ctx()).await;
+    assert!(matches!(reused, Err(StorageError::Conflict(_))), "{reused:?}");
+
+    // Never below zero: not with a row at 0 (Centre's Souris), nor without a row (Nord's Café).
+    let none_left = s.record_adjustment(&adjustment(centre, SOURIS, -1, Theft, None), &ctx()).await;
+    assert!(matches!(none_left, Err(StorageError::InsufficientStock { available: 0, requested: 1, .. })));
+    let no_row = s.record_adjustment(&adjustment(Location::Store(NORD), CAFE, -1, Theft, None), &ctx()).await;
+    assert!(matches!(no_row, Err(StorageError::InsufficientStock { available: 0, .. })), "{no_row:?}");
+    let too_many = s.record_adjustment(&adjustment(Location::Warehouse, SOURIS, -6, Expired, None), &ctx()).await;
+    assert!(matches!(too_many, Err(StorageError::InsufficientStock { available: 5, requested: 6, .. })));
+    assert_eq!((local_qty(s, NORD, CAFE).await, warehouse_qty(s, SOURIS).await), (None, 5));
+    let found = s.record_adjustment(&adjustment(Location::Store(NORD), CAFE, 2, EntryError, None), &ctx()).await;
+    assert_eq!(found.expect("found goods").adjustment.solde, 2);
+    assert_eq!(local_qty(s, NORD, CAFE).await, Some(2), "a row is created for goods found");
+    let unknown = s.record_adjustment(&adjustment(centre, ProductId(999), 1, Theft, None), &ctx()).await;
+    assert!(matches!(unknown, Err(StorageError::NotFound { entity: "product", .. })), "{unknown:?}");
+    let nowhere = s.record_adjustment(&adjustment(Location::Store(StoreId(9)), CAFE, 1, Theft, None), &ctx()).await;
+    assert!(matches!(nowhere, Err(StorageError::NotFound { entity: "store", .. })), "{nowhere:?}");
+
+    // The report values each unit at the price of the moment, not today's.
+    let dearer = ProductPatch { prix: Some(Money(9999)), ..Default::default() };
+    s.update_product(CLAVIER, &dearer, &ctx()).await.expect("new price");
+    s.record_adjustment(&adjustment(Location::Warehouse, CLAVIER, -1, Broken, None), &ctx()).await.expect("w");
+    let everywhere = ShrinkageQuery { location: None, from: None, to: None };
+    let report = s.shrinkage(&everywhere).await.expect("shrinkage");
+    let casse = report.lines.iter().find(|l| l.motif == Broken).expect("casse");
+    assert_eq!((casse.adjustments, casse.units_out, casse.value_out), (2, 4, Money(3 * 8999 + 9999)));
+    let only_centre = ShrinkageQuery { location: Some(centre), ..everywhere };
+    let centre_report = s.shrinkage(&only_centre).await.expect("centre");
+    assert_eq!(centre_report.lines.iter().find(|l| l.motif == Broken).map(|l| l.units_out), Some(3));
+    let listed = s
+        .list_adjustments(&AdjustmentQuery {
+            location: centre,
+            produit: None,
+            motif: Some(Broken),
+            from: None,
+            to: None,
+            cursor: CursorRequest::new(None, 10),
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.items, [broken.adjustment]);
     assert_ledger_sound(s).await;
 }

@@ -35,4 +35,6 @@ id_type!(
     ApiTokenId,
     /// Goods received at the warehouse.
     ReceiptId,
+    /// A correction of a stock quantity.
+    AdjustmentId,
 );

@@ -1,7 +1,8 @@
 //! The stock ledger: every change of a quantity, append-only, written in the same transaction as
 //! the change. For every location and product, the sum of its entries is the current quantity.
 
-use crate::ids::{LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId};
+use crate::adjustments::AdjustmentReason;
+use crate::ids::{AdjustmentId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId};
 use crate::paging::CursorRequest;
 use crate::stock::Location;
 use chrono::{DateTime, Utc};
@@ -23,10 +24,12 @@ pub enum LedgerReason {
     ReplenishmentIn,
     /// Goods received at the warehouse from a supplier.
     Receipt,
+    /// A correction, for its reason.
+    Adjustment(AdjustmentReason),
 }
 
 impl LedgerReason {
-    pub const ALL: [LedgerReason; 7] = [
+    pub const ALL: [LedgerReason; 13] = [
         LedgerReason::Opening,
         LedgerReason::ProductCreated,
         LedgerReason::Sale,
@@ -34,6 +37,12 @@ impl LedgerReason {
         LedgerReason::ReplenishmentOut,
         LedgerReason::ReplenishmentIn,
         LedgerReason::Receipt,
+        LedgerReason::Adjustment(AdjustmentReason::Broken),
+        LedgerReason::Adjustment(AdjustmentReason::Theft),
+        LedgerReason::Adjustment(AdjustmentReason::Expired),
+        LedgerReason::Adjustment(AdjustmentReason::EntryError),
+        LedgerReason::Adjustment(AdjustmentReason::Sample),
+        LedgerReason::Adjustment(AdjustmentReason::Other),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +54,12 @@ impl LedgerReason {
             LedgerReason::ReplenishmentOut => "reapprovisionnement_sortie",
             LedgerReason::ReplenishmentIn => "reapprovisionnement_entree",
             LedgerReason::Receipt => "reception",
+            LedgerReason::Adjustment(AdjustmentReason::Broken) => "ajustement_casse",
+            LedgerReason::Adjustment(AdjustmentReason::Theft) => "ajustement_vol",
+            LedgerReason::Adjustment(AdjustmentReason::Expired) => "ajustement_peremption",
+            LedgerReason::Adjustment(AdjustmentReason::EntryError) => "ajustement_erreur_saisie",
+            LedgerReason::Adjustment(AdjustmentReason::Sample) => "ajustement_echantillon",
+            LedgerReason::Adjustment(AdjustmentReason::Other) => "ajustement_autre",
         }
     }
 
@@ -59,6 +74,30 @@ pub enum SourceDocument {
     Sale(SaleId),
     Replenishment(ReplenishmentId),
     Receipt(ReceiptId),
+    Adjustment(AdjustmentId),
+}
+
+/// A source document split by kind: at most one is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DocumentIds {
+    pub sale: Option<i64>,
+    pub replenishment: Option<i64>,
+    pub receipt: Option<i64>,
+    pub adjustment: Option<i64>,
+}
+
+impl DocumentIds {
+    pub fn of(document: Option<SourceDocument>) -> Self {
+        let mut ids = DocumentIds::default();
+        match document {
+            Some(SourceDocument::Sale(id)) => ids.sale = Some(id.0),
+            Some(SourceDocument::Replenishment(id)) => ids.replenishment = Some(id.0),
+            Some(SourceDocument::Receipt(id)) => ids.receipt = Some(id.0),
+            Some(SourceDocument::Adjustment(id)) => ids.adjustment = Some(id.0),
+            None => {}
+        }
+        ids
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,5 +145,8 @@ mod tests {
             assert_eq!(LedgerReason::parse(r.as_str()), Some(r));
         }
         assert_eq!(LedgerReason::parse("vol"), None);
+        for r in AdjustmentReason::ALL {
+            assert!(LedgerReason::ALL.contains(&LedgerReason::Adjustment(r)), "{r} has its ledger reason");
+        }
     }
 }

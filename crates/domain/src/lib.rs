@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP, SQL or an async runtime.
 
 pub mod accounts;
+pub mod adjustments;
 pub mod audit;
 pub mod catalogue;
 pub mod error;
@@ -25,7 +26,9 @@ pub mod validation;
 pub mod contract;
 
 pub use error::StorageError;
-pub use ids::{ApiTokenId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId};
+pub use ids::{
+    AdjustmentId, ApiTokenId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId,
+};
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};
 pub use validation::{FieldError, ValidationCode, ValidationErrors};

@@ -1,6 +1,7 @@
 //! The storage port: one method per use case, each one transaction in the adapter.
 
 use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
+use crate::adjustments::{Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageQuery, ValidAdjustment};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::error::StorageError;
@@ -117,6 +118,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>>;
     /// Decides a pending request exactly once: the goods move, or it is refused for lack of
     /// warehouse stock. A request no longer pending is a conflict.
+    async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome>;
+    async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment>;
+    /// How many requests are pending.
+    async fn pending_replenishments(&self) -> StorageResult<i64>;
+
+    // Goods received.
     /// Records goods received at the warehouse in one transaction: the warehouse's stock, a
     /// ledger row per line (reason `reception`), the audit row. A key already used for the same
     /// receipt replays it; for another receipt it is a conflict. An unknown product is not found.
@@ -124,10 +131,19 @@ pub trait Storage: Send + Sync + 'static {
     async fn get_receipt(&self, id: ReceiptId) -> StorageResult<Receipt>;
     async fn list_receipts(&self, query: &ReceiptQuery) -> StorageResult<CursorPage<Receipt>>;
 
-    async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome>;
-    async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment>;
-    /// How many requests are pending.
-    async fn pending_replenishments(&self) -> StorageResult<i64>;
+    // Adjustments.
+    /// Corrects one quantity in one transaction: the stock row, a ledger row (reason
+    /// `ajustement_<code>`, the adjustment as source), the audit row. A quantity that would go
+    /// below zero is refused ([`crate::StorageError::InsufficientStock`]); an unknown store or
+    /// product is not found; a key replays as for sales.
+    async fn record_adjustment(
+        &self,
+        adjustment: &ValidAdjustment,
+        ctx: &WriteContext,
+    ) -> StorageResult<RecordedAdjustment>;
+    async fn list_adjustments(&self, query: &AdjustmentQuery) -> StorageResult<CursorPage<Adjustment>>;
+    /// Adjustments added up per reason.
+    async fn shrinkage(&self, query: &ShrinkageQuery) -> StorageResult<Shrinkage>;
 
     // Reporting, from the aggregates kept by sales (never from the sale lines).
     async fn sales_report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>>;

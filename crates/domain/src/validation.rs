@@ -70,6 +70,8 @@ pub enum ValidationCode {
     PasswordsDiffer,
     /// A goods receipt without lines or with more than `max`.
     ReceiptLineCount { max: usize },
+    /// A quantity of zero where a change is expected.
+    NotZero,
 }
 
 impl fmt::Display for ValidationCode {
@@ -109,6 +111,7 @@ impl fmt::Display for ValidationCode {
             WrongPassword => f.write_str("This is not the current password."),
             PasswordsDiffer => f.write_str("The two passwords differ."),
             ReceiptLineCount { max } => write!(f, "A receipt has 1 to {max} lines."),
+            NotZero => f.write_str("Must not be zero."),
         }
     }
 }
@@ -197,7 +200,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             UnknownLogin => Some(WrongPassword),
             WrongPassword => Some(PasswordsDiffer),
             PasswordsDiffer => Some(ReceiptLineCount { max: crate::sales::MAX_LINES }),
-            ReceiptLineCount { .. } => None,
+            ReceiptLineCount { .. } => Some(NotZero),
+            NotZero => None,
         };
         all.push(code);
     }
@@ -248,6 +252,7 @@ mod tests {
             (WrongPassword, "This is not the current password."),
             (PasswordsDiffer, "The two passwords differ."),
             (ReceiptLineCount { max: 100 }, "A receipt has 1 to 100 lines."),
+            (NotZero, "Must not be zero."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

@@ -2,6 +2,7 @@
 //! rules and call the storage port. Nothing here knows about HTTP or SQL.
 
 mod accounts;
+mod adjustments;
 mod audit;
 pub mod cache;
 mod catalogue;

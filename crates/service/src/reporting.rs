@@ -2,6 +2,7 @@
 
 use crate::cache::{Part, Scope};
 use crate::{ServiceError, ServiceResult, Services};
+use chrono::NaiveDate;
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::{StoreId, ValidationCode, ValidationErrors};
 use serde::Serialize;
@@ -13,7 +14,12 @@ fn store_figures(store: StoreId) -> [Scope; 3] {
 }
 
 fn check_range(filter: &ReportFilter) -> ServiceResult<()> {
-    match (filter.from, filter.to) {
+    check_days(filter.from, filter.to)
+}
+
+/// A range of days `date_debut`..=`date_fin` whose start is not after its end.
+pub(crate) fn check_days(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ServiceResult<()> {
+    match (from, to) {
         (Some(from), Some(to)) if from > to => Err(ServiceError::Invalid(ValidationErrors::single(
             "date_debut",
             ValidationCode::AfterEnd { end: "date_fin".into() },

@@ -4,9 +4,9 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow, PriceRow,
-    ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, SaleRow, StockItemRow, StoreRow, StoreStockDbRow,
-    TrendRow, UserRow, WarehouseDbRow,
+    AdjustmentRow, ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow,
+    PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
+    StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -39,6 +39,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<LineRow>
                  + Reads<ReceiptRow>
                  + Reads<ReceiptLineRow>
+                 + Reads<AdjustmentRow>
+                 + Reads<ShrinkageRow>
                  + Reads<ReplenishmentRow>
                  + Reads<LedgerRow>
                  + Reads<FigureRow>
@@ -53,6 +55,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(Option<i64>,)>
                  + Reads<(String,)>
                  + Reads<(i64, String)>
+                 + Reads<(String, i64)>
                  + Reads<(i64, NaiveDate)>
                  + Reads<(i64, DateTime<Utc>)>
                  + Reads<(Option<i64>, String)>

@@ -5,7 +5,7 @@ use crate::SqlStorage;
 use crate::engine::{Connection, Engine, MAX_BINDS};
 use crate::rows::{DiscrepancyRow, LedgerRow, store_column};
 use crate::statement::{Statement, Value};
-use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery, LedgerReason, SourceDocument};
+use magasin_domain::ledger::{DocumentIds, LedgerDiscrepancy, LedgerEntry, LedgerQuery, LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::stock::Location;
 use magasin_domain::{ProductId, StorageResult, WriteContext};
@@ -41,21 +41,17 @@ impl<'a> LedgerBatch<'a> {
         self.movements
             .into_iter()
             .map(move |m| {
-                let (vente, demande, reception) = match m.document {
-                    Some(SourceDocument::Sale(id)) => (Some(id.0), None, None),
-                    Some(SourceDocument::Replenishment(id)) => (None, Some(id.0), None),
-                    Some(SourceDocument::Receipt(id)) => (None, None, Some(id.0)),
-                    None => (None, None, None),
-                };
+                let documents = DocumentIds::of(m.document);
                 vec![
                     store_column(m.location).into(),
                     m.produit.0.into(),
                     m.quantite.into(),
                     m.solde.into(),
                     m.motif.as_str().into(),
-                    vente.into(),
-                    demande.into(),
-                    reception.into(),
+                    documents.sale.into(),
+                    documents.replenishment.into(),
+                    documents.receipt.into(),
+                    documents.adjustment.into(),
                     request_id.as_deref().into(),
                     at.into(),
                     actor.as_str().into(),
@@ -67,9 +63,9 @@ impl<'a> LedgerBatch<'a> {
 
 const LEDGER_INSERT: &str =
     "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, reception_id,
-                               request_id, date, acteur)
+                               ajustement_id, request_id, date, acteur)
      VALUES ";
-const LEDGER_WIDTH: usize = 11;
+const LEDGER_WIDTH: usize = 12;
 
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
@@ -99,7 +95,7 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
         let mut select = Statement::new(
             "SELECT l.id, l.magasin_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.solde, l.motif,
-                    l.vente_id, l.demande_id, l.reception_id, l.request_id, l.date, l.acteur
+                    l.vente_id, l.demande_id, l.reception_id, l.ajustement_id, l.request_id, l.date, l.acteur
              FROM stock_ledger l JOIN products p ON p.id = l.produit_id",
         );
         match query.location {

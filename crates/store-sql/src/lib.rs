@@ -5,6 +5,7 @@
 //! pools and its migrations, and gets [`SqlStorage`], which implements the port.
 
 mod accounts;
+mod adjustments;
 mod audit;
 mod catalogue;
 mod driver;
@@ -35,6 +36,9 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
+use magasin_domain::adjustments::{
+    Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageQuery, ValidAdjustment,
+};
 use magasin_domain::audit::{AuditEntry, AuditQuery};
 use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
@@ -192,6 +196,22 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn list_receipts(&self, query: &ReceiptQuery) -> StorageResult<CursorPage<Receipt>> {
         timed("list_receipts", self.receipts_page(query)).await
+    }
+
+    async fn record_adjustment(
+        &self,
+        adjustment: &ValidAdjustment,
+        ctx: &WriteContext,
+    ) -> StorageResult<RecordedAdjustment> {
+        timed("record_adjustment", self.insert_adjustment(adjustment, ctx)).await
+    }
+
+    async fn list_adjustments(&self, query: &AdjustmentQuery) -> StorageResult<CursorPage<Adjustment>> {
+        timed("list_adjustments", self.adjustments_page(query)).await
+    }
+
+    async fn shrinkage(&self, query: &ShrinkageQuery) -> StorageResult<Shrinkage> {
+        timed("shrinkage", self.shrinkage_report(query)).await
     }
 
     async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome> {

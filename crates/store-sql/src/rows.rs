@@ -1,6 +1,7 @@
 //! Row structs read from either engine and their conversion into domain types.
 
 use chrono::{DateTime, Utc};
+use magasin_domain::adjustments::{Adjustment, ShrinkageLine};
 use magasin_domain::catalogue::Product;
 use magasin_domain::ledger::LedgerDiscrepancy;
 use magasin_domain::ledger::{LedgerEntry, LedgerReason, SourceDocument};
@@ -8,7 +9,9 @@ use magasin_domain::replenishment::{Replenishment, ReplenishmentStatus};
 use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
-use magasin_domain::{LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, SaleId, StorageError, StoreId};
+use magasin_domain::{
+    AdjustmentId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, SaleId, StorageError, StoreId,
+};
 
 /// A failure that is neither the driver's nor the caller's.
 pub fn invariant(message: impl Into<String>) -> StorageError {
@@ -160,6 +163,67 @@ pub struct ReceiptRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct AdjustmentRow {
+    pub id: i64,
+    pub magasin_id: Option<i64>,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+    pub solde: i64,
+    pub motif: String,
+    pub note: String,
+    pub prix_unitaire_cents: i64,
+    pub date: DateTime<Utc>,
+    pub acteur: String,
+}
+
+impl TryFrom<AdjustmentRow> for Adjustment {
+    type Error = StorageError;
+
+    fn try_from(r: AdjustmentRow) -> Result<Self, StorageError> {
+        Ok(Adjustment {
+            id: AdjustmentId(r.id),
+            location: location_of(r.magasin_id),
+            produit: ProductId(r.produit_id),
+            produit_nom: r.produit_nom,
+            quantite: r.quantite,
+            solde: r.solde,
+            motif: r.motif.parse().map_err(|_| corrupt("adjustment reason", &r.motif))?,
+            note: r.note,
+            prix_unitaire: Money(r.prix_unitaire_cents),
+            date: r.date,
+            acteur: r.acteur,
+        })
+    }
+}
+
+/// The adjustments of one reason, added up (the shrinkage report).
+#[derive(sqlx::FromRow)]
+pub struct ShrinkageRow {
+    pub motif: String,
+    pub ajustements: i64,
+    pub sorties: i64,
+    pub entrees: i64,
+    pub valeur_sorties: i64,
+    pub valeur_entrees: i64,
+}
+
+impl TryFrom<ShrinkageRow> for ShrinkageLine {
+    type Error = StorageError;
+
+    fn try_from(r: ShrinkageRow) -> Result<Self, StorageError> {
+        Ok(ShrinkageLine {
+            motif: r.motif.parse().map_err(|_| corrupt("adjustment reason", &r.motif))?,
+            adjustments: r.ajustements,
+            units_out: r.sorties,
+            units_in: r.entrees,
+            value_out: Money(r.valeur_sorties),
+            value_in: Money(r.valeur_entrees),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub struct ReceiptLineRow {
     pub reception_id: i64,
     pub produit_id: i64,
@@ -269,6 +333,7 @@ pub struct LedgerRow {
     pub vente_id: Option<i64>,
     pub demande_id: Option<i64>,
     pub reception_id: Option<i64>,
+    pub ajustement_id: Option<i64>,
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
     pub acteur: String,
@@ -279,11 +344,12 @@ impl TryFrom<LedgerRow> for LedgerEntry {
 
     fn try_from(r: LedgerRow) -> Result<Self, StorageError> {
         let motif = LedgerReason::parse(&r.motif).ok_or_else(|| corrupt("ledger reason", &r.motif))?;
-        let document = match (r.vente_id, r.demande_id, r.reception_id) {
-            (Some(v), _, _) => Some(SourceDocument::Sale(SaleId(v))),
-            (None, Some(d), _) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
-            (None, None, Some(r)) => Some(SourceDocument::Receipt(ReceiptId(r))),
-            (None, None, None) => None,
+        let document = match (r.vente_id, r.demande_id, r.reception_id, r.ajustement_id) {
+            (Some(v), ..) => Some(SourceDocument::Sale(SaleId(v))),
+            (None, Some(d), ..) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
+            (None, None, Some(r), _) => Some(SourceDocument::Receipt(ReceiptId(r))),
+            (None, None, None, Some(a)) => Some(SourceDocument::Adjustment(AdjustmentId(a))),
+            (None, None, None, None) => None,
         };
         Ok(LedgerEntry {
             id: LedgerEntryId(r.id),

@@ -1,5 +1,6 @@
 //! Migrations applied to a database that already holds data: the ledger's rebuild (SQLite cannot
-//! drop a CHECK) keeps every row and id, its indexes, and its append-only guard.
+//! drop a CHECK) keeps every row and id, its indexes, and its append-only guard; the columns and
+//! indexes added after it (the adjustment of each row) land on the rebuilt table.
 
 use magasin_store_sqlite::testing::TempDatabase;
 use sqlx::migrate::Migrator;
@@ -33,7 +34,7 @@ async fn rebuilding_the_ledger_keeps_its_rows_ids_and_append_only_guard() {
 
     type LedgerRow = (i64, Option<i64>, i64, String, String, Option<i64>);
     let rows: Vec<LedgerRow> =
-        sqlx::query_as("SELECT id, magasin_id, solde, motif, acteur, reception_id FROM stock_ledger ORDER BY id")
+        sqlx::query_as("SELECT id, magasin_id, solde, motif, acteur, ajustement_id FROM stock_ledger ORDER BY id")
             .fetch_all(&pool)
             .await
             .expect("ledger");
@@ -58,6 +59,7 @@ async fn rebuilding_the_ledger_keeps_its_rows_ids_and_append_only_guard() {
     assert_eq!(
         names,
         [
+            "stock_ledger_adjustment",
             "stock_ledger_location",
             "stock_ledger_receipt",
             "stock_ledger_request",

@@ -1,6 +1,8 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
-use crate::api::v1::{audit, ledger, products, receipts, replenishments, reports, sales, stock, stores, users};
+use crate::api::v1::{
+    adjustments, audit, ledger, products, receipts, replenishments, reports, sales, stock, stores, users,
+};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -21,6 +23,8 @@ use utoipa::{Modify, OpenApi};
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request,
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
+        adjustments::adjust_store, adjustments::store_adjustments, adjustments::adjust_warehouse,
+        adjustments::warehouse_adjustments, adjustments::shrinkage,
         reports::sales_report, reports::dashboard,
         audit::audit_log,
         users::list_users, users::create_user, users::get_user, users::change_user,
@@ -33,8 +37,8 @@ use utoipa::{Modify, OpenApi};
         (name = "stock", description = "Store and warehouse stock, and the stock ledger"),
         (name = "sales", description = "Sales"),
         (name = "replenishment", description = "Replenishment requests"),
-        (name = "warehouse", description = "Goods received at the warehouse"),
-        (name = "reporting", description = "Consolidated report and dashboard"),
+        (name = "warehouse", description = "Goods received at the warehouse, and its adjustments"),
+        (name = "reporting", description = "Consolidated report, dashboard and shrinkage"),
         (name = "audit", description = "Who did what: every write, by actor"),
         (name = "users", description = "Accounts, for administrators"),
     )

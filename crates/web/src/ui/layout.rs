@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use magasin_domain::StorageError;
 use magasin_service::ServiceError;
 use magasin_service::domain::accounts::{Action, Actor};
+use magasin_service::domain::stock::Location;
 
 /// The navigation: where each page lives (the browser test relies on these hrefs).
 pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 11] {
@@ -38,6 +39,8 @@ pub struct Offers {
     pub read_journal: bool,
     pub manage_users: bool,
     pub receive: bool,
+    /// Adjusting stock somewhere: a store of the visitor's, or the warehouse.
+    pub adjust: bool,
 }
 
 impl Offers {
@@ -50,6 +53,7 @@ impl Offers {
             read_journal: false,
             manage_users: false,
             receive: true,
+            adjust: true,
         }
     }
 
@@ -62,6 +66,8 @@ impl Offers {
             read_journal: actor.may(&Action::ReadAudit),
             manage_users: actor.may(&Action::ManageUsers),
             receive: actor.may(&Action::ReceiveGoods),
+            adjust: actor.may(&Action::AdjustStock(Location::Warehouse))
+                || actor.may_somewhere(|s| Action::AdjustStock(Location::Store(s))),
         }
     }
 }

@@ -38,8 +38,7 @@ pub fn read_lines(lines: &[LineInput], errors: &mut FieldErrors) -> (Vec<(Produc
         if produit.is_empty() {
             continue;
         }
-        let number = produit.split(" · ").next().unwrap_or_default().trim();
-        let Ok(produit) = number.parse::<i64>() else {
+        let Some(produit) = product_number(produit) else {
             let unknown = ValidationCode::NotAChoice { choices: Vec::new() };
             errors.add_code(&format!("produit-{}", line.index), &unknown);
             continue;
@@ -53,6 +52,11 @@ pub fn read_lines(lines: &[LineInput], errors: &mut FieldErrors) -> (Vec<(Produc
         }
     }
     (read, indexes)
+}
+
+/// A product as typed: its number, alone or as a list offers it (`12 · Café moulu`).
+pub fn product_number(typed: &str) -> Option<i64> {
+    typed.split(" · ").next().unwrap_or_default().trim().parse().ok()
 }
 
 /// `lignes[2].quantite` → line 2 of the request.

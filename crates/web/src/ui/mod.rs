@@ -2,6 +2,7 @@
 //! the language of [`strings`], over the same use cases as the API.
 
 pub mod account;
+pub mod adjusting;
 pub mod assets;
 pub mod charts;
 pub mod dashboard;
@@ -82,6 +83,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/entrepot/demandes", post(replenishment::request))
         .route("/entrepot/receptions", get(receiving::list).post(receiving::record))
         .route("/entrepot/receptions/{id}", get(receiving::detail))
+        .route("/ajustements", get(adjusting::list).post(adjusting::record))
+        .route("/rapport/demarque", get(adjusting::shrinkage))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))
         .route("/produits/{id}", get(products::edit_form).post(products::update))

@@ -195,6 +195,7 @@ pub struct Strings {
     pub accounts: AccountStrings,
     /// The pages of goods received at the warehouse.
     pub receiving: ReceivingStrings,
+    pub adjusting: AdjustingStrings,
 }
 
 /// The words of the goods-receipt pages.
@@ -212,6 +213,36 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the adjustment and shrinkage pages.
+pub struct AdjustingStrings {
+    pub title: &'static str,
+    pub link: &'static str,
+    pub new_adjustment: &'static str,
+    pub location: &'static str,
+    pub quantity_hint: &'static str,
+    pub reason_label: &'static str,
+    /// An adjustment's reason, in this language.
+    pub reason: fn(magasin_domain::adjustments::AdjustmentReason) -> &'static str,
+    pub note: &'static str,
+    pub note_hint: &'static str,
+    pub record: &'static str,
+    pub recorded: fn(&str, i64) -> String,
+    pub recent: fn(&str) -> String,
+    pub balance: &'static str,
+    pub by: &'static str,
+    pub shrinkage_title: &'static str,
+    pub shrinkage_link: &'static str,
+    pub every_location: &'static str,
+    pub adjustments: &'static str,
+    pub units_out: &'static str,
+    pub units_in: &'static str,
+    pub net_units: &'static str,
+    pub net_value: &'static str,
+    pub total: &'static str,
+    pub chart_title: &'static str,
+    pub shrinkage_help: &'static str,
 }
 
 /// The words of the users and my-account pages.
@@ -492,6 +523,33 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    adjusting: AdjustingStrings {
+        title: "Ajustements de stock",
+        link: "Ajustements de stock",
+        new_adjustment: "Nouvel ajustement",
+        location: "Lieu",
+        quantity_hint: "Négative quand des articles sortent du stock (−2 : deux articles cassés).",
+        reason_label: "Motif",
+        reason: fr::adjustment_reason,
+        note: "Note",
+        note_hint: "Obligatoire pour le motif « Autre ».",
+        record: "Enregistrer l'ajustement",
+        recorded: fr::adjustment_recorded,
+        recent: fr::adjustments_at,
+        balance: "Stock après",
+        by: "Par",
+        shrinkage_title: "Démarque",
+        shrinkage_link: "Démarque (ajustements par motif)",
+        every_location: "Tous les lieux",
+        adjustments: "Ajustements",
+        units_out: "Unités sorties",
+        units_in: "Unités rentrées",
+        net_units: "Unités perdues (net)",
+        net_value: "Valeur perdue (net)",
+        total: "Total démarque (hors erreurs de saisie)",
+        chart_title: "Valeur perdue par motif",
+        shrinkage_help: "Chaque unité est valorisée au prix de vente du produit au moment de l'ajustement.",
+    },
 };
 
 /// French messages with values.
@@ -500,6 +558,14 @@ mod fr {
 
     pub fn window_last_seconds(seconds: f64) -> String {
         format!("Sur les {seconds:.0} dernières secondes.")
+    }
+
+    pub fn adjustment_recorded(product: &str, balance: i64) -> String {
+        format!("Ajustement enregistré : {product}, stock après ajustement {balance}.")
+    }
+
+    pub fn adjustments_at(location: &str) -> String {
+        format!("Derniers ajustements — {location}")
     }
 
     pub fn sale_recorded(id: i64) -> String {
@@ -586,6 +652,20 @@ mod fr {
             TokenIssued => "Création de jeton",
             TokenRevoked => "Révocation de jeton",
             ReceiptRecorded => "Réception de marchandises",
+            StockAdjusted => "Ajustement de stock",
+        }
+    }
+
+    /// An adjustment's reason, as a page shows it.
+    pub fn adjustment_reason(reason: magasin_domain::adjustments::AdjustmentReason) -> &'static str {
+        use magasin_domain::adjustments::AdjustmentReason::*;
+        match reason {
+            Broken => "Casse",
+            Theft => "Vol",
+            Expired => "Péremption",
+            EntryError => "Erreur de saisie",
+            Sample => "Échantillon",
+            Other => "Autre",
         }
     }
 
@@ -661,6 +741,7 @@ mod fr {
             WrongPassword => "Ce n'est pas le mot de passe actuel.".into(),
             PasswordsDiffer => "Les deux mots de passe diffèrent.".into(),
             ReceiptLineCount { max } => format!("Une réception a de 1 à {max} lignes."),
+            NotZero => "La quantité ne peut pas être nulle.".into(),
         }
     }
 }

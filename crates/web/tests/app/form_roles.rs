@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 13] = [
+const FORMS: [(&str, bool); 15] = [
     ("sale", true),
     ("cancel", true),
     ("request", true),
@@ -32,6 +32,8 @@ const FORMS: [(&str, bool); 13] = [
     ("user password", false),
     ("user token", false),
     ("receipt", false),
+    ("store adjustment", true),
+    ("warehouse adjustment", false),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -42,7 +44,8 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "request" => role == Gerant && own_store || role == Admin,
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
-        "receipt" => matches!(role, Logistique | Admin),
+        "receipt" | "warehouse adjustment" => matches!(role, Logistique | Admin),
+        "store adjustment" => role == Gerant && own_store || role == Admin,
         "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
         other => panic!("unknown form {other}"),
     }
@@ -54,7 +57,7 @@ async fn user(app: &TestApp, login: &str, role: Role) -> User {
     app.services().create_user(&Actor::Service, &user, PASSWORD).await.expect("user")
 }
 
-/// What could change: sales, requests, products, stock, users and tokens.
+/// What could change: sales, requests, products, stock (stores' and the warehouse's), users and tokens.
 async fn state(app: &TestApp) -> Value {
     let services = app.services();
     let users = services.list_users(&Actor::Service).await.expect("users");
@@ -71,6 +74,7 @@ async fn state(app: &TestApp) -> Value {
         "products": app.get("/api/v1/products/?page_size=100").await.body["results"],
         "stock": [app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body],
         "warehouse": app.get("/api/v1/warehouse/receipts/?page_size=100").await.body["results"],
+        "warehouse stock": app.get("/api/v1/warehouse/stock/?page_size=100").await.body["results"],
         "users": users,
         "tokens": tokens,
     })
@@ -186,6 +190,19 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         ];
                         ("/entrepot/receptions".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
                     }
+                    "store adjustment" | "warehouse adjustment" => {
+                        let place = if form == "store adjustment" { store.to_string() } else { "entrepot".into() };
+                        let page = browser.get(&format!("/ajustements?lieu={place}")).await;
+                        let key = value_of_input(&page.html, "cle").unwrap_or_else(|| format!("k-{tag}"));
+                        let fields = [
+                            ("cle", key),
+                            ("lieu", place),
+                            ("produit", "1".to_string()),
+                            ("quantite", "1".to_string()),
+                            ("motif", "erreur_saisie".to_string()),
+                        ];
+                        ("/ajustements".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -204,5 +221,5 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 18, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 21, "every form × role × store");
 }

@@ -145,6 +145,11 @@ impl TestApp {
             .and_then(|i| i["quantite"].as_i64())
     }
 
+    /// Every location and product whose ledger does not add up to its quantity (none, normally).
+    pub async fn ledger_discrepancies(&self) -> Vec<magasin_service::domain::ledger::LedgerDiscrepancy> {
+        self._storage.shared().ledger_discrepancies().await.expect("ledger check")
+    }
+
     pub async fn warehouse_qty(&self, product: i64) -> i64 {
         let reply = self.get("/api/v1/warehouse/stock/?page_size=100").await;
         let rows = reply.body["results"].as_array().expect("results").clone();

@@ -2,6 +2,7 @@
 //! written once and run on a fresh SQLite database and on a fresh PostgreSQL schema.
 
 mod account_pages;
+mod adjustments;
 mod api;
 mod engines_agree;
 mod form_roles;

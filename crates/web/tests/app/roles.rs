@@ -66,8 +66,9 @@ async fn state(app: &TestApp) -> Value {
     let users = app.services().list_users(&Actor::Service).await.expect("users");
     let users: Vec<Value> = users.iter().map(|u| json!([u.login, u.disabled, u.session_epoch])).collect();
     let receipts = app.get("/api/v1/warehouse/receipts/?page_size=100").await.body;
+    let warehouse = app.get("/api/v1/warehouse/stock/?page_size=100").await.body;
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
-        "users": users, "receipts": receipts["results"]})
+        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"]})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -79,7 +80,8 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
         "create user" | "patch user" => role == Admin,
-        "receipt" => matches!(role, Logistique | Admin),
+        "receipt" | "warehouse adjustment" => matches!(role, Logistique | Admin),
+        "store adjustment" => role == Gerant && own_store || role == Admin,
         other => panic!("unknown write {other}"),
     }
 }
@@ -104,6 +106,8 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "create user",
                 "patch user",
                 "receipt",
+                "store adjustment",
+                "warehouse adjustment",
             ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
@@ -157,6 +161,16 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         "/api/v1/warehouse/receipts/".to_string(),
                         json!({"fournisseur": "Grossiste", "bon_livraison": name, "lignes": [{"produit": 1, "quantite": 1}]}),
                     ),
+                    "store adjustment" => (
+                        Method::POST,
+                        format!("/api/v1/stores/{store}/adjustments/"),
+                        json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"}),
+                    ),
+                    "warehouse adjustment" => (
+                        Method::POST,
+                        "/api/v1/warehouse/adjustments/".to_string(),
+                        json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"}),
+                    ),
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -178,7 +192,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 11);
+    assert_eq!(checked, 5 * 2 * 13);
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {

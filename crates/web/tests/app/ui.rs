@@ -40,6 +40,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
     a_request_can_be_rejected,
     goods_are_received_through_the_form_once,
+    stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it,
     observability_says_when_metrics_are_off,
     the_journal_shows_who_did_what,
     a_user_signs_in_with_a_password_and_acts_within_their_role,
@@ -205,7 +206,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 21] = [
+const PAGES: [&str; 24] = [
     "/",
     "/journal",
     "/compte",
@@ -222,6 +223,9 @@ const PAGES: [&str; 21] = [
     "/stock?magasin=3",
     "/entrepot",
     "/entrepot/receptions",
+    "/ajustements",
+    "/ajustements?lieu=entrepot",
+    "/rapport/demarque",
     "/produits",
     "/produits/nouveau",
     "/produits/1",
@@ -1026,4 +1030,68 @@ async fn goods_are_received_through_the_form_once(mut b: Browser) {
     assert!(!page.has("<form id=\"receipt\""), "a cashier sees the receipts, not the form");
     let refused = cashier_browser.post("/entrepot/receptions", &fields).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+async fn stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it(mut b: Browser) {
+    b.sign_in().await;
+    assert!(b.get("/stock?magasin=1").await.has("href=\"/ajustements?lieu=1\""));
+    assert!(b.get("/entrepot").await.has("href=\"/ajustements?lieu=entrepot\""));
+    assert!(b.get("/rapport").await.has("href=\"/rapport/demarque\""));
+    let page = b.get("/ajustements?lieu=1").await;
+    assert!(page.has("<form id=\"adjustment\"") && page.has("<option value=\"casse\">Casse</option>"), "{}", page.html);
+    let key = value_of_input(&page.html, "cle").expect("idempotency key");
+    let before = b.app.local_qty(1, 1).await.expect("a row");
+    let form = |quantite: &'static str, motif: &'static str, note: &'static str| {
+        vec![
+            ("lieu", "1"),
+            ("produit", "1 · Clavier mécanique"),
+            ("quantite", quantite),
+            ("motif", motif),
+            ("note", note),
+        ]
+    };
+    let not_a_number = b.post("/ajustements", &form("deux", "casse", "")).await;
+    assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
+    let zero = b.post("/ajustements", &form("0", "casse", "")).await;
+    assert_eq!(zero.status, StatusCode::BAD_REQUEST);
+    assert!(zero.has("La quantité ne peut pas être nulle."), "{}", zero.html);
+    let no_note = b.post("/ajustements", &form("-1", "autre", "")).await;
+    assert_eq!(no_note.status, StatusCode::BAD_REQUEST);
+    assert_eq!(value_of_input(&no_note.html, "quantite").as_deref(), Some("-1"), "the form keeps what was typed");
+    let too_many = b.post("/ajustements", &form("-999", "vol", "")).await;
+    assert_eq!(too_many.status, StatusCode::CONFLICT);
+    assert!(too_many.flash().is_some_and(|f| f.starts_with("Stock insuffisant")), "{:?}", too_many.flash());
+    assert_eq!(b.app.local_qty(1, 1).await, Some(before), "nothing adjusted yet");
+
+    let mut fields = form("-2", "casse", "tombé du présentoir");
+    fields.push(("cle", key.as_str()));
+    let recorded = b.post("/ajustements", &fields).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    assert_eq!(recorded.location.as_deref(), Some("/ajustements?lieu=1"));
+    let again = b.post("/ajustements", &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "a double submit lands on the same page");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(before - 2), "adjusted once");
+    let list = b.get("/ajustements?lieu=1").await;
+    assert_eq!(cell(&list.html, "data-adjustment-id=", "motif"), "Casse");
+    assert_eq!(cell(&list.html, "data-adjustment-id=", "num quantite"), "-2");
+    assert_eq!(list.html.matches("data-adjustment-id=").count(), 1);
+
+    let shrinkage = b.get("/rapport/demarque").await;
+    assert_eq!(shrinkage.status, StatusCode::OK);
+    assert!(shrinkage.has("<svg id=\"shrinkage-chart\""), "{}", shrinkage.html);
+    assert_eq!(cell(&shrinkage.html, "data-motif=\"casse\"", "num nettes"), "2");
+    assert_eq!(cell(&shrinkage.html, "data-motif=\"vol\"", "num nettes"), "0");
+    let warehouse = b.get("/rapport/demarque?lieu=entrepot").await;
+    assert_eq!(cell(&warehouse.html, "data-motif=\"casse\"", "num nettes"), "0");
+    assert_eq!(b.get("/rapport/demarque?du=hier").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(b.get("/rapport/demarque?du=2026-02-02&au=2026-02-01").await.status, StatusCode::BAD_REQUEST);
+
+    let mut cashier_browser = Browser::new(b.app.clone());
+    cashier(&b.app).await;
+    cashier_browser.sign_in_as("caisse-centre", "un mot de passe solide").await;
+    let page = cashier_browser.get("/ajustements?lieu=1").await;
+    assert!(!page.has("<form id=\"adjustment\""), "a cashier sees the adjustments, not the form");
+    let refused = cashier_browser.post("/ajustements", &form("-1", "casse", "")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.app.local_qty(1, 1).await, Some(before - 2));
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use magasin_domain::ledger::{LedgerEntry, LedgerQuery, SourceDocument};
+use magasin_domain::ledger::{DocumentIds, LedgerEntry, LedgerQuery};
 use magasin_domain::stock::Location;
 use magasin_domain::{ProductId, StoreId};
 use serde::Serialize;
@@ -27,7 +27,8 @@ pub struct LedgerEntryDto {
     /// Quantity after the change.
     pub solde: i64,
     /// `ouverture`, `creation_produit`, `vente`, `annulation_vente`, `reapprovisionnement_sortie`,
-    /// `reapprovisionnement_entree`, `reception`.
+    /// `reapprovisionnement_entree`, `reception`, `ajustement_<motif>` (`casse`, `vol`,
+    /// `peremption`, `erreur_saisie`, `echantillon`, `autre`).
     pub motif: String,
     /// The sale that caused it, if any.
     pub vente: Option<i64>,
@@ -35,6 +36,8 @@ pub struct LedgerEntryDto {
     pub demande: Option<i64>,
     /// The goods receipt that caused it, if any.
     pub reception: Option<i64>,
+    /// The stock adjustment that caused it, if any.
+    pub ajustement: Option<i64>,
     /// The API request that made the change.
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
@@ -44,12 +47,7 @@ pub struct LedgerEntryDto {
 
 impl From<LedgerEntry> for LedgerEntryDto {
     fn from(e: LedgerEntry) -> Self {
-        let (vente, demande, reception) = match e.document {
-            Some(SourceDocument::Sale(id)) => (Some(id.0), None, None),
-            Some(SourceDocument::Replenishment(id)) => (None, Some(id.0), None),
-            Some(SourceDocument::Receipt(id)) => (None, None, Some(id.0)),
-            None => (None, None, None),
-        };
+        let documents = DocumentIds::of(e.document);
         LedgerEntryDto {
             id: e.id.0,
             magasin: match e.location {
@@ -61,9 +59,10 @@ impl From<LedgerEntry> for LedgerEntryDto {
             quantite: e.quantite,
             solde: e.solde,
             motif: e.motif.as_str().to_string(),
-            vente,
-            demande,
-            reception,
+            vente: documents.sale,
+            demande: documents.replenishment,
+            reception: documents.receipt,
+            ajustement: documents.adjustment,
             request_id: e.request_id,
             acteur: e.acteur,
             date: e.date,

@@ -1,6 +1,7 @@
 //! API v1: the lab's contract, and the rest of a complete API with the same conventions
 //! (paths end with `/`; the same path without it is served too).
 
+pub mod adjustments;
 pub mod audit;
 pub mod ledger;
 pub mod pagination;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         sales::router,
         replenishments::router,
         receipts::router,
+        adjustments::router,
         reports::router,
         audit::router,
         users::router,
