@@ -7,9 +7,9 @@ use super::charts::{Bar, bar_chart};
 use super::forms::{FieldErrors, Fields, Form, Query};
 use super::layout::{Layout, UiError};
 use super::lines::{explain_refusal, product_number};
-use super::link;
 use super::session::{Flash, Visitor};
 use super::strings::{Strings, current};
+use super::{WAREHOUSE, link, location_of, value_of};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -23,23 +23,6 @@ use magasin_domain::{ProductId, StoreId, ValidationCode};
 use magasin_service::ServiceError;
 
 const ADJUSTMENTS_PER_PAGE: u32 = 20;
-/// The `lieu` value of the warehouse.
-const WAREHOUSE: &str = "entrepot";
-
-/// A location as a form names it: a store's id, or `entrepot`.
-fn location_of(value: &str) -> Option<Location> {
-    match value.trim() {
-        WAREHOUSE => Some(Location::Warehouse),
-        id => id.parse().ok().map(|id| Location::Store(StoreId(id))),
-    }
-}
-
-fn value_of(location: Location) -> String {
-    match location {
-        Location::Warehouse => WAREHOUSE.into(),
-        Location::Store(id) => id.0.to_string(),
-    }
-}
 
 /// Every location, `(value, name)`: the stores, then the warehouse.
 async fn locations(state: &AppState, t: &Strings) -> Result<Vec<(String, String)>, UiError> {

@@ -11,6 +11,7 @@ pub mod golden_signals;
 pub mod journal;
 pub mod layout;
 pub mod lines;
+pub mod movements;
 pub mod observability;
 pub mod post_guard;
 pub mod products;
@@ -27,6 +28,8 @@ pub mod users;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
+use magasin_domain::StoreId;
+use magasin_domain::stock::Location;
 
 /// What the web interface needs besides the use cases.
 #[derive(Clone)]
@@ -84,6 +87,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/entrepot/receptions", get(receiving::list).post(receiving::record))
         .route("/entrepot/receptions/{id}", get(receiving::detail))
         .route("/ajustements", get(adjusting::list).post(adjusting::record))
+        .route("/mouvements", get(movements::page))
+        .route("/mouvements.csv", get(movements::csv))
         .route("/rapport/demarque", get(adjusting::shrinkage))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))
@@ -116,6 +121,25 @@ pub fn parse_id(segment: &str) -> Result<i64, layout::UiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| layout::UiError::NotFound(strings::current().not_found_text.to_string()))
+}
+
+/// The `lieu` value of the warehouse.
+pub const WAREHOUSE: &str = "entrepot";
+
+/// A location as the pages name it (`lieu`): a store's id, or `entrepot`.
+pub fn location_of(value: &str) -> Option<Location> {
+    match value.trim() {
+        WAREHOUSE => Some(Location::Warehouse),
+        id => id.parse().ok().filter(|id| *id > 0).map(|id| Location::Store(StoreId(id))),
+    }
+}
+
+/// The `lieu` value of a location.
+pub fn value_of(location: Location) -> String {
+    match location {
+        Location::Warehouse => WAREHOUSE.into(),
+        Location::Store(id) => id.0.to_string(),
+    }
 }
 
 /// `path` with the non-empty `params` (and `extra`) as its query string.

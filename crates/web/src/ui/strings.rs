@@ -196,6 +196,7 @@ pub struct Strings {
     /// The pages of goods received at the warehouse.
     pub receiving: ReceivingStrings,
     pub adjusting: AdjustingStrings,
+    pub movements: MovementStrings,
 }
 
 /// The words of the goods-receipt pages.
@@ -213,6 +214,28 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the stock movement (ledger) pages.
+pub struct MovementStrings {
+    pub link: &'static str,
+    pub row_link: &'static str,
+    /// A ledger reason other than an adjustment, in this language.
+    pub reason: fn(magasin_domain::ledger::LedgerReason) -> &'static str,
+    pub adjustment: &'static str,
+    pub sale: fn(i64) -> String,
+    pub request: fn(i64) -> String,
+    pub receipt: fn(i64) -> String,
+    pub adjustment_number: fn(i64) -> String,
+    pub of_location: fn(&str) -> String,
+    pub of_row: fn(&str, &str) -> String,
+    pub back_to_stock: &'static str,
+    pub whole_location: &'static str,
+    pub reason_label: &'static str,
+    pub balance: &'static str,
+    pub document: &'static str,
+    pub actor: &'static str,
+    pub request_id: &'static str,
 }
 
 /// The words of the adjustment and shrinkage pages.
@@ -523,6 +546,25 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    movements: MovementStrings {
+        link: "Mouvements de stock",
+        row_link: "Mouvements",
+        reason: fr::ledger_reason,
+        adjustment: "Ajustement",
+        sale: fr::sale_number,
+        request: fr::request_number,
+        receipt: fr::receipt_number,
+        adjustment_number: fr::adjustment_number,
+        of_location: fr::movements_of_location,
+        of_row: fr::movements_of_row,
+        back_to_stock: "Retour au stock",
+        whole_location: "Tous les mouvements du lieu",
+        reason_label: "Motif",
+        balance: "Stock après",
+        document: "Document",
+        actor: "Par",
+        request_id: "Requête",
+    },
     adjusting: AdjustingStrings {
         title: "Ajustements de stock",
         link: "Ajustements de stock",
@@ -558,6 +600,44 @@ mod fr {
 
     pub fn window_last_seconds(seconds: f64) -> String {
         format!("Sur les {seconds:.0} dernières secondes.")
+    }
+
+    pub fn ledger_reason(reason: magasin_domain::ledger::LedgerReason) -> &'static str {
+        use magasin_domain::ledger::LedgerReason::*;
+        match reason {
+            Opening => "Stock d'ouverture",
+            ProductCreated => "Création du produit",
+            Sale => "Vente",
+            SaleCancelled => "Annulation de vente",
+            ReplenishmentOut => "Réapprovisionnement (sortie)",
+            ReplenishmentIn => "Réapprovisionnement (entrée)",
+            Receipt => "Réception",
+            Adjustment(_) => "Ajustement",
+        }
+    }
+
+    pub fn sale_number(id: i64) -> String {
+        format!("Vente n° {id}")
+    }
+
+    pub fn request_number(id: i64) -> String {
+        format!("Demande n° {id}")
+    }
+
+    pub fn receipt_number(id: i64) -> String {
+        format!("Réception n° {id}")
+    }
+
+    pub fn adjustment_number(id: i64) -> String {
+        format!("Ajustement n° {id}")
+    }
+
+    pub fn movements_of_location(place: &str) -> String {
+        format!("Mouvements de stock — {place}")
+    }
+
+    pub fn movements_of_row(product: &str, place: &str) -> String {
+        format!("Mouvements de stock — {product}, {place}")
     }
 
     pub fn adjustment_recorded(product: &str, balance: i64) -> String {

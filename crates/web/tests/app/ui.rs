@@ -41,6 +41,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     a_request_can_be_rejected,
     goods_are_received_through_the_form_once,
     stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it,
+    every_stock_row_shows_its_movements_and_exports_them,
     observability_says_when_metrics_are_off,
     the_journal_shows_who_did_what,
     a_user_signs_in_with_a_password_and_acts_within_their_role,
@@ -206,7 +207,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 24] = [
+const PAGES: [&str; 26] = [
     "/",
     "/journal",
     "/compte",
@@ -226,6 +227,8 @@ const PAGES: [&str; 24] = [
     "/ajustements",
     "/ajustements?lieu=entrepot",
     "/rapport/demarque",
+    "/mouvements?lieu=1",
+    "/mouvements?lieu=entrepot&produit=2",
     "/produits",
     "/produits/nouveau",
     "/produits/1",
@@ -1094,4 +1097,65 @@ async fn stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it(mut b: B
     let refused = cashier_browser.post("/ajustements", &form("-1", "casse", "")).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(b.app.local_qty(1, 1).await, Some(before - 2));
+}
+
+async fn every_stock_row_shows_its_movements_and_exports_them(mut b: Browser) {
+    b.sign_in().await;
+    let stock = b.get("/stock?magasin=1").await;
+    assert!(stock.has("href=\"/mouvements?lieu=1\"") && stock.has("href=\"/mouvements?lieu=1&amp;produit=1\""));
+    let warehouse = b.get("/entrepot").await;
+    assert!(warehouse.has("href=\"/mouvements?lieu=entrepot&amp;produit=2\""), "{}", warehouse.html);
+    let sold = b.sell("1", &[("1", "2")]).await;
+    let sale = sold.location.expect("the sale's page");
+    let adjusted = b
+        .app
+        .post("/api/v1/stores/1/adjustments/", serde_json::json!({"produit": 1, "quantite": -1, "motif": "casse"}))
+        .await;
+    assert_eq!(adjusted.status, StatusCode::CREATED);
+    let balance = b.app.local_qty(1, 1).await.expect("a row");
+
+    let page = b.get("/mouvements?lieu=1&produit=1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.has("Mouvements de stock — Clavier mécanique, "), "{}", page.html);
+    assert_eq!(cell(&page.html, "data-movement-id=", "motif"), "Ajustement — Casse");
+    assert_eq!(cell(&page.html, "data-movement-id=", "num quantite"), "-1");
+    assert_eq!(cell(&page.html, "data-movement-id=", "num solde"), balance.to_string());
+    assert!(page.has("href=\"/ajustements?lieu=1\">Ajustement n° "), "{}", page.html);
+    assert!(page.has(&format!("href=\"{sale}\">Vente n° ")), "the sale is linked: {}", page.html);
+    assert!(page.has(">Stock d&#39;ouverture<") || page.has(">Stock d'ouverture<"), "{}", page.html);
+    let whole = b.get("/mouvements?lieu=1").await;
+    assert!(whole.has("href=\"/mouvements?lieu=1&#38;produit=1\""), "rows link to their stock row: {}", whole.html);
+    for missing in ["/mouvements", "/mouvements?lieu=abc", "/mouvements?lieu=999", "/mouvements?lieu=1&produit=999"] {
+        assert_eq!(b.get(missing).await.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    assert_eq!(b.get("/mouvements.csv?lieu=999").await.status, StatusCode::NOT_FOUND);
+
+    // More movements than one page of the store's ledger: the export streams them all, newest first.
+    for _ in 0..110 {
+        let found = serde_json::json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"});
+        assert_eq!(b.app.post("/api/v1/stores/1/adjustments/", found).await.status, StatusCode::CREATED);
+    }
+    let csv = b.get("/mouvements.csv?lieu=1&produit=1").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type.starts_with("text/csv"), "{}", csv.content_type);
+    let mut lines = csv.html.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,date,lieu,produit_id,produit,motif,libelle,quantite,solde,document,acteur,request_id")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 1 + 1 + 1 + 110, "opening, sale, breakage and 110 corrections");
+    let ids: Vec<i64> = rows.iter().map(|r| r.split(',').next().and_then(|i| i.parse().ok()).expect("id")).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, no row twice");
+    assert!(rows[0].contains(",ajustement_erreur_saisie,") && rows[0].contains(&format!(",{},", balance + 110)));
+    assert!(rows.last().is_some_and(|r| r.contains(",ouverture,")), "{:?}", rows.last());
+
+    // A name a spreadsheet would run as a formula is written as text.
+    let formula =
+        serde_json::json!({"nom": "=HYPERLINK(\"x\")", "categorie": "Test", "prix": "1.00", "stock_initial": 3});
+    let created = b.app.post("/api/v1/products/", formula).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_i64().expect("id");
+    let csv = b.get(&format!("/mouvements.csv?lieu=entrepot&produit={id}")).await;
+    assert!(csv.html.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{}", csv.html);
 }
