@@ -21,6 +21,7 @@ pub mod stock;
 pub mod storage;
 pub mod stores;
 pub mod validation;
+pub mod verification;
 
 #[cfg(feature = "contract")]
 pub mod contract;

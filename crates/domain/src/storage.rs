@@ -15,6 +15,7 @@ use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use crate::seed::{Dataset, HistoricSale};
 use crate::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use crate::stores::Magasin;
+use crate::verification::{AggregateDiscrepancy, VerificationReport};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -144,6 +145,21 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_adjustments(&self, query: &AdjustmentQuery) -> StorageResult<CursorPage<Adjustment>>;
     /// Adjustments added up per reason.
     async fn shrinkage(&self, query: &ShrinkageQuery) -> StorageResult<Shrinkage>;
+
+    // The ledger checking itself.
+    /// One pass of the verifier: adds the ledger rows written before `settled` (and since the
+    /// last pass) to the kept sums, compares every balance with them plus the newer rows, and the
+    /// aggregates of the sales days touched since the last pass with their sale lines; records
+    /// the pass. `None` when another instance is running a pass.
+    async fn verify_ledger(
+        &self,
+        now: DateTime<Utc>,
+        settled: DateTime<Utc>,
+    ) -> StorageResult<Option<VerificationReport>>;
+    /// Every kept sales aggregate that differs from the sale lines it sums (the full check).
+    async fn aggregate_discrepancies(&self) -> StorageResult<Vec<AggregateDiscrepancy>>;
+    /// The last pass, if one ran.
+    async fn last_verification(&self) -> StorageResult<Option<VerificationReport>>;
 
     // Reporting, from the aggregates kept by sales (never from the sale lines).
     async fn sales_report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>>;

@@ -118,6 +118,10 @@ pub struct ServeArgs {
     /// Do not record metrics (`/metrics` answers 404); for measuring their cost.
     #[arg(long, env = "MAGASIN_NO_METRICS")]
     pub no_metrics: bool,
+    /// Seconds between two passes of the ledger's verifier (one instance at a time on
+    /// PostgreSQL); 0 turns it off.
+    #[arg(long, env = "MAGASIN_VERIFY_EVERY", default_value_t = 60)]
+    pub verify_every: u64,
     /// Cache of the expensive reads: none, local (in-process, one instance) or redis (in-process in front of Redis).
     #[arg(long, env = "MAGASIN_CACHE", value_enum, default_value_t = CacheMode::None)]
     pub cache: CacheMode,

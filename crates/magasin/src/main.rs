@@ -55,17 +55,28 @@ async fn main() -> Result<()> {
         Command::CheckLedger(db) => {
             let storage = storage::open(&db).await?;
             let bad = storage.ledger_discrepancies().await?;
-            if bad.is_empty() {
-                eprintln!("stock ledger: every location and product adds up");
-                Ok(())
-            } else {
-                for d in &bad {
-                    eprintln!(
-                        "{:?} product {}: quantity {}, ledger sum {}",
-                        d.location, d.produit, d.quantite, d.ledger_sum
-                    );
+            let aggregates = storage.aggregate_discrepancies().await?;
+            for d in &bad {
+                eprintln!(
+                    "{:?} product {}: quantity {}, ledger sum {}",
+                    d.location, d.produit, d.quantite, d.ledger_sum
+                );
+            }
+            for a in &aggregates {
+                let day = a.jour.map_or_else(|| "all time".to_string(), |d| d.to_string());
+                eprintln!(
+                    "store {} product {} ({day}): kept {} units / {} cents, sale lines {} units / {} cents",
+                    a.magasin, a.produit, a.kept_quantite, a.kept_montant, a.summed_quantite, a.summed_montant
+                );
+            }
+            match (bad.len(), aggregates.len()) {
+                (0, 0) => {
+                    eprintln!("stock ledger: every location and product adds up; sales aggregates: every one adds up");
+                    Ok(())
                 }
-                bail!("{} stock balances do not match their ledger", bad.len())
+                (stock, kept) => bail!(
+                    "{stock} stock balances do not match their ledger; {kept} sales aggregates do not match their lines"
+                ),
             }
         }
     }
@@ -140,6 +151,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         magasin_web::observability::registry::record_build_info(state.services.engine());
         state = state.with_metrics(handle);
     }
+    if args.verify_every > 0 {
+        tokio::spawn(verify_ledger_forever(state.services.clone(), Duration::from_secs(args.verify_every)));
+    }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %args.bind, instance = %instance, "magasin listening");
     magasin_web::serve(
@@ -156,6 +170,20 @@ async fn serve(args: ServeArgs) -> Result<()> {
     .context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The ledger's verifier, every `every` until the process stops; a failed pass (the database
+/// away) is logged and the next one tries again.
+async fn verify_ledger_forever(services: Services, every: Duration) {
+    // The first pass one period after the start, not during it.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = services.verify_ledger(magasin_service::verification::SETTLE).await {
+            tracing::warn!(%error, "ledger verification pass failed");
+        }
+    }
 }
 
 fn host_name() -> String {

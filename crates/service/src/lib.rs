@@ -14,6 +14,7 @@ mod reporting;
 mod sales;
 mod stock;
 pub mod throttle;
+pub mod verification;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use magasin_domain::Storage;

@@ -13,8 +13,14 @@ pub struct PgEngine;
 
 /// Names sort by bytes (`COLLATE "C"`), as SQLite sorts them, so both engines answer the same
 /// order; concurrent writers lock the rows they read, in the order read.
-const POSTGRES: Dialect =
-    Dialect { name: "postgres", position: "strpos", byte_order: " COLLATE \"C\"", for_update: " FOR UPDATE" };
+const POSTGRES: Dialect = Dialect {
+    name: "postgres",
+    position: "strpos",
+    byte_order: " COLLATE \"C\"",
+    for_update: " FOR UPDATE",
+    // The key is any constant no other advisory lock of the database uses.
+    verifier_lock: Some("SELECT pg_try_advisory_xact_lock(72026010)"),
+};
 
 impl Engine for PgEngine {
     type Db = sqlx::Postgres;

@@ -306,3 +306,20 @@ async fn a_sale_past_the_statement_timeout_is_unavailable_and_writes_nothing() {
     assert_ledger_sound(&s).await;
     assert_eq!(aggregate_mismatches(&s).await, 0);
 }
+
+#[tokio::test]
+async fn the_verifier_catches_a_balance_and_an_aggregate_changed_behind_its_back() {
+    let s = seeded().await;
+    magasin_store_sql::testing::the_verifier_catches_what_was_changed_behind_its_back(&s).await;
+}
+
+#[tokio::test]
+async fn one_instance_at_a_time_runs_the_verifier() {
+    let s = seeded().await;
+    let mut other = s.writer().begin().await.expect("another instance's transaction");
+    sqlx::query("SELECT pg_advisory_xact_lock(72026010)").execute(&mut *other).await.expect("its lock");
+    let now = chrono::Utc::now();
+    assert_eq!(s.verify_ledger(now, now).await.expect("pass"), None, "skipped while another pass runs");
+    other.rollback().await.expect("its end");
+    assert!(s.verify_ledger(now, now).await.expect("pass").is_some_and(|r| r.is_sound()));
+}

@@ -4,9 +4,9 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    AdjustmentRow, ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow, LineRow,
-    PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
-    StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
+    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow,
+    LineRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, SaleRow, ShrinkageRow, StockItemRow,
+    StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -56,6 +56,9 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(String,)>
                  + Reads<(i64, String)>
                  + Reads<(String, i64)>
+                 + Reads<(bool,)>
+                 + Reads<AggregateRow>
+                 + Reads<(i64, DateTime<Utc>, i64, i64, String, i64)>
                  + Reads<(i64, NaiveDate)>
                  + Reads<(i64, DateTime<Utc>)>
                  + Reads<(Option<i64>, String)>
@@ -107,6 +110,9 @@ pub struct Dialect {
     /// Appended to a `SELECT` whose rows the transaction then writes, to lock them in the order
     /// read; empty on an engine whose writers are serialized anyway.
     pub for_update: &'static str,
+    /// A statement answering whether this transaction now holds the ledger verifier's lock
+    /// (released at its end); `None` on an engine with one instance.
+    pub verifier_lock: Option<&'static str>,
 }
 
 /// The most values one statement binds: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32),

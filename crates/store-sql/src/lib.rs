@@ -27,6 +27,7 @@ mod stores;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timing;
+mod verification;
 
 pub use driver::{Column, Driver, Reads};
 pub use engine::{Connection, Db, Dialect, Engine, is_duplicate_product_name};
@@ -50,6 +51,7 @@ use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use magasin_domain::seed::{Dataset, HistoricSale};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
+use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
 use magasin_domain::{
     ApiTokenId, PoolStats, ProductId, ReceiptId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, UserId,
     WriteContext,
@@ -212,6 +214,22 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn shrinkage(&self, query: &ShrinkageQuery) -> StorageResult<Shrinkage> {
         timed("shrinkage", self.shrinkage_report(query)).await
+    }
+
+    async fn verify_ledger(
+        &self,
+        now: DateTime<Utc>,
+        settled: DateTime<Utc>,
+    ) -> StorageResult<Option<VerificationReport>> {
+        timed("verify_ledger", self.verification_pass(now, settled)).await
+    }
+
+    async fn aggregate_discrepancies(&self) -> StorageResult<Vec<AggregateDiscrepancy>> {
+        timed("aggregate_discrepancies", self.every_aggregate_discrepancy()).await
+    }
+
+    async fn last_verification(&self) -> StorageResult<Option<VerificationReport>> {
+        timed("last_verification", self.last_pass()).await
     }
 
     async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome> {

@@ -140,6 +140,18 @@ impl From<DiscrepancyRow> for LedgerDiscrepancy {
     }
 }
 
+/// A kept sales aggregate and the sum it should equal (the ledger verifier).
+#[derive(sqlx::FromRow)]
+pub struct AggregateRow {
+    pub magasin_id: i64,
+    pub jour: Option<chrono::NaiveDate>,
+    pub produit_id: i64,
+    pub kept_quantite: i64,
+    pub kept_montant: i64,
+    pub summed_quantite: i64,
+    pub summed_montant: i64,
+}
+
 #[derive(sqlx::FromRow)]
 pub struct SaleRow {
     pub id: i64,

@@ -86,3 +86,65 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+/// Runs `sql` on the storage's database, behind its back: for tests of what catches a database
+/// changed by something else than magasin.
+pub async fn tamper<E: crate::engine::Engine>(storage: &crate::SqlStorage<E>, sql: &str) {
+    let mut conn = storage.writer.acquire().await.unwrap_or_else(|e| panic!("a connection: {e}"));
+    crate::SqlStorage::<E>::execute(&mut conn, &crate::statement::Statement::new(sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The ledger's verifier on a seeded storage (the conformance fixture): a sound ledger passes;
+/// a balance changed behind the storage's back, then a kept aggregate, are found by the next
+/// pass, which only adds the ledger rows written since; the last pass is kept for every
+/// instance to read; once repaired, the next pass is sound again.
+pub async fn the_verifier_catches_what_was_changed_behind_its_back<E: crate::engine::Engine>(s: &crate::SqlStorage<E>) {
+    use chrono::{Duration, Utc};
+    use magasin_domain::Storage;
+    use magasin_domain::contract::{CAFE, CENTRE, CLAVIER, ctx, sale_at};
+    use magasin_domain::stock::Location;
+    let all_settled = || (Utc::now(), Utc::now() + Duration::hours(1));
+    let (now, settled) = all_settled();
+    let first = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    assert!(first.is_sound(), "{first:?}");
+    assert!(first.ledger_through > 0, "the opening rows are summed");
+    assert_eq!(s.last_verification().await.expect("last"), Some(first.clone()));
+
+    tamper(s, "UPDATE store_stock SET quantite = quantite + 5 WHERE magasin_id = 1 AND produit_id = 1").await;
+    let (now, settled) = all_settled();
+    let second = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    assert_eq!((second.stock_count, second.aggregate_count), (1, 0), "{second:?}");
+    let d = &second.stock[0];
+    assert_eq!((d.location, d.produit, d.quantite, d.ledger_sum), (Location::Store(CENTRE), CLAVIER, 25, 20));
+    assert_eq!(second.ledger_through, first.ledger_through, "no new ledger row");
+    let kept = s.last_verification().await.expect("last").expect("a pass");
+    assert_eq!((kept.stock_count, kept.stock.clone()), (1, second.stock.clone()), "the details are kept");
+    tamper(s, "UPDATE store_stock SET quantite = quantite - 5 WHERE magasin_id = 1 AND produit_id = 1").await;
+
+    // A sale touches its day: the day's kept aggregate, changed behind the storage's back, is
+    // found (and so is the all-time total it no longer adds up to).
+    let at = Utc::now();
+    s.record_sale(&sale_at(CENTRE, &[(CAFE, 2)], at), &ctx()).await.expect("sale");
+    tamper(s, "UPDATE sales_daily SET quantite = quantite + 1 WHERE magasin_id = 1 AND produit_id = 2").await;
+    let (now, settled) = all_settled();
+    let third = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    assert_eq!(third.stock_count, 0, "{third:?}");
+    assert!(third.ledger_through > first.ledger_through, "the sale's rows are summed");
+    let found: Vec<_> = third.aggregates.iter().map(|a| (a.magasin, a.jour, a.produit, a.kept_quantite)).collect();
+    assert_eq!(found, [(CENTRE, Some(at.date_naive()), CAFE, 3), (CENTRE, None, CAFE, 2)], "{third:?}");
+    tamper(s, "UPDATE sales_daily SET quantite = quantite - 1 WHERE magasin_id = 1 AND produit_id = 2").await;
+
+    // Rows newer than `settled` are checked on the fly, not kept: they are summed next time.
+    let just_now = magasin_domain::WriteContext { at: Utc::now(), ..ctx() };
+    s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 1)], just_now.at), &just_now).await.expect("sale");
+    let now = Utc::now();
+    let fourth = s.verify_ledger(now, now - Duration::hours(1)).await.expect("pass").expect("not busy");
+    assert!(fourth.is_sound(), "{fourth:?}");
+    assert_eq!(fourth.ledger_through, third.ledger_through, "the new rows are not kept yet");
+    let (now, settled) = all_settled();
+    let fifth = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    assert!(fifth.is_sound() && fifth.ledger_through > third.ledger_through, "{fifth:?}");
+    assert!(s.ledger_discrepancies().await.expect("full check").is_empty());
+}

@@ -24,6 +24,7 @@ pub mod signin;
 pub mod stock;
 pub mod strings;
 pub mod users;
+pub mod verification;
 
 use crate::AppState;
 use axum::Router;
@@ -89,6 +90,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/ajustements", get(adjusting::list).post(adjusting::record))
         .route("/mouvements", get(movements::page))
         .route("/mouvements.csv", get(movements::csv))
+        .route("/verification", get(verification::page))
         .route("/rapport/demarque", get(adjusting::shrinkage))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))

@@ -197,6 +197,7 @@ pub struct Strings {
     pub receiving: ReceivingStrings,
     pub adjusting: AdjustingStrings,
     pub movements: MovementStrings,
+    pub verification: VerificationStrings,
 }
 
 /// The words of the goods-receipt pages.
@@ -214,6 +215,27 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the ledger verification page.
+pub struct VerificationStrings {
+    pub title: &'static str,
+    pub help: &'static str,
+    pub last_pass: &'static str,
+    pub through: &'static str,
+    pub duration: &'static str,
+    pub result: &'static str,
+    pub sound: &'static str,
+    pub violations: fn(i64, i64) -> String,
+    pub never: &'static str,
+    pub stock_title: &'static str,
+    pub ledger_sum: &'static str,
+    pub aggregates_title: &'static str,
+    pub all_time: &'static str,
+    pub kept_units: &'static str,
+    pub summed_units: &'static str,
+    pub kept_cents: &'static str,
+    pub summed_cents: &'static str,
 }
 
 /// The words of the stock movement (ledger) pages.
@@ -546,6 +568,25 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    verification: VerificationStrings {
+        title: "Vérification du registre",
+        help: "En tâche de fond, magasin vérifie que chaque stock est égal à la somme de ses mouvements et que les cumuls de ventes tenus à jour sont égaux aux lignes de vente qu'ils résument. Chaque passage n'ajoute que les mouvements écrits depuis le précédent. « magasin check-ledger » fait la vérification complète à la demande.",
+        last_pass: "Dernier passage",
+        through: "Mouvements vérifiés jusqu'au n°",
+        duration: "Durée",
+        result: "Résultat",
+        sound: "Aucun écart : chaque stock et chaque cumul est juste.",
+        violations: fr::verification_violations,
+        never: "Aucune vérification n'a encore eu lieu.",
+        stock_title: "Stocks différents de leurs mouvements",
+        ledger_sum: "Somme des mouvements",
+        aggregates_title: "Cumuls de ventes différents de leurs lignes",
+        all_time: "depuis toujours",
+        kept_units: "Unités tenues",
+        summed_units: "Unités des lignes",
+        kept_cents: "Montant tenu (centimes)",
+        summed_cents: "Montant des lignes (centimes)",
+    },
     movements: MovementStrings {
         link: "Mouvements de stock",
         row_link: "Mouvements",
@@ -600,6 +641,10 @@ mod fr {
 
     pub fn window_last_seconds(seconds: f64) -> String {
         format!("Sur les {seconds:.0} dernières secondes.")
+    }
+
+    pub fn verification_violations(stock: i64, aggregates: i64) -> String {
+        format!("{stock} stock(s) et {aggregates} cumul(s) de ventes ne correspondent pas.")
     }
 
     pub fn ledger_reason(reason: magasin_domain::ledger::LedgerReason) -> &'static str {

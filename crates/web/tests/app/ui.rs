@@ -42,6 +42,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     goods_are_received_through_the_form_once,
     stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it,
     every_stock_row_shows_its_movements_and_exports_them,
+    the_verification_page_says_what_the_last_pass_found,
     observability_says_when_metrics_are_off,
     the_journal_shows_who_did_what,
     a_user_signs_in_with_a_password_and_acts_within_their_role,
@@ -207,7 +208,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 26] = [
+const PAGES: [&str; 27] = [
     "/",
     "/journal",
     "/compte",
@@ -229,6 +230,7 @@ const PAGES: [&str; 26] = [
     "/rapport/demarque",
     "/mouvements?lieu=1",
     "/mouvements?lieu=entrepot&produit=2",
+    "/verification",
     "/produits",
     "/produits/nouveau",
     "/produits/1",
@@ -1158,4 +1160,31 @@ async fn every_stock_row_shows_its_movements_and_exports_them(mut b: Browser) {
     let id = created.body["id"].as_i64().expect("id");
     let csv = b.get(&format!("/mouvements.csv?lieu=entrepot&produit={id}")).await;
     assert!(csv.html.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{}", csv.html);
+}
+
+async fn the_verification_page_says_what_the_last_pass_found(mut b: Browser) {
+    b.sign_in().await;
+    assert!(b.get("/observabilite").await.has("href=\"/verification\""));
+    let never = b.get("/verification").await;
+    assert_eq!(never.status, StatusCode::OK);
+    assert!(
+        never.has("Aucune vérification n&#39;a encore eu lieu.")
+            || never.has("Aucune vérification n'a encore eu lieu.")
+    );
+    b.sell("1", &[("1", "2")]).await;
+    let services = b.app.services();
+    let report = services.verify_ledger(chrono::Duration::zero()).await.expect("pass").expect("not busy");
+    assert!(report.is_sound(), "{report:?}");
+    let sound = b.get("/verification").await;
+    assert!(sound.has("Aucun écart"), "{}", sound.html);
+    assert_eq!(cell_text(&sound.html, "class=\"through\""), report.ledger_through.to_string());
+}
+
+/// The text of the first element carrying `attr`.
+fn cell_text(html: &str, attr: &str) -> String {
+    let at = html.find(attr).unwrap_or_else(|| panic!("no {attr}"));
+    let rest = &html[at..];
+    let open = rest.find('>').expect("tag end") + 1;
+    let close = rest[open..].find('<').expect("element end") + open;
+    rest[open..close].trim().to_string()
 }

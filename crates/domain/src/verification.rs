@@ -1,0 +1,45 @@
+//! The ledger checking itself while the chain runs: a pass compares every balance with the sum
+//! of its ledger (adding only the ledger rows since the last pass to the sums it keeps), and the
+//! kept sales aggregates of the days and products touched since with the sale lines they sum.
+
+use crate::ids::{ProductId, StoreId};
+use crate::ledger::LedgerDiscrepancy;
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// The most discrepancies of each kind a pass keeps (it counts them all).
+pub const MAX_KEPT_DISCREPANCIES: usize = 100;
+
+/// A kept sales aggregate that differs from the sale lines it sums: a day's (`jour`) or the
+/// all-time total's (`jour` = `None`, compared with the days').
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateDiscrepancy {
+    pub magasin: StoreId,
+    pub jour: Option<NaiveDate>,
+    pub produit: ProductId,
+    pub kept_quantite: i64,
+    pub kept_montant: i64,
+    pub summed_quantite: i64,
+    pub summed_montant: i64,
+}
+
+/// One pass of the verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationReport {
+    pub at: DateTime<Utc>,
+    /// Ledger rows summed so far: ids up to this one.
+    pub ledger_through: i64,
+    /// Balances that differ from their ledger (at most [`MAX_KEPT_DISCREPANCIES`]).
+    pub stock: Vec<LedgerDiscrepancy>,
+    pub stock_count: i64,
+    /// Aggregates that differ from their sale lines (at most [`MAX_KEPT_DISCREPANCIES`]).
+    pub aggregates: Vec<AggregateDiscrepancy>,
+    pub aggregate_count: i64,
+    pub duration_ms: i64,
+}
+
+impl VerificationReport {
+    /// Every invariant holds.
+    pub fn is_sound(&self) -> bool {
+        self.stock_count == 0 && self.aggregate_count == 0
+    }
+}

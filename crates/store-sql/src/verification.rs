@@ -1,0 +1,271 @@
+//! The ledger's background verifier. A pass (one instance at a time: on PostgreSQL its first
+//! step takes an advisory lock, and a second instance skips its pass):
+//! 1. in a short write transaction, adds the ledger rows written since the last pass and before
+//!    `settled` to the kept sums (`ledger_checkpoint`) and moves their bound; rows newer than
+//!    `settled` are added on the fly, never kept, so a slow transaction that commits a lower id
+//!    late is still counted next time;
+//! 2. with reads only (writers are never held up), compares every balance with its kept sum plus
+//!    the newer rows — a join over stock rows, whatever the length of the history — and the kept
+//!    aggregates of the store-days (and store-products) that sales or cancellations touched since
+//!    the last pass with the sale lines they sum;
+//! 3. records what it found for every instance to show.
+
+use crate::SqlStorage;
+use crate::engine::{Connection, Engine};
+use crate::rows::{AggregateRow, DiscrepancyRow, location_of};
+use crate::statement::Statement;
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use magasin_domain::ledger::LedgerDiscrepancy;
+use magasin_domain::verification::{AggregateDiscrepancy, MAX_KEPT_DISCREPANCIES, VerificationReport};
+use magasin_domain::{ProductId, StorageResult, StoreId};
+use serde_json::{Value, json};
+
+const STOCK_AGAINST_CHECKPOINT: &str = "WITH expected AS (
+         SELECT lieu, produit_id, CAST(SUM(q) AS BIGINT) AS total FROM (
+             SELECT lieu, produit_id, somme AS q FROM ledger_checkpoint
+             UNION ALL
+             SELECT COALESCE(magasin_id, 0), produit_id, quantite FROM stock_ledger
+             WHERE id > (SELECT jusqu_a FROM ledger_verification WHERE id = 1)) t
+         GROUP BY lieu, produit_id),
+     levels AS (
+         SELECT CAST(0 AS BIGINT) AS lieu, produit_id, quantite FROM warehouse_stock
+         UNION ALL
+         SELECT magasin_id, produit_id, quantite FROM store_stock)
+     SELECT CASE WHEN COALESCE(v.lieu, s.lieu) = 0 THEN NULL ELSE COALESCE(v.lieu, s.lieu) END AS magasin_id,
+            COALESCE(v.produit_id, s.produit_id) AS produit_id,
+            COALESCE(v.quantite, 0) AS quantite,
+            COALESCE(s.total, 0) AS ledger_sum
+     FROM levels v FULL OUTER JOIN expected s ON s.lieu = v.lieu AND s.produit_id = v.produit_id
+     WHERE COALESCE(v.quantite, 0) <> COALESCE(s.total, 0)
+     ORDER BY 1 NULLS FIRST, 2";
+
+/// The store-days of the sales made (`id > $1`) or cancelled (`date_annulation >= $2`) since.
+const TOUCHED_DAYS: &str = "SELECT magasin_id, jour FROM sales WHERE id > $1
+     UNION SELECT magasin_id, jour FROM sales WHERE date_annulation >= $2";
+
+fn daily_against_lines() -> String {
+    format!(
+        "WITH days AS ({TOUCHED_DAYS}),
+         summed AS (
+             SELECT s.magasin_id, s.jour, l.produit_id, CAST(SUM(l.quantite) AS BIGINT) AS q,
+                    CAST(SUM(l.quantite * l.prix_unitaire_cents) AS BIGINT) AS m
+             FROM days d JOIN sales s ON s.magasin_id = d.magasin_id AND s.jour = d.jour
+                  JOIN sale_lines l ON l.vente_id = s.id
+             WHERE s.statut = 'validée' GROUP BY s.magasin_id, s.jour, l.produit_id),
+         kept AS (
+             SELECT k.magasin_id, k.jour, k.produit_id, k.quantite AS q, k.montant_cents AS m
+             FROM days d JOIN sales_daily k ON k.magasin_id = d.magasin_id AND k.jour = d.jour)
+         SELECT COALESCE(k.magasin_id, s.magasin_id) AS magasin_id, COALESCE(k.jour, s.jour) AS jour,
+                COALESCE(k.produit_id, s.produit_id) AS produit_id,
+                COALESCE(k.q, 0) AS kept_quantite, COALESCE(k.m, 0) AS kept_montant,
+                COALESCE(s.q, 0) AS summed_quantite, COALESCE(s.m, 0) AS summed_montant
+         FROM kept k FULL OUTER JOIN summed s
+              ON s.magasin_id = k.magasin_id AND s.jour = k.jour AND s.produit_id = k.produit_id
+         WHERE COALESCE(k.q, 0) <> COALESCE(s.q, 0) OR COALESCE(k.m, 0) <> COALESCE(s.m, 0)
+         ORDER BY 1, 2, 3"
+    )
+}
+
+/// The all-time totals of the store-products touched since, against the sum of their days.
+const TOTALS_AGAINST_DAYS: &str = "WITH pairs AS (
+         SELECT s.magasin_id, l.produit_id FROM sales s JOIN sale_lines l ON l.vente_id = s.id WHERE s.id > $1
+         UNION SELECT s.magasin_id, l.produit_id FROM sales s JOIN sale_lines l ON l.vente_id = s.id
+               WHERE s.date_annulation >= $2),
+     days AS (
+         SELECT d.magasin_id, d.produit_id, CAST(SUM(d.quantite) AS BIGINT) AS q,
+                CAST(SUM(d.montant_cents) AS BIGINT) AS m
+         FROM pairs p JOIN sales_daily d ON d.magasin_id = p.magasin_id AND d.produit_id = p.produit_id
+         GROUP BY d.magasin_id, d.produit_id),
+     kept AS (
+         SELECT t.magasin_id, t.produit_id, t.quantite AS q, t.montant_cents AS m
+         FROM pairs p JOIN sales_totals t ON t.magasin_id = p.magasin_id AND t.produit_id = p.produit_id)
+     SELECT COALESCE(k.magasin_id, d.magasin_id) AS magasin_id, CAST(NULL AS DATE) AS jour,
+            COALESCE(k.produit_id, d.produit_id) AS produit_id,
+            COALESCE(k.q, 0) AS kept_quantite, COALESCE(k.m, 0) AS kept_montant,
+            COALESCE(d.q, 0) AS summed_quantite, COALESCE(d.m, 0) AS summed_montant
+     FROM kept k FULL OUTER JOIN days d ON d.magasin_id = k.magasin_id AND d.produit_id = k.produit_id
+     WHERE COALESCE(k.q, 0) <> COALESCE(d.q, 0) OR COALESCE(k.m, 0) <> COALESCE(d.m, 0)
+     ORDER BY 1, 3";
+
+fn aggregate_of(r: AggregateRow) -> AggregateDiscrepancy {
+    AggregateDiscrepancy {
+        magasin: StoreId(r.magasin_id),
+        jour: r.jour,
+        produit: ProductId(r.produit_id),
+        kept_quantite: r.kept_quantite,
+        kept_montant: r.kept_montant,
+        summed_quantite: r.summed_quantite,
+        summed_montant: r.summed_montant,
+    }
+}
+
+/// What the state row keeps of a pass's discrepancies (the first of each kind).
+fn details(stock: &[LedgerDiscrepancy], aggregates: &[AggregateDiscrepancy]) -> String {
+    let store = |l: magasin_domain::stock::Location| match l {
+        magasin_domain::stock::Location::Warehouse => None,
+        magasin_domain::stock::Location::Store(s) => Some(s.0),
+    };
+    json!({
+        "stock": stock.iter().map(|d| json!([store(d.location), d.produit.0, d.quantite, d.ledger_sum])).collect::<Vec<_>>(),
+        "aggregates": aggregates.iter().map(|a| json!([a.magasin.0, a.jour, a.produit.0, a.kept_quantite,
+            a.kept_montant, a.summed_quantite, a.summed_montant])).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// The discrepancies a state row keeps, read back.
+fn parse_details(text: &str) -> (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepancy>) {
+    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let int = |v: &Value| v.as_i64().unwrap_or(0);
+    let stock = value["stock"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| LedgerDiscrepancy {
+                    location: location_of(r[0].as_i64()),
+                    produit: ProductId(int(&r[1])),
+                    quantite: int(&r[2]),
+                    ledger_sum: int(&r[3]),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let aggregates = value["aggregates"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| AggregateDiscrepancy {
+                    magasin: StoreId(int(&r[0])),
+                    jour: r[1].as_str().and_then(|d| d.parse::<NaiveDate>().ok()),
+                    produit: ProductId(int(&r[2])),
+                    kept_quantite: int(&r[3]),
+                    kept_montant: int(&r[4]),
+                    summed_quantite: int(&r[5]),
+                    summed_montant: int(&r[6]),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (stock, aggregates)
+}
+
+impl<E: Engine> SqlStorage<E> {
+    async fn aggregate_discrepancies(
+        conn: &mut Connection<E>,
+        last_sale: i64,
+        since: DateTime<Utc>,
+    ) -> StorageResult<Vec<AggregateDiscrepancy>> {
+        let daily = Statement::new(&daily_against_lines()).value(last_sale).value(since);
+        let mut rows: Vec<AggregateRow> = Self::all(conn, &daily).await?;
+        let totals = Statement::new(TOTALS_AGAINST_DAYS).value(last_sale).value(since);
+        rows.extend(Self::all::<AggregateRow>(conn, &totals).await?);
+        Ok(rows.into_iter().map(aggregate_of).collect())
+    }
+
+    pub(crate) async fn verification_pass(
+        &self,
+        now: DateTime<Utc>,
+        settled: DateTime<Utc>,
+    ) -> StorageResult<Option<VerificationReport>> {
+        let started = std::time::Instant::now();
+        // To the microsecond, as both engines keep it.
+        let now = now.trunc_subsecs(6);
+        // 1. The kept sums, in a short write transaction (the only step two instances must not
+        //    run at once: on PostgreSQL, under the advisory lock).
+        let mut tx = self.writer.begin().await?;
+        if let Some(lock) = E::DIALECT.verifier_lock {
+            let (locked,): (bool,) = Self::one(&mut tx, &Statement::new(lock)).await?;
+            if !locked {
+                return Ok(None);
+            }
+        }
+        let state = Statement::new("SELECT jusqu_a, vente_id, date FROM ledger_verification WHERE id = 1");
+        let (last, last_sale, last_at): (i64, i64, Option<DateTime<Utc>>) = Self::one(&mut tx, &state).await?;
+        let through = Statement::new("SELECT COALESCE(MAX(id), $1) FROM stock_ledger WHERE id > $1 AND date < $2")
+            .value(last)
+            .value(settled);
+        let (through,): (i64,) = Self::one(&mut tx, &through).await?;
+        if through > last {
+            let add = Statement::new(
+                "INSERT INTO ledger_checkpoint (lieu, produit_id, somme)
+                 SELECT COALESCE(magasin_id, 0), produit_id, CAST(SUM(quantite) AS BIGINT) FROM stock_ledger
+                 WHERE id > $1 AND id <= $2 GROUP BY COALESCE(magasin_id, 0), produit_id
+                 ON CONFLICT (lieu, produit_id) DO UPDATE SET somme = ledger_checkpoint.somme + excluded.somme",
+            )
+            .value(last)
+            .value(through);
+            Self::execute(&mut tx, &add).await?;
+            let moved = Statement::new("UPDATE ledger_verification SET jusqu_a = $1 WHERE id = 1").value(through);
+            Self::execute(&mut tx, &moved).await?;
+        }
+        // Where the next pass starts among sales, read before this one compares: a sale recorded
+        // meanwhile, or still in flight within the margin, is looked at next time.
+        let next_sales = Statement::new(
+            "SELECT COALESCE((SELECT MIN(id) - 1 FROM sales WHERE date_vente >= $1), (SELECT MAX(id) FROM sales), 0)",
+        )
+        .value(settled);
+        let (next_sale,): (i64,) = Self::one(&mut tx, &next_sales).await?;
+        tx.commit().await.map_err(E::map_error)?;
+
+        // 2. The comparisons: reads, each one statement (one snapshot) that reads the kept sums
+        //    with the ledger id they go up to, so writers are never held up.
+        let mut conn = self.reader.acquire().await?;
+        let stock: Vec<DiscrepancyRow> = Self::all(&mut conn, &Statement::new(STOCK_AGAINST_CHECKPOINT)).await?;
+        let stock: Vec<LedgerDiscrepancy> = stock.into_iter().map(LedgerDiscrepancy::from).collect();
+        // Cancellations since the last pass, with the same margin as the ledger's.
+        let since = last_at.map_or(DateTime::<Utc>::UNIX_EPOCH, |at| at - (now - settled));
+        let aggregates = Self::aggregate_discrepancies(&mut conn, last_sale, since).await?;
+        drop(conn);
+        let report = VerificationReport {
+            at: now,
+            ledger_through: through,
+            stock_count: i64::try_from(stock.len()).unwrap_or(i64::MAX),
+            aggregate_count: i64::try_from(aggregates.len()).unwrap_or(i64::MAX),
+            stock: stock.into_iter().take(MAX_KEPT_DISCREPANCIES).collect(),
+            aggregates: aggregates.into_iter().take(MAX_KEPT_DISCREPANCIES).collect(),
+            duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        };
+
+        // 3. What it found, for every instance to show.
+        let record = Statement::new(
+            "UPDATE ledger_verification SET vente_id = $1, date = $2, ecarts_stock = $3, ecarts_agregats = $4,
+                    details = $5, duree_ms = $6 WHERE id = 1",
+        )
+        .value(next_sale.max(last_sale))
+        .value(report.at)
+        .value(report.stock_count)
+        .value(report.aggregate_count)
+        .value(details(&report.stock, &report.aggregates))
+        .value(report.duration_ms);
+        let mut conn = self.writer.acquire().await?;
+        Self::execute(&mut conn, &record).await?;
+        Ok(Some(report))
+    }
+
+    /// Every day and total: as if no pass had run.
+    pub(crate) async fn every_aggregate_discrepancy(&self) -> StorageResult<Vec<AggregateDiscrepancy>> {
+        let mut conn = self.reader.acquire().await?;
+        Self::aggregate_discrepancies(&mut conn, 0, DateTime::<Utc>::UNIX_EPOCH).await
+    }
+
+    pub(crate) async fn last_pass(&self) -> StorageResult<Option<VerificationReport>> {
+        let mut conn = self.reader.acquire().await?;
+        let select = Statement::new(
+            "SELECT jusqu_a, date, ecarts_stock, ecarts_agregats, details, duree_ms FROM ledger_verification
+             WHERE id = 1 AND date IS NOT NULL",
+        );
+        let row: Option<(i64, DateTime<Utc>, i64, i64, String, i64)> = Self::optional(&mut conn, &select).await?;
+        Ok(row.map(|(through, at, stock_count, aggregate_count, text, duration_ms)| {
+            let (stock, aggregates) = parse_details(&text);
+            VerificationReport {
+                at,
+                ledger_through: through,
+                stock,
+                stock_count,
+                aggregates,
+                aggregate_count,
+                duration_ms,
+            }
+        }))
+    }
+}

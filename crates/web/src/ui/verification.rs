@@ -1,0 +1,75 @@
+//! `/verification`: what the ledger's last verification pass found (whichever instance ran it):
+//! when, how far into the ledger, and every balance or sales aggregate that does not add up.
+
+use super::layout::{Layout, UiError};
+use super::session::Visitor;
+use super::strings::current;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use magasin_domain::stock::Location;
+
+pub struct LastPass {
+    pub at: String,
+    pub through: i64,
+    pub duration_ms: i64,
+    pub sound: bool,
+    pub stock_count: i64,
+    pub aggregate_count: i64,
+    /// `(location, product, quantity, ledger sum)`.
+    pub stock: Vec<(String, i64, i64, i64)>,
+    /// `(store, day or "total", product, kept units, summed units, kept cents, summed cents)`.
+    pub aggregates: Vec<(i64, String, i64, i64, i64, i64, i64)>,
+}
+
+impl LastPass {
+    pub fn verdict(&self) -> String {
+        let t = current();
+        if self.sound {
+            t.verification.sound.to_string()
+        } else {
+            (t.verification.violations)(self.stock_count, self.aggregate_count)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "verification.html")]
+struct VerificationPage {
+    layout: Layout,
+    last: Option<LastPass>,
+}
+
+pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Response, UiError> {
+    let t = current();
+    let last = state.services.last_verification().await?.map(|r| LastPass {
+        at: r.at.format(t.datetime_format).to_string(),
+        through: r.ledger_through,
+        duration_ms: r.duration_ms,
+        sound: r.is_sound(),
+        stock_count: r.stock_count,
+        aggregate_count: r.aggregate_count,
+        stock: r
+            .stock
+            .iter()
+            .map(|d| {
+                let place = match d.location {
+                    Location::Warehouse => t.nav_warehouse.to_string(),
+                    Location::Store(id) => format!("{} {id}", t.store),
+                };
+                (place, d.produit.0, d.quantite, d.ledger_sum)
+            })
+            .collect(),
+        aggregates: r
+            .aggregates
+            .iter()
+            .map(|a| {
+                let day = a.jour.map_or_else(|| t.verification.all_time.to_string(), |d| d.to_string());
+                (a.magasin.0, day, a.produit.0, a.kept_quantite, a.summed_quantite, a.kept_montant, a.summed_montant)
+            })
+            .collect(),
+    });
+    let page = VerificationPage { layout: visitor.layout(t.verification.title, "/observabilite"), last };
+    visitor.page(&page)
+}
