@@ -24,17 +24,23 @@ pub enum AdjustmentReason {
     EntryError,
     Sample,
     Other,
+    /// A variance found by a physical count (set by counts only).
+    CountVariance,
 }
 
 impl AdjustmentReason {
-    pub const ALL: [AdjustmentReason; 6] = [
+    pub const ALL: [AdjustmentReason; 7] = [
         AdjustmentReason::Broken,
         AdjustmentReason::Theft,
         AdjustmentReason::Expired,
         AdjustmentReason::EntryError,
         AdjustmentReason::Sample,
         AdjustmentReason::Other,
+        AdjustmentReason::CountVariance,
     ];
+
+    /// The reasons a person may give: all but the last (a count's variances are posted by the count).
+    pub const MANUAL: &'static [AdjustmentReason] = Self::ALL.split_at(Self::ALL.len() - 1).0;
 
     /// The code the API and the database use.
     pub fn as_str(self) -> &'static str {
@@ -45,12 +51,18 @@ impl AdjustmentReason {
             AdjustmentReason::EntryError => "erreur_saisie",
             AdjustmentReason::Sample => "echantillon",
             AdjustmentReason::Other => "autre",
+            AdjustmentReason::CountVariance => "inventaire",
         }
     }
 
-    /// The reason as a validation code's choices.
+    /// The reasons a person may give, as a validation code's choices.
     pub fn choices() -> ValidationCode {
-        ValidationCode::NotAChoice { choices: Self::ALL.iter().map(|r| r.as_str().to_string()).collect() }
+        ValidationCode::NotAChoice { choices: Self::MANUAL.iter().map(|r| r.as_str().to_string()).collect() }
+    }
+
+    /// A reason a person gives: one of [`Self::MANUAL`].
+    pub fn parse_manual(s: &str) -> Result<Self, ValidationCode> {
+        Self::MANUAL.iter().copied().find(|r| r.as_str() == s).ok_or_else(Self::choices)
     }
 }
 
@@ -119,7 +131,7 @@ pub fn validate_adjustment(
     } else if !(-MAX_LINE_QUANTITY..=MAX_LINE_QUANTITY).contains(&request.quantite) {
         errors.add("quantite", ValidationCode::OutOfRange { min: -MAX_LINE_QUANTITY, max: MAX_LINE_QUANTITY });
     }
-    let motif = request.motif.parse::<AdjustmentReason>().map_err(|c| errors.add("motif", c));
+    let motif = AdjustmentReason::parse_manual(&request.motif).map_err(|c| errors.add("motif", c));
     let note = request.note.trim();
     if note.chars().count() > MAX_NOTE_CHARS {
         errors.add("note", ValidationCode::TooLong { max: MAX_NOTE_CHARS });
@@ -289,6 +301,7 @@ mod tests {
         assert_eq!(fields(request(0, "casse", "")), ["quantite"]);
         assert_eq!(fields(request(-MAX_LINE_QUANTITY - 1, "casse", "")), ["quantite"]);
         assert_eq!(fields(request(-1, "perdu", "")), ["motif"]);
+        assert_eq!(fields(request(-1, "inventaire", "")), ["motif"], "a count's reason is the count's");
         assert_eq!(fields(request(-1, "autre", "  ")), ["note"]);
         assert_eq!(fields(request(-1, "vol", &"x".repeat(MAX_NOTE_CHARS + 1))), ["note"]);
         assert_eq!(fields(request(-1, "vol", "a\u{7}b")), ["note"]);

@@ -21,10 +21,14 @@ pub enum AuditAction {
     TokenRevoked,
     ReceiptRecorded,
     StockAdjusted,
+    CountOpened,
+    CountEntered,
+    CountValidated,
+    CountCancelled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -39,6 +43,10 @@ impl AuditAction {
         AuditAction::TokenRevoked,
         AuditAction::ReceiptRecorded,
         AuditAction::StockAdjusted,
+        AuditAction::CountOpened,
+        AuditAction::CountEntered,
+        AuditAction::CountValidated,
+        AuditAction::CountCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +65,10 @@ impl AuditAction {
             AuditAction::TokenRevoked => "revocation_jeton",
             AuditAction::ReceiptRecorded => "reception",
             AuditAction::StockAdjusted => "ajustement",
+            AuditAction::CountOpened => "ouverture_inventaire",
+            AuditAction::CountEntered => "saisie_inventaire",
+            AuditAction::CountValidated => "validation_inventaire",
+            AuditAction::CountCancelled => "annulation_inventaire",
         }
     }
 
@@ -84,6 +96,10 @@ impl AuditAction {
             AuditAction::TokenIssued | AuditAction::TokenRevoked => "jeton",
             AuditAction::ReceiptRecorded => "reception",
             AuditAction::StockAdjusted => "ajustement",
+            AuditAction::CountOpened
+            | AuditAction::CountEntered
+            | AuditAction::CountValidated
+            | AuditAction::CountCancelled => "inventaire",
         }
     }
 }

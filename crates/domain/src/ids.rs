@@ -37,4 +37,6 @@ id_type!(
     ReceiptId,
     /// A correction of a stock quantity.
     AdjustmentId,
+    /// A physical count (inventaire).
+    CountId,
 );

@@ -29,7 +29,7 @@ pub enum LedgerReason {
 }
 
 impl LedgerReason {
-    pub const ALL: [LedgerReason; 13] = [
+    pub const ALL: [LedgerReason; 14] = [
         LedgerReason::Opening,
         LedgerReason::ProductCreated,
         LedgerReason::Sale,
@@ -43,6 +43,7 @@ impl LedgerReason {
         LedgerReason::Adjustment(AdjustmentReason::EntryError),
         LedgerReason::Adjustment(AdjustmentReason::Sample),
         LedgerReason::Adjustment(AdjustmentReason::Other),
+        LedgerReason::Adjustment(AdjustmentReason::CountVariance),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +61,7 @@ impl LedgerReason {
             LedgerReason::Adjustment(AdjustmentReason::EntryError) => "ajustement_erreur_saisie",
             LedgerReason::Adjustment(AdjustmentReason::Sample) => "ajustement_echantillon",
             LedgerReason::Adjustment(AdjustmentReason::Other) => "ajustement_autre",
+            LedgerReason::Adjustment(AdjustmentReason::CountVariance) => "ajustement_inventaire",
         }
     }
 

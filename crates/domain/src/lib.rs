@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod adjustments;
 pub mod audit;
 pub mod catalogue;
+pub mod counts;
 pub mod error;
 pub mod ids;
 pub mod ledger;
@@ -28,7 +29,7 @@ pub mod contract;
 
 pub use error::StorageError;
 pub use ids::{
-    AdjustmentId, ApiTokenId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId,
+    AdjustmentId, ApiTokenId, CountId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId,
 };
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};

@@ -4,8 +4,9 @@ use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
 use crate::adjustments::{Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageQuery, ValidAdjustment};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
+use crate::counts::{Count, CountEntry, CountQuery, NewCount};
 use crate::error::StorageError;
-use crate::ids::{ApiTokenId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId};
+use crate::ids::{ApiTokenId, CountId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId};
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
@@ -145,6 +146,20 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_adjustments(&self, query: &AdjustmentQuery) -> StorageResult<CursorPage<Adjustment>>;
     /// Adjustments added up per reason.
     async fn shrinkage(&self, query: &ShrinkageQuery) -> StorageResult<Shrinkage>;
+
+    // Physical counts.
+    /// Opens a count: a line per product of the location (or of the category) with what it
+    /// holds now. An unknown store is not found; a category without products a conflict.
+    async fn open_count(&self, count: &NewCount, ctx: &WriteContext) -> StorageResult<Count>;
+    /// Enters counted quantities; a product not on the count is not found, a count no longer
+    /// open a conflict.
+    async fn enter_count(&self, id: CountId, entries: &[CountEntry], ctx: &WriteContext) -> StorageResult<Count>;
+    /// Validates (posting each counted line's variance as an adjustment) or cancels an open
+    /// count, once: a count no longer open is a conflict.
+    async fn close_count(&self, id: CountId, validate: bool, ctx: &WriteContext) -> StorageResult<Count>;
+    async fn get_count(&self, id: CountId) -> StorageResult<Count>;
+    /// Counts of a location, newest first, without their lines.
+    async fn list_counts(&self, query: &CountQuery) -> StorageResult<CursorPage<Count>>;
 
     // The ledger checking itself.
     /// One pass of the verifier: adds the ledger rows written before `settled` (and since the

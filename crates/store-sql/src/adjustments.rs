@@ -8,6 +8,7 @@ use crate::idempotency::ADJUSTMENT_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::{AdjustmentRow, ShrinkageRow, store_column};
 use crate::statement::Statement;
+use magasin_domain::adjustments::AdjustmentReason;
 use magasin_domain::adjustments::{
     Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageLine, ShrinkageQuery, ValidAdjustment,
 };
@@ -15,7 +16,18 @@ use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::stock::Location;
-use magasin_domain::{AdjustmentId, StorageError, StorageResult, WriteContext};
+use magasin_domain::{AdjustmentId, ProductId, StorageError, StorageResult, WriteContext};
+
+/// One adjustment to post: where, which product (id, name, price), by how much, why.
+pub(crate) struct Posting<'a> {
+    pub location: Location,
+    pub product: (ProductId, &'a str, i64),
+    pub delta: i64,
+    pub motif: AdjustmentReason,
+    pub note: &'a str,
+    /// The count that posts it, if one does.
+    pub count: Option<i64>,
+}
 
 const ADJUSTMENT_COLUMNS: &str = "SELECT a.id, a.magasin_id, a.produit_id, p.nom AS produit_nom, a.quantite, a.solde,
         a.motif, a.note, a.prix_unitaire_cents, a.date, a.acteur
@@ -137,6 +149,46 @@ impl<E: Engine> SqlStorage<E> {
         })
     }
 
+    /// Changes the stock as `posting` says (never below zero), records the adjustment and its
+    /// ledger row; the adjustment's id and the balance after.
+    pub(crate) async fn post_adjustment(
+        conn: &mut Connection<E>,
+        posting: &Posting<'_>,
+        ctx: &WriteContext,
+    ) -> StorageResult<(i64, i64)> {
+        let (produit, nom, prix_cents) = posting.product;
+        let solde = Self::apply_delta(conn, posting.location, (produit.0, nom), posting.delta).await?;
+        let insert = Statement::new(
+            "INSERT INTO adjustments (magasin_id, produit_id, quantite, solde, motif, note, prix_unitaire_cents,
+                                      date, jour, acteur, request_id, inventaire_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .value(store_column(posting.location))
+        .value(produit.0)
+        .value(posting.delta)
+        .value(solde)
+        .value(posting.motif.as_str())
+        .value(posting.note)
+        .value(prix_cents)
+        .value(ctx.at)
+        .value(ctx.at.date_naive())
+        .value(ctx.actor.as_str())
+        .value(ctx.request_id.as_deref())
+        .value(posting.count);
+        let (id,): (i64,) = Self::one(conn, &insert).await?;
+        let mut ledger = LedgerBatch::new(ctx);
+        ledger.push(Movement {
+            location: posting.location,
+            produit,
+            quantite: posting.delta,
+            solde,
+            motif: LedgerReason::Adjustment(posting.motif),
+            document: Some(SourceDocument::Adjustment(AdjustmentId(id))),
+        });
+        Self::append_ledger(conn, ledger).await?;
+        Ok((id, solde))
+    }
+
     pub(crate) async fn insert_adjustment(
         &self,
         adjustment: &ValidAdjustment,
@@ -157,36 +209,15 @@ impl<E: Engine> SqlStorage<E> {
         let product = Statement::new("SELECT nom, prix_cents FROM products WHERE id = $1").value(adjustment.produit.0);
         let found: Option<(String, i64)> = Self::optional(&mut tx, &product).await?;
         let (nom, prix_cents) = found.ok_or(StorageError::not_found("product", adjustment.produit.0))?;
-        let solde =
-            Self::apply_delta(&mut tx, adjustment.location, (adjustment.produit.0, &nom), adjustment.quantite).await?;
-
-        let insert = Statement::new(
-            "INSERT INTO adjustments (magasin_id, produit_id, quantite, solde, motif, note, prix_unitaire_cents,
-                                      date, jour, acteur, request_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .value(store_column(adjustment.location))
-        .value(adjustment.produit.0)
-        .value(adjustment.quantite)
-        .value(solde)
-        .value(adjustment.motif.as_str())
-        .value(adjustment.note.as_str())
-        .value(prix_cents)
-        .value(adjustment.at)
-        .value(adjustment.at.date_naive())
-        .value(ctx.actor.as_str())
-        .value(ctx.request_id.as_deref());
-        let (id,): (i64,) = Self::one(&mut tx, &insert).await?;
-        let mut ledger = LedgerBatch::new(ctx);
-        ledger.push(Movement {
+        let posted = Posting {
             location: adjustment.location,
-            produit: adjustment.produit,
-            quantite: adjustment.quantite,
-            solde,
-            motif: LedgerReason::Adjustment(adjustment.motif),
-            document: Some(SourceDocument::Adjustment(AdjustmentId(id))),
-        });
-        Self::append_ledger(&mut tx, ledger).await?;
+            product: (adjustment.produit, &nom, prix_cents),
+            delta: adjustment.quantite,
+            motif: adjustment.motif,
+            note: &adjustment.note,
+            count: None,
+        };
+        let (id, solde) = Self::post_adjustment(&mut tx, &posted, ctx).await?;
         if let Some(key) = &adjustment.idempotency {
             Self::link_key(&mut tx, &ADJUSTMENT_KEYS, key, id).await?;
         }

@@ -4,9 +4,9 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, DashboardDbRow, DiscrepancyRow, FigureRow, LedgerRow, LevelRow,
-    LineRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, SaleRow, ShrinkageRow, StockItemRow,
-    StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
+    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
+    FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow,
+    SaleRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -58,6 +58,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(String, i64)>
                  + Reads<(bool,)>
                  + Reads<AggregateRow>
+                 + Reads<CountRow>
+                 + Reads<CountLineRow>
                  + Reads<(i64, DateTime<Utc>, i64, i64, String, i64)>
                  + Reads<(i64, NaiveDate)>
                  + Reads<(i64, DateTime<Utc>)>
@@ -113,6 +115,8 @@ pub struct Dialect {
     /// A statement answering whether this transaction now holds the ledger verifier's lock
     /// (released at its end); `None` on an engine with one instance.
     pub verifier_lock: Option<&'static str>,
+    /// Appended to a `SELECT` to share-lock the rows read (empty where writers are serialized).
+    pub for_share: &'static str,
 }
 
 /// The most values one statement binds: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32),

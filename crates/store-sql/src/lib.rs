@@ -8,6 +8,7 @@ mod accounts;
 mod adjustments;
 mod audit;
 mod catalogue;
+mod counts;
 mod driver;
 mod engine;
 mod health;
@@ -42,6 +43,7 @@ use magasin_domain::adjustments::{
 };
 use magasin_domain::audit::{AuditEntry, AuditQuery};
 use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
+use magasin_domain::counts::{Count, CountEntry, CountQuery, NewCount};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
@@ -53,8 +55,8 @@ use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRo
 use magasin_domain::stores::Magasin;
 use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
 use magasin_domain::{
-    ApiTokenId, PoolStats, ProductId, ReceiptId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId, UserId,
-    WriteContext,
+    ApiTokenId, CountId, PoolStats, ProductId, ReceiptId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId,
+    UserId, WriteContext,
 };
 use sqlx::Pool;
 use sqlx::migrate::Migrator;
@@ -214,6 +216,26 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn shrinkage(&self, query: &ShrinkageQuery) -> StorageResult<Shrinkage> {
         timed("shrinkage", self.shrinkage_report(query)).await
+    }
+
+    async fn open_count(&self, count: &NewCount, ctx: &WriteContext) -> StorageResult<Count> {
+        timed("open_count", self.insert_count(count, ctx)).await
+    }
+
+    async fn enter_count(&self, id: CountId, entries: &[CountEntry], ctx: &WriteContext) -> StorageResult<Count> {
+        timed("enter_count", self.enter_entries(id, entries, ctx)).await
+    }
+
+    async fn close_count(&self, id: CountId, validate: bool, ctx: &WriteContext) -> StorageResult<Count> {
+        timed("close_count", self.close_count(id, validate, ctx)).await
+    }
+
+    async fn get_count(&self, id: CountId) -> StorageResult<Count> {
+        timed("get_count", self.count(id)).await
+    }
+
+    async fn list_counts(&self, query: &CountQuery) -> StorageResult<CursorPage<Count>> {
+        timed("list_counts", self.counts_page(query)).await
     }
 
     async fn verify_ledger(

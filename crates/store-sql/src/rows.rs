@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use magasin_domain::adjustments::{Adjustment, ShrinkageLine};
 use magasin_domain::catalogue::Product;
+use magasin_domain::counts::{Count, CountLine, CountStatus};
 use magasin_domain::ledger::LedgerDiscrepancy;
 use magasin_domain::ledger::{LedgerEntry, LedgerReason, SourceDocument};
 use magasin_domain::replenishment::{Replenishment, ReplenishmentStatus};
@@ -10,7 +11,7 @@ use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{
-    AdjustmentId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, SaleId, StorageError, StoreId,
+    AdjustmentId, CountId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, SaleId, StorageError, StoreId,
 };
 
 /// A failure that is neither the driver's nor the caller's.
@@ -137,6 +138,62 @@ impl From<DiscrepancyRow> for LedgerDiscrepancy {
             quantite: r.quantite,
             ledger_sum: r.ledger_sum,
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CountRow {
+    pub id: i64,
+    pub magasin_id: Option<i64>,
+    pub categorie: Option<String>,
+    pub statut: String,
+    pub repere: i64,
+    pub date_ouverture: DateTime<Utc>,
+    pub acteur: String,
+    pub date_cloture: Option<DateTime<Utc>>,
+    pub acteur_cloture: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CountLineRow {
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub attendu: i64,
+    pub compte: Option<i64>,
+    pub ecart: Option<i64>,
+    pub attendu_calcule: i64,
+    pub prix_cents: i64,
+}
+
+impl CountRow {
+    pub fn location(&self) -> Location {
+        location_of(self.magasin_id)
+    }
+
+    pub fn into_count(self, lines: Vec<CountLineRow>) -> Result<Count, StorageError> {
+        let statut = CountStatus::parse(&self.statut).ok_or_else(|| corrupt("count status", &self.statut))?;
+        Ok(Count {
+            id: CountId(self.id),
+            location: location_of(self.magasin_id),
+            categorie: self.categorie,
+            statut,
+            opened_at: self.date_ouverture,
+            opened_by: self.acteur,
+            closed_at: self.date_cloture,
+            closed_by: self.acteur_cloture,
+            lignes: lines
+                .into_iter()
+                .map(|l| CountLine {
+                    produit: ProductId(l.produit_id),
+                    produit_nom: l.produit_nom,
+                    snapshot: l.attendu,
+                    expected: l.attendu_calcule,
+                    counted: l.compte,
+                    variance: l.ecart.or(l.compte.map(|c| c - l.attendu_calcule)),
+                    prix_unitaire: Money(l.prix_cents),
+                })
+                .collect(),
+        })
     }
 }
 

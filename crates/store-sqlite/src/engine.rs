@@ -12,8 +12,14 @@ pub struct SqliteEngine;
 impl Engine for SqliteEngine {
     type Db = sqlx::Sqlite;
     /// Text compares by bytes unless told otherwise; nothing to lock behind the single writer.
-    const DIALECT: Dialect =
-        Dialect { name: "sqlite", position: "instr", byte_order: "", for_update: "", verifier_lock: None };
+    const DIALECT: Dialect = Dialect {
+        name: "sqlite",
+        position: "instr",
+        byte_order: "",
+        for_update: "",
+        verifier_lock: None,
+        for_share: "",
+    };
 
     fn map_error(error: sqlx::Error) -> StorageError {
         map_error(error)

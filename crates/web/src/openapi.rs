@@ -1,7 +1,7 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
 use crate::api::v1::{
-    adjustments, audit, ledger, products, receipts, replenishments, reports, sales, stock, stores, users,
+    adjustments, audit, counts, ledger, products, receipts, replenishments, reports, sales, stock, stores, users,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -25,6 +25,8 @@ use utoipa::{Modify, OpenApi};
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
         adjustments::adjust_store, adjustments::store_adjustments, adjustments::adjust_warehouse,
         adjustments::warehouse_adjustments, adjustments::shrinkage,
+        counts::open_store_count, counts::open_warehouse_count, counts::store_counts, counts::warehouse_counts,
+        counts::get_count, counts::enter_count, counts::validate_count, counts::cancel_count,
         reports::sales_report, reports::dashboard,
         audit::audit_log,
         users::list_users, users::create_user, users::get_user, users::change_user,

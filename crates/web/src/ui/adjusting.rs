@@ -185,7 +185,7 @@ async fn adjustments_page(
         shown: shown_value,
         shown_name,
         targets,
-        reasons: AdjustmentReason::ALL.iter().map(|r| (r.as_str(), (t.adjusting.reason)(*r))).collect(),
+        reasons: AdjustmentReason::MANUAL.iter().map(|r| (r.as_str(), (t.adjusting.reason)(*r))).collect(),
         products: products.items.into_iter().map(|p| format!("{} · {}", p.id, p.nom)).collect(),
         key: uuid::Uuid::new_v4().to_string(),
         adjustments: listed.items.into_iter().map(AdjustmentView::of).collect(),

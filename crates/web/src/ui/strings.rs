@@ -778,6 +778,10 @@ mod fr {
             TokenRevoked => "Révocation de jeton",
             ReceiptRecorded => "Réception de marchandises",
             StockAdjusted => "Ajustement de stock",
+            CountOpened => "Ouverture d'inventaire",
+            CountEntered => "Saisie d'inventaire",
+            CountValidated => "Validation d'inventaire",
+            CountCancelled => "Annulation d'inventaire",
         }
     }
 
@@ -791,6 +795,7 @@ mod fr {
             EntryError => "Erreur de saisie",
             Sample => "Échantillon",
             Other => "Autre",
+            CountVariance => "Écart d'inventaire",
         }
     }
 

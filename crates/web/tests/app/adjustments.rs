@@ -217,7 +217,7 @@ async fn adjustments_are_listed_by_product_reason_and_day(app: TestApp) {
 async fn shrinkage_adds_adjustments_up_per_reason(app: TestApp) {
     let empty = app.get(SHRINKAGE).await;
     assert_eq!(empty.status, StatusCode::OK);
-    assert_eq!(empty.body["motifs"].as_array().map(Vec::len), Some(6), "every reason listed");
+    assert_eq!(empty.body["motifs"].as_array().map(Vec::len), Some(7), "every reason listed");
     assert_eq!(empty.body["total"]["ajustements"], 0);
     let price = |reply: &Value| -> i64 {
         let text = reply["prix_unitaire"].as_str().expect("price");

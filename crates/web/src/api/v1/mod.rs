@@ -3,6 +3,7 @@
 
 pub mod adjustments;
 pub mod audit;
+pub mod counts;
 pub mod ledger;
 pub mod pagination;
 pub mod products;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         replenishments::router,
         receipts::router,
         adjustments::router,
+        counts::router,
         reports::router,
         audit::router,
         users::router,
