@@ -5,6 +5,7 @@ pub mod account;
 pub mod adjusting;
 pub mod assets;
 pub mod charts;
+pub mod counting;
 pub mod dashboard;
 pub mod forms;
 pub mod golden_signals;
@@ -91,6 +92,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/mouvements", get(movements::page))
         .route("/mouvements.csv", get(movements::csv))
         .route("/verification", get(verification::page))
+        .route("/inventaires", get(counting::list).post(counting::open))
+        .route("/inventaires/{id}", get(counting::detail))
+        .route("/inventaires/{id}/saisie", post(counting::enter))
+        .route("/inventaires/{id}/validation", post(counting::validate))
+        .route("/inventaires/{id}/annulation", post(counting::cancel))
         .route("/rapport/demarque", get(adjusting::shrinkage))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))

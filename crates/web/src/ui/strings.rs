@@ -198,6 +198,7 @@ pub struct Strings {
     pub adjusting: AdjustingStrings,
     pub movements: MovementStrings,
     pub verification: VerificationStrings,
+    pub counting: CountingStrings,
 }
 
 /// The words of the goods-receipt pages.
@@ -215,6 +216,37 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the physical count pages.
+pub struct CountingStrings {
+    pub title: &'static str,
+    pub link: &'static str,
+    pub category: &'static str,
+    pub every_product: &'static str,
+    pub open_count: &'static str,
+    pub opened_on: &'static str,
+    pub status: &'static str,
+    pub open: &'static str,
+    pub validated: &'static str,
+    pub cancelled: &'static str,
+    pub opened: fn(i64) -> String,
+    pub count_title: fn(i64) -> String,
+    pub progress: &'static str,
+    pub variance_value: &'static str,
+    pub help: &'static str,
+    pub at_opening: &'static str,
+    pub expected: &'static str,
+    pub counted: &'static str,
+    pub variance: &'static str,
+    pub value: &'static str,
+    pub save: &'static str,
+    pub validate: &'static str,
+    pub cancel: &'static str,
+    pub nothing_entered: &'static str,
+    pub saved: fn(usize) -> String,
+    pub validated_message: fn(i64) -> String,
+    pub cancelled_message: fn(i64) -> String,
 }
 
 /// The words of the ledger verification page.
@@ -568,6 +600,35 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    counting: CountingStrings {
+        title: "Inventaires",
+        link: "Inventaires",
+        category: "Catégorie",
+        every_product: "Tous les produits",
+        open_count: "Ouvrir un inventaire",
+        opened_on: "Ouvert le",
+        status: "État",
+        open: "En cours",
+        validated: "Validé",
+        cancelled: "Annulé",
+        opened: fr::count_opened,
+        count_title: fr::count_title,
+        progress: "Lignes comptées",
+        variance_value: "Valeur des écarts",
+        help: "Saisissez ce que vous comptez, ligne par ligne, et enregistrez aussi souvent que vous voulez. L'attendu est le stock à l'ouverture plus les mouvements jusqu'au moment où la ligne est comptée : une vente pendant l'inventaire n'est pas un écart. La validation enregistre chaque écart comme un ajustement « Écart d'inventaire ».",
+        at_opening: "À l'ouverture",
+        expected: "Attendu",
+        counted: "Compté",
+        variance: "Écart",
+        value: "Valeur",
+        save: "Enregistrer la saisie",
+        validate: "Valider l'inventaire",
+        cancel: "Annuler l'inventaire",
+        nothing_entered: "Saisissez au moins une quantité comptée.",
+        saved: fr::count_saved,
+        validated_message: fr::count_validated,
+        cancelled_message: fr::count_cancelled,
+    },
     verification: VerificationStrings {
         title: "Vérification du registre",
         help: "En tâche de fond, magasin vérifie que chaque stock est égal à la somme de ses mouvements et que les cumuls de ventes tenus à jour sont égaux aux lignes de vente qu'ils résument. Chaque passage n'ajoute que les mouvements écrits depuis le précédent. « magasin check-ledger » fait la vérification complète à la demande.",
@@ -641,6 +702,26 @@ mod fr {
 
     pub fn window_last_seconds(seconds: f64) -> String {
         format!("Sur les {seconds:.0} dernières secondes.")
+    }
+
+    pub fn count_opened(id: i64) -> String {
+        format!("Inventaire n° {id} ouvert.")
+    }
+
+    pub fn count_title(id: i64) -> String {
+        format!("Inventaire n° {id}")
+    }
+
+    pub fn count_saved(lines: usize) -> String {
+        format!("{lines} ligne(s) enregistrée(s).")
+    }
+
+    pub fn count_validated(id: i64) -> String {
+        format!("Inventaire n° {id} validé : les écarts sont enregistrés.")
+    }
+
+    pub fn count_cancelled(id: i64) -> String {
+        format!("Inventaire n° {id} annulé.")
     }
 
     pub fn verification_violations(stock: i64, aggregates: i64) -> String {

@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 15] = [
+const FORMS: [(&str, bool); 16] = [
     ("sale", true),
     ("cancel", true),
     ("request", true),
@@ -34,6 +34,7 @@ const FORMS: [(&str, bool); 15] = [
     ("receipt", false),
     ("store adjustment", true),
     ("warehouse adjustment", false),
+    ("store count", true),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -45,7 +46,7 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
         "receipt" | "warehouse adjustment" => matches!(role, Logistique | Admin),
-        "store adjustment" => role == Gerant && own_store || role == Admin,
+        "store adjustment" | "store count" => role == Gerant && own_store || role == Admin,
         "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
         other => panic!("unknown form {other}"),
     }
@@ -75,6 +76,7 @@ async fn state(app: &TestApp) -> Value {
         "stock": [app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body],
         "warehouse": app.get("/api/v1/warehouse/receipts/?page_size=100").await.body["results"],
         "warehouse stock": app.get("/api/v1/warehouse/stock/?page_size=100").await.body["results"],
+        "counts": [app.get("/api/v1/stores/1/counts/").await.body["results"], app.get("/api/v1/stores/2/counts/").await.body["results"]],
         "users": users,
         "tokens": tokens,
     })
@@ -203,6 +205,12 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         ];
                         ("/ajustements".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
                     }
+                    "store count" => {
+                        browser.get(&format!("/inventaires?lieu={store}")).await;
+                        let fields =
+                            vec![("lieu".to_string(), store.to_string()), ("categorie".to_string(), String::new())];
+                        ("/inventaires".into(), fields)
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -221,5 +229,5 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 21, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 23, "every form × role × store");
 }

@@ -43,6 +43,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it,
     every_stock_row_shows_its_movements_and_exports_them,
     the_verification_page_says_what_the_last_pass_found,
+    a_count_sheet_is_entered_then_validated_once,
     observability_says_when_metrics_are_off,
     the_journal_shows_who_did_what,
     a_user_signs_in_with_a_password_and_acts_within_their_role,
@@ -208,7 +209,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 27] = [
+const PAGES: [&str; 29] = [
     "/",
     "/journal",
     "/compte",
@@ -231,6 +232,8 @@ const PAGES: [&str; 27] = [
     "/mouvements?lieu=1",
     "/mouvements?lieu=entrepot&produit=2",
     "/verification",
+    "/inventaires",
+    "/inventaires?lieu=entrepot",
     "/produits",
     "/produits/nouveau",
     "/produits/1",
@@ -1187,4 +1190,39 @@ fn cell_text(html: &str, attr: &str) -> String {
     let open = rest.find('>').expect("tag end") + 1;
     let close = rest[open..].find('<').expect("element end") + open;
     rest[open..close].trim().to_string()
+}
+
+async fn a_count_sheet_is_entered_then_validated_once(mut b: Browser) {
+    b.sign_in().await;
+    assert!(b.get("/stock?magasin=1").await.has("href=\"/inventaires?lieu=1\""));
+    let list = b.get("/inventaires?lieu=1").await;
+    assert!(list.has("<form id=\"open-count\""), "{}", list.html);
+    let opened = b.post("/inventaires", &[("lieu", "1"), ("categorie", "")]).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.html);
+    let sheet_path = opened.location.expect("the sheet");
+    let sheet = b.get(&sheet_path).await;
+    assert!(sheet.has("<form id=\"count-sheet\"") && sheet.has("name=\"compte-1\""), "{}", sheet.html);
+    let before = b.app.local_qty(1, 1).await.expect("a row");
+    let bad = b.post(&format!("{sheet_path}/saisie"), &[("compte-1", "-2")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(value_of_input(&bad.html, "compte-1").as_deref(), Some("-2"), "the sheet keeps what was typed");
+    let empty = b.post(&format!("{sheet_path}/saisie"), &[]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.has("Saisissez au moins une quantité comptée."));
+    let counted = (before - 1).to_string();
+    let saved = b.post(&format!("{sheet_path}/saisie"), &[("compte-1", counted.as_str()), ("compte-2", "")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let sheet = b.get(&sheet_path).await;
+    assert_eq!(sheet.flash().as_deref(), Some("1 ligne(s) enregistrée(s)."));
+    assert_eq!(cell(&sheet.html, "data-product-id=\"1\"", "num ecart"), "-1");
+    assert_eq!(value_of_input(&sheet.html, "compte-1"), Some(counted.clone()));
+    let validated = b.post(&format!("{sheet_path}/validation"), &[]).await;
+    assert_eq!(validated.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.app.local_qty(1, 1).await, Some(before - 1));
+    let report = b.get(&sheet_path).await;
+    assert!(report.has("<dd id=\"statut\">Validé</dd>") && !report.has("<form id=\"count-sheet\""), "{}", report.html);
+    let again = b.post(&format!("{sheet_path}/validation"), &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "validated once");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(before - 1));
+    assert!(b.get("/inventaires?lieu=1").await.has("data-count-id="));
 }
