@@ -323,3 +323,109 @@ async fn one_instance_at_a_time_runs_the_verifier() {
     other.rollback().await.expect("its end");
     assert!(s.verify_ledger(now, now).await.expect("pass").is_some_and(|r| r.is_sound()));
 }
+
+/// Sales, receipts, approvals, adjustments and a count, all at once on PostgreSQL: afterwards
+/// every balance equals its ledger, every sales aggregate its lines, the verifier agrees, and
+/// the count — counted between two waves of traffic, validated during the second — found no
+/// variance, since there was none.
+#[tokio::test]
+async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_variance() {
+    use futures::future::{BoxFuture, join_all};
+    use magasin_domain::WriteContext;
+    use magasin_domain::adjustments::{AdjustmentQuery, AdjustmentReason, ValidAdjustment};
+    use magasin_domain::counts::{CountEntry, NewCount};
+    use magasin_domain::receiving::{ReceiptLineRequest, ValidReceipt};
+
+    let storage = seeded().await;
+    let s: &PgStorage = &storage;
+    let now = || WriteContext { at: Utc::now(), ..ctx() };
+    let centre = Location::Store(CENTRE);
+    let mut requests = Vec::new();
+    for _ in 0..10 {
+        let request = NewReplenishment { magasin: CENTRE, produit: CAFE, quantite: 2, at: Utc::now() };
+        requests.push(s.create_replenishment(&request, &now()).await.expect("request").id);
+    }
+    let count = s.open_count(&NewCount { location: centre, categorie: None, at: Utc::now() }, &now()).await;
+    let count = count.expect("count opened");
+
+    let wave = |requests: &[magasin_domain::ReplenishmentId]| -> Vec<BoxFuture<'_, ()>> {
+        let mut ops: Vec<BoxFuture<'_, ()>> = Vec::new();
+        for i in 0..20 {
+            let product = if i % 2 == 0 { CAFE } else { CLAVIER };
+            ops.push(Box::pin(async move {
+                let sold = s.record_sale(&sale_at(CENTRE, &[(product, 1)], Utc::now()), &now()).await;
+                assert!(matches!(sold, Ok(_) | Err(StorageError::InsufficientStock { .. })), "{sold:?}");
+            }));
+        }
+        for _ in 0..5 {
+            ops.push(Box::pin(async move {
+                let lines = vec![
+                    ReceiptLineRequest { produit: CAFE, quantite: 2 },
+                    ReceiptLineRequest { produit: CLAVIER, quantite: 1 },
+                ];
+                let receipt = ValidReceipt {
+                    fournisseur: "Grossiste".into(),
+                    bon_livraison: "BL".into(),
+                    lignes: lines,
+                    at: Utc::now(),
+                    idempotency: None,
+                };
+                s.record_receipt(&receipt, &now()).await.expect("receipt");
+            }));
+        }
+        for &id in requests {
+            ops.push(Box::pin(async move {
+                s.approve_replenishment(id, &now()).await.expect("decided");
+            }));
+        }
+        for (location, product, delta) in
+            [(centre, CLAVIER, -1), (centre, CAFE, 1), (Location::Warehouse, CAFE, -1), (centre, SOURIS, 2)]
+        {
+            ops.push(Box::pin(async move {
+                let adjustment = ValidAdjustment {
+                    location,
+                    produit: product,
+                    quantite: delta,
+                    motif: AdjustmentReason::Broken,
+                    note: String::new(),
+                    at: Utc::now(),
+                    idempotency: None,
+                };
+                let adjusted = s.record_adjustment(&adjustment, &now()).await;
+                assert!(matches!(adjusted, Ok(_) | Err(StorageError::InsufficientStock { .. })), "{adjusted:?}");
+            }));
+        }
+        ops
+    };
+    join_all(wave(&requests[..5])).await;
+
+    // Between the waves the shelves hold exactly what the stock says: that is what is counted.
+    let shelves = s.store_stock(CENTRE).await.expect("stock");
+    let entries: Vec<CountEntry> =
+        shelves.iter().map(|i| CountEntry { produit: i.produit_id, compte: i.quantite }).collect();
+    s.enter_count(count.id, &entries, &now()).await.expect("counted");
+
+    let mut second = wave(&requests[5..]);
+    second.push(Box::pin(async {
+        s.close_count(count.id, true, &now()).await.expect("validated");
+    }));
+    join_all(second).await;
+
+    let validated = s.get_count(count.id).await.expect("count");
+    let variances: Vec<_> =
+        validated.lignes.iter().filter(|l| l.counted.is_some()).map(|l| (l.produit, l.variance)).collect();
+    assert!(!variances.is_empty() && variances.iter().all(|(_, v)| *v == Some(0)), "{variances:?}");
+    let query = AdjustmentQuery {
+        location: centre,
+        produit: None,
+        motif: Some(AdjustmentReason::CountVariance),
+        from: None,
+        to: None,
+        cursor: CursorRequest::new(None, 10),
+    };
+    assert!(s.list_adjustments(&query).await.expect("adjustments").items.is_empty(), "no variance invented");
+    assert_eq!(s.ledger_discrepancies().await.expect("ledger"), vec![]);
+    assert_eq!(s.aggregate_discrepancies().await.expect("aggregates"), vec![]);
+    let pass = s.verify_ledger(Utc::now(), Utc::now() + Duration::hours(1)).await.expect("pass").expect("not busy");
+    assert!(pass.is_sound(), "{pass:?}");
+}
