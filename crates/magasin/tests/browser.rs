@@ -3,7 +3,8 @@
 //! `fantoccini`. A manager signs in, records a two-line sale and finds it in the sales list, the
 //! report and the dashboard, then requests a replenishment from the warehouse, approves it, and
 //! sees both stocks move; then a cashier and a logistics clerk sign in with their passwords: the
-//! cashier finds nothing to approve, logistics approves. Every page visited is saved as a PNG under
+//! cashier finds nothing to approve, logistics approves, records a supplier's delivery and counts
+//! the warehouse (one unit missing, posted at validation). Every page visited is saved as a PNG under
 //! `target/browser-screenshots/`.
 //!
 //! Chromium and chromedriver come from Debian (`/usr/bin/chromium`, `/usr/bin/chromedriver`);
@@ -119,6 +120,57 @@ async fn scenario(b: &Browser) {
     scripts_run_under_the_content_security_policy(b).await;
 
     roles_see_their_own_work(b).await;
+
+    logistics_receives_goods_and_counts_them(b).await;
+}
+
+/// Still signed in as logistics: a supplier's delivery is recorded through the receipt form and
+/// the warehouse's stock rises; then a count of the warehouse finds one unit missing, and its
+/// validation takes it out.
+async fn logistics_receives_goods_and_counts_them(b: &Browser) {
+    const PRODUCT: i64 = 3;
+    const RECEIVED: i64 = 12;
+    let row_css = format!("table#warehouse tr[data-product-id=\"{PRODUCT}\"] td.quantite");
+    b.open("/entrepot").await;
+    let before = count(&b.wait(&row_css).await).await;
+
+    b.open("/entrepot/receptions").await;
+    let form = b.wait("form#receipt").await;
+    for (field, value) in [
+        ("fournisseur", "Grossiste Rhône".to_string()),
+        ("bon_livraison", "BL-NAV-1".to_string()),
+        ("produit-1", PRODUCT.to_string()),
+        ("quantite-1", RECEIVED.to_string()),
+    ] {
+        child(&form, &format!("input[name=\"{field}\"]")).await.send_keys(&value).await.expect("typing the receipt");
+    }
+    submit(&form).await;
+    let line = b.wait(&format!("table#receipt-lines tr[data-product-id=\"{PRODUCT}\"] td.quantite")).await;
+    assert_eq!(count(&line).await, RECEIVED, "the receipt shows its line");
+    b.screenshot("reception").await;
+    b.open("/entrepot").await;
+    assert_eq!(count(&b.wait(&row_css).await).await, before + RECEIVED, "the warehouse received the units");
+
+    b.open("/inventaires?lieu=entrepot").await;
+    submit(&b.wait("form#open-count").await).await;
+    let sheet = b.wait("form#count-sheet").await;
+    let counted = before + RECEIVED - 1;
+    child(&sheet, &format!("input[name=\"compte-{PRODUCT}\"]"))
+        .await
+        .send_keys(&counted.to_string())
+        .await
+        .expect("typing a count");
+    submit(&sheet).await;
+    b.wait_until_replaced(&sheet, "saving the count sheet").await;
+    let variance = b.wait(&format!("table#count-lines tr[data-product-id=\"{PRODUCT}\"] td.ecart")).await;
+    assert_eq!(text(&variance).await, "-1", "one unit missing");
+    b.screenshot("inventaire").await;
+    let validate = b.wait("button#validate-count").await;
+    validate.click().await.expect("validating the count");
+    b.wait_until_replaced(&validate, "validating the count").await;
+    assert_eq!(text(&b.wait("dd#statut").await).await, "Validé");
+    b.open("/entrepot").await;
+    assert_eq!(count(&b.wait(&row_css).await).await, counted, "the count's variance is posted");
 }
 
 /// A cashier and a logistics clerk sign in with their login and password: the cashier finds no
