@@ -158,6 +158,8 @@ pub trait Storage: Send + Sync + 'static {
     /// count, once: a count no longer open is a conflict.
     async fn close_count(&self, id: CountId, validate: bool, ctx: &WriteContext) -> StorageResult<Count>;
     async fn get_count(&self, id: CountId) -> StorageResult<Count>;
+    /// Where a count is taken, without its lines (who may act on it depends on it).
+    async fn count_location(&self, id: CountId) -> StorageResult<crate::stock::Location>;
     /// Counts of a location, newest first, without their lines.
     async fn list_counts(&self, query: &CountQuery) -> StorageResult<CursorPage<Count>>;
 

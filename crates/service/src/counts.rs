@@ -32,7 +32,7 @@ impl Services {
         entries: &[CountEntry],
         request_id: Option<String>,
     ) -> ServiceResult<Count> {
-        let location = self.storage.get_count(id).await?.location;
+        let location = self.storage.count_location(id).await?;
         self.authorize(actor, Action::AdjustStock(location))?;
         validate_entries(entries)?;
         Ok(self.storage.enter_count(id, entries, &WriteContext::by(actor, request_id, Self::now())).await?)
@@ -46,7 +46,7 @@ impl Services {
         validate: bool,
         request_id: Option<String>,
     ) -> ServiceResult<Count> {
-        let location = self.storage.get_count(id).await?.location;
+        let location = self.storage.count_location(id).await?;
         self.authorize(actor, Action::AdjustStock(location))?;
         let count = self.storage.close_count(id, validate, &WriteContext::by(actor, request_id, Self::now())).await?;
         if validate {

@@ -66,6 +66,11 @@ impl<E: Engine> SqlStorage<E> {
         Self::fetch_count(&mut conn, id).await
     }
 
+    pub(crate) async fn count_place(&self, id: CountId) -> StorageResult<Location> {
+        let mut conn = self.reader.acquire().await?;
+        Ok(Self::count_row(&mut conn, id, false).await?.location())
+    }
+
     pub(crate) async fn counts_page(&self, query: &CountQuery) -> StorageResult<CursorPage<Count>> {
         let mut select = Statement::new(COUNT_COLUMNS);
         select.push(" WHERE id < ").bind(query.cursor.before_or_max());

@@ -234,6 +234,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
         timed("get_count", self.count(id)).await
     }
 
+    async fn count_location(&self, id: CountId) -> StorageResult<magasin_domain::stock::Location> {
+        timed("count_location", self.count_place(id)).await
+    }
+
     async fn list_counts(&self, query: &CountQuery) -> StorageResult<CursorPage<Count>> {
         timed("list_counts", self.counts_page(query)).await
     }

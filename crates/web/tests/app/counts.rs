@@ -98,6 +98,13 @@ async fn bad_counts_are_refused_and_write_nothing(app: TestApp) {
         assert!(reply.body[field].is_array(), "{field}: {}", reply.body);
     }
     assert_error_body(&app.post(&path, json!({"lignes": [{"produit": 1, "compte": "dix"}]})).await, 400, &path);
+    assert_error_body(&app.post(&path, json!({"compte": 1})).await, 400, &path);
+    let huge = json!({"lignes": [{"produit": 1, "compte": 1}]})
+        .to_string()
+        .replace("\"lignes\"", &format!("\"lignes\"{}", " ".repeat(2 << 20)));
+    assert_error_body(&app.send_raw(Method::POST, &path, huge, Some(TOKEN), &[]).await, 413, &path);
+    let huge_open = format!("{{\"categorie\": \"{}\"}}", "x".repeat(2 << 20));
+    assert_error_body(&app.send_raw(Method::POST, open, huge_open, Some(TOKEN), &[]).await, 413, open);
     let not_on_it =
         app.post(&path, json!({"lignes": [{"produit": 1, "compte": 3}, {"produit": 999, "compte": 1}]})).await;
     assert_error_body(&not_on_it, 404, &path);
