@@ -52,9 +52,13 @@ impl Role {
             Role::Logistique => matches!(action, DecideReplenishment | ReceiveGoods | AdjustStock(Location::Warehouse)),
             Role::Gerant => matches!(
                 action,
-                RecordSale(_) | CancelSale(_) | RequestReplenishment(_) | AdjustStock(Location::Store(_))
+                RecordSale(_)
+                    | CancelSale(_)
+                    | ReturnGoods(_)
+                    | RequestReplenishment(_)
+                    | AdjustStock(Location::Store(_))
             ),
-            Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_)),
+            Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_) | ReturnGoods(_)),
         }
     }
 
@@ -113,6 +117,8 @@ impl fmt::Display for StoreScope {
 pub enum Action {
     RecordSale(StoreId),
     CancelSale(StoreId),
+    /// Taking back goods of a sale a customer returns.
+    ReturnGoods(StoreId),
     RequestReplenishment(StoreId),
     DecideReplenishment,
     /// Recording goods received at the warehouse.
@@ -131,6 +137,7 @@ impl Action {
         match self {
             Action::RecordSale(s)
             | Action::CancelSale(s)
+            | Action::ReturnGoods(s)
             | Action::RequestReplenishment(s)
             | Action::AdjustStock(Location::Store(s)) => Some(*s),
             Action::AdjustStock(Location::Warehouse)

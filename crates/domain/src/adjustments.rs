@@ -132,16 +132,11 @@ pub fn validate_adjustment(
         errors.add("quantite", ValidationCode::OutOfRange { min: -MAX_LINE_QUANTITY, max: MAX_LINE_QUANTITY });
     }
     let motif = AdjustmentReason::parse_manual(&request.motif).map_err(|c| errors.add("motif", c));
-    let note = request.note.trim();
-    if note.chars().count() > MAX_NOTE_CHARS {
-        errors.add("note", ValidationCode::TooLong { max: MAX_NOTE_CHARS });
-    } else if note.chars().any(char::is_control) {
-        errors.add("note", ValidationCode::ControlCharacter);
-    } else if note.is_empty() && motif == Ok(AdjustmentReason::Other) {
-        errors.add("note", ValidationCode::Required);
-    }
+    let note = parse_note(&request.note, motif == Ok(AdjustmentReason::Other)).unwrap_or_else(|code| {
+        errors.add("note", code);
+        String::new()
+    });
     check_idempotency_key(idempotency.as_ref(), &mut errors);
-    let note = note.to_string();
     match motif {
         Ok(motif) => errors.into_result(ValidAdjustment {
             location: request.location,
@@ -153,6 +148,21 @@ pub fn validate_adjustment(
             idempotency,
         }),
         Err(()) => Err(errors),
+    }
+}
+
+/// A free note, trimmed: at most [`MAX_NOTE_CHARS`] characters, no control character, not empty
+/// when `required`.
+pub fn parse_note(note: &str, required: bool) -> Result<String, ValidationCode> {
+    let note = note.trim();
+    if note.chars().count() > MAX_NOTE_CHARS {
+        Err(ValidationCode::TooLong { max: MAX_NOTE_CHARS })
+    } else if note.chars().any(char::is_control) {
+        Err(ValidationCode::ControlCharacter)
+    } else if note.is_empty() && required {
+        Err(ValidationCode::Required)
+    } else {
+        Ok(note.to_string())
     }
 }
 

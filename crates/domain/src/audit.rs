@@ -25,10 +25,11 @@ pub enum AuditAction {
     CountEntered,
     CountValidated,
     CountCancelled,
+    ReturnRecorded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -47,6 +48,7 @@ impl AuditAction {
         AuditAction::CountEntered,
         AuditAction::CountValidated,
         AuditAction::CountCancelled,
+        AuditAction::ReturnRecorded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +71,7 @@ impl AuditAction {
             AuditAction::CountEntered => "saisie_inventaire",
             AuditAction::CountValidated => "validation_inventaire",
             AuditAction::CountCancelled => "annulation_inventaire",
+            AuditAction::ReturnRecorded => "retour",
         }
     }
 
@@ -100,6 +103,7 @@ impl AuditAction {
             | AuditAction::CountEntered
             | AuditAction::CountValidated
             | AuditAction::CountCancelled => "inventaire",
+            AuditAction::ReturnRecorded => "retour",
         }
     }
 }

@@ -39,4 +39,6 @@ id_type!(
     AdjustmentId,
     /// A physical count (inventaire).
     CountId,
+    /// Goods a customer brought back (a return and its credit note).
+    ReturnId,
 );

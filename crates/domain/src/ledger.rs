@@ -2,7 +2,7 @@
 //! the change. For every location and product, the sum of its entries is the current quantity.
 
 use crate::adjustments::AdjustmentReason;
-use crate::ids::{AdjustmentId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId};
+use crate::ids::{AdjustmentId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId};
 use crate::paging::CursorRequest;
 use crate::stock::Location;
 use chrono::{DateTime, Utc};
@@ -26,10 +26,12 @@ pub enum LedgerReason {
     Receipt,
     /// A correction, for its reason.
     Adjustment(AdjustmentReason),
+    /// Resellable goods a customer brought back to the store.
+    Return,
 }
 
 impl LedgerReason {
-    pub const ALL: [LedgerReason; 14] = [
+    pub const ALL: [LedgerReason; 15] = [
         LedgerReason::Opening,
         LedgerReason::ProductCreated,
         LedgerReason::Sale,
@@ -44,6 +46,7 @@ impl LedgerReason {
         LedgerReason::Adjustment(AdjustmentReason::Sample),
         LedgerReason::Adjustment(AdjustmentReason::Other),
         LedgerReason::Adjustment(AdjustmentReason::CountVariance),
+        LedgerReason::Return,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +65,7 @@ impl LedgerReason {
             LedgerReason::Adjustment(AdjustmentReason::Sample) => "ajustement_echantillon",
             LedgerReason::Adjustment(AdjustmentReason::Other) => "ajustement_autre",
             LedgerReason::Adjustment(AdjustmentReason::CountVariance) => "ajustement_inventaire",
+            LedgerReason::Return => "retour",
         }
     }
 
@@ -77,6 +81,7 @@ pub enum SourceDocument {
     Replenishment(ReplenishmentId),
     Receipt(ReceiptId),
     Adjustment(AdjustmentId),
+    Return(ReturnId),
 }
 
 /// A source document split by kind: at most one is set.
@@ -86,6 +91,7 @@ pub struct DocumentIds {
     pub replenishment: Option<i64>,
     pub receipt: Option<i64>,
     pub adjustment: Option<i64>,
+    pub sale_return: Option<i64>,
 }
 
 impl DocumentIds {
@@ -96,6 +102,7 @@ impl DocumentIds {
             Some(SourceDocument::Replenishment(id)) => ids.replenishment = Some(id.0),
             Some(SourceDocument::Receipt(id)) => ids.receipt = Some(id.0),
             Some(SourceDocument::Adjustment(id)) => ids.adjustment = Some(id.0),
+            Some(SourceDocument::Return(id)) => ids.sale_return = Some(id.0),
             None => {}
         }
         ids

@@ -16,6 +16,7 @@ pub mod paging;
 pub mod receiving;
 pub mod replenishment;
 pub mod reporting;
+pub mod returns;
 pub mod sales;
 pub mod seed;
 pub mod stock;
@@ -29,7 +30,8 @@ pub mod contract;
 
 pub use error::StorageError;
 pub use ids::{
-    AdjustmentId, ApiTokenId, CountId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId,
+    AdjustmentId, ApiTokenId, CountId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StoreId,
+    UserId,
 };
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};

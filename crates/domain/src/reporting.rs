@@ -64,10 +64,16 @@ pub struct NamedQuantity {
 pub struct StoreReport {
     pub magasin: StoreId,
     pub magasin_nom: String,
-    /// Sum of quantity × unit price over the store's (not cancelled) sale lines.
+    /// Sum of quantity × unit price over the store's (not cancelled) sale lines, less what
+    /// returns refunded (a return counts on the day it is made).
     pub total: Money,
-    /// Quantity sold per product, products with sales only, in product order.
+    /// Quantity sold per product less the units returned, products with a positive net only, in
+    /// product order.
     pub produits_vendus: Vec<NamedQuantity>,
+    /// What returns refunded.
+    pub retours: Money,
+    /// Units returned (resellable or damaged).
+    pub articles_retournes: i64,
     /// Current local stock per product, in product order.
     pub stock_local: Vec<NamedQuantity>,
 }
@@ -77,10 +83,13 @@ pub struct StoreReport {
 pub struct DashboardRow {
     pub magasin: StoreId,
     pub magasin_nom: String,
+    /// Revenue less what returns refunded.
     pub chiffre_affaires: Money,
+    /// What returns refunded.
+    pub retours: Money,
     pub ruptures: i64,
     pub surstock: i64,
-    /// Top products by quantity sold over the trend window, best first.
+    /// Top products by quantity sold less returned over the trend window, best first.
     pub tendances: Vec<NamedQuantity>,
 }
 

@@ -6,12 +6,13 @@ use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::counts::{Count, CountEntry, CountQuery, NewCount};
 use crate::error::StorageError;
-use crate::ids::{ApiTokenId, CountId, ProductId, ReceiptId, ReplenishmentId, SaleId, StoreId, UserId};
+use crate::ids::{ApiTokenId, CountId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StoreId, UserId};
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
+use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
 use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use crate::seed::{Dataset, HistoricSale};
 use crate::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
@@ -105,10 +106,22 @@ pub trait Storage: Send + Sync + 'static {
     /// totals and daily aggregates updated, ledger appended. A known idempotency key with the
     /// same fingerprint returns the sale it recorded; with another fingerprint, a conflict.
     async fn record_sale(&self, sale: &ValidSale, ctx: &WriteContext) -> StorageResult<RecordedSale>;
-    /// Cancels once: stock restored, aggregates reversed; a second cancel is a conflict.
+    /// Cancels once: stock restored, aggregates reversed; a second cancel, or a cancel after a
+    /// return, is a conflict.
     async fn cancel_sale(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale>;
     async fn get_sale(&self, id: SaleId) -> StorageResult<Sale>;
     async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>>;
+
+    // Returns.
+    /// Takes goods of a sale back in one transaction: resellable units into the store's stock
+    /// (a ledger row each, reason `retour`), the refund at the prices paid, the return
+    /// aggregates, the audit row. A line returning more than it sold in all, a cancelled sale, a
+    /// sale past `window`, or past [`crate::returns::MAX_RETURNS_PER_SALE`] returns, is a
+    /// conflict; an unknown sale or line is not found; a key replays as for sales.
+    async fn record_return(&self, retour: &ValidReturn, ctx: &WriteContext) -> StorageResult<RecordedReturn>;
+    async fn get_return(&self, id: ReturnId) -> StorageResult<SaleReturn>;
+    /// The returns of a sale, oldest first (an unknown sale is not found).
+    async fn sale_returns(&self, sale: SaleId) -> StorageResult<Vec<SaleReturn>>;
 
     // Replenishment.
     async fn create_replenishment(

@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// A local stock above this quantity is overstock on the dashboard.
     #[arg(long, env = "MAGASIN_OVERSTOCK_THRESHOLD", default_value_t = 10)]
     pub overstock_threshold: i64,
+    /// Days after a sale during which its goods may be returned (0: the moment of sale only).
+    #[arg(long, env = "MAGASIN_RETURN_WINDOW_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub return_window_days: u32,
     /// This instance's name in metrics (`instance_id`) and logs. Default: host name and port.
     #[arg(long, env = "MAGASIN_INSTANCE")]
     pub instance: Option<String>,

@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use cli::{AccessLogMode, CacheMode, Cli, Command, SeedCommand, ServeArgs};
 use magasin_domain::Storage;
+use magasin_domain::returns::ReturnWindow;
 use magasin_domain::stock::StockThresholds;
 use magasin_service::cache::{Cache, CacheConfig};
 use magasin_service::{Services, Settings};
@@ -112,6 +113,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     let settings = Settings {
         thresholds: StockThresholds { stockout: args.stockout_threshold, overstock: args.overstock_threshold },
+        return_window: ReturnWindow { days: args.return_window_days },
     };
     let cache = Cache::new(match args.cache {
         CacheMode::None => CacheConfig::None,

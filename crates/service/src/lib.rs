@@ -12,6 +12,7 @@ mod error;
 mod receiving;
 mod replenishment;
 mod reporting;
+mod returns;
 mod sales;
 mod stock;
 pub mod throttle;
@@ -19,6 +20,7 @@ pub mod verification;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use magasin_domain::Storage;
+use magasin_domain::returns::ReturnWindow;
 use magasin_domain::stock::StockThresholds;
 use std::sync::Arc;
 
@@ -31,6 +33,8 @@ pub use magasin_domain as domain;
 pub struct Settings {
     /// Dashboard stock-out and overstock thresholds.
     pub thresholds: StockThresholds,
+    /// How long after a sale its goods may be returned.
+    pub return_window: ReturnWindow,
 }
 
 /// The use cases, sharing one storage and one cache.

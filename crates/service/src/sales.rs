@@ -7,8 +7,8 @@ use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
 use magasin_domain::{SaleId, StoreId, WriteContext};
 
-/// What a sale or its cancellation changes: sales figures and stock levels, that store's own.
-fn sale_scopes(store: StoreId) -> [Scope; 2] {
+/// What a sale, its cancellation or a return changes: sales figures and stock levels, that store's own.
+pub(crate) fn sale_scopes(store: StoreId) -> [Scope; 2] {
     [Scope::StoreSales(store.0), Scope::StoreStock(store.0)]
 }
 

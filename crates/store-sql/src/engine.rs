@@ -6,7 +6,8 @@ use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
     FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow,
-    SaleRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
+    ReturnLineRow, ReturnRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow,
+    WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -39,6 +40,9 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<LineRow>
                  + Reads<ReceiptRow>
                  + Reads<ReceiptLineRow>
+                 + Reads<ReturnRow>
+                 + Reads<ReturnLineRow>
+                 + Reads<(i64, DateTime<Utc>, String, i64)>
                  + Reads<AdjustmentRow>
                  + Reads<ShrinkageRow>
                  + Reads<ReplenishmentRow>

@@ -19,6 +19,8 @@ pub(crate) struct KeyTable {
 pub(crate) const SALE_KEYS: KeyTable = KeyTable { table: "sale_idempotency_keys", record: "vente_id", what: "sale" };
 pub(crate) const RECEIPT_KEYS: KeyTable =
     KeyTable { table: "receipt_idempotency_keys", record: "reception_id", what: "receipt" };
+pub(crate) const RETURN_KEYS: KeyTable =
+    KeyTable { table: "return_idempotency_keys", record: "retour_id", what: "return" };
 pub(crate) const ADJUSTMENT_KEYS: KeyTable =
     KeyTable { table: "adjustment_idempotency_keys", record: "ajustement_id", what: "adjustment" };
 

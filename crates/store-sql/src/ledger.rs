@@ -52,6 +52,7 @@ impl<'a> LedgerBatch<'a> {
                     documents.replenishment.into(),
                     documents.receipt.into(),
                     documents.adjustment.into(),
+                    documents.sale_return.into(),
                     request_id.as_deref().into(),
                     at.into(),
                     actor.as_str().into(),
@@ -63,9 +64,9 @@ impl<'a> LedgerBatch<'a> {
 
 const LEDGER_INSERT: &str =
     "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, reception_id,
-                               ajustement_id, request_id, date, acteur)
+                               ajustement_id, retour_id, request_id, date, acteur)
      VALUES ";
-const LEDGER_WIDTH: usize = 12;
+const LEDGER_WIDTH: usize = 13;
 
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
@@ -95,7 +96,7 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
         let mut select = Statement::new(
             "SELECT l.id, l.magasin_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.solde, l.motif,
-                    l.vente_id, l.demande_id, l.reception_id, l.ajustement_id, l.request_id, l.date, l.acteur
+                    l.vente_id, l.demande_id, l.reception_id, l.ajustement_id, l.retour_id, l.request_id, l.date, l.acteur
              FROM stock_ledger l JOIN products p ON p.id = l.produit_id",
         );
         match query.location {

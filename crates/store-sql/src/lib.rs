@@ -18,6 +18,7 @@ mod pools;
 mod receiving;
 mod replenishment;
 mod reporting;
+mod returns;
 mod rows;
 mod run;
 mod sales;
@@ -49,14 +50,15 @@ use magasin_domain::paging::{CursorPage, Page, PageRequest};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
+use magasin_domain::returns::{RecordedReturn, SaleReturn, ValidReturn};
 use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use magasin_domain::seed::{Dataset, HistoricSale};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
 use magasin_domain::{
-    ApiTokenId, CountId, PoolStats, ProductId, ReceiptId, ReplenishmentId, SaleId, Storage, StorageResult, StoreId,
-    UserId, WriteContext,
+    ApiTokenId, CountId, PoolStats, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, Storage, StorageResult,
+    StoreId, UserId, WriteContext,
 };
 use sqlx::Pool;
 use sqlx::migrate::Migrator;
@@ -188,6 +190,18 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>> {
         timed("list_replenishments", self.replenishments_page(query)).await
+    }
+
+    async fn record_return(&self, retour: &ValidReturn, ctx: &WriteContext) -> StorageResult<RecordedReturn> {
+        timed("record_return", self.insert_return(retour, ctx)).await
+    }
+
+    async fn get_return(&self, id: ReturnId) -> StorageResult<SaleReturn> {
+        timed("get_return", self.sale_return(id)).await
+    }
+
+    async fn sale_returns(&self, sale: SaleId) -> StorageResult<Vec<SaleReturn>> {
+        timed("sale_returns", self.returns_of_sale(sale)).await
     }
 
     async fn record_receipt(&self, receipt: &ValidReceipt, ctx: &WriteContext) -> StorageResult<RecordedReceipt> {

@@ -1,10 +1,12 @@
-//! The consolidated report and the dashboard, read from the sales aggregates (never the lines).
+//! The consolidated report and the dashboard, read from the sales and returns aggregates (never
+//! the lines): what the lab called sold is sold less returned, a return counting on its own day.
 //! Each reads every store at once and groups in Rust: the number of queries does not grow
 //! with the number of stores.
 
 use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
 use crate::rows::{DashboardDbRow, FigureRow, StoreRow, TrendRow};
+use crate::sales::{KeptSums, RETURNED, SOLD};
 use crate::statement::Statement;
 use chrono::NaiveDate;
 use magasin_domain::reporting::{
@@ -14,9 +16,11 @@ use magasin_domain::stock::StockThresholds;
 use magasin_domain::{Money, ProductId, StorageError, StorageResult, StoreId};
 use std::collections::HashMap;
 
-/// `figure` of a [`FigureRow`]: a quantity sold (with its amount), or a current stock level.
-const SOLD: i64 = 0;
-const IN_STOCK: i64 = 1;
+/// `figure` of a [`FigureRow`]: a quantity sold or returned (with its amount), or a current
+/// stock level.
+const FIGURE_SOLD: i64 = 0;
+const FIGURE_IN_STOCK: i64 = 1;
+const FIGURE_RETURNED: i64 = 2;
 
 fn push_store_filter(statement: &mut Statement, filter: &ReportFilter, column: &str) {
     if let Some(id) = filter.magasin {
@@ -26,29 +30,36 @@ fn push_store_filter(statement: &mut Statement, filter: &ReportFilter, column: &
 
 /// Appends the aggregate the figures come from: the all-time totals, or the daily buckets of
 /// the filter's days; restricted to the filter's store.
-fn push_source(statement: &mut Statement, filter: &ReportFilter) {
+fn push_source(statement: &mut Statement, filter: &ReportFilter, kept: &KeptSums) {
     if filter.has_date_range() {
-        statement.push("sales_daily WHERE jour BETWEEN ");
+        statement.push(kept.daily).push(" WHERE jour BETWEEN ");
         statement.bind(filter.from_or_min()).push(" AND ").bind(filter.to_or_max());
     } else {
-        statement.push("sales_totals WHERE TRUE");
+        statement.push(kept.totals).push(" WHERE TRUE");
     }
     push_store_filter(statement, filter, "magasin_id");
 }
 
-/// Appends the quantity and amount sold per store and product.
-fn push_sold(statement: &mut Statement, filter: &ReportFilter) {
+/// Appends the quantity and amount sold (or returned) per store and product.
+fn push_sums(statement: &mut Statement, filter: &ReportFilter, kept: &KeptSums) {
     if filter.has_date_range() {
         statement.push(
             "SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite,
                     CAST(SUM(montant_cents) AS BIGINT) AS montant_cents FROM ",
         );
-        push_source(statement, filter);
+        push_source(statement, filter, kept);
         statement.push(" GROUP BY magasin_id, produit_id");
     } else {
         statement.push("SELECT magasin_id, produit_id, quantite, montant_cents FROM ");
-        push_source(statement, filter);
+        push_source(statement, filter, kept);
     }
+}
+
+/// Appends the amount per store of the filter's aggregates, as `alias` joined to the stores `m`.
+fn join_amounts(statement: &mut Statement, filter: &ReportFilter, kept: &KeptSums, alias: &str) {
+    statement.push(" LEFT JOIN (SELECT magasin_id, SUM(montant_cents) AS montant_cents FROM ");
+    push_source(statement, filter, kept);
+    statement.push(&format!(" GROUP BY magasin_id) {alias} ON {alias}.magasin_id = m.id"));
 }
 
 impl<E: Engine> SqlStorage<E> {
@@ -64,8 +75,8 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// Three queries whatever the number of stores: the stores, every product's name (read once
-    /// rather than joined on every aggregate row), and the sold and stock figures together
-    /// (unordered: sorting them per store in Rust is cheaper than sorting the union).
+    /// rather than joined on every aggregate row), and the sold, returned and stock figures
+    /// together (unordered: sorting them per store in Rust is cheaper than sorting the union).
     pub(crate) async fn report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>> {
         let mut conn = self.reader.acquire().await?;
         let mut reports: Vec<StoreReport> = Self::report_stores(&mut conn, filter)
@@ -77,6 +88,8 @@ impl<E: Engine> SqlStorage<E> {
                 total: Money::ZERO,
                 produits_vendus: Vec::new(),
                 stock_local: Vec::new(),
+                retours: Money::ZERO,
+                articles_retournes: 0,
             })
             .collect();
         let index: HashMap<i64, usize> = reports.iter().enumerate().map(|(i, r)| (r.magasin.0, i)).collect();
@@ -84,29 +97,45 @@ impl<E: Engine> SqlStorage<E> {
             Self::all(&mut conn, &Statement::new("SELECT id, nom FROM products")).await?.into_iter().collect();
 
         let mut statement = Statement::new(&format!(
-            "SELECT CAST({SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM ("
+            "SELECT CAST({FIGURE_SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM ("
         ));
-        push_sold(&mut statement, filter);
+        push_sums(&mut statement, filter, &SOLD);
         statement.push(&format!(
-            ") sold UNION ALL SELECT {IN_STOCK}, magasin_id, produit_id, quantite, 0 FROM store_stock WHERE TRUE"
+            ") sold UNION ALL SELECT {FIGURE_RETURNED}, magasin_id, produit_id, quantite, montant_cents FROM ("
+        ));
+        push_sums(&mut statement, filter, &RETURNED);
+        statement.push(&format!(
+            ") returned UNION ALL SELECT {FIGURE_IN_STOCK}, magasin_id, produit_id, quantite, 0 FROM store_stock WHERE TRUE"
         ));
         push_store_filter(&mut statement, filter, "magasin_id");
         let figures: Vec<FigureRow> = Self::all(&mut conn, &statement).await?;
 
+        let mut net: HashMap<(usize, i64), i64> = HashMap::new();
         for f in figures {
-            let Some(report) = index.get(&f.magasin_id).map(|&i| &mut reports[i]) else { continue };
-            let named = NamedQuantity {
-                produit: ProductId(f.produit_id),
-                nom: names.get(&f.produit_id).cloned().unwrap_or_default(),
-                quantite: f.quantite,
-            };
-            if f.figure == SOLD {
-                report.total = report.total.saturating_add(Money(f.montant_cents));
-                if f.quantite > 0 {
-                    report.produits_vendus.push(named);
+            let Some(&i) = index.get(&f.magasin_id) else { continue };
+            let report = &mut reports[i];
+            match f.figure {
+                FIGURE_SOLD => {
+                    report.total = report.total.saturating_add(Money(f.montant_cents));
+                    *net.entry((i, f.produit_id)).or_default() += f.quantite;
                 }
-            } else {
-                report.stock_local.push(named);
+                FIGURE_RETURNED => {
+                    report.total = report.total.saturating_add(Money(-f.montant_cents));
+                    report.retours = report.retours.saturating_add(Money(f.montant_cents));
+                    report.articles_retournes = report.articles_retournes.saturating_add(f.quantite);
+                    *net.entry((i, f.produit_id)).or_default() -= f.quantite;
+                }
+                _ => report.stock_local.push(NamedQuantity {
+                    produit: ProductId(f.produit_id),
+                    nom: names.get(&f.produit_id).cloned().unwrap_or_default(),
+                    quantite: f.quantite,
+                }),
+            }
+        }
+        for ((i, produit), quantite) in net {
+            if quantite > 0 {
+                let nom = names.get(&produit).cloned().unwrap_or_default();
+                reports[i].produits_vendus.push(NamedQuantity { produit: ProductId(produit), nom, quantite });
             }
         }
         for report in &mut reports {
@@ -116,8 +145,8 @@ impl<E: Engine> SqlStorage<E> {
         Ok(reports)
     }
 
-    /// Two queries whatever the number of stores: each store with its revenue and stock counts,
-    /// then the trend of every store.
+    /// Two queries whatever the number of stores: each store with its revenue, refunds and stock
+    /// counts, then the trend of every store (sold less returned).
     pub(crate) async fn dashboard_rows(
         &self,
         filter: &ReportFilter,
@@ -126,12 +155,12 @@ impl<E: Engine> SqlStorage<E> {
     ) -> StorageResult<Vec<DashboardRow>> {
         let mut statement = Statement::new(
             "SELECT m.id, m.nom, CAST(COALESCE(r.montant_cents, 0) AS BIGINT) AS chiffre_affaires,
+                    CAST(COALESCE(rt.montant_cents, 0) AS BIGINT) AS retours,
                     COALESCE(l.ruptures, 0) AS ruptures, COALESCE(l.surstock, 0) AS surstock
-             FROM stores m
-             LEFT JOIN (SELECT magasin_id, SUM(montant_cents) AS montant_cents FROM ",
+             FROM stores m",
         );
-        push_source(&mut statement, filter);
-        statement.push(" GROUP BY magasin_id) r ON r.magasin_id = m.id");
+        join_amounts(&mut statement, filter, &SOLD, "r");
+        join_amounts(&mut statement, filter, &RETURNED, "rt");
         statement.push(" LEFT JOIN (SELECT magasin_id, COUNT(*) FILTER (WHERE quantite <= ");
         statement.bind(thresholds.stockout).push(") AS ruptures, COUNT(*) FILTER (WHERE quantite > ");
         statement.bind(thresholds.overstock).push(") AS surstock FROM store_stock WHERE TRUE");
@@ -151,11 +180,15 @@ impl<E: Engine> SqlStorage<E> {
             "SELECT r.magasin_id, r.produit_id, p.nom, r.quantite FROM (
                  SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite,
                         RANK() OVER (PARTITION BY magasin_id ORDER BY SUM(quantite) DESC) AS rang
-                 FROM sales_daily WHERE quantite > 0 AND jour BETWEEN ",
+                 FROM (SELECT magasin_id, produit_id, quantite FROM sales_daily WHERE quantite > 0 AND jour BETWEEN ",
         );
         trend.bind(trend_window_start(today)).push(" AND ").bind(today);
         push_store_filter(&mut trend, filter, "magasin_id");
-        trend.push(" GROUP BY magasin_id, produit_id) r JOIN products p ON p.id = r.produit_id WHERE r.rang <= ");
+        trend.push(" UNION ALL SELECT magasin_id, produit_id, -quantite FROM returns_daily WHERE jour BETWEEN ");
+        trend.bind(trend_window_start(today)).push(" AND ").bind(today);
+        push_store_filter(&mut trend, filter, "magasin_id");
+        trend.push(" ) moved GROUP BY magasin_id, produit_id HAVING SUM(quantite) > 0) r");
+        trend.push(" JOIN products p ON p.id = r.produit_id WHERE r.rang <= ");
         trend.bind(TREND_SIZE as i64);
         let trend: Vec<TrendRow> = Self::all(&mut conn, &trend).await?;
         let mut candidates: HashMap<i64, Vec<NamedQuantity>> = HashMap::new();
@@ -171,7 +204,8 @@ impl<E: Engine> SqlStorage<E> {
             .map(|s| DashboardRow {
                 magasin: StoreId(s.id),
                 magasin_nom: s.nom,
-                chiffre_affaires: Money(s.chiffre_affaires),
+                chiffre_affaires: Money(s.chiffre_affaires.saturating_sub(s.retours)),
+                retours: Money(s.retours),
                 ruptures: s.ruptures,
                 surstock: s.surstock,
                 tendances: top_products(candidates.remove(&s.id).unwrap_or_default()),

@@ -11,7 +11,8 @@ use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{
-    AdjustmentId, CountId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, SaleId, StorageError, StoreId,
+    AdjustmentId, CountId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StorageError,
+    StoreId,
 };
 
 /// A failure that is neither the driver's nor the caller's.
@@ -19,7 +20,7 @@ pub fn invariant(message: impl Into<String>) -> StorageError {
     StorageError::Other(message.into().into())
 }
 
-fn corrupt(what: &str, value: &str) -> StorageError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StorageError {
     invariant(format!("unexpected {what} in database: {value:?}"))
 }
 
@@ -301,6 +302,29 @@ pub struct ReceiptLineRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct ReturnRow {
+    pub id: i64,
+    pub vente_id: i64,
+    pub magasin_id: i64,
+    pub magasin_nom: String,
+    pub montant_cents: i64,
+    pub note: String,
+    pub date: DateTime<Utc>,
+    pub acteur: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ReturnLineRow {
+    pub retour_id: i64,
+    pub vente_ligne: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+    pub etat: String,
+    pub prix_unitaire_cents: i64,
+}
+
+#[derive(sqlx::FromRow)]
 pub struct LineRow {
     pub vente_id: i64,
     pub produit_id: i64,
@@ -403,6 +427,7 @@ pub struct LedgerRow {
     pub demande_id: Option<i64>,
     pub reception_id: Option<i64>,
     pub ajustement_id: Option<i64>,
+    pub retour_id: Option<i64>,
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
     pub acteur: String,
@@ -413,12 +438,13 @@ impl TryFrom<LedgerRow> for LedgerEntry {
 
     fn try_from(r: LedgerRow) -> Result<Self, StorageError> {
         let motif = LedgerReason::parse(&r.motif).ok_or_else(|| corrupt("ledger reason", &r.motif))?;
-        let document = match (r.vente_id, r.demande_id, r.reception_id, r.ajustement_id) {
+        let document = match (r.vente_id, r.demande_id, r.reception_id, r.ajustement_id, r.retour_id) {
             (Some(v), ..) => Some(SourceDocument::Sale(SaleId(v))),
             (None, Some(d), ..) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
-            (None, None, Some(r), _) => Some(SourceDocument::Receipt(ReceiptId(r))),
-            (None, None, None, Some(a)) => Some(SourceDocument::Adjustment(AdjustmentId(a))),
-            (None, None, None, None) => None,
+            (None, None, Some(r), ..) => Some(SourceDocument::Receipt(ReceiptId(r))),
+            (None, None, None, Some(a), _) => Some(SourceDocument::Adjustment(AdjustmentId(a))),
+            (None, None, None, None, Some(r)) => Some(SourceDocument::Return(ReturnId(r))),
+            (None, None, None, None, None) => None,
         };
         Ok(LedgerEntry {
             id: LedgerEntryId(r.id),
@@ -468,6 +494,7 @@ pub struct DashboardDbRow {
     pub id: i64,
     pub nom: String,
     pub chiffre_affaires: i64,
+    pub retours: i64,
     pub ruptures: i64,
     pub surstock: i64,
 }

@@ -12,14 +12,25 @@ use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total};
 use magasin_domain::stock::Location;
-use magasin_domain::{Money, SaleId, StorageError, StorageResult, StoreId, WriteContext};
+use magasin_domain::{Money, ProductId, SaleId, StorageError, StorageResult, StoreId, WriteContext};
 use std::collections::{BTreeMap, HashMap};
 
 const SALE_COLUMNS: &str = "SELECT v.id, v.magasin_id, m.nom AS magasin_nom, v.date_vente, v.total_cents, v.statut,
     v.date_annulation, v.acteur, v.annulee_par FROM sales v JOIN stores m ON m.id = v.magasin_id";
 
-/// Quantity and amount sold per product id.
-type Sums = BTreeMap<i64, (i64, i64)>;
+/// Quantity and amount sold (or returned) per product id.
+pub(crate) type Sums = BTreeMap<i64, (i64, i64)>;
+
+/// A pair of kept aggregates: all-time per store and product, and per store, day and product.
+pub(crate) struct KeptSums {
+    pub totals: &'static str,
+    pub daily: &'static str,
+}
+
+/// What sales sold.
+pub(crate) const SOLD: KeptSums = KeptSums { totals: "sales_totals", daily: "sales_daily" };
+/// What returns took back.
+pub(crate) const RETURNED: KeptSums = KeptSums { totals: "returns_totals", daily: "returns_daily" };
 
 fn too_large() -> StorageError {
     StorageError::Conflict("The sale total is too large.".into())
@@ -147,34 +158,36 @@ impl<E: Engine> SqlStorage<E> {
         Ok(before)
     }
 
-    /// Adds a sale's per-product sums to `sales_totals` and `sales_daily`, rows taken in product
-    /// order.
+    /// Adds per-product sums to a pair of kept aggregates, rows taken in product order.
     pub(crate) async fn add_to_aggregates(
         conn: &mut Connection<E>,
+        kept: &KeptSums,
         store: StoreId,
         jour: NaiveDate,
         sums: &Sums,
     ) -> StorageResult<()> {
-        let mut totals =
-            Statement::new("INSERT INTO sales_totals (magasin_id, produit_id, quantite, montant_cents) VALUES ");
-        totals.bind_rows(sums.iter().map(|(p, (q, a))| [store.0.into(), (*p).into(), (*q).into(), (*a).into()]));
-        totals.push(
+        let KeptSums { totals, daily } = kept;
+        let mut all_time =
+            Statement::new(&format!("INSERT INTO {totals} (magasin_id, produit_id, quantite, montant_cents) VALUES "));
+        all_time.bind_rows(sums.iter().map(|(p, (q, a))| [store.0.into(), (*p).into(), (*q).into(), (*a).into()]));
+        all_time.push(&format!(
             " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET
-                 quantite = sales_totals.quantite + excluded.quantite,
-                 montant_cents = sales_totals.montant_cents + excluded.montant_cents",
-        );
-        Self::execute(conn, &totals).await?;
-        let mut daily =
-            Statement::new("INSERT INTO sales_daily (magasin_id, jour, produit_id, quantite, montant_cents) VALUES ");
-        daily.bind_rows(
+                 quantite = {totals}.quantite + excluded.quantite,
+                 montant_cents = {totals}.montant_cents + excluded.montant_cents"
+        ));
+        Self::execute(conn, &all_time).await?;
+        let mut per_day = Statement::new(&format!(
+            "INSERT INTO {daily} (magasin_id, jour, produit_id, quantite, montant_cents) VALUES "
+        ));
+        per_day.bind_rows(
             sums.iter().map(|(p, (q, a))| [store.0.into(), jour.into(), (*p).into(), (*q).into(), (*a).into()]),
         );
-        daily.push(
+        per_day.push(&format!(
             " ON CONFLICT (magasin_id, jour, produit_id) DO UPDATE SET
-                 quantite = sales_daily.quantite + excluded.quantite,
-                 montant_cents = sales_daily.montant_cents + excluded.montant_cents",
-        );
-        Self::execute(conn, &daily).await?;
+                 quantite = {daily}.quantite + excluded.quantite,
+                 montant_cents = {daily}.montant_cents + excluded.montant_cents"
+        ));
+        Self::execute(conn, &per_day).await?;
         Ok(())
     }
 
@@ -265,7 +278,7 @@ impl<E: Engine> SqlStorage<E> {
             });
         }
         Self::append_ledger(&mut tx, ledger).await?;
-        Self::add_to_aggregates(&mut tx, sale.magasin, jour, &sums).await?;
+        Self::add_to_aggregates(&mut tx, &SOLD, sale.magasin, jour, &sums).await?;
         if let Some(key) = &sale.idempotency {
             Self::link_key(&mut tx, &SALE_KEYS, key, sale_id).await?;
         }
@@ -291,6 +304,7 @@ impl<E: Engine> SqlStorage<E> {
         let mut tx = self.writer.begin().await?;
         let update = Statement::new(
             "UPDATE sales SET statut = $1, date_annulation = $2, annulee_par = $5 WHERE id = $3 AND statut = $4
+                 AND retours = 0
              RETURNING magasin_id, jour",
         )
         .value(SaleStatus::Cancelled.as_str())
@@ -301,28 +315,17 @@ impl<E: Engine> SqlStorage<E> {
         let cancelled: Option<(i64, NaiveDate)> = Self::optional(&mut tx, &update).await?;
         let sale = Self::fetch_sale(&mut tx, id).await?;
         let Some((store, jour)) = cancelled else {
-            return Err(StorageError::Conflict(format!("Sale {id} is already cancelled.")));
+            if sale.statut == SaleStatus::Cancelled {
+                return Err(StorageError::Conflict(format!("Sale {id} is already cancelled.")));
+            }
+            return Err(StorageError::Conflict(format!(
+                "Sale {id} has returns: its remaining goods are returned, it can no longer be cancelled."
+            )));
         };
         let store = StoreId(store);
         let sums = per_product(&sale.lignes)?;
-        let items: Vec<(i64, i64)> = sums.iter().map(|(p, (q, _))| (*p, *q)).collect();
-        let after = Self::restock_store(&mut tx, store, &items).await?;
-        let mut balance: HashMap<i64, i64> =
-            sums.iter().map(|(p, (q, _))| (*p, after.get(p).copied().unwrap_or(*q) - q)).collect();
-        let mut ledger = LedgerBatch::new(ctx);
-        for line in &sale.lignes {
-            let solde = balance.entry(line.produit.0).or_default();
-            *solde += line.quantite;
-            ledger.push(Movement {
-                location: Location::Store(store),
-                produit: line.produit,
-                quantite: line.quantite,
-                solde: *solde,
-                motif: LedgerReason::SaleCancelled,
-                document: Some(SourceDocument::Sale(id)),
-            });
-        }
-        Self::append_ledger(&mut tx, ledger).await?;
+        let lines: Vec<(ProductId, i64)> = sale.lignes.iter().map(|l| (l.produit, l.quantite)).collect();
+        Self::put_back(&mut tx, store, &lines, LedgerReason::SaleCancelled, SourceDocument::Sale(id), ctx).await?;
         Self::remove_from_aggregates(&mut tx, store, jour, &sums).await?;
         Self::audit(&mut tx, ctx, AuditAction::SaleCancelled, id.0, None, None).await?;
         tx.commit().await.map_err(E::map_error)?;

@@ -2,12 +2,14 @@
 
 use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
+use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::{LevelRow, StockItemRow, StoreStockDbRow, WarehouseDbRow};
 use crate::statement::Statement;
+use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::Page;
-use magasin_domain::stock::{StockItem, StockOrdering, StockQuery, StoreStockRow, WarehouseStockRow};
-use magasin_domain::{StorageResult, StoreId};
-use std::collections::HashMap;
+use magasin_domain::stock::{Location, StockItem, StockOrdering, StockQuery, StoreStockRow, WarehouseStockRow};
+use magasin_domain::{ProductId, StorageResult, StoreId, WriteContext};
+use std::collections::{BTreeMap, HashMap};
 
 /// Appends the filters of a stock query (the stock table is aliased `s`, products `p`).
 fn push_filters<E: Engine>(s: &mut Statement, query: &StockQuery) {
@@ -113,5 +115,39 @@ impl<E: Engine> SqlStorage<E> {
         );
         let rows: Vec<LevelRow> = Self::all(conn, &upsert).await?;
         Ok(rows.into_iter().map(|r| (r.produit_id, r.quantite)).collect())
+    }
+
+    /// Puts goods back into a store's stock, `lines` being `(product, units)` in the document's
+    /// order (a product may come twice), with a ledger row per line and its running balance.
+    pub(crate) async fn put_back(
+        conn: &mut Connection<E>,
+        store: StoreId,
+        lines: &[(ProductId, i64)],
+        motif: LedgerReason,
+        document: SourceDocument,
+        ctx: &WriteContext,
+    ) -> StorageResult<()> {
+        let mut units: BTreeMap<i64, i64> = BTreeMap::new();
+        for (product, quantity) in lines {
+            *units.entry(product.0).or_default() += quantity;
+        }
+        let items: Vec<(i64, i64)> = units.iter().map(|(p, q)| (*p, *q)).collect();
+        let after = Self::restock_store(conn, store, &items).await?;
+        let mut balance: HashMap<i64, i64> =
+            units.iter().map(|(p, q)| (*p, after.get(p).copied().unwrap_or(*q) - q)).collect();
+        let mut ledger = LedgerBatch::new(ctx);
+        for &(produit, quantite) in lines {
+            let solde = balance.entry(produit.0).or_default();
+            *solde += quantite;
+            ledger.push(Movement {
+                location: Location::Store(store),
+                produit,
+                quantite,
+                solde: *solde,
+                motif,
+                document: Some(document),
+            });
+        }
+        Self::append_ledger(conn, ledger).await
     }
 }

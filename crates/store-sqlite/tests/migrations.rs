@@ -1,6 +1,6 @@
 //! Migrations applied to a database that already holds data: the ledger's rebuild (SQLite cannot
 //! drop a CHECK) keeps every row and id, its indexes, and its append-only guard; the columns and
-//! indexes added after it (the adjustment of each row) land on the rebuilt table.
+//! indexes added after it (the adjustment and the return of each row) land on the rebuilt table.
 
 use magasin_store_sqlite::testing::TempDatabase;
 use sqlx::migrate::Migrator;
@@ -63,6 +63,7 @@ async fn rebuilding_the_ledger_keeps_its_rows_ids_and_append_only_guard() {
             "stock_ledger_location",
             "stock_ledger_receipt",
             "stock_ledger_request",
+            "stock_ledger_return",
             "stock_ledger_sale",
             "stock_ledger_store"
         ]

@@ -1,7 +1,8 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
 use crate::api::v1::{
-    adjustments, audit, counts, ledger, products, receipts, replenishments, reports, sales, stock, stores, users,
+    adjustments, audit, counts, ledger, products, receipts, replenishments, reports, returns, sales, stock, stores,
+    users,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -20,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         stock::store_stock, stock::store_stock_list, stock::warehouse_stock,
         ledger::store_ledger, ledger::warehouse_ledger,
         sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale,
+        returns::record_return, returns::sale_returns, returns::get_return,
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request,
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
@@ -37,7 +39,7 @@ use utoipa::{Modify, OpenApi};
         (name = "stores", description = "Stores (magasins)"),
         (name = "products", description = "The product catalogue"),
         (name = "stock", description = "Store and warehouse stock, and the stock ledger"),
-        (name = "sales", description = "Sales"),
+        (name = "sales", description = "Sales, and the returns of their goods"),
         (name = "replenishment", description = "Replenishment requests"),
         (name = "warehouse", description = "Goods received at the warehouse, and its adjustments"),
         (name = "reporting", description = "Consolidated report, dashboard and shrinkage"),

@@ -53,6 +53,7 @@ fn document_of(t: &Strings, entry: &LedgerEntry) -> Option<(String, String)> {
         SourceDocument::Adjustment(id) => {
             ((t.movements.adjustment_number)(id.0), link("/ajustements", &[("lieu", value_of(entry.location))], None))
         }
+        SourceDocument::Return(id) => ((t.movements.return_number)(id.0), format!("/retours/{id}")),
     })
 }
 

@@ -152,6 +152,8 @@ mod tests {
             total: Money(total),
             produits_vendus: sold,
             stock_local: vec![],
+            retours: Money::ZERO,
+            articles_retournes: 0,
         };
         let sold = vec![NamedQuantity { produit: ProductId(4), nom: "Café, moulu".into(), quantite: 3 }];
         let csv = to_csv(&[store(1, "Centre", 4797, sold), store(2, "Nord", 0, vec![])]).unwrap();

@@ -281,6 +281,7 @@ pub struct MovementStrings {
     pub request: fn(i64) -> String,
     pub receipt: fn(i64) -> String,
     pub adjustment_number: fn(i64) -> String,
+    pub return_number: fn(i64) -> String,
     pub of_location: fn(&str) -> String,
     pub of_row: fn(&str, &str) -> String,
     pub back_to_stock: &'static str,
@@ -657,6 +658,7 @@ pub static FR: Strings = Strings {
         request: fr::request_number,
         receipt: fr::receipt_number,
         adjustment_number: fr::adjustment_number,
+        return_number: fr::return_number,
         of_location: fr::movements_of_location,
         of_row: fr::movements_of_row,
         back_to_stock: "Retour au stock",
@@ -739,6 +741,7 @@ mod fr {
             ReplenishmentIn => "Réapprovisionnement (entrée)",
             Receipt => "Réception",
             Adjustment(_) => "Ajustement",
+            Return => "Retour client",
         }
     }
 
@@ -756,6 +759,10 @@ mod fr {
 
     pub fn adjustment_number(id: i64) -> String {
         format!("Ajustement n° {id}")
+    }
+
+    pub fn return_number(id: i64) -> String {
+        format!("Avoir n° {id}")
     }
 
     pub fn movements_of_location(place: &str) -> String {
@@ -863,6 +870,7 @@ mod fr {
             CountEntered => "Saisie d'inventaire",
             CountValidated => "Validation d'inventaire",
             CountCancelled => "Annulation d'inventaire",
+            ReturnRecorded => "Retour de marchandises",
         }
     }
 

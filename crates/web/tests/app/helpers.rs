@@ -42,10 +42,25 @@ impl TestApp {
         TestApp { router: Self::instance(&storage, SessionLimits::default(), true), _storage: storage }
     }
 
+    /// This instance with other settings (as its flags would give).
+    pub fn with_settings(self, settings: Settings) -> Self {
+        let router = Self::build(&self._storage, SessionLimits::default(), true, settings);
+        TestApp { router, _storage: self._storage }
+    }
+
     /// One instance of the application over `storage`, with the session secret every test
     /// instance shares (as the instances of a deployment do).
     fn instance(storage: &Arc<TestStorage<dyn Storage>>, limits: SessionLimits, public_reads: bool) -> Router {
-        let services = Services::new(storage.shared(), Settings::default());
+        Self::build(storage, limits, public_reads, Settings::default())
+    }
+
+    fn build(
+        storage: &Arc<TestStorage<dyn Storage>>,
+        limits: SessionLimits,
+        public_reads: bool,
+        settings: Settings,
+    ) -> Router {
+        let services = Services::new(storage.shared(), settings);
         let secret = SessionSecret::from_text("the session secret the test instances share");
         build_app(
             AppState::new(services, ApiToken::new(TOKEN))

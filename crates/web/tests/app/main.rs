@@ -10,5 +10,6 @@ mod form_roles;
 mod helpers;
 mod hostile;
 mod receipts;
+mod returns;
 mod roles;
 mod ui;

@@ -75,7 +75,7 @@ async fn state(app: &TestApp) -> Value {
 fn allowed(role: Role, write: &str, own_store: bool) -> bool {
     use Role::*;
     match write {
-        "sale" | "cancel" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
+        "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
@@ -97,6 +97,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             for write in [
                 "sale",
                 "cancel",
+                "return",
                 "request",
                 "approve",
                 "reject",
@@ -119,6 +120,11 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                     "cancel" => {
                         (Method::POST, format!("/api/v1/sales/{}/cancel/", sale_in(&app, store).await), Value::Null)
                     }
+                    "return" => (
+                        Method::POST,
+                        format!("/api/v1/sales/{}/returns/", sale_in(&app, store).await),
+                        json!({"lignes": [{"ligne": 1, "quantite": 1, "etat": "revendable"}]}),
+                    ),
                     "request" => (
                         Method::POST,
                         "/api/v1/replenishments/".to_string(),
@@ -192,7 +198,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 13);
+    assert_eq!(checked, 5 * 2 * 14);
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {

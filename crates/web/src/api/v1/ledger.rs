@@ -28,7 +28,7 @@ pub struct LedgerEntryDto {
     pub solde: i64,
     /// `ouverture`, `creation_produit`, `vente`, `annulation_vente`, `reapprovisionnement_sortie`,
     /// `reapprovisionnement_entree`, `reception`, `ajustement_<motif>` (`casse`, `vol`,
-    /// `peremption`, `erreur_saisie`, `echantillon`, `autre`).
+    /// `peremption`, `erreur_saisie`, `echantillon`, `autre`, `inventaire`), `retour`.
     pub motif: String,
     /// The sale that caused it, if any.
     pub vente: Option<i64>,
@@ -38,6 +38,8 @@ pub struct LedgerEntryDto {
     pub reception: Option<i64>,
     /// The stock adjustment that caused it, if any.
     pub ajustement: Option<i64>,
+    /// The customer return that caused it, if any.
+    pub retour: Option<i64>,
     /// The API request that made the change.
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
@@ -63,6 +65,7 @@ impl From<LedgerEntry> for LedgerEntryDto {
             demande: documents.replenishment,
             reception: documents.receipt,
             ajustement: documents.adjustment,
+            retour: documents.sale_return,
             request_id: e.request_id,
             acteur: e.acteur,
             date: e.date,

@@ -10,6 +10,7 @@ pub mod products;
 pub mod receipts;
 pub mod replenishments;
 pub mod reports;
+pub mod returns;
 pub mod sales;
 pub mod stock;
 pub mod stores;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         stock::router,
         ledger::router,
         sales::router,
+        returns::router,
         replenishments::router,
         receipts::router,
         adjustments::router,

@@ -18,13 +18,19 @@ use utoipa::ToSchema;
 pub struct ReportDto {
     /// Store name.
     pub magasin: String,
-    /// Sum of quantity × unit price over the store's sale lines (a number, 0 when none).
+    /// Sum of quantity × unit price over the store's sale lines, less what returns refunded (a
+    /// number, 0 when none).
     #[schema(example = 179.98)]
     pub total: f64,
-    /// Quantity sold per product name.
+    /// Quantity sold less returned per product name (products with a positive net only).
     pub produits_vendus: BTreeMap<String, i64>,
     /// Local quantity per product name.
     pub stock_local: BTreeMap<String, i64>,
+    /// What returns refunded (a number, 0 when none); a return counts on the day it is made.
+    #[schema(example = 89.99)]
+    pub retours: f64,
+    /// Units returned, resellable or damaged.
+    pub articles_retournes: i64,
 }
 
 fn by_name(items: Vec<NamedQuantity>) -> BTreeMap<String, i64> {
@@ -38,6 +44,8 @@ impl From<StoreReport> for ReportDto {
             total: r.total.as_units_f64(),
             produits_vendus: by_name(r.produits_vendus),
             stock_local: by_name(r.stock_local),
+            retours: r.retours.as_units_f64(),
+            articles_retournes: r.articles_retournes,
         }
     }
 }
@@ -46,9 +54,12 @@ impl From<StoreReport> for ReportDto {
 pub struct DashboardDto {
     /// Store name.
     pub magasin: String,
-    /// Revenue, decimal string with two places.
+    /// Revenue less what returns refunded, decimal string with two places.
     #[schema(example = "1234.50")]
     pub chiffre_affaires: String,
+    /// What returns refunded, decimal string with two places.
+    #[schema(example = "0.00")]
+    pub retours: String,
     /// Local stock rows at or below the stock-out threshold (default: quantity 0).
     pub ruptures: i64,
     /// Local stock rows above the overstock threshold (default: more than 10).
@@ -63,6 +74,7 @@ impl From<DashboardRow> for DashboardDto {
         DashboardDto {
             magasin: d.magasin_nom,
             chiffre_affaires: d.chiffre_affaires.to_string(),
+            retours: d.retours.to_string(),
             ruptures: d.ruptures,
             surstock: d.surstock,
             tendances: format_trend(&d.tendances),
