@@ -19,6 +19,7 @@ pub mod products;
 pub mod receiving;
 pub mod replenishment;
 pub mod report;
+mod returning;
 pub mod sales;
 pub mod session;
 pub mod signin;
@@ -81,6 +82,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/ventes/nouvelle", get(sales::new_sale).post(sales::record))
         .route("/ventes/{id}", get(sales::detail))
         .route("/ventes/{id}/annulation", get(sales::confirm_cancel).post(sales::cancel))
+        .route("/ventes/{id}/retour", get(returning::form).post(returning::record))
+        .route("/retours/{id}", get(returning::credit_note))
         .route("/rapport", get(report::page))
         .route("/rapport.csv", get(report::csv))
         .route("/stock", get(stock::store_stock))

@@ -4,6 +4,7 @@
 use super::forms::{FieldErrors, Fields, Form, Query};
 use super::layout::{Layout, UiError};
 use super::lines::{LineInput, explain_refusal, read_lines};
+use super::returning::CreditNoteView;
 use super::session::{Flash, Visitor};
 use super::strings::{Strings, current};
 use super::{link, parse_id};
@@ -231,6 +232,8 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query):
 struct SaleDetailPage {
     layout: Layout,
     sale: SaleView,
+    /// The sale's credit notes.
+    returns: Vec<CreditNoteView>,
 }
 
 pub async fn detail(
@@ -240,8 +243,11 @@ pub async fn detail(
 ) -> Result<Response, UiError> {
     let t = current();
     let sale = state.services.get_sale(SaleId(parse_id(&id)?)).await?;
+    let returns = state.services.sale_returns(sale.id).await?;
+    let returns = returns.into_iter().map(|r| CreditNoteView::of(r, t)).collect();
     let sale = SaleView::new(sale, t);
-    let page = SaleDetailPage { layout: visitor.layout(&format!("{} n° {}", t.sale, sale.id), "/ventes"), sale };
+    let layout = visitor.layout(&format!("{} n° {}", t.sale, sale.id), "/ventes");
+    let page = SaleDetailPage { layout, sale, returns };
     visitor.page(&page)
 }
 

@@ -195,6 +195,7 @@ pub struct Strings {
     pub accounts: AccountStrings,
     /// The pages of goods received at the warehouse.
     pub receiving: ReceivingStrings,
+    pub returning: ReturningStrings,
     pub adjusting: AdjustingStrings,
     pub movements: MovementStrings,
     pub verification: VerificationStrings,
@@ -216,6 +217,28 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the return form and the credit note.
+pub struct ReturningStrings {
+    pub action: &'static str,
+    pub form_title: fn(i64) -> String,
+    pub credit_note: fn(i64) -> String,
+    pub sold: &'static str,
+    pub already_returned: &'static str,
+    pub to_return: &'static str,
+    pub condition: &'static str,
+    pub resellable: &'static str,
+    pub damaged: &'static str,
+    pub note: &'static str,
+    pub record: &'static str,
+    pub recorded: fn(i64) -> String,
+    pub needs_a_line: &'static str,
+    pub nothing_left: &'static str,
+    pub refund: &'static str,
+    pub returns: &'static str,
+    pub taken_back_by: &'static str,
+    pub print_hint: &'static str,
 }
 
 /// The words of the physical count pages.
@@ -601,6 +624,26 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    returning: ReturningStrings {
+        action: "Retourner des articles",
+        form_title: fr::return_form_title,
+        credit_note: fr::return_number,
+        sold: "Vendu",
+        already_returned: "Déjà retourné",
+        to_return: "À retourner",
+        condition: "État",
+        resellable: "Revendable (remis en stock)",
+        damaged: "Abîmé (non remis en stock)",
+        note: "Note (facultative)",
+        record: "Enregistrer le retour",
+        recorded: fr::return_recorded,
+        needs_a_line: "Indiquez au moins une quantité à retourner.",
+        nothing_left: "Tous les articles de cette vente ont déjà été retournés.",
+        refund: "Montant remboursé",
+        returns: "Retours",
+        taken_back_by: "Repris par",
+        print_hint: "Imprimez cette page pour remettre l'avoir au client.",
+    },
     counting: CountingStrings {
         title: "Inventaires",
         link: "Inventaires",
@@ -765,6 +808,14 @@ mod fr {
         format!("Avoir n° {id}")
     }
 
+    pub fn return_form_title(sale: i64) -> String {
+        format!("Retour d'articles — vente n° {sale}")
+    }
+
+    pub fn return_recorded(id: i64) -> String {
+        format!("Retour enregistré : avoir n° {id}.")
+    }
+
     pub fn movements_of_location(place: &str) -> String {
         format!("Mouvements de stock — {place}")
     }
@@ -824,6 +875,8 @@ mod fr {
             "sale" => "Vente",
             "replenishment" => "Demande",
             "receipt" => "Réception",
+            "return" => "Avoir",
+            "sale line" => "Ligne de vente",
             _ => "Élément",
         };
         format!("{what} n° {id} introuvable.")

@@ -18,9 +18,10 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 16] = [
+const FORMS: [(&str, bool); 17] = [
     ("sale", true),
     ("cancel", true),
+    ("return", true),
     ("request", true),
     ("approve", true),
     ("reject", true),
@@ -41,7 +42,7 @@ const FORMS: [(&str, bool); 16] = [
 fn allowed(role: Role, form: &str, own_store: bool) -> bool {
     use Role::*;
     match form {
-        "sale" | "cancel" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
+        "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
@@ -119,6 +120,15 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         let id = created(&app, "/api/v1/sales/", body).await;
                         browser.get(&format!("/ventes/{id}/annulation")).await;
                         (format!("/ventes/{id}/annulation"), vec![])
+                    }
+                    "return" => {
+                        let body = json!({"magasin": store, "lignes": [{"produit": 1, "quantite": 1}]});
+                        let id = created(&app, "/api/v1/sales/", body).await;
+                        let page = browser.get(&format!("/ventes/{id}/retour")).await;
+                        let key = value_of_input(&page.html, "cle").unwrap_or_else(|| format!("k-{tag}"));
+                        let fields =
+                            [("cle", key), ("quantite-1", "1".to_string()), ("etat-1", "revendable".to_string())];
+                        (format!("/ventes/{id}/retour"), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
                     }
                     "request" => {
                         browser.get("/entrepot").await;
@@ -229,5 +239,5 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 23, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 25, "every form × role × store");
 }

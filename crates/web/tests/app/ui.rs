@@ -28,6 +28,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     insufficient_stock_names_the_product_and_what_is_left,
     bad_sale_input_is_explained_not_refused,
     a_sale_is_cancelled_after_confirmation,
+    goods_are_returned_through_the_form_once_with_a_credit_note,
     sales_are_listed_by_store_and_dates,
     date_filters_outside_plain_days_in_range_are_explained,
     the_report_totals_each_store_and_exports_csv,
@@ -209,7 +210,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 29] = [
+const PAGES: [&str; 30] = [
     "/",
     "/journal",
     "/compte",
@@ -221,6 +222,7 @@ const PAGES: [&str; 29] = [
     "/ventes",
     "/ventes/1",
     "/ventes/1/annulation",
+    "/ventes/1/retour",
     "/rapport",
     "/stock",
     "/stock?magasin=3",
@@ -567,6 +569,49 @@ async fn a_sale_is_cancelled_after_confirmation(mut b: Browser) {
     assert_eq!(b.app.local_qty(1, 1).await, Some(20));
     let again = b.post_and_follow("/ventes/1/annulation", &[]).await;
     assert!(again.flash().is_some_and(|f| !f.is_empty()), "a second cancel is explained");
+}
+
+async fn goods_are_returned_through_the_form_once_with_a_credit_note(mut b: Browser) {
+    b.sign_in().await;
+    b.sell("1", &[("1", "2"), ("2", "1")]).await;
+    let detail = b.get("/ventes/1").await;
+    assert!(detail.has("href=\"/ventes/1/retour\">Retourner des articles</a>"), "{}", detail.html);
+    let form = b.get("/ventes/1/retour").await;
+    assert!(form.has("<form id=\"return\"") && form.has("name=\"quantite-2\""), "{}", form.html);
+    let key = value_of_input(&form.html, "cle").expect("idempotency key");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(18));
+
+    let nothing = b.post("/ventes/1/retour", &[("cle", key.as_str())]).await;
+    assert_eq!(nothing.status, StatusCode::BAD_REQUEST);
+    assert_eq!(nothing.flash().as_deref(), Some("Indiquez au moins une quantité à retourner."));
+    let too_many = b.post("/ventes/1/retour", &[("cle", key.as_str()), ("quantite-1", "3")]).await;
+    assert_eq!(too_many.status, StatusCode::CONFLICT, "{}", too_many.html);
+    assert!(too_many.flash().is_some_and(|f| f.contains("0 already returned")), "{:?}", too_many.flash());
+
+    let fields = [
+        ("cle", key.as_str()),
+        ("quantite-1", "1"),
+        ("etat-1", "revendable"),
+        ("quantite-2", "1"),
+        ("etat-2", "abime"),
+        ("note", "défaut"),
+    ];
+    let recorded = b.post("/ventes/1/retour", &fields).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.html);
+    let to = recorded.location.expect("the credit note");
+    let again = b.post("/ventes/1/retour", &fields).await;
+    assert_eq!(again.location.as_deref(), Some(to.as_str()), "a double submit shows the same credit note");
+    assert_eq!(b.app.local_qty(1, 1).await, Some(19), "one keyboard back in stock, once");
+
+    let note = b.get(&to).await;
+    assert!(note.flash().is_some_and(|f| f.starts_with("Retour enregistré : avoir n° ")));
+    assert!(note.has("<section class=\"card ticket\" id=\"credit-note\"") && note.has("Abîmé (non remis en stock)"));
+    assert!(note.has("défaut") && note.has("id=\"refund\""), "{}", note.html);
+    let detail = b.get("/ventes/1").await;
+    assert!(detail.has("<table id=\"sale-returns\"") && detail.has(&format!("href=\"{to}\"")));
+    assert!(!detail.has("id=\"cancel\""), "a sale with a return is no longer cancelled");
+    let rest = b.get("/ventes/1/retour").await;
+    assert!(rest.has("name=\"quantite-1\"") && !rest.has("name=\"quantite-2\""), "line 2 has nothing left");
 }
 
 async fn sales_are_listed_by_store_and_dates(mut b: Browser) {
