@@ -1,6 +1,7 @@
 //! The ledger checking itself while the chain runs: a pass compares every balance with the sum
 //! of its ledger (adding only the ledger rows since the last pass to the sums it keeps), and the
-//! kept sales aggregates of the days and products touched since with the sale lines they sum.
+//! kept sales and returns aggregates of the days and products touched since with the lines they
+//! sum.
 
 use crate::ids::{ProductId, StoreId};
 use crate::ledger::LedgerDiscrepancy;
@@ -9,10 +10,34 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// The most discrepancies of each kind a pass keeps (it counts them all).
 pub const MAX_KEPT_DISCREPANCIES: usize = 100;
 
-/// A kept sales aggregate that differs from the sale lines it sums: a day's (`jour`) or the
-/// all-time total's (`jour` = `None`, compared with the days').
+/// What a kept aggregate sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKind {
+    /// Sale lines (`sales_daily`, `sales_totals`).
+    Sales,
+    /// Return lines (`returns_daily`, `returns_totals`).
+    Returns,
+}
+
+impl AggregateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregateKind::Sales => "ventes",
+            AggregateKind::Returns => "retours",
+        }
+    }
+
+    /// `text` as a kind; what passes kept before returns existed were about sales.
+    pub fn parse(text: Option<&str>) -> Self {
+        if text == Some("retours") { AggregateKind::Returns } else { AggregateKind::Sales }
+    }
+}
+
+/// A kept aggregate that differs from the lines it sums: a day's (`jour`) or the all-time
+/// total's (`jour` = `None`, compared with the days').
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AggregateDiscrepancy {
+    pub kind: AggregateKind,
     pub magasin: StoreId,
     pub jour: Option<NaiveDate>,
     pub produit: ProductId,
@@ -31,7 +56,7 @@ pub struct VerificationReport {
     /// Balances that differ from their ledger (at most [`MAX_KEPT_DISCREPANCIES`]).
     pub stock: Vec<LedgerDiscrepancy>,
     pub stock_count: i64,
-    /// Aggregates that differ from their sale lines (at most [`MAX_KEPT_DISCREPANCIES`]).
+    /// Aggregates that differ from their sale or return lines (at most [`MAX_KEPT_DISCREPANCIES`]).
     pub aggregates: Vec<AggregateDiscrepancy>,
     pub aggregate_count: i64,
     pub duration_ms: i64,

@@ -15,6 +15,7 @@ use cli::{AccessLogMode, CacheMode, Cli, Command, SeedCommand, ServeArgs};
 use magasin_domain::Storage;
 use magasin_domain::returns::ReturnWindow;
 use magasin_domain::stock::StockThresholds;
+use magasin_domain::verification::AggregateKind;
 use magasin_service::cache::{Cache, CacheConfig};
 use magasin_service::{Services, Settings};
 use magasin_web::auth::ApiToken;
@@ -65,18 +66,24 @@ async fn main() -> Result<()> {
             }
             for a in &aggregates {
                 let day = a.jour.map_or_else(|| "all time".to_string(), |d| d.to_string());
+                let lines = match a.kind {
+                    AggregateKind::Sales => "sale lines",
+                    AggregateKind::Returns => "return lines",
+                };
                 eprintln!(
-                    "store {} product {} ({day}): kept {} units / {} cents, sale lines {} units / {} cents",
+                    "store {} product {} ({day}): kept {} units / {} cents, {lines} {} units / {} cents",
                     a.magasin, a.produit, a.kept_quantite, a.kept_montant, a.summed_quantite, a.summed_montant
                 );
             }
             match (bad.len(), aggregates.len()) {
                 (0, 0) => {
-                    eprintln!("stock ledger: every location and product adds up; sales aggregates: every one adds up");
+                    eprintln!(
+                        "stock ledger: every location and product adds up; sales and returns aggregates: every one adds up"
+                    );
                     Ok(())
                 }
                 (stock, kept) => bail!(
-                    "{stock} stock balances do not match their ledger; {kept} sales aggregates do not match their lines"
+                    "{stock} stock balances do not match their ledger; {kept} sales or returns aggregates do not match their lines"
                 ),
             }
         }

@@ -335,6 +335,7 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
     use magasin_domain::adjustments::{AdjustmentQuery, AdjustmentReason, ValidAdjustment};
     use magasin_domain::counts::{CountEntry, NewCount};
     use magasin_domain::receiving::{ReceiptLineRequest, ValidReceipt};
+    use magasin_domain::returns::{ItemCondition, ReturnWindow, ValidReturn, ValidReturnLine};
 
     let storage = seeded().await;
     let s: &PgStorage = &storage;
@@ -345,59 +346,97 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
         let request = NewReplenishment { magasin: CENTRE, produit: CAFE, quantite: 2, at: Utc::now() };
         requests.push(s.create_replenishment(&request, &now()).await.expect("request").id);
     }
+    // Sales whose goods come back during the waves: two returned, one cancelled while returned.
+    let mut sold = Vec::new();
+    for _ in 0..6 {
+        let sale = s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 1)], Utc::now()), &now()).await;
+        sold.push(sale.expect("sale").sale.id);
+    }
     let count = s.open_count(&NewCount { location: centre, categorie: None, at: Utc::now() }, &now()).await;
     let count = count.expect("count opened");
-
-    let wave = |requests: &[magasin_domain::ReplenishmentId]| -> Vec<BoxFuture<'_, ()>> {
-        let mut ops: Vec<BoxFuture<'_, ()>> = Vec::new();
-        for i in 0..20 {
-            let product = if i % 2 == 0 { CAFE } else { CLAVIER };
-            ops.push(Box::pin(async move {
-                let sold = s.record_sale(&sale_at(CENTRE, &[(product, 1)], Utc::now()), &now()).await;
-                assert!(matches!(sold, Ok(_) | Err(StorageError::InsufficientStock { .. })), "{sold:?}");
-            }));
-        }
-        for _ in 0..5 {
-            ops.push(Box::pin(async move {
-                let lines = vec![
-                    ReceiptLineRequest { produit: CAFE, quantite: 2 },
-                    ReceiptLineRequest { produit: CLAVIER, quantite: 1 },
-                ];
-                let receipt = ValidReceipt {
-                    fournisseur: "Grossiste".into(),
-                    bon_livraison: "BL".into(),
-                    lignes: lines,
-                    at: Utc::now(),
-                    idempotency: None,
-                };
-                s.record_receipt(&receipt, &now()).await.expect("receipt");
-            }));
-        }
-        for &id in requests {
-            ops.push(Box::pin(async move {
-                s.approve_replenishment(id, &now()).await.expect("decided");
-            }));
-        }
-        for (location, product, delta) in
-            [(centre, CLAVIER, -1), (centre, CAFE, 1), (Location::Warehouse, CAFE, -1), (centre, SOURIS, 2)]
-        {
-            ops.push(Box::pin(async move {
-                let adjustment = ValidAdjustment {
-                    location,
-                    produit: product,
-                    quantite: delta,
-                    motif: AdjustmentReason::Broken,
-                    note: String::new(),
-                    at: Utc::now(),
-                    idempotency: None,
-                };
-                let adjusted = s.record_adjustment(&adjustment, &now()).await;
-                assert!(matches!(adjusted, Ok(_) | Err(StorageError::InsufficientStock { .. })), "{adjusted:?}");
-            }));
-        }
-        ops
+    let give_back = |vente, etat| ValidReturn {
+        vente,
+        lignes: vec![ValidReturnLine { ligne: 1, quantite: 1, etat }],
+        note: String::new(),
+        at: Utc::now(),
+        window: ReturnWindow::default(),
+        idempotency: None,
     };
-    join_all(wave(&requests[..5])).await;
+    let give_back = &give_back;
+    let cancelled_or_returned = std::sync::atomic::AtomicUsize::new(0);
+    let raced = &cancelled_or_returned;
+
+    let wave =
+        |requests: &[magasin_domain::ReplenishmentId], sales: &[magasin_domain::SaleId]| -> Vec<BoxFuture<'_, ()>> {
+            let mut ops: Vec<BoxFuture<'_, ()>> = Vec::new();
+            for (i, &vente) in sales.iter().enumerate() {
+                let etat = if i == 0 { ItemCondition::Resellable } else { ItemCondition::Damaged };
+                ops.push(Box::pin(async move {
+                    let returned = s.record_return(&give_back(vente, etat), &now()).await;
+                    if i == 2 {
+                        assert!(matches!(returned, Ok(_) | Err(StorageError::Conflict(_))), "{returned:?}");
+                        raced.fetch_add(usize::from(returned.is_ok()), std::sync::atomic::Ordering::SeqCst);
+                    } else {
+                        returned.expect("returned");
+                    }
+                }));
+                if i == 2 {
+                    // The same sale cancelled at once: one of the two wins, the other is refused.
+                    ops.push(Box::pin(async move {
+                        let cancelled = s.cancel_sale(vente, &now()).await;
+                        assert!(matches!(cancelled, Ok(_) | Err(StorageError::Conflict(_))), "{cancelled:?}");
+                        raced.fetch_add(usize::from(cancelled.is_ok()), std::sync::atomic::Ordering::SeqCst);
+                    }));
+                }
+            }
+            for i in 0..20 {
+                let product = if i % 2 == 0 { CAFE } else { CLAVIER };
+                ops.push(Box::pin(async move {
+                    let sold = s.record_sale(&sale_at(CENTRE, &[(product, 1)], Utc::now()), &now()).await;
+                    assert!(matches!(sold, Ok(_) | Err(StorageError::InsufficientStock { .. })), "{sold:?}");
+                }));
+            }
+            for _ in 0..5 {
+                ops.push(Box::pin(async move {
+                    let lines = vec![
+                        ReceiptLineRequest { produit: CAFE, quantite: 2 },
+                        ReceiptLineRequest { produit: CLAVIER, quantite: 1 },
+                    ];
+                    let receipt = ValidReceipt {
+                        fournisseur: "Grossiste".into(),
+                        bon_livraison: "BL".into(),
+                        lignes: lines,
+                        at: Utc::now(),
+                        idempotency: None,
+                    };
+                    s.record_receipt(&receipt, &now()).await.expect("receipt");
+                }));
+            }
+            for &id in requests {
+                ops.push(Box::pin(async move {
+                    s.approve_replenishment(id, &now()).await.expect("decided");
+                }));
+            }
+            for (location, product, delta) in
+                [(centre, CLAVIER, -1), (centre, CAFE, 1), (Location::Warehouse, CAFE, -1), (centre, SOURIS, 2)]
+            {
+                ops.push(Box::pin(async move {
+                    let adjustment = ValidAdjustment {
+                        location,
+                        produit: product,
+                        quantite: delta,
+                        motif: AdjustmentReason::Broken,
+                        note: String::new(),
+                        at: Utc::now(),
+                        idempotency: None,
+                    };
+                    let adjusted = s.record_adjustment(&adjustment, &now()).await;
+                    assert!(matches!(adjusted, Ok(_) | Err(StorageError::InsufficientStock { .. })), "{adjusted:?}");
+                }));
+            }
+            ops
+        };
+    join_all(wave(&requests[..5], &sold[..3])).await;
 
     // Between the waves the shelves hold exactly what the stock says: that is what is counted.
     let shelves = s.store_stock(CENTRE).await.expect("stock");
@@ -405,7 +444,7 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
         shelves.iter().map(|i| CountEntry { produit: i.produit_id, compte: i.quantite }).collect();
     s.enter_count(count.id, &entries, &now()).await.expect("counted");
 
-    let mut second = wave(&requests[5..]);
+    let mut second = wave(&requests[5..], &sold[3..]);
     second.push(Box::pin(async {
         s.close_count(count.id, true, &now()).await.expect("validated");
     }));
@@ -428,4 +467,10 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
     assert_eq!(s.aggregate_discrepancies().await.expect("aggregates"), vec![]);
     let pass = s.verify_ledger(Utc::now(), Utc::now() + Duration::hours(1)).await.expect("pass").expect("not busy");
     assert!(pass.is_sound(), "{pass:?}");
+    assert_eq!(raced.load(std::sync::atomic::Ordering::SeqCst), 2, "per wave, a cancel or a return of the raced sale");
+    for (i, &vente) in sold.iter().enumerate() {
+        let returns = s.sale_returns(vente).await.expect("returns");
+        let cancelled = s.get_sale(vente).await.expect("sale").statut == magasin_domain::sales::SaleStatus::Cancelled;
+        assert!(returns.is_empty() == cancelled, "sale {i}: returned or cancelled, never both ({returns:?})");
+    }
 }

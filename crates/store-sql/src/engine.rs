@@ -56,6 +56,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(i64,)>
                  + Reads<(i64, i64)>
                  + Reads<(i64, i64, Option<DateTime<Utc>>)>
+                 + Reads<(i64, i64, Option<DateTime<Utc>>, i64)>
                  + Reads<(Option<i64>,)>
                  + Reads<(String,)>
                  + Reads<(i64, String)>

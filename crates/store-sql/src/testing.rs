@@ -104,7 +104,9 @@ pub async fn the_verifier_catches_what_was_changed_behind_its_back<E: crate::eng
     use chrono::{Duration, Utc};
     use magasin_domain::Storage;
     use magasin_domain::contract::{CAFE, CENTRE, CLAVIER, ctx, sale_at};
+    use magasin_domain::returns::{ItemCondition, ReturnWindow, ValidReturn, ValidReturnLine};
     use magasin_domain::stock::Location;
+    use magasin_domain::verification::AggregateKind;
     let all_settled = || (Utc::now(), Utc::now() + Duration::hours(1));
     let (now, settled) = all_settled();
     let first = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
@@ -147,4 +149,35 @@ pub async fn the_verifier_catches_what_was_changed_behind_its_back<E: crate::eng
     let fifth = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
     assert!(fifth.is_sound() && fifth.ledger_through > third.ledger_through, "{fifth:?}");
     assert!(s.ledger_discrepancies().await.expect("full check").is_empty());
+
+    // A return touches its day's returns aggregates: changed behind the storage's back, they are
+    // found as returns' (the sales' still add up), by the next pass and by the full check.
+    let sold = s.record_sale(&sale_at(CENTRE, &[(CLAVIER, 2)], Utc::now()), &ctx()).await.expect("sale");
+    let retour = ValidReturn {
+        vente: sold.sale.id,
+        lignes: vec![ValidReturnLine { ligne: 1, quantite: 1, etat: ItemCondition::Damaged }],
+        note: String::new(),
+        at: Utc::now(),
+        window: ReturnWindow::default(),
+        idempotency: None,
+    };
+    s.record_return(&retour, &ctx()).await.expect("return");
+    let (now, settled) = all_settled();
+    let sixth = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    assert!(sixth.is_sound(), "{sixth:?}");
+    tamper(s, "UPDATE returns_daily SET montant_cents = montant_cents + 7 WHERE produit_id = 1").await;
+    let another = ValidReturn { at: Utc::now(), ..retour };
+    s.record_return(&another, &ctx()).await.expect("a second return, the same day");
+    let (now, settled) = all_settled();
+    let seventh = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    let found: Vec<_> = seventh.aggregates.iter().map(|a| (a.kind, a.jour.is_some(), a.produit)).collect();
+    assert_eq!(
+        found,
+        [(AggregateKind::Returns, true, CLAVIER), (AggregateKind::Returns, false, CLAVIER)],
+        "{seventh:?}"
+    );
+    let full = s.aggregate_discrepancies().await.expect("full check");
+    assert_eq!(full.len(), 2, "{full:?}");
+    tamper(s, "UPDATE returns_daily SET montant_cents = montant_cents - 7 WHERE produit_id = 1").await;
+    assert!(s.aggregate_discrepancies().await.expect("full check").is_empty());
 }

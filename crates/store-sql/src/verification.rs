@@ -6,8 +6,8 @@
 //!    late is still counted next time;
 //! 2. with reads only (writers are never held up), compares every balance with its kept sum plus
 //!    the newer rows — a join over stock rows, whatever the length of the history — and the kept
-//!    aggregates of the store-days (and store-products) that sales or cancellations touched since
-//!    the last pass with the sale lines they sum;
+//!    aggregates of the store-days (and store-products) that sales, cancellations or returns
+//!    touched since the last pass with the sale or return lines they sum;
 //! 3. records what it found for every instance to show.
 
 use crate::SqlStorage;
@@ -16,7 +16,7 @@ use crate::rows::{AggregateRow, DiscrepancyRow, location_of};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use magasin_domain::ledger::LedgerDiscrepancy;
-use magasin_domain::verification::{AggregateDiscrepancy, MAX_KEPT_DISCREPANCIES, VerificationReport};
+use magasin_domain::verification::{AggregateDiscrepancy, AggregateKind, MAX_KEPT_DISCREPANCIES, VerificationReport};
 use magasin_domain::{ProductId, StorageResult, StoreId};
 use serde_json::{Value, json};
 
@@ -39,22 +39,57 @@ const STOCK_AGAINST_CHECKPOINT: &str = "WITH expected AS (
      WHERE COALESCE(v.quantite, 0) <> COALESCE(s.total, 0)
      ORDER BY 1 NULLS FIRST, 2";
 
-/// The store-days of the sales made (`id > $1`) or cancelled (`date_annulation >= $2`) since.
-const TOUCHED_DAYS: &str = "SELECT magasin_id, jour FROM sales WHERE id > $1
-     UNION SELECT magasin_id, jour FROM sales WHERE date_annulation >= $2";
+/// A pair of kept aggregates and the lines they sum: which store-days and store-products were
+/// touched since a pass (records with an id above `$1`, and for sales those cancelled at or
+/// after `$2`; each day and pair once, or the join would count its lines again), and how to
+/// reach the lines of a touched day (`days d` joined to `s`, `l`).
+struct KeptSums {
+    kind: AggregateKind,
+    touched_days: &'static str,
+    touched_pairs: &'static str,
+    lines_of_days: &'static str,
+    daily: &'static str,
+    totals: &'static str,
+}
 
-fn daily_against_lines() -> String {
+const SALES: KeptSums = KeptSums {
+    kind: AggregateKind::Sales,
+    touched_days: "SELECT magasin_id, jour FROM sales WHERE id > $1
+         UNION SELECT magasin_id, jour FROM sales WHERE date_annulation >= $2",
+    touched_pairs:
+        "SELECT s.magasin_id, l.produit_id FROM sales s JOIN sale_lines l ON l.vente_id = s.id WHERE s.id > $1
+         UNION SELECT s.magasin_id, l.produit_id FROM sales s JOIN sale_lines l ON l.vente_id = s.id
+               WHERE s.date_annulation >= $2",
+    lines_of_days: "JOIN sales s ON s.magasin_id = d.magasin_id AND s.jour = d.jour
+         JOIN sale_lines l ON l.vente_id = s.id WHERE s.statut = 'validée'",
+    daily: "sales_daily",
+    totals: "sales_totals",
+};
+
+/// Returns are never undone: what was touched is what was recorded since.
+const RETURNS: KeptSums = KeptSums {
+    kind: AggregateKind::Returns,
+    touched_days: "SELECT DISTINCT magasin_id, jour FROM sale_returns WHERE id > $1",
+    touched_pairs: "SELECT DISTINCT s.magasin_id, l.produit_id FROM sale_returns s JOIN sale_return_lines l
+         ON l.retour_id = s.id WHERE s.id > $1",
+    lines_of_days: "JOIN sale_returns s ON s.magasin_id = d.magasin_id AND s.jour = d.jour
+         JOIN sale_return_lines l ON l.retour_id = s.id WHERE TRUE",
+    daily: "returns_daily",
+    totals: "returns_totals",
+};
+
+/// The kept days touched since, against the lines they sum.
+fn daily_against_lines(kept: &KeptSums) -> String {
+    let KeptSums { touched_days, lines_of_days, daily, .. } = kept;
     format!(
-        "WITH days AS ({TOUCHED_DAYS}),
+        "WITH days AS ({touched_days}),
          summed AS (
              SELECT s.magasin_id, s.jour, l.produit_id, CAST(SUM(l.quantite) AS BIGINT) AS q,
                     CAST(SUM(l.quantite * l.prix_unitaire_cents) AS BIGINT) AS m
-             FROM days d JOIN sales s ON s.magasin_id = d.magasin_id AND s.jour = d.jour
-                  JOIN sale_lines l ON l.vente_id = s.id
-             WHERE s.statut = 'validée' GROUP BY s.magasin_id, s.jour, l.produit_id),
+             FROM days d {lines_of_days} GROUP BY s.magasin_id, s.jour, l.produit_id),
          kept AS (
              SELECT k.magasin_id, k.jour, k.produit_id, k.quantite AS q, k.montant_cents AS m
-             FROM days d JOIN sales_daily k ON k.magasin_id = d.magasin_id AND k.jour = d.jour)
+             FROM days d JOIN {daily} k ON k.magasin_id = d.magasin_id AND k.jour = d.jour)
          SELECT COALESCE(k.magasin_id, s.magasin_id) AS magasin_id, COALESCE(k.jour, s.jour) AS jour,
                 COALESCE(k.produit_id, s.produit_id) AS produit_id,
                 COALESCE(k.q, 0) AS kept_quantite, COALESCE(k.m, 0) AS kept_montant,
@@ -67,28 +102,31 @@ fn daily_against_lines() -> String {
 }
 
 /// The all-time totals of the store-products touched since, against the sum of their days.
-const TOTALS_AGAINST_DAYS: &str = "WITH pairs AS (
-         SELECT s.magasin_id, l.produit_id FROM sales s JOIN sale_lines l ON l.vente_id = s.id WHERE s.id > $1
-         UNION SELECT s.magasin_id, l.produit_id FROM sales s JOIN sale_lines l ON l.vente_id = s.id
-               WHERE s.date_annulation >= $2),
-     days AS (
-         SELECT d.magasin_id, d.produit_id, CAST(SUM(d.quantite) AS BIGINT) AS q,
-                CAST(SUM(d.montant_cents) AS BIGINT) AS m
-         FROM pairs p JOIN sales_daily d ON d.magasin_id = p.magasin_id AND d.produit_id = p.produit_id
-         GROUP BY d.magasin_id, d.produit_id),
-     kept AS (
-         SELECT t.magasin_id, t.produit_id, t.quantite AS q, t.montant_cents AS m
-         FROM pairs p JOIN sales_totals t ON t.magasin_id = p.magasin_id AND t.produit_id = p.produit_id)
-     SELECT COALESCE(k.magasin_id, d.magasin_id) AS magasin_id, CAST(NULL AS DATE) AS jour,
-            COALESCE(k.produit_id, d.produit_id) AS produit_id,
-            COALESCE(k.q, 0) AS kept_quantite, COALESCE(k.m, 0) AS kept_montant,
-            COALESCE(d.q, 0) AS summed_quantite, COALESCE(d.m, 0) AS summed_montant
-     FROM kept k FULL OUTER JOIN days d ON d.magasin_id = k.magasin_id AND d.produit_id = k.produit_id
-     WHERE COALESCE(k.q, 0) <> COALESCE(d.q, 0) OR COALESCE(k.m, 0) <> COALESCE(d.m, 0)
-     ORDER BY 1, 3";
+fn totals_against_days(kept: &KeptSums) -> String {
+    let KeptSums { touched_pairs, daily, totals, .. } = kept;
+    format!(
+        "WITH pairs AS ({touched_pairs}),
+         days AS (
+             SELECT d.magasin_id, d.produit_id, CAST(SUM(d.quantite) AS BIGINT) AS q,
+                    CAST(SUM(d.montant_cents) AS BIGINT) AS m
+             FROM pairs p JOIN {daily} d ON d.magasin_id = p.magasin_id AND d.produit_id = p.produit_id
+             GROUP BY d.magasin_id, d.produit_id),
+         kept AS (
+             SELECT t.magasin_id, t.produit_id, t.quantite AS q, t.montant_cents AS m
+             FROM pairs p JOIN {totals} t ON t.magasin_id = p.magasin_id AND t.produit_id = p.produit_id)
+         SELECT COALESCE(k.magasin_id, d.magasin_id) AS magasin_id, CAST(NULL AS DATE) AS jour,
+                COALESCE(k.produit_id, d.produit_id) AS produit_id,
+                COALESCE(k.q, 0) AS kept_quantite, COALESCE(k.m, 0) AS kept_montant,
+                COALESCE(d.q, 0) AS summed_quantite, COALESCE(d.m, 0) AS summed_montant
+         FROM kept k FULL OUTER JOIN days d ON d.magasin_id = k.magasin_id AND d.produit_id = k.produit_id
+         WHERE COALESCE(k.q, 0) <> COALESCE(d.q, 0) OR COALESCE(k.m, 0) <> COALESCE(d.m, 0)
+         ORDER BY 1, 3"
+    )
+}
 
-fn aggregate_of(r: AggregateRow) -> AggregateDiscrepancy {
+fn aggregate_of(kind: AggregateKind, r: AggregateRow) -> AggregateDiscrepancy {
     AggregateDiscrepancy {
+        kind,
         magasin: StoreId(r.magasin_id),
         jour: r.jour,
         produit: ProductId(r.produit_id),
@@ -108,7 +146,7 @@ fn details(stock: &[LedgerDiscrepancy], aggregates: &[AggregateDiscrepancy]) -> 
     json!({
         "stock": stock.iter().map(|d| json!([store(d.location), d.produit.0, d.quantite, d.ledger_sum])).collect::<Vec<_>>(),
         "aggregates": aggregates.iter().map(|a| json!([a.magasin.0, a.jour, a.produit.0, a.kept_quantite,
-            a.kept_montant, a.summed_quantite, a.summed_montant])).collect::<Vec<_>>(),
+            a.kept_montant, a.summed_quantite, a.summed_montant, a.kind.as_str()])).collect::<Vec<_>>(),
     })
     .to_string()
 }
@@ -135,6 +173,7 @@ fn parse_details(text: &str) -> (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepanc
         .map(|rows| {
             rows.iter()
                 .map(|r| AggregateDiscrepancy {
+                    kind: AggregateKind::parse(r[7].as_str()),
                     magasin: StoreId(int(&r[0])),
                     jour: r[1].as_str().and_then(|d| d.parse::<NaiveDate>().ok()),
                     produit: ProductId(int(&r[2])),
@@ -150,16 +189,26 @@ fn parse_details(text: &str) -> (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepanc
 }
 
 impl<E: Engine> SqlStorage<E> {
+    /// The kept sales aggregates touched since the sale `last_sale` (and the cancellations since
+    /// `since`), and the kept returns aggregates touched since the return `last_return`.
     async fn aggregate_discrepancies(
         conn: &mut Connection<E>,
         last_sale: i64,
         since: DateTime<Utc>,
+        last_return: i64,
     ) -> StorageResult<Vec<AggregateDiscrepancy>> {
-        let daily = Statement::new(&daily_against_lines()).value(last_sale).value(since);
-        let mut rows: Vec<AggregateRow> = Self::all(conn, &daily).await?;
-        let totals = Statement::new(TOTALS_AGAINST_DAYS).value(last_sale).value(since);
-        rows.extend(Self::all::<AggregateRow>(conn, &totals).await?);
-        Ok(rows.into_iter().map(aggregate_of).collect())
+        let mut found = Vec::new();
+        for (kept, last) in [(&SALES, last_sale), (&RETURNS, last_return)] {
+            for sql in [daily_against_lines(kept), totals_against_days(kept)] {
+                let mut statement = Statement::new(&sql).value(last);
+                if kept.kind == AggregateKind::Sales {
+                    statement = statement.value(since);
+                }
+                let rows: Vec<AggregateRow> = Self::all(conn, &statement).await?;
+                found.extend(rows.into_iter().map(|r| aggregate_of(kept.kind, r)));
+            }
+        }
+        Ok(found)
     }
 
     pub(crate) async fn verification_pass(
@@ -179,8 +228,9 @@ impl<E: Engine> SqlStorage<E> {
                 return Ok(None);
             }
         }
-        let state = Statement::new("SELECT jusqu_a, vente_id, date FROM ledger_verification WHERE id = 1");
-        let (last, last_sale, last_at): (i64, i64, Option<DateTime<Utc>>) = Self::one(&mut tx, &state).await?;
+        let state = Statement::new("SELECT jusqu_a, vente_id, date, retour_id FROM ledger_verification WHERE id = 1");
+        let (last, last_sale, last_at, last_return): (i64, i64, Option<DateTime<Utc>>, i64) =
+            Self::one(&mut tx, &state).await?;
         let through = Statement::new("SELECT COALESCE(MAX(id), $1) FROM stock_ledger WHERE id > $1 AND date < $2")
             .value(last)
             .value(settled);
@@ -205,6 +255,12 @@ impl<E: Engine> SqlStorage<E> {
         )
         .value(settled);
         let (next_sale,): (i64,) = Self::one(&mut tx, &next_sales).await?;
+        let next_returns = Statement::new(
+            "SELECT COALESCE((SELECT MIN(id) - 1 FROM sale_returns WHERE date >= $1),
+                             (SELECT MAX(id) FROM sale_returns), 0)",
+        )
+        .value(settled);
+        let (next_return,): (i64,) = Self::one(&mut tx, &next_returns).await?;
         tx.commit().await.map_err(E::map_error)?;
 
         // 2. The comparisons: reads, each one statement (one snapshot) that reads the kept sums
@@ -214,7 +270,7 @@ impl<E: Engine> SqlStorage<E> {
         let stock: Vec<LedgerDiscrepancy> = stock.into_iter().map(LedgerDiscrepancy::from).collect();
         // Cancellations since the last pass, with the same margin as the ledger's.
         let since = last_at.map_or(DateTime::<Utc>::UNIX_EPOCH, |at| at - (now - settled));
-        let aggregates = Self::aggregate_discrepancies(&mut conn, last_sale, since).await?;
+        let aggregates = Self::aggregate_discrepancies(&mut conn, last_sale, since, last_return).await?;
         drop(conn);
         let report = VerificationReport {
             at: now,
@@ -229,14 +285,15 @@ impl<E: Engine> SqlStorage<E> {
         // 3. What it found, for every instance to show.
         let record = Statement::new(
             "UPDATE ledger_verification SET vente_id = $1, date = $2, ecarts_stock = $3, ecarts_agregats = $4,
-                    details = $5, duree_ms = $6 WHERE id = 1",
+                    details = $5, duree_ms = $6, retour_id = $7 WHERE id = 1",
         )
         .value(next_sale.max(last_sale))
         .value(report.at)
         .value(report.stock_count)
         .value(report.aggregate_count)
         .value(details(&report.stock, &report.aggregates))
-        .value(report.duration_ms);
+        .value(report.duration_ms)
+        .value(next_return.max(last_return));
         let mut conn = self.writer.acquire().await?;
         Self::execute(&mut conn, &record).await?;
         Ok(Some(report))
@@ -245,7 +302,7 @@ impl<E: Engine> SqlStorage<E> {
     /// Every day and total: as if no pass had run.
     pub(crate) async fn every_aggregate_discrepancy(&self) -> StorageResult<Vec<AggregateDiscrepancy>> {
         let mut conn = self.reader.acquire().await?;
-        Self::aggregate_discrepancies(&mut conn, 0, DateTime::<Utc>::UNIX_EPOCH).await
+        Self::aggregate_discrepancies(&mut conn, 0, DateTime::<Utc>::UNIX_EPOCH, 0).await
     }
 
     pub(crate) async fn last_pass(&self) -> StorageResult<Option<VerificationReport>> {

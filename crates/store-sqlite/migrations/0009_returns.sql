@@ -53,3 +53,4 @@ CREATE INDEX returns_daily_day ON returns_daily (jour, magasin_id, produit_id, q
 ALTER TABLE sales ADD COLUMN retours INTEGER NOT NULL DEFAULT 0 CHECK (retours >= 0);
 ALTER TABLE stock_ledger ADD COLUMN retour_id INTEGER REFERENCES sale_returns (id);
 CREATE INDEX stock_ledger_return ON stock_ledger (retour_id);
+ALTER TABLE ledger_verification ADD COLUMN retour_id INTEGER NOT NULL DEFAULT 0;

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use magasin_domain::stock::Location;
+use magasin_domain::verification::AggregateKind;
 
 pub struct LastPass {
     pub at: String,
@@ -19,9 +20,12 @@ pub struct LastPass {
     pub aggregate_count: i64,
     /// `(location, product, quantity, ledger sum)`.
     pub stock: Vec<(String, i64, i64, i64)>,
-    /// `(store, day or "total", product, kept units, summed units, kept cents, summed cents)`.
-    pub aggregates: Vec<(i64, String, i64, i64, i64, i64, i64)>,
+    pub aggregates: Vec<AggregateRow>,
 }
+
+/// `(what it sums, store, day or "total", product, kept units, summed units, kept cents, summed
+/// cents)`.
+pub type AggregateRow = (&'static str, i64, String, i64, i64, i64, i64, i64);
 
 impl LastPass {
     pub fn verdict(&self) -> String {
@@ -66,7 +70,20 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Res
             .iter()
             .map(|a| {
                 let day = a.jour.map_or_else(|| t.verification.all_time.to_string(), |d| d.to_string());
-                (a.magasin.0, day, a.produit.0, a.kept_quantite, a.summed_quantite, a.kept_montant, a.summed_montant)
+                let kind = match a.kind {
+                    AggregateKind::Sales => t.verification.of_sales,
+                    AggregateKind::Returns => t.verification.of_returns,
+                };
+                (
+                    kind,
+                    a.magasin.0,
+                    day,
+                    a.produit.0,
+                    a.kept_quantite,
+                    a.summed_quantite,
+                    a.kept_montant,
+                    a.summed_montant,
+                )
             })
             .collect(),
     });
