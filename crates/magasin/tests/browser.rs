@@ -107,6 +107,10 @@ async fn scenario(b: &Browser) {
     let revenue_after = dashboard_revenue(b, true).await;
     assert_eq!(revenue_after, revenue_before + sale_total, "store 1's revenue on the dashboard grows by the sale");
 
+    let refund = return_one_unit(b, &sale_id).await;
+    assert_eq!(report_total(b, false).await, report_after - refund, "the report is net of the return");
+    assert_eq!(dashboard_revenue(b, false).await, revenue_after - refund, "and so is the dashboard");
+
     replenish(b).await;
 
     b.open("/produits").await;
@@ -122,6 +126,33 @@ async fn scenario(b: &Browser) {
     roles_see_their_own_work(b).await;
 
     logistics_receives_goods_and_counts_them(b).await;
+}
+
+/// A customer brings back one unit of the sale's first line, resellable: « Retourner des
+/// articles » on the receipt, the return form, then the credit note, which refunds the price
+/// paid; the unit is back in store 1's stock. Returns the refund, in cents.
+async fn return_one_unit(b: &Browser, sale_id: &str) -> i64 {
+    let (product, _, price) = SALE[0];
+    let row_css = format!("tr[data-product-id=\"{product}\"]");
+    let stock_before = store_quantity(b, &row_css, false).await;
+    b.open(&format!("/ventes/{sale_id}")).await;
+    b.wait("a#return-goods").await.click().await.expect("opening the return form");
+    let form = b.wait("form#return").await;
+    child(&form, "input[name=\"quantite-1\"]").await.send_keys("1").await.expect("typing the units returned");
+    child(&form, "select[name=\"etat-1\"]").await.select_by_value("revendable").await.expect("choosing the state");
+    child(&form, "input[name=\"note\"]").await.send_keys("ne convient pas").await.expect("typing a note");
+    b.screenshot("retour").await;
+    submit(&form).await;
+    b.wait("section#credit-note").await;
+    let refund = cents(&b.wait("td#refund").await).await;
+    assert_eq!(refund, price, "the credit note refunds the price paid for one unit");
+    assert_eq!(b.find_all("#credit-note-lines tr.line").await.len(), 1, "one line on the credit note");
+    b.screenshot("avoir").await;
+    assert_eq!(store_quantity(b, &row_css, false).await, stock_before + 1, "the unit is back on the shelf");
+    b.open(&format!("/ventes/{sale_id}")).await;
+    b.wait("table#sale-returns").await;
+    assert!(b.find("form#cancel").await.is_none(), "a sale with a return is no longer cancelled");
+    refund
 }
 
 /// Still signed in as logistics: a supplier's delivery is recorded through the receipt form and

@@ -18,7 +18,10 @@ use std::collections::HashMap;
 pub struct StoreRow {
     pub id: i64,
     pub name: String,
+    /// Net of returns.
     pub revenue: String,
+    /// What returns refunded.
+    pub returns: String,
     pub ruptures: i64,
     pub surstock: i64,
     pub trend: String,
@@ -78,6 +81,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Res
                 sparkline: sparkline(&format!("{} : {}", t.sales_7_days, (t.money)(week)), &days),
                 name: r.magasin_nom,
                 revenue: (t.money)(r.chiffre_affaires),
+                returns: (t.money)(r.retours),
                 ruptures: r.ruptures,
                 surstock: r.surstock,
                 trend: format_trend(&r.tendances),

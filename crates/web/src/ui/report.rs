@@ -16,7 +16,10 @@ use magasin_service::ServiceError;
 pub struct ReportRow {
     pub id: i64,
     pub name: String,
+    /// Net of returns.
     pub total: String,
+    /// What returns refunded.
+    pub returns: String,
     pub products: String,
 }
 
@@ -70,6 +73,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor, Query(query):
             id: r.magasin.0,
             name: r.magasin_nom,
             total: (t.money)(r.total),
+            returns: (t.money)(r.retours),
             products: format_trend(&r.produits_vendus),
         })
         .collect();

@@ -610,6 +610,11 @@ async fn goods_are_returned_through_the_form_once_with_a_credit_note(mut b: Brow
     let detail = b.get("/ventes/1").await;
     assert!(detail.has("<table id=\"sale-returns\"") && detail.has(&format!("href=\"{to}\"")));
     assert!(!detail.has("id=\"cancel\""), "a sale with a return is no longer cancelled");
+    let report = b.get("/rapport").await;
+    assert_eq!(cell(&report.html, "data-store-id=\"1\"", "retours num"), "115,49\u{a0}€", "one keyboard and one mouse");
+    let dashboard = b.get("/").await;
+    assert_eq!(cell(&dashboard.html, "data-store-id=\"1\"", "retours num"), "115,49\u{a0}€");
+    assert_eq!(cell(&dashboard.html, "data-store-id=\"1\"", "revenue num"), "89,99\u{a0}€", "net of the return");
     let rest = b.get("/ventes/1/retour").await;
     assert!(rest.has("name=\"quantite-1\"") && !rest.has("name=\"quantite-2\""), "line 2 has nothing left");
 }
