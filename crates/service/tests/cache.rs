@@ -89,6 +89,34 @@ async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_on
     }
 }
 
+/// A return through one instance: the next reads through another show the refund taken off the
+/// report, the dashboard's revenue, and the unit back in stock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_return_through_one_instance_is_in_the_answers_of_another_at_once() {
+    use magasin_domain::returns::{ReturnLineRequest, ReturnRequest};
+    let database = database();
+    let url = database.url();
+    let prefix = format!("test-{}", unique());
+    let a = instance(&url, redis(&prefix)).await;
+    let b = instance(&url, redis(&prefix)).await;
+    wait_for_redis(&a).await;
+    wait_for_redis(&b).await;
+    let request = SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: 3 }] };
+    let sale = a.record_sale(&Actor::Service, request, None, None).await.expect("sale").sale;
+    let revenue = |s: &Services| {
+        let s = s.clone();
+        async move { s.dashboard(&ReportFilter::default()).await.expect("dashboard")[0].chiffre_affaires.0 }
+    };
+    let (total, dashboard, stock) = (store_total(&b, 1).await, revenue(&b).await, local_qty(&b, 1, 2).await);
+    assert_eq!((store_total(&b, 1).await, revenue(&b).await), (total, dashboard), "cached");
+    let line = ReturnLineRequest { ligne: 1, quantite: 1, etat: "revendable".into() };
+    let request = ReturnRequest { vente: sale.id, lignes: vec![line], note: String::new() };
+    a.record_return(&Actor::Service, request, None, None).await.expect("return");
+    assert_eq!(store_total(&b, 1).await, total - 2550, "B served a report older than A's return");
+    assert_eq!(revenue(&b).await, dashboard - 2550, "B served a dashboard older than A's return");
+    assert_eq!(local_qty(&b, 1, 2).await, stock + 1, "B served old stock");
+}
+
 #[tokio::test]
 async fn a_write_drops_only_the_answers_it_changes() {
     let database = database();
