@@ -26,10 +26,14 @@ pub enum AuditAction {
     CountValidated,
     CountCancelled,
     ReturnRecorded,
+    OrderCreated,
+    OrderSent,
+    OrderClosed,
+    OrderCancelled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -49,6 +53,10 @@ impl AuditAction {
         AuditAction::CountValidated,
         AuditAction::CountCancelled,
         AuditAction::ReturnRecorded,
+        AuditAction::OrderCreated,
+        AuditAction::OrderSent,
+        AuditAction::OrderClosed,
+        AuditAction::OrderCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +80,10 @@ impl AuditAction {
             AuditAction::CountValidated => "validation_inventaire",
             AuditAction::CountCancelled => "annulation_inventaire",
             AuditAction::ReturnRecorded => "retour",
+            AuditAction::OrderCreated => "creation_commande",
+            AuditAction::OrderSent => "envoi_commande",
+            AuditAction::OrderClosed => "solde_commande",
+            AuditAction::OrderCancelled => "annulation_commande",
         }
     }
 
@@ -104,6 +116,10 @@ impl AuditAction {
             | AuditAction::CountValidated
             | AuditAction::CountCancelled => "inventaire",
             AuditAction::ReturnRecorded => "retour",
+            AuditAction::OrderCreated
+            | AuditAction::OrderSent
+            | AuditAction::OrderClosed
+            | AuditAction::OrderCancelled => "commande",
         }
     }
 }

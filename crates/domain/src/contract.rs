@@ -971,6 +971,7 @@ fn receipt(lines: &[(ProductId, i64)], key: Option<(&str, &str)>) -> ValidReceip
         fournisseur: "Grossiste Rhône".into(),
         bon_livraison: "BL-2024-001".into(),
         lignes: lines.iter().map(|&(produit, quantite)| ReceiptLineRequest { produit, quantite }).collect(),
+        commande: None,
         at: noon(),
         idempotency: key.map(|(k, f)| IdempotencyKey { key: k.into(), fingerprint: f.into() }),
     }

@@ -41,4 +41,6 @@ id_type!(
     CountId,
     /// Goods a customer brought back (a return and its credit note).
     ReturnId,
+    /// An order to a supplier (commande fournisseur).
+    PurchaseOrderId,
 );

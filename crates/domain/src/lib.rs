@@ -13,6 +13,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod paging;
+pub mod purchasing;
 pub mod receiving;
 pub mod replenishment;
 pub mod reporting;
@@ -30,8 +31,8 @@ pub mod contract;
 
 pub use error::StorageError;
 pub use ids::{
-    AdjustmentId, ApiTokenId, CountId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StoreId,
-    UserId,
+    AdjustmentId, ApiTokenId, CountId, LedgerEntryId, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId,
+    SaleId, StoreId, UserId,
 };
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};

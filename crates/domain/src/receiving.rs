@@ -3,7 +3,7 @@
 //! `reception`, the receipt as source); an idempotency key makes a retry replay the receipt.
 
 use crate::accounts::parse_label;
-use crate::ids::{ProductId, ReceiptId};
+use crate::ids::{ProductId, PurchaseOrderId, ReceiptId};
 use crate::paging::CursorRequest;
 use crate::sales::{IdempotencyKey, MAX_LINES, check_idempotency_key, check_line_quantities};
 use crate::validation::{ValidationCode, ValidationErrors};
@@ -27,15 +27,21 @@ pub struct ReceiptRequest {
     pub fournisseur: String,
     pub bon_livraison: String,
     pub lignes: Vec<ReceiptLineRequest>,
+    /// The purchase order it delivers, if any.
+    pub commande: Option<PurchaseOrderId>,
 }
 
 impl ReceiptRequest {
     /// What makes two submissions "the same receipt" for an idempotency key: the SHA-256 (hex) of
-    /// its supplier and reference (quoted and escaped) and its lines, in order.
+    /// its supplier and reference (quoted and escaped), its lines, in order, and its purchase
+    /// order when it has one (a receipt without one hashes as it always has).
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest, Sha256};
         let lines: Vec<String> = self.lignes.iter().map(|l| format!("[{},{}]", l.produit, l.quantite)).collect();
-        let canonical = format!("{:?}|{:?}|[{}]", self.fournisseur, self.bon_livraison, lines.join(","));
+        let mut canonical = format!("{:?}|{:?}|[{}]", self.fournisseur, self.bon_livraison, lines.join(","));
+        if let Some(order) = self.commande {
+            canonical.push_str(&format!("|{order}"));
+        }
         Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -46,6 +52,7 @@ pub struct ValidReceipt {
     pub fournisseur: String,
     pub bon_livraison: String,
     pub lignes: Vec<ReceiptLineRequest>,
+    pub commande: Option<PurchaseOrderId>,
     pub at: DateTime<Utc>,
     pub idempotency: Option<IdempotencyKey>,
 }
@@ -68,7 +75,15 @@ pub fn validate_receipt(
     check_idempotency_key(idempotency.as_ref(), &mut errors);
     match (fournisseur, bon_livraison) {
         (Ok(fournisseur), Ok(bon_livraison)) => {
-            errors.into_result(ValidReceipt { fournisseur, bon_livraison, lignes: request.lignes, at, idempotency })
+            let commande = request.commande;
+            errors.into_result(ValidReceipt {
+                fournisseur,
+                bon_livraison,
+                lignes: request.lignes,
+                commande,
+                at,
+                idempotency,
+            })
         }
         _ => Err(errors),
     }
@@ -90,6 +105,8 @@ pub struct Receipt {
     pub date: DateTime<Utc>,
     pub acteur: String,
     pub lignes: Vec<ReceiptLine>,
+    /// The purchase order it delivered, if any.
+    pub commande: Option<PurchaseOrderId>,
 }
 
 /// A receipt, and whether it was recorded by an earlier request with the same key.
@@ -120,6 +137,7 @@ mod tests {
             fournisseur: fournisseur.into(),
             bon_livraison: "BL-1".into(),
             lignes: lignes.iter().map(|&(p, q)| ReceiptLineRequest { produit: ProductId(p), quantite: q }).collect(),
+            commande: None,
         }
     }
 
@@ -144,5 +162,7 @@ mod tests {
         assert_eq!(base.fingerprint(), request("Acme", &[(1, 2)]).fingerprint());
         assert_ne!(base.fingerprint(), request("Acme", &[(1, 3)]).fingerprint());
         assert_ne!(base.fingerprint(), request("Acne", &[(1, 2)]).fingerprint());
+        let ordered = ReceiptRequest { commande: Some(PurchaseOrderId(4)), ..request("Acme", &[(1, 2)]) };
+        assert_ne!(base.fingerprint(), ordered.fingerprint());
     }
 }

@@ -37,6 +37,8 @@ pub struct WarehouseStockRow {
     pub produit: ProductId,
     pub produit_nom: String,
     pub quantite: i64,
+    /// Still due from suppliers: what sent or partly received purchase orders have not received.
+    pub attendu: i64,
 }
 
 /// Sort orders of a stock list (the lab's `ordering` values).

@@ -6,9 +6,12 @@ use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::counts::{Count, CountEntry, CountQuery, NewCount};
 use crate::error::StorageError;
-use crate::ids::{ApiTokenId, CountId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StoreId, UserId};
+use crate::ids::{
+    ApiTokenId, CountId, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StoreId, UserId,
+};
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
+use crate::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
@@ -142,9 +145,26 @@ pub trait Storage: Send + Sync + 'static {
     /// Records goods received at the warehouse in one transaction: the warehouse's stock, a
     /// ledger row per line (reason `reception`), the audit row. A key already used for the same
     /// receipt replays it; for another receipt it is a conflict. An unknown product is not found.
+    /// Against a purchase order: the order must be waiting for goods and hold every product, and
+    /// no line may receive more than it ordered plus the order's tolerance (conflicts); the lines'
+    /// received quantities and the order's status move in the same transaction.
     async fn record_receipt(&self, receipt: &ValidReceipt, ctx: &WriteContext) -> StorageResult<RecordedReceipt>;
     async fn get_receipt(&self, id: ReceiptId) -> StorageResult<Receipt>;
     async fn list_receipts(&self, query: &ReceiptQuery) -> StorageResult<CursorPage<Receipt>>;
+
+    // Purchase orders.
+    /// Creates a draft; an unknown product is not found.
+    async fn create_purchase_order(&self, order: &ValidOrder, ctx: &WriteContext) -> StorageResult<PurchaseOrder>;
+    async fn get_purchase_order(&self, id: PurchaseOrderId) -> StorageResult<PurchaseOrder>;
+    async fn list_purchase_orders(&self, query: &OrderQuery) -> StorageResult<CursorPage<PurchaseOrder>>;
+    /// Sends, closes or cancels an order, once, as [`OrderChange::apply`] allows (a conflict
+    /// otherwise), with its audit row.
+    async fn change_purchase_order(
+        &self,
+        id: PurchaseOrderId,
+        change: OrderChange,
+        ctx: &WriteContext,
+    ) -> StorageResult<PurchaseOrder>;
 
     // Adjustments.
     /// Corrects one quantity in one transaction: the stock row, a ledger row (reason

@@ -72,6 +72,10 @@ pub enum ValidationCode {
     ReceiptLineCount { max: usize },
     /// A quantity of zero where a change is expected.
     NotZero,
+    /// A purchase order without lines or with more than `max`.
+    OrderLineCount { max: usize },
+    /// A value given twice where each must be once (a product on an order).
+    Duplicate,
 }
 
 impl fmt::Display for ValidationCode {
@@ -112,6 +116,8 @@ impl fmt::Display for ValidationCode {
             PasswordsDiffer => f.write_str("The two passwords differ."),
             ReceiptLineCount { max } => write!(f, "A receipt has 1 to {max} lines."),
             NotZero => f.write_str("Must not be zero."),
+            OrderLineCount { max } => write!(f, "An order has 1 to {max} lines."),
+            Duplicate => f.write_str("Already given: each product once."),
         }
     }
 }
@@ -201,7 +207,9 @@ pub fn every_code() -> Vec<ValidationCode> {
             WrongPassword => Some(PasswordsDiffer),
             PasswordsDiffer => Some(ReceiptLineCount { max: crate::sales::MAX_LINES }),
             ReceiptLineCount { .. } => Some(NotZero),
-            NotZero => None,
+            NotZero => Some(OrderLineCount { max: crate::sales::MAX_LINES }),
+            OrderLineCount { .. } => Some(Duplicate),
+            Duplicate => None,
         };
         all.push(code);
     }
@@ -253,6 +261,8 @@ mod tests {
             (PasswordsDiffer, "The two passwords differ."),
             (ReceiptLineCount { max: 100 }, "A receipt has 1 to 100 lines."),
             (NotZero, "Must not be zero."),
+            (OrderLineCount { max: 100 }, "An order has 1 to 100 lines."),
+            (Duplicate, "Already given: each product once."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

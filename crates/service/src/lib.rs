@@ -9,6 +9,7 @@ mod catalogue;
 mod counts;
 pub mod demo;
 mod error;
+mod purchasing;
 mod receiving;
 mod replenishment;
 mod reporting;

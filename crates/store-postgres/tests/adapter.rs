@@ -406,6 +406,7 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
                         fournisseur: "Grossiste".into(),
                         bon_livraison: "BL".into(),
                         lignes: lines,
+                        commande: None,
                         at: Utc::now(),
                         idempotency: None,
                     };
@@ -473,4 +474,52 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
         let cancelled = s.get_sale(vente).await.expect("sale").statut == magasin_domain::sales::SaleStatus::Cancelled;
         assert!(returns.is_empty() == cancelled, "sale {i}: returned or cancelled, never both ({returns:?})");
     }
+}
+
+/// Deliveries of one purchase order recorded at once: the order's row is taken first, so they
+/// take turns, and together they never receive more than the line ordered.
+#[tokio::test]
+async fn concurrent_deliveries_of_one_order_never_receive_more_than_it_ordered() {
+    use futures::future::join_all;
+    use magasin_domain::purchasing::{OrderChange, OrderLineRequest, ValidOrder};
+    use magasin_domain::receiving::{ReceiptLineRequest, ValidReceipt};
+    let storage = seeded().await;
+    let s: &PgStorage = &storage;
+    let order = ValidOrder {
+        fournisseur: "Grossiste".into(),
+        lignes: vec![OrderLineRequest { produit: CAFE, quantite: 10 }],
+        tolerance_pct: 0,
+        at: Utc::now(),
+    };
+    let id = s.create_purchase_order(&order, &ctx()).await.expect("order").id;
+    s.change_purchase_order(id, OrderChange::Send, &ctx()).await.expect("sent");
+    let before = s
+        .warehouse_stock(&magasin_domain::stock::StockQuery::all(magasin_domain::paging::PageRequest::new(1, 100)))
+        .await
+        .expect("stock");
+    let before = before.items.iter().find(|r| r.produit == CAFE).map(|r| r.quantite).expect("row");
+    let deliveries = (0..6).map(|i| async move {
+        let receipt = ValidReceipt {
+            fournisseur: "Grossiste".into(),
+            bon_livraison: format!("BL-{i}"),
+            lignes: vec![ReceiptLineRequest { produit: CAFE, quantite: 3 }],
+            commande: Some(id),
+            at: Utc::now(),
+            idempotency: None,
+        };
+        s.record_receipt(&receipt, &ctx()).await
+    });
+    let outcomes = join_all(deliveries).await;
+    let received = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(received, 3, "3 × 3 fit in 10, a fourth would not: {outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(_) | Err(StorageError::Conflict(_)))), "{outcomes:?}");
+    let order = s.get_purchase_order(id).await.expect("order");
+    assert_eq!((order.lignes[0].recue, order.statut.as_str()), (9, "partiellement_recue"));
+    let after = s
+        .warehouse_stock(&magasin_domain::stock::StockQuery::all(magasin_domain::paging::PageRequest::new(1, 100)))
+        .await
+        .expect("stock");
+    let after = after.items.iter().find(|r| r.produit == CAFE).map(|r| (r.quantite, r.attendu)).expect("row");
+    assert_eq!(after, (before + 9, 1), "the warehouse holds what was received; 1 is still due");
+    assert_eq!(s.ledger_discrepancies().await.expect("ledger"), vec![]);
 }

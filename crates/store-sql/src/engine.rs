@@ -5,9 +5,9 @@ use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
-    FigureRow, LedgerRow, LevelRow, LineRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow,
-    ReturnLineRow, ReturnRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, TrendRow, UserRow,
-    WarehouseDbRow,
+    FigureRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow,
+    ReplenishmentRow, ReturnLineRow, ReturnRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow,
+    TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -41,6 +41,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<ReceiptRow>
                  + Reads<ReceiptLineRow>
                  + Reads<ReturnRow>
+                 + Reads<OrderRow>
+                 + Reads<OrderLineRow>
                  + Reads<ReturnLineRow>
                  + Reads<(i64, DateTime<Utc>, String, i64)>
                  + Reads<AdjustmentRow>

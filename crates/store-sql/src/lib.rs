@@ -15,6 +15,7 @@ mod health;
 mod idempotency;
 mod ledger;
 mod pools;
+mod purchasing;
 mod receiving;
 mod replenishment;
 mod reporting;
@@ -47,6 +48,7 @@ use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
 use magasin_domain::counts::{Count, CountEntry, CountQuery, NewCount};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
+use magasin_domain::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
@@ -57,8 +59,8 @@ use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRo
 use magasin_domain::stores::Magasin;
 use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
 use magasin_domain::{
-    ApiTokenId, CountId, PoolStats, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, Storage, StorageResult,
-    StoreId, UserId, WriteContext,
+    ApiTokenId, CountId, PoolStats, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId, Storage,
+    StorageResult, StoreId, UserId, WriteContext,
 };
 use sqlx::Pool;
 use sqlx::migrate::Migrator;
@@ -190,6 +192,27 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>> {
         timed("list_replenishments", self.replenishments_page(query)).await
+    }
+
+    async fn create_purchase_order(&self, order: &ValidOrder, ctx: &WriteContext) -> StorageResult<PurchaseOrder> {
+        timed("create_purchase_order", self.insert_purchase_order(order, ctx)).await
+    }
+
+    async fn get_purchase_order(&self, id: PurchaseOrderId) -> StorageResult<PurchaseOrder> {
+        timed("get_purchase_order", self.purchase_order(id)).await
+    }
+
+    async fn list_purchase_orders(&self, query: &OrderQuery) -> StorageResult<CursorPage<PurchaseOrder>> {
+        timed("list_purchase_orders", self.purchase_orders_page(query)).await
+    }
+
+    async fn change_purchase_order(
+        &self,
+        id: PurchaseOrderId,
+        change: OrderChange,
+        ctx: &WriteContext,
+    ) -> StorageResult<PurchaseOrder> {
+        timed("change_purchase_order", self.update_purchase_order(id, change, ctx)).await
     }
 
     async fn record_return(&self, retour: &ValidReturn, ctx: &WriteContext) -> StorageResult<RecordedReturn> {

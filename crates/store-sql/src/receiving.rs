@@ -13,10 +13,10 @@ use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::receiving::{Receipt, ReceiptLine, ReceiptQuery, RecordedReceipt, ValidReceipt};
 use magasin_domain::stock::Location;
-use magasin_domain::{ProductId, ReceiptId, StorageError, StorageResult, WriteContext};
+use magasin_domain::{ProductId, PurchaseOrderId, ReceiptId, StorageError, StorageResult, WriteContext};
 use std::collections::BTreeMap;
 
-const RECEIPT_COLUMNS: &str = "SELECT id, fournisseur, bon_livraison, date, acteur FROM receipts";
+const RECEIPT_COLUMNS: &str = "SELECT id, fournisseur, bon_livraison, date, acteur, commande_id FROM receipts";
 
 /// Receipts and their lines (ordered by receipt, then line) as the domain's receipts.
 fn assemble(rows: Vec<ReceiptRow>, lines: Vec<ReceiptLineRow>) -> Vec<Receipt> {
@@ -36,6 +36,7 @@ fn assemble(rows: Vec<ReceiptRow>, lines: Vec<ReceiptLineRow>) -> Vec<Receipt> {
             date: r.date,
             acteur: r.acteur,
             lignes: by_receipt.remove(&r.id).unwrap_or_default(),
+            commande: r.commande_id.map(PurchaseOrderId),
         })
         .collect()
 }
@@ -104,6 +105,9 @@ impl<E: Engine> SqlStorage<E> {
             let sum = per_product.entry(line.produit.0).or_default();
             *sum = sum.checked_add(line.quantite).ok_or_else(|| StorageError::Conflict("Too many units.".into()))?;
         }
+        if let Some(order) = receipt.commande {
+            Self::receive_against(&mut tx, order, &per_product, ctx).await?;
+        }
         let mut balances = BTreeMap::new();
         for (&product, &units) in &per_product {
             let raise = Statement::new(
@@ -116,15 +120,16 @@ impl<E: Engine> SqlStorage<E> {
             balances.insert(product, after - units);
         }
         let insert = Statement::new(
-            "INSERT INTO receipts (fournisseur, bon_livraison, date, jour, acteur, request_id)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO receipts (fournisseur, bon_livraison, date, jour, acteur, request_id, commande_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .value(receipt.fournisseur.as_str())
         .value(receipt.bon_livraison.as_str())
         .value(receipt.at)
         .value(receipt.at.date_naive())
         .value(ctx.actor.as_str())
-        .value(ctx.request_id.as_deref());
+        .value(ctx.request_id.as_deref())
+        .value(receipt.commande.map(|o| o.0));
         let (id,): (i64,) = Self::one(&mut tx, &insert).await?;
         let mut lines = Statement::new("INSERT INTO receipt_lines (reception_id, ligne, produit_id, quantite) VALUES ");
         lines.bind_rows(receipt.lignes.iter().enumerate().map(|(i, l)| {
@@ -153,6 +158,7 @@ impl<E: Engine> SqlStorage<E> {
             "fournisseur": receipt.fournisseur,
             "bon_livraison": receipt.bon_livraison,
             "lignes": receipt.lignes.iter().map(|l| [l.produit.0, l.quantite]).collect::<Vec<_>>(),
+            "commande": receipt.commande.map(|o| o.0),
         });
         Self::audit(&mut tx, ctx, AuditAction::ReceiptRecorded, id, None, Some(summary)).await?;
         let recorded = Self::fetch_receipt(&mut tx, ReceiptId(id)).await?;

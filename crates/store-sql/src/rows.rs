@@ -118,7 +118,12 @@ pub struct WarehouseDbRow {
 
 impl From<WarehouseDbRow> for WarehouseStockRow {
     fn from(r: WarehouseDbRow) -> Self {
-        WarehouseStockRow { produit: ProductId(r.produit_id), produit_nom: r.produit_nom, quantite: r.quantite }
+        WarehouseStockRow {
+            produit: ProductId(r.produit_id),
+            produit_nom: r.produit_nom,
+            quantite: r.quantite,
+            attendu: 0,
+        }
     }
 }
 
@@ -230,6 +235,28 @@ pub struct ReceiptRow {
     pub bon_livraison: String,
     pub date: DateTime<Utc>,
     pub acteur: String,
+    pub commande_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub fournisseur: String,
+    pub statut: String,
+    pub tolerance_pct: i64,
+    pub date: DateTime<Utc>,
+    pub acteur: String,
+    pub modifiee_le: Option<DateTime<Utc>>,
+    pub modifiee_par: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct OrderLineRow {
+    pub commande_id: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub commandee: i64,
+    pub recue: i64,
 }
 
 #[derive(sqlx::FromRow)]

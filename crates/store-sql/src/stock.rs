@@ -91,10 +91,16 @@ impl<E: Engine> SqlStorage<E> {
         let mut conn = self.reader.acquire().await?;
         let (total,): (i64,) = Self::one(&mut conn, &count).await?;
         let rows: Vec<WarehouseDbRow> = Self::all(&mut conn, &select).await?;
-        Ok(Page {
-            count: u64::try_from(total).unwrap_or(0),
-            items: rows.into_iter().map(WarehouseStockRow::from).collect(),
-        })
+        let ids: Vec<i64> = rows.iter().map(|r| r.produit_id).collect();
+        let expected = Self::expected(&mut conn, &ids).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let attendu = expected.get(&r.produit_id).copied().unwrap_or(0);
+                WarehouseStockRow { attendu, ..WarehouseStockRow::from(r) }
+            })
+            .collect();
+        Ok(Page { count: u64::try_from(total).unwrap_or(0), items })
     }
 
     /// Adds quantities to a store's stock, creating missing rows; `items` are `(product,

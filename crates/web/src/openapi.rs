@@ -1,8 +1,8 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
 use crate::api::v1::{
-    adjustments, audit, counts, ledger, products, receipts, replenishments, reports, returns, sales, stock, stores,
-    users,
+    adjustments, audit, counts, ledger, products, purchase_orders, receipts, replenishments, reports, returns, sales,
+    stock, stores, users,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -25,6 +25,8 @@ use utoipa::{Modify, OpenApi};
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request,
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
+        purchase_orders::create_order, purchase_orders::list_orders, purchase_orders::get_order,
+        purchase_orders::send_order, purchase_orders::close_order, purchase_orders::cancel_order,
         adjustments::adjust_store, adjustments::store_adjustments, adjustments::adjust_warehouse,
         adjustments::warehouse_adjustments, adjustments::shrinkage,
         counts::open_store_count, counts::open_warehouse_count, counts::store_counts, counts::warehouse_counts,
@@ -41,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "stock", description = "Store and warehouse stock, and the stock ledger"),
         (name = "sales", description = "Sales, and the returns of their goods"),
         (name = "replenishment", description = "Replenishment requests"),
-        (name = "warehouse", description = "Goods received at the warehouse, and its adjustments"),
+        (name = "warehouse", description = "Purchase orders, goods received at the warehouse, and its adjustments"),
         (name = "reporting", description = "Consolidated report, dashboard and shrinkage"),
         (name = "audit", description = "Who did what: every write, by actor"),
         (name = "users", description = "Accounts, for administrators"),

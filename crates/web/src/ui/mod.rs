@@ -14,6 +14,7 @@ pub mod layout;
 pub mod lines;
 pub mod movements;
 pub mod observability;
+mod ordering;
 pub mod post_guard;
 pub mod products;
 pub mod receiving;
@@ -91,6 +92,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/entrepot/demandes", post(replenishment::request))
         .route("/entrepot/receptions", get(receiving::list).post(receiving::record))
         .route("/entrepot/receptions/{id}", get(receiving::detail))
+        .route("/entrepot/commandes", get(ordering::list).post(ordering::create))
+        .route("/entrepot/commandes/{id}", get(ordering::detail))
+        .route("/entrepot/commandes/{id}/envoi", post(ordering::send))
+        .route("/entrepot/commandes/{id}/solde", post(ordering::close))
+        .route("/entrepot/commandes/{id}/annulation", post(ordering::cancel))
         .route("/ajustements", get(adjusting::list).post(adjusting::record))
         .route("/mouvements", get(movements::page))
         .route("/mouvements.csv", get(movements::csv))

@@ -13,9 +13,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use magasin_domain::ReceiptId;
 use magasin_domain::paging::{CursorRequest, PageRequest};
 use magasin_domain::receiving::{Receipt, ReceiptLineRequest, ReceiptQuery, ReceiptRequest};
+use magasin_domain::{PurchaseOrderId, ReceiptId, ValidationCode};
 use magasin_service::ServiceError;
 
 /// Lines on the form.
@@ -54,6 +54,8 @@ impl ReceiptView {
 struct ReceiptForm {
     supplier: String,
     note: String,
+    /// The purchase order's number, as typed (empty: none).
+    order: String,
     lines: Vec<LineInput>,
     errors: FieldErrors,
     message: Option<String>,
@@ -64,6 +66,7 @@ impl ReceiptForm {
         ReceiptForm {
             supplier: fields.raw("fournisseur"),
             note: fields.raw("bon_livraison"),
+            order: fields.raw("commande"),
             lines: LineInput::read_all(fields, FORM_LINES),
             errors: FieldErrors::default(),
             message: None,
@@ -78,13 +81,29 @@ impl ReceiptForm {
         if lignes.is_empty() && self.errors.is_empty() {
             self.message = Some(current().receiving.needs_a_line.to_string());
         }
-        let request = ReceiptRequest { fournisseur: self.supplier.clone(), bon_livraison: self.note.clone(), lignes };
+        let order = self.order.trim();
+        let commande = if order.is_empty() {
+            None
+        } else if let Ok(id) = order.parse::<i64>() {
+            Some(PurchaseOrderId(id))
+        } else {
+            self.errors.add_code("commande", &ValidationCode::NotAWholeNumber);
+            None
+        };
+        let request =
+            ReceiptRequest { fournisseur: self.supplier.clone(), bon_livraison: self.note.clone(), lignes, commande };
         (self.errors.is_empty() && self.message.is_none()).then_some((request, indexes))
     }
 
     /// The service's refusal next to its field, or above the form.
     fn explain(&mut self, error: ServiceError, indexes: &[usize]) -> Result<StatusCode, UiError> {
-        explain_refusal(error, indexes, &["fournisseur", "bon_livraison"], &mut self.errors, &mut self.message)
+        explain_refusal(
+            error,
+            indexes,
+            &["fournisseur", "bon_livraison", "commande"],
+            &mut self.errors,
+            &mut self.message,
+        )
     }
 }
 
@@ -129,7 +148,19 @@ async fn receipts_page(
 
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
     let before = query.integer("avant").ok().flatten();
-    receipts_page(&state, visitor, ReceiptForm::from_fields(&Fields::default()), before, StatusCode::OK).await
+    let mut form = ReceiptForm::from_fields(&Fields::default());
+    // `?commande=N`: a delivery of that order, its supplier and what is still due filled in.
+    if let Ok(Some(id)) = query.integer("commande") {
+        let order = state.services.get_purchase_order(PurchaseOrderId(id)).await?;
+        form.order = id.to_string();
+        form.supplier = order.fournisseur;
+        let due = order.lignes.iter().filter(|l| l.remaining() > 0).take(FORM_LINES);
+        for (input, line) in form.lines.iter_mut().zip(due) {
+            input.produit = format!("{} · {}", line.produit, line.produit_nom);
+            input.quantite = line.remaining().to_string();
+        }
+    }
+    receipts_page(&state, visitor, form, before, StatusCode::OK).await
 }
 
 pub async fn record(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {

@@ -22,6 +22,8 @@ pub struct StockRow {
     pub product: i64,
     pub name: String,
     pub quantity: i64,
+    /// Still due from suppliers (the warehouse's rows only).
+    pub expected: i64,
 }
 
 /// Search, sort and page as typed, with the links they lead to.
@@ -103,7 +105,7 @@ pub async fn store_stock(
     let rows = page
         .items
         .into_iter()
-        .map(|r| StockRow { product: r.produit.0, name: r.produit_nom, quantity: r.quantite })
+        .map(|r| StockRow { product: r.produit.0, name: r.produit_nom, quantity: r.quantite, expected: 0 })
         .collect();
     let page = StorePage { layout: visitor.layout(t.stock_title, "/stock"), stores, magasin, listing, rows };
     visitor.page(&page)
@@ -131,7 +133,7 @@ pub async fn warehouse(
     let rows = page
         .items
         .into_iter()
-        .map(|r| StockRow { product: r.produit.0, name: r.produit_nom, quantity: r.quantite })
+        .map(|r| StockRow { product: r.produit.0, name: r.produit_nom, quantity: r.quantite, expected: r.attendu })
         .collect();
     let page = WarehousePage { layout: visitor.layout(t.warehouse_title, "/entrepot"), stores, listing, rows };
     visitor.page(&page)

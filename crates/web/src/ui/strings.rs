@@ -196,6 +196,7 @@ pub struct Strings {
     /// The pages of goods received at the warehouse.
     pub receiving: ReceivingStrings,
     pub returning: ReturningStrings,
+    pub ordering: OrderingStrings,
     pub adjusting: AdjustingStrings,
     pub movements: MovementStrings,
     pub verification: VerificationStrings,
@@ -217,6 +218,31 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the purchase order pages.
+pub struct OrderingStrings {
+    pub title: &'static str,
+    pub new_order: &'static str,
+    pub order_title: fn(i64) -> String,
+    pub created: fn(i64) -> String,
+    pub changed: fn(i64, &str) -> String,
+    pub tolerance: &'static str,
+    pub tolerance_hint: &'static str,
+    pub create: &'static str,
+    pub ordered: &'static str,
+    pub received: &'static str,
+    pub remaining: &'static str,
+    pub expected: &'static str,
+    pub status: &'static str,
+    pub status_label: fn(magasin_domain::purchasing::OrderStatus) -> &'static str,
+    pub send: &'static str,
+    pub close: &'static str,
+    pub cancel: &'static str,
+    pub receive: &'static str,
+    pub order: &'static str,
+    pub order_field: &'static str,
+    pub every_order: &'static str,
 }
 
 /// The words of the return form and the credit note.
@@ -627,6 +653,29 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    ordering: OrderingStrings {
+        title: "Commandes fournisseur",
+        new_order: "Nouvelle commande",
+        order_title: fr::order_title,
+        created: fr::order_created,
+        changed: fr::order_changed,
+        tolerance: "Tolérance (%)",
+        tolerance_hint: "Ce qu'une ligne peut recevoir en plus de sa quantité commandée, en pour cent (0 : rien de plus).",
+        create: "Créer le brouillon",
+        ordered: "Commandé",
+        received: "Reçu",
+        remaining: "Reste dû",
+        expected: "Attendu",
+        status: "État",
+        status_label: fr::order_status,
+        send: "Envoyer au fournisseur",
+        close: "Solder (le reste ne viendra pas)",
+        cancel: "Annuler la commande",
+        receive: "Réceptionner une livraison",
+        order: "Commande n°",
+        order_field: "Commande fournisseur n° (facultatif)",
+        every_order: "Toutes",
+    },
     returning: ReturningStrings {
         action: "Retourner des articles",
         form_title: fr::return_form_title,
@@ -814,6 +863,30 @@ mod fr {
         format!("Avoir n° {id}")
     }
 
+    pub fn order_title(id: i64) -> String {
+        format!("Commande fournisseur n° {id}")
+    }
+
+    pub fn order_created(id: i64) -> String {
+        format!("Commande n° {id} créée (brouillon).")
+    }
+
+    pub fn order_changed(id: i64, status: &str) -> String {
+        format!("Commande n° {id} : {status}.")
+    }
+
+    pub fn order_status(status: magasin_domain::purchasing::OrderStatus) -> &'static str {
+        use magasin_domain::purchasing::OrderStatus::*;
+        match status {
+            Draft => "Brouillon",
+            Sent => "Envoyée",
+            PartlyReceived => "Partiellement reçue",
+            Received => "Reçue",
+            Closed => "Soldée",
+            Cancelled => "Annulée",
+        }
+    }
+
     pub fn return_form_title(sale: i64) -> String {
         format!("Retour d'articles — vente n° {sale}")
     }
@@ -882,6 +955,7 @@ mod fr {
             "replenishment" => "Demande",
             "receipt" => "Réception",
             "return" => "Avoir",
+            "purchase order" => "Commande",
             "sale line" => "Ligne de vente",
             _ => "Élément",
         };
@@ -930,6 +1004,10 @@ mod fr {
             CountValidated => "Validation d'inventaire",
             CountCancelled => "Annulation d'inventaire",
             ReturnRecorded => "Retour de marchandises",
+            OrderCreated => "Création de commande fournisseur",
+            OrderSent => "Envoi de commande fournisseur",
+            OrderClosed => "Solde de commande fournisseur",
+            OrderCancelled => "Annulation de commande fournisseur",
         }
     }
 
@@ -1020,6 +1098,8 @@ mod fr {
             PasswordsDiffer => "Les deux mots de passe diffèrent.".into(),
             ReceiptLineCount { max } => format!("Une réception a de 1 à {max} lignes."),
             NotZero => "La quantité ne peut pas être nulle.".into(),
+            OrderLineCount { max } => format!("Une commande compte de 1 à {max} lignes."),
+            Duplicate => "Déjà saisi : chaque produit une seule fois.".into(),
         }
     }
 }

@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 17] = [
+const FORMS: [(&str, bool); 18] = [
     ("sale", true),
     ("cancel", true),
     ("return", true),
@@ -33,6 +33,7 @@ const FORMS: [(&str, bool); 17] = [
     ("user password", false),
     ("user token", false),
     ("receipt", false),
+    ("purchase order", false),
     ("store adjustment", true),
     ("warehouse adjustment", false),
     ("store count", true),
@@ -46,7 +47,7 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "request" => role == Gerant && own_store || role == Admin,
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
-        "receipt" | "warehouse adjustment" => matches!(role, Logistique | Admin),
+        "receipt" | "warehouse adjustment" | "purchase order" => matches!(role, Logistique | Admin),
         "store adjustment" | "store count" => role == Gerant && own_store || role == Admin,
         "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
         other => panic!("unknown form {other}"),
@@ -77,6 +78,7 @@ async fn state(app: &TestApp) -> Value {
         "stock": [app.get("/api/v1/stores/1/stock/").await.body, app.get("/api/v1/stores/2/stock/").await.body],
         "warehouse": app.get("/api/v1/warehouse/receipts/?page_size=100").await.body["results"],
         "warehouse stock": app.get("/api/v1/warehouse/stock/?page_size=100").await.body["results"],
+        "orders": app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body["results"],
         "counts": [app.get("/api/v1/stores/1/counts/").await.body["results"], app.get("/api/v1/stores/2/counts/").await.body["results"]],
         "users": users,
         "tokens": tokens,
@@ -202,6 +204,15 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         ];
                         ("/entrepot/receptions".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
                     }
+                    "purchase order" => {
+                        browser.get("/entrepot/commandes").await;
+                        let fields = [
+                            ("fournisseur", tag.clone()),
+                            ("produit-1", "1".to_string()),
+                            ("quantite-1", "2".to_string()),
+                        ];
+                        ("/entrepot/commandes".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
                     "store adjustment" | "warehouse adjustment" => {
                         let place = if form == "store adjustment" { store.to_string() } else { "entrepot".into() };
                         let page = browser.get(&format!("/ajustements?lieu={place}")).await;
@@ -239,5 +250,5 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 25, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 26, "every form × role × store");
 }

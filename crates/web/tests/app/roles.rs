@@ -67,8 +67,9 @@ async fn state(app: &TestApp) -> Value {
     let users: Vec<Value> = users.iter().map(|u| json!([u.login, u.disabled, u.session_epoch])).collect();
     let receipts = app.get("/api/v1/warehouse/receipts/?page_size=100").await.body;
     let warehouse = app.get("/api/v1/warehouse/stock/?page_size=100").await.body;
+    let orders = app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body;
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
-        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"]})
+        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"]})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -80,7 +81,7 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
         "create user" | "patch user" => role == Admin,
-        "receipt" | "warehouse adjustment" => matches!(role, Logistique | Admin),
+        "receipt" | "warehouse adjustment" | "purchase order" => matches!(role, Logistique | Admin),
         "store adjustment" => role == Gerant && own_store || role == Admin,
         other => panic!("unknown write {other}"),
     }
@@ -107,6 +108,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "create user",
                 "patch user",
                 "receipt",
+                "purchase order",
                 "store adjustment",
                 "warehouse adjustment",
             ] {
@@ -167,6 +169,11 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         "/api/v1/warehouse/receipts/".to_string(),
                         json!({"fournisseur": "Grossiste", "bon_livraison": name, "lignes": [{"produit": 1, "quantite": 1}]}),
                     ),
+                    "purchase order" => (
+                        Method::POST,
+                        "/api/v1/warehouse/purchase-orders/".to_string(),
+                        json!({"fournisseur": name, "lignes": [{"produit": 1, "quantite": 1}]}),
+                    ),
                     "store adjustment" => (
                         Method::POST,
                         format!("/api/v1/stores/{store}/adjustments/"),
@@ -198,7 +205,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 14);
+    assert_eq!(checked, 5 * 2 * 15);
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {

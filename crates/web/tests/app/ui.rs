@@ -41,6 +41,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
     a_request_can_be_rejected,
     goods_are_received_through_the_form_once,
+    purchase_orders_are_drafted_sent_and_received_through_the_forms,
     stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it,
     every_stock_row_shows_its_movements_and_exports_them,
     the_verification_page_says_what_the_last_pass_found,
@@ -210,7 +211,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 30] = [
+const PAGES: [&str; 31] = [
     "/",
     "/journal",
     "/compte",
@@ -228,6 +229,7 @@ const PAGES: [&str; 30] = [
     "/stock?magasin=3",
     "/entrepot",
     "/entrepot/receptions",
+    "/entrepot/commandes",
     "/ajustements",
     "/ajustements?lieu=entrepot",
     "/rapport/demarque",
@@ -1088,6 +1090,59 @@ async fn goods_are_received_through_the_form_once(mut b: Browser) {
     assert!(!page.has("<form id=\"receipt\""), "a cashier sees the receipts, not the form");
     let refused = cashier_browser.post("/entrepot/receptions", &fields).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+async fn purchase_orders_are_drafted_sent_and_received_through_the_forms(mut b: Browser) {
+    b.sign_in().await;
+    assert!(b.get("/entrepot").await.has("href=\"/entrepot/commandes\""));
+    let page = b.get("/entrepot/commandes").await;
+    assert!(page.has("<form id=\"order\""), "{}", page.html);
+    let bad = b
+        .post(
+            "/entrepot/commandes",
+            &[("fournisseur", "Acme"), ("tolerance", "200"), ("produit-1", "2"), ("quantite-1", "10")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.has("entre 0 et 100"), "{}", bad.html);
+    let created = b
+        .post(
+            "/entrepot/commandes",
+            &[("fournisseur", "Acme"), ("produit-1", "2 · Souris optique"), ("quantite-1", "10")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let to = created.location.expect("the order's page");
+    let draft = b.get(&to).await;
+    assert!(draft.has("<form id=\"send\"") && !draft.has("id=\"receive\""), "{}", draft.html);
+    let sent = b.post_and_follow(&format!("{to}/envoi"), &[]).await;
+    assert_eq!(sent.flash().as_deref(), Some("Commande n° 1 : Envoyée."));
+    assert!(sent.has("href=\"/entrepot/receptions?commande=1\""));
+    let warehouse = b.get("/entrepot").await;
+    assert_eq!(cell(&warehouse.html, "data-product-id=\"2\"", "attendu num"), "<a href=\"/entrepot/commandes\">10</a>");
+
+    let form = b.get("/entrepot/receptions?commande=1").await;
+    assert_eq!(value_of_input(&form.html, "commande").as_deref(), Some("1"));
+    assert_eq!(value_of_input(&form.html, "produit-1").as_deref(), Some("2 · Souris optique"));
+    assert_eq!(value_of_input(&form.html, "quantite-1").as_deref(), Some("10"), "what is still due");
+    let key = value_of_input(&form.html, "cle").expect("key");
+    let head = [("cle", key.as_str()), ("fournisseur", "Acme"), ("bon_livraison", "BL-1"), ("commande", "1")];
+    let mut over = head.to_vec();
+    over.extend([("produit-1", "2"), ("quantite-1", "11")]);
+    let refused = b.post("/entrepot/receptions", &over).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.flash().is_some_and(|f| f.contains("exceed 10")), "{:?}", refused.flash());
+    let mut part = head.to_vec();
+    part.extend([("produit-1", "2"), ("quantite-1", "4")]);
+    assert_eq!(b.post("/entrepot/receptions", &part).await.status, StatusCode::SEE_OTHER);
+    let partly = b.get(&to).await;
+    assert_eq!(cell(&partly.html, "data-product-id=\"2\"", "num restante"), "6");
+    assert!(partly.has("Partiellement reçue") && partly.has("<form id=\"close\""));
+    let closed = b.post_and_follow(&format!("{to}/solde"), &[]).await;
+    assert_eq!(closed.flash().as_deref(), Some("Commande n° 1 : Soldée."));
+    assert_eq!(cell(&b.get("/entrepot").await.html, "data-product-id=\"2\"", "attendu num"), "—");
+    let listed = b.get("/entrepot/commandes?statut=soldee").await;
+    assert_eq!(cell(&listed.html, "data-order-id=\"1\"", "lignes"), "Souris optique 4/10");
 }
 
 async fn stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it(mut b: Browser) {

@@ -7,6 +7,7 @@ pub mod counts;
 pub mod ledger;
 pub mod pagination;
 pub mod products;
+pub mod purchase_orders;
 pub mod receipts;
 pub mod replenishments;
 pub mod reports;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         returns::router,
         replenishments::router,
         receipts::router,
+        purchase_orders::router,
         adjustments::router,
         counts::router,
         reports::router,

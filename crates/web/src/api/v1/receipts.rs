@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use magasin_domain::receiving::{Receipt, ReceiptLineRequest, ReceiptQuery, ReceiptRequest};
-use magasin_domain::{ProductId, ReceiptId};
+use magasin_domain::{ProductId, PurchaseOrderId, ReceiptId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -36,6 +36,9 @@ pub struct ReceiptInput {
     pub bon_livraison: String,
     /// One to 100 lines; the same product may appear twice.
     pub lignes: Vec<ReceiptLineInput>,
+    /// The purchase order this delivery is for, if any (sent or partly received).
+    #[serde(default)]
+    pub commande: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -54,6 +57,8 @@ pub struct ReceiptDto {
     /// Who recorded it: a user's login, or `service`.
     pub acteur: String,
     pub lignes: Vec<ReceiptLineDto>,
+    /// The purchase order it delivered, if any.
+    pub commande: Option<i64>,
 }
 
 impl From<Receipt> for ReceiptDto {
@@ -69,6 +74,7 @@ impl From<Receipt> for ReceiptDto {
                 .into_iter()
                 .map(|l| ReceiptLineDto { produit: l.produit.0, produit_nom: l.produit_nom, quantite: l.quantite })
                 .collect(),
+            commande: r.commande.map(|o| o.0),
         }
     }
 }
@@ -89,8 +95,9 @@ pub fn router() -> Router<AppState> {
     responses((status = 201, body = ReceiptDto), (status = 400, description = "Invalid body or fields"),
         (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody, description = "Not logistics nor an administrator"),
-        (status = 404, body = crate::error::ErrorBody, description = "Unknown product"),
-        (status = 409, body = crate::error::ErrorBody, description = "Key reused for another receipt"),
+        (status = 404, body = crate::error::ErrorBody, description = "Unknown product or purchase order"),
+        (status = 409, body = crate::error::ErrorBody,
+            description = "More than the order's line allows, a product not on the order, an order not waiting for goods, or key reused for another receipt"),
         (status = 413, body = crate::error::ErrorBody)))]
 pub async fn record_receipt(
     State(state): State<AppState>,
@@ -108,6 +115,7 @@ pub async fn record_receipt(
             .iter()
             .map(|l| ReceiptLineRequest { produit: ProductId(l.produit), quantite: l.quantite })
             .collect(),
+        commande: input.commande.map(PurchaseOrderId),
     };
     let recorded = state.services.record_receipt(&actor, request, key, request_id).await?;
     let mut response = (StatusCode::CREATED, Json(ReceiptDto::from(recorded.receipt))).into_response();
