@@ -49,12 +49,16 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Siege => matches!(action, EditCatalogue | ReadAudit),
-            Role::Logistique => matches!(action, DecideReplenishment | ReceiveGoods | AdjustStock(Location::Warehouse)),
+            Role::Logistique => matches!(
+                action,
+                DecideReplenishment | ReceiveGoods | AdjustStock(Location::Warehouse) | PlanReplenishment(_)
+            ),
             Role::Gerant => matches!(
                 action,
                 RecordSale(_)
                     | CancelSale(_)
                     | ReturnGoods(_)
+                    | PlanReplenishment(_)
                     | RequestReplenishment(_)
                     | AdjustStock(Location::Store(_))
             ),
@@ -119,6 +123,8 @@ pub enum Action {
     CancelSale(StoreId),
     /// Taking back goods of a sale a customer returns.
     ReturnGoods(StoreId),
+    /// Setting a store's reordering rules.
+    PlanReplenishment(StoreId),
     RequestReplenishment(StoreId),
     DecideReplenishment,
     /// Recording goods received at the warehouse.
@@ -138,6 +144,7 @@ impl Action {
             Action::RecordSale(s)
             | Action::CancelSale(s)
             | Action::ReturnGoods(s)
+            | Action::PlanReplenishment(s)
             | Action::RequestReplenishment(s)
             | Action::AdjustStock(Location::Store(s)) => Some(*s),
             Action::AdjustStock(Location::Warehouse)

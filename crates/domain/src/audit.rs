@@ -30,10 +30,11 @@ pub enum AuditAction {
     OrderSent,
     OrderClosed,
     OrderCancelled,
+    RulesChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -57,6 +58,7 @@ impl AuditAction {
         AuditAction::OrderSent,
         AuditAction::OrderClosed,
         AuditAction::OrderCancelled,
+        AuditAction::RulesChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +86,7 @@ impl AuditAction {
             AuditAction::OrderSent => "envoi_commande",
             AuditAction::OrderClosed => "solde_commande",
             AuditAction::OrderCancelled => "annulation_commande",
+            AuditAction::RulesChanged => "regles_reapprovisionnement",
         }
     }
 
@@ -120,6 +123,7 @@ impl AuditAction {
             | AuditAction::OrderSent
             | AuditAction::OrderClosed
             | AuditAction::OrderCancelled => "commande",
+            AuditAction::RulesChanged => "magasin",
         }
     }
 }

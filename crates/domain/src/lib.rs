@@ -15,6 +15,7 @@ pub mod money;
 pub mod paging;
 pub mod purchasing;
 pub mod receiving;
+pub mod reordering;
 pub mod replenishment;
 pub mod reporting;
 pub mod returns;

@@ -13,6 +13,7 @@ use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
 use crate::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
+use crate::reordering::{ReorderRule, RuleChange};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
@@ -114,6 +115,15 @@ pub trait Storage: Send + Sync + 'static {
     async fn cancel_sale(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale>;
     async fn get_sale(&self, id: SaleId) -> StorageResult<Sale>;
     async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>>;
+
+    // Reordering rules.
+    /// Sets a store's rules (others stay) in one transaction with its audit row; an unknown store
+    /// or product is not found. How many were set.
+    async fn set_rules(&self, change: &RuleChange, ctx: &WriteContext) -> StorageResult<u64>;
+    /// A store's rules, by product (an unknown store is not found).
+    async fn store_rules(&self, store: StoreId) -> StorageResult<Vec<ReorderRule>>;
+    /// Removes one rule; none is not found.
+    async fn delete_rule(&self, store: StoreId, product: ProductId, ctx: &WriteContext) -> StorageResult<()>;
 
     // Returns.
     /// Takes goods of a sale back in one transaction: resellable units into the store's stock

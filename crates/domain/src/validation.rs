@@ -76,6 +76,8 @@ pub enum ValidationCode {
     OrderLineCount { max: usize },
     /// A value given twice where each must be once (a product on an order).
     Duplicate,
+    /// A maximum below its minimum `min`.
+    BelowMin { min: i64 },
 }
 
 impl fmt::Display for ValidationCode {
@@ -118,6 +120,7 @@ impl fmt::Display for ValidationCode {
             NotZero => f.write_str("Must not be zero."),
             OrderLineCount { max } => write!(f, "An order has 1 to {max} lines."),
             Duplicate => f.write_str("Already given: each product once."),
+            BelowMin { min } => write!(f, "Must not be below min ({min})."),
         }
     }
 }
@@ -209,7 +212,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             ReceiptLineCount { .. } => Some(NotZero),
             NotZero => Some(OrderLineCount { max: crate::sales::MAX_LINES }),
             OrderLineCount { .. } => Some(Duplicate),
-            Duplicate => None,
+            Duplicate => Some(BelowMin { min: 5 }),
+            BelowMin { .. } => None,
         };
         all.push(code);
     }
@@ -263,6 +267,7 @@ mod tests {
             (NotZero, "Must not be zero."),
             (OrderLineCount { max: 100 }, "An order has 1 to 100 lines."),
             (Duplicate, "Already given: each product once."),
+            (BelowMin { min: 5 }, "Must not be below min (5)."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 mod purchasing;
 mod receiving;
+mod reordering;
 mod replenishment;
 mod reporting;
 mod returns;

@@ -6,8 +6,8 @@ use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
     FigureRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow,
-    ReplenishmentRow, ReturnLineRow, ReturnRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow,
-    TrendRow, UserRow, WarehouseDbRow,
+    ReplenishmentRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
+    StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -42,6 +42,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<ReceiptLineRow>
                  + Reads<ReturnRow>
                  + Reads<OrderRow>
+                 + Reads<RuleRow>
                  + Reads<OrderLineRow>
                  + Reads<ReturnLineRow>
                  + Reads<(i64, DateTime<Utc>, String, i64)>

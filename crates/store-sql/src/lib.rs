@@ -17,6 +17,7 @@ mod ledger;
 mod pools;
 mod purchasing;
 mod receiving;
+mod reordering;
 mod replenishment;
 mod reporting;
 mod returns;
@@ -50,6 +51,7 @@ use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
 use magasin_domain::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
+use magasin_domain::reordering::{ReorderRule, RuleChange};
 use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::returns::{RecordedReturn, SaleReturn, ValidReturn};
@@ -213,6 +215,18 @@ impl<E: Engine> Storage for SqlStorage<E> {
         ctx: &WriteContext,
     ) -> StorageResult<PurchaseOrder> {
         timed("change_purchase_order", self.update_purchase_order(id, change, ctx)).await
+    }
+
+    async fn set_rules(&self, change: &RuleChange, ctx: &WriteContext) -> StorageResult<u64> {
+        timed("set_rules", self.upsert_rules(change, ctx)).await
+    }
+
+    async fn store_rules(&self, store: StoreId) -> StorageResult<Vec<ReorderRule>> {
+        timed("store_rules", self.rules_of(store)).await
+    }
+
+    async fn delete_rule(&self, store: StoreId, product: ProductId, ctx: &WriteContext) -> StorageResult<()> {
+        timed("delete_rule", self.remove_rule(store, product, ctx)).await
     }
 
     async fn record_return(&self, retour: &ValidReturn, ctx: &WriteContext) -> StorageResult<RecordedReturn> {

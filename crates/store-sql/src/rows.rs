@@ -239,6 +239,19 @@ pub struct ReceiptRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct RuleRow {
+    pub magasin_id: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub seuil_min: i64,
+    pub seuil_max: i64,
+    pub multiple: i64,
+    pub mode: String,
+    pub modifiee_le: DateTime<Utc>,
+    pub modifiee_par: String,
+}
+
+#[derive(sqlx::FromRow)]
 pub struct OrderRow {
     pub id: i64,
     pub fournisseur: String,

@@ -1,8 +1,8 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
 use crate::api::v1::{
-    adjustments, audit, counts, ledger, products, purchase_orders, receipts, replenishments, reports, returns, sales,
-    stock, stores, users,
+    adjustments, audit, counts, ledger, products, purchase_orders, receipts, replenishments, reports, returns, rules,
+    sales, stock, stores, users,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         returns::record_return, returns::sale_returns, returns::get_return,
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request,
+        rules::store_rules, rules::set_rules, rules::import_rules, rules::delete_rule,
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
         purchase_orders::create_order, purchase_orders::list_orders, purchase_orders::get_order,
         purchase_orders::send_order, purchase_orders::close_order, purchase_orders::cancel_order,

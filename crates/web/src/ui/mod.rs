@@ -18,6 +18,7 @@ mod ordering;
 pub mod post_guard;
 pub mod products;
 pub mod receiving;
+mod reordering;
 pub mod replenishment;
 pub mod report;
 mod returning;
@@ -107,6 +108,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/inventaires/{id}/validation", post(counting::validate))
         .route("/inventaires/{id}/annulation", post(counting::cancel))
         .route("/rapport/demarque", get(adjusting::shrinkage))
+        .route("/regles", get(reordering::page).post(reordering::save))
+        .route("/regles/import", post(reordering::import))
+        .route("/regles.csv", get(reordering::csv))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))
         .route("/produits/{id}", get(products::edit_form).post(products::update))

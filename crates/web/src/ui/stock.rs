@@ -38,7 +38,7 @@ pub struct Listing {
 
 impl Listing {
     /// The query for the storage and the links of the page (`keep`: other parameters to carry).
-    fn new(path: &str, query: &Fields, keep: &[(&str, String)]) -> (Self, StockQuery) {
+    pub(crate) fn new(path: &str, query: &Fields, keep: &[(&str, String)]) -> (Self, StockQuery) {
         let page = query.integer("page").ok().flatten().and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
         let request = PageRequest::new(page, ROWS_PER_PAGE);
         let sort = query.text("tri").unwrap_or_default().to_string();
@@ -72,7 +72,7 @@ impl Listing {
     }
 
     /// Keeps the "next" link only when another page follows.
-    fn paged<T>(mut self, page: &Page<T>, request: PageRequest) -> Self {
+    pub(crate) fn paged<T>(mut self, page: &Page<T>, request: PageRequest) -> Self {
         if !page.has_next(request) {
             self.next = None;
         }

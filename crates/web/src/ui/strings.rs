@@ -197,6 +197,7 @@ pub struct Strings {
     pub receiving: ReceivingStrings,
     pub returning: ReturningStrings,
     pub ordering: OrderingStrings,
+    pub rules: RulesStrings,
     pub adjusting: AdjustingStrings,
     pub movements: MovementStrings,
     pub verification: VerificationStrings,
@@ -218,6 +219,25 @@ pub struct ReceivingStrings {
     pub received_by: &'static str,
     pub lines: &'static str,
     pub recent: &'static str,
+}
+
+/// The words of the reordering rules page.
+pub struct RulesStrings {
+    pub title: &'static str,
+    pub link: &'static str,
+    pub hint: &'static str,
+    pub min: &'static str,
+    pub max: &'static str,
+    pub multiple: &'static str,
+    pub mode: &'static str,
+    pub manual: &'static str,
+    pub automatic: &'static str,
+    pub save: &'static str,
+    pub saved: fn(u64, usize) -> String,
+    pub csv_title: &'static str,
+    pub csv_hint: &'static str,
+    pub import: &'static str,
+    pub export: &'static str,
 }
 
 /// The words of the purchase order pages.
@@ -653,6 +673,23 @@ pub static FR: Strings = Strings {
         lines: "Lignes",
         recent: "Dernières réceptions",
     },
+    rules: RulesStrings {
+        title: "Règles de réapprovisionnement",
+        link: "Règles de réapprovisionnement",
+        hint: "Sous le minimum, le produit manque ; le maximum est ce qu'il faut avoir en rayon, demandé par multiples entiers. « Automatique » : magasin demande lui-même. Videz le minimum et le maximum d'une ligne pour retirer sa règle.",
+        min: "Minimum",
+        max: "Maximum",
+        multiple: "Multiple",
+        mode: "Mode",
+        manual: "Manuel",
+        automatic: "Automatique",
+        save: "Enregistrer les règles de la page",
+        saved: fr::rules_saved,
+        csv_title: "Charger des règles (CSV)",
+        csv_hint: "Collez le CSV : une ligne d'en-tête produit,min,max,multiple,mode puis une règle par ligne (multiple et mode facultatifs).",
+        import: "Charger",
+        export: "Exporter les règles du magasin (CSV)",
+    },
     ordering: OrderingStrings {
         title: "Commandes fournisseur",
         new_order: "Nouvelle commande",
@@ -863,6 +900,13 @@ mod fr {
         format!("Avoir n° {id}")
     }
 
+    pub fn rules_saved(saved: u64, removed: usize) -> String {
+        match removed {
+            0 => format!("{saved} règle(s) enregistrée(s)."),
+            _ => format!("{saved} règle(s) enregistrée(s), {removed} retirée(s)."),
+        }
+    }
+
     pub fn order_title(id: i64) -> String {
         format!("Commande fournisseur n° {id}")
     }
@@ -956,6 +1000,7 @@ mod fr {
             "receipt" => "Réception",
             "return" => "Avoir",
             "purchase order" => "Commande",
+            "rule" => "Règle du produit",
             "sale line" => "Ligne de vente",
             _ => "Élément",
         };
@@ -1008,6 +1053,7 @@ mod fr {
             OrderSent => "Envoi de commande fournisseur",
             OrderClosed => "Solde de commande fournisseur",
             OrderCancelled => "Annulation de commande fournisseur",
+            RulesChanged => "Règles de réapprovisionnement",
         }
     }
 
@@ -1100,6 +1146,7 @@ mod fr {
             NotZero => "La quantité ne peut pas être nulle.".into(),
             OrderLineCount { max } => format!("Une commande compte de 1 à {max} lignes."),
             Duplicate => "Déjà saisi : chaque produit une seule fois.".into(),
+            BelowMin { min } => format!("Le maximum ne peut pas être inférieur au minimum ({min})."),
         }
     }
 }

@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 18] = [
+const FORMS: [(&str, bool); 19] = [
     ("sale", true),
     ("cancel", true),
     ("return", true),
@@ -34,6 +34,7 @@ const FORMS: [(&str, bool); 18] = [
     ("user token", false),
     ("receipt", false),
     ("purchase order", false),
+    ("rules", true),
     ("store adjustment", true),
     ("warehouse adjustment", false),
     ("store count", true),
@@ -45,6 +46,7 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
     match form {
         "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
+        "rules" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
         "receipt" | "warehouse adjustment" | "purchase order" => matches!(role, Logistique | Admin),
@@ -79,6 +81,7 @@ async fn state(app: &TestApp) -> Value {
         "warehouse": app.get("/api/v1/warehouse/receipts/?page_size=100").await.body["results"],
         "warehouse stock": app.get("/api/v1/warehouse/stock/?page_size=100").await.body["results"],
         "orders": app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body["results"],
+        "rules": [app.get("/api/v1/stores/1/rules/").await.body, app.get("/api/v1/stores/2/rules/").await.body],
         "counts": [app.get("/api/v1/stores/1/counts/").await.body["results"], app.get("/api/v1/stores/2/counts/").await.body["results"]],
         "users": users,
         "tokens": tokens,
@@ -204,6 +207,18 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         ];
                         ("/entrepot/receptions".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
                     }
+                    "rules" => {
+                        browser.get(&format!("/regles?magasin={store}")).await;
+                        let max = (2 + checked).to_string();
+                        let fields = [
+                            ("magasin", store.to_string()),
+                            ("lignes", "1".to_string()),
+                            ("produit-1", "1".to_string()),
+                            ("min-1", "1".to_string()),
+                            ("max-1", max),
+                        ];
+                        ("/regles".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
                     "purchase order" => {
                         browser.get("/entrepot/commandes").await;
                         let fields = [
@@ -250,5 +265,5 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 26, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 28, "every form × role × store");
 }

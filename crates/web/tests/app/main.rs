@@ -13,4 +13,5 @@ mod purchase_orders;
 mod receipts;
 mod returns;
 mod roles;
+mod rules;
 mod ui;

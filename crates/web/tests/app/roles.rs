@@ -68,8 +68,9 @@ async fn state(app: &TestApp) -> Value {
     let receipts = app.get("/api/v1/warehouse/receipts/?page_size=100").await.body;
     let warehouse = app.get("/api/v1/warehouse/stock/?page_size=100").await.body;
     let orders = app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body;
+    let rules = json!([app.get("/api/v1/stores/1/rules/").await.body, app.get("/api/v1/stores/2/rules/").await.body]);
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
-        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"]})
+        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"], "rules": rules})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -78,6 +79,7 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
     match write {
         "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
+        "rules" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
         "create user" | "patch user" => role == Admin,
@@ -109,6 +111,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "patch user",
                 "receipt",
                 "purchase order",
+                "rules",
                 "store adjustment",
                 "warehouse adjustment",
             ] {
@@ -169,6 +172,11 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         "/api/v1/warehouse/receipts/".to_string(),
                         json!({"fournisseur": "Grossiste", "bon_livraison": name, "lignes": [{"produit": 1, "quantite": 1}]}),
                     ),
+                    "rules" => (
+                        Method::PUT,
+                        format!("/api/v1/stores/{store}/rules/"),
+                        json!({"regles": [{"produit": 1, "min": 1, "max": 2 + checked}]}),
+                    ),
                     "purchase order" => (
                         Method::POST,
                         "/api/v1/warehouse/purchase-orders/".to_string(),
@@ -205,7 +213,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 15);
+    assert_eq!(checked, 5 * 2 * 16);
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {

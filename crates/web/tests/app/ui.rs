@@ -42,6 +42,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     a_request_can_be_rejected,
     goods_are_received_through_the_form_once,
     purchase_orders_are_drafted_sent_and_received_through_the_forms,
+    reordering_rules_are_edited_in_a_grid_and_loaded_from_csv,
     stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it,
     every_stock_row_shows_its_movements_and_exports_them,
     the_verification_page_says_what_the_last_pass_found,
@@ -211,7 +212,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 31] = [
+const PAGES: [&str; 32] = [
     "/",
     "/journal",
     "/compte",
@@ -230,6 +231,7 @@ const PAGES: [&str; 31] = [
     "/entrepot",
     "/entrepot/receptions",
     "/entrepot/commandes",
+    "/regles?magasin=1",
     "/ajustements",
     "/ajustements?lieu=entrepot",
     "/rapport/demarque",
@@ -1143,6 +1145,52 @@ async fn purchase_orders_are_drafted_sent_and_received_through_the_forms(mut b: 
     assert_eq!(cell(&b.get("/entrepot").await.html, "data-product-id=\"2\"", "attendu num"), "—");
     let listed = b.get("/entrepot/commandes?statut=soldee").await;
     assert_eq!(cell(&listed.html, "data-order-id=\"1\"", "lignes"), "Souris optique 4/10");
+}
+
+async fn reordering_rules_are_edited_in_a_grid_and_loaded_from_csv(mut b: Browser) {
+    b.sign_in().await;
+    assert!(b.get("/stock?magasin=1").await.has("href=\"/regles?magasin=1\""));
+    let grid = b.get("/regles?magasin=1").await;
+    assert!(grid.has("<table id=\"rules-grid\"") && grid.has("name=\"min-1\""), "{}", grid.html);
+    let product = value_of_input(&grid.html, "produit-1").expect("the first row's product");
+    let row = |fields: &[(&'static str, &'static str)]| {
+        let mut all = vec![("magasin", "1".to_string()), ("lignes", "1".to_string()), ("produit-1", product.clone())];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        all
+    };
+    let bad = row(&[("min-1", "9"), ("max-1", "3")]);
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = b.post("/regles", &bad).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.html);
+    assert!(refused.has("Le maximum ne peut pas être inférieur au minimum (9)."), "{}", refused.html);
+    assert_eq!(value_of_input(&refused.html, "min-1").as_deref(), Some("9"), "what was typed stays");
+
+    let good = row(&[("min-1", "2"), ("max-1", "10"), ("multiple-1", "6"), ("mode-1", "automatique")]);
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = b.post_and_follow("/regles", &good).await;
+    assert_eq!(saved.flash().as_deref(), Some("1 règle(s) enregistrée(s)."));
+    assert_eq!(value_of_input(&saved.html, "max-1").as_deref(), Some("10"));
+    let rules = b.app.get("/api/v1/stores/1/rules/").await.body;
+    assert_eq!((rules[0]["multiple"].as_i64(), rules[0]["mode"].as_str()), (Some(6), Some("automatique")));
+
+    let emptied = row(&[("min-1", ""), ("max-1", ""), ("regle-1", "1")]);
+    let emptied: Vec<(&str, &str)> = emptied.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let removed = b.post_and_follow("/regles", &emptied).await;
+    assert_eq!(removed.flash().as_deref(), Some("0 règle(s) enregistrée(s), 1 retirée(s)."));
+    assert_eq!(b.app.get("/api/v1/stores/1/rules/").await.body, serde_json::json!([]));
+
+    let bad_csv = b.post("/regles/import", &[("magasin", "1"), ("csv", "produit,min,max\n1,5,2\n")]).await;
+    assert_eq!(bad_csv.status, StatusCode::BAD_REQUEST);
+    assert!(bad_csv.flash().is_some_and(|f| f.contains("ligne 2.max")), "{:?}", bad_csv.flash());
+    let loaded = b
+        .post_and_follow(
+            "/regles/import",
+            &[("magasin", "1"), ("csv", "produit,min,max,multiple,mode\n1,1,5,,\n2,0,3,2,automatique\n")],
+        )
+        .await;
+    assert_eq!(loaded.flash().as_deref(), Some("2 règle(s) enregistrée(s)."));
+    let export = b.get("/regles.csv?magasin=1").await;
+    assert_eq!(export.html, "produit,min,max,multiple,mode\n1,1,5,1,manuel\n2,0,3,2,automatique\n");
 }
 
 async fn stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it(mut b: Browser) {

@@ -12,6 +12,7 @@ pub mod receipts;
 pub mod replenishments;
 pub mod reports;
 pub mod returns;
+pub mod rules;
 pub mod sales;
 pub mod stock;
 pub mod stores;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         ledger::router,
         sales::router,
         returns::router,
+        rules::router,
         replenishments::router,
         receipts::router,
         purchase_orders::router,

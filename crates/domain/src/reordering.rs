@@ -1,0 +1,163 @@
+//! Reordering rules (règles de réapprovisionnement), per store and product: below `min` the
+//! product needs goods, up to `max` is what to hold, asked for in whole `multiple`s; `manual`
+//! rules suggest, `automatic` ones ask by themselves. Set one by one, by a store's grid or in
+//! bulk from CSV; the rules of a store are its own.
+
+use crate::ids::{ProductId, StoreId};
+use crate::sales::MAX_LINE_QUANTITY;
+use crate::validation::{ValidationCode, ValidationErrors};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+/// Most rules one change may set: a store's whole catalogue, several times over.
+pub const MAX_RULES_PER_CHANGE: usize = 5_000;
+/// Largest multiple a product may be asked for in.
+pub const MAX_MULTIPLE: i64 = 10_000;
+
+/// Who acts on a rule: a person from a suggestion, or magasin itself after a sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RuleMode {
+    #[default]
+    Manual,
+    Automatic,
+}
+
+impl RuleMode {
+    pub const ALL: [RuleMode; 2] = [RuleMode::Manual, RuleMode::Automatic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleMode::Manual => "manuel",
+            RuleMode::Automatic => "automatique",
+        }
+    }
+
+    /// `text` as a mode, or the choices.
+    pub fn parse(text: &str) -> Result<Self, ValidationCode> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text).ok_or_else(|| ValidationCode::NotAChoice {
+            choices: Self::ALL.iter().map(|m| m.as_str().to_string()).collect(),
+        })
+    }
+}
+
+/// A rule as submitted (API body, grid row or CSV line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInput {
+    pub produit: ProductId,
+    pub min: i64,
+    pub max: i64,
+    /// 1 when not given.
+    pub multiple: i64,
+    /// `manuel` when not given.
+    pub mode: String,
+}
+
+/// A checked rule, ready to be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidRule {
+    pub produit: ProductId,
+    pub min: i64,
+    pub max: i64,
+    pub multiple: i64,
+    pub mode: RuleMode,
+}
+
+/// A store's rules to set at `at` (other products' rules stay as they are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleChange {
+    pub magasin: StoreId,
+    pub rules: Vec<ValidRule>,
+    pub at: DateTime<Utc>,
+}
+
+/// Checks rules: 1 to [`MAX_RULES_PER_CHANGE`], each product once; `min` 0 to
+/// [`MAX_LINE_QUANTITY`], `max` 1 to [`MAX_LINE_QUANTITY`] and not below `min`; `multiple` 1 to
+/// [`MAX_MULTIPLE`]; a known mode. Fields are named `regles[i].<field>`. Products and the store
+/// are checked by the storage.
+pub fn validate_rules(
+    magasin: StoreId,
+    inputs: Vec<RuleInput>,
+    at: DateTime<Utc>,
+) -> Result<RuleChange, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if inputs.is_empty() || inputs.len() > MAX_RULES_PER_CHANGE {
+        errors.add("regles", ValidationCode::OutOfRange { min: 1, max: MAX_RULES_PER_CHANGE as i64 });
+    }
+    let mut seen = BTreeSet::new();
+    let mut rules = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.into_iter().enumerate() {
+        let field = |name: &str| format!("regles[{i}].{name}");
+        let before = errors.0.len();
+        if !seen.insert(input.produit) {
+            errors.add(field("produit"), ValidationCode::Duplicate);
+        }
+        if !(0..=MAX_LINE_QUANTITY).contains(&input.min) {
+            errors.add(field("min"), ValidationCode::OutOfRange { min: 0, max: MAX_LINE_QUANTITY });
+        }
+        if !(1..=MAX_LINE_QUANTITY).contains(&input.max) {
+            errors.add(field("max"), ValidationCode::OutOfRange { min: 1, max: MAX_LINE_QUANTITY });
+        } else if input.max < input.min {
+            errors.add(field("max"), ValidationCode::BelowMin { min: input.min });
+        }
+        if !(1..=MAX_MULTIPLE).contains(&input.multiple) {
+            errors.add(field("multiple"), ValidationCode::OutOfRange { min: 1, max: MAX_MULTIPLE });
+        }
+        let mode = RuleMode::parse(&input.mode).map_err(|code| errors.add(field("mode"), code));
+        if let (Ok(mode), true) = (mode, errors.0.len() == before) {
+            rules.push(ValidRule {
+                produit: input.produit,
+                min: input.min,
+                max: input.max,
+                multiple: input.multiple,
+                mode,
+            });
+        }
+    }
+    errors.into_result(RuleChange { magasin, rules, at })
+}
+
+/// A kept rule, with its product's name and who set it last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReorderRule {
+    pub magasin: StoreId,
+    pub produit: ProductId,
+    pub produit_nom: String,
+    pub min: i64,
+    pub max: i64,
+    pub multiple: i64,
+    pub mode: RuleMode,
+    pub modifiee_le: DateTime<Utc>,
+    pub modifiee_par: String,
+}
+
+/// The CSV header of a store's rules, read and written.
+pub const CSV_HEADER: [&str; 5] = ["produit", "min", "max", "multiple", "mode"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(produit: i64, min: i64, max: i64, multiple: i64, mode: &str) -> RuleInput {
+        RuleInput { produit: ProductId(produit), min, max, multiple, mode: mode.into() }
+    }
+
+    fn fields(inputs: Vec<RuleInput>) -> Vec<String> {
+        let errors = validate_rules(StoreId(1), inputs, Utc::now()).unwrap_err();
+        errors.0.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn a_rule_holds_min_at_most_max_in_whole_multiples() {
+        assert_eq!(fields(vec![]), ["regles"]);
+        assert_eq!(fields(vec![input(1, 8, 5, 1, "manuel")]), ["regles[0].max"]);
+        assert_eq!(
+            fields(vec![input(1, -1, 0, 0, "souvent"), input(1, 2, 4, 1, "manuel")]),
+            ["regles[0].min", "regles[0].max", "regles[0].multiple", "regles[0].mode", "regles[1].produit"]
+        );
+        let ok =
+            validate_rules(StoreId(1), vec![input(1, 0, 1, 1, "automatique"), input(2, 5, 5, 6, "manuel")], Utc::now())
+                .expect("valid");
+        assert_eq!(ok.rules[0].mode, RuleMode::Automatic);
+        assert_eq!((ok.rules[1].min, ok.rules[1].max, ok.rules[1].multiple), (5, 5, 6));
+    }
+}

@@ -1,0 +1,39 @@
+//! Reordering rules (a store's managers, logistics): set in bulk, read, removed. No cached answer
+//! shows them yet.
+
+use crate::{ServiceResult, Services};
+use magasin_domain::accounts::{Action, Actor};
+use magasin_domain::reordering::{ReorderRule, RuleInput, validate_rules};
+use magasin_domain::{ProductId, StoreId, WriteContext};
+
+impl Services {
+    /// Sets the store's rules for the products named (others stay); how many were set.
+    #[tracing::instrument(skip_all, fields(store = %store, rules = inputs.len()))]
+    pub async fn set_rules(
+        &self,
+        actor: &Actor,
+        store: StoreId,
+        inputs: Vec<RuleInput>,
+        request_id: Option<String>,
+    ) -> ServiceResult<u64> {
+        self.authorize(actor, Action::PlanReplenishment(store))?;
+        let at = Self::now();
+        let change = validate_rules(store, inputs, at)?;
+        Ok(self.storage.set_rules(&change, &WriteContext::by(actor, request_id, at)).await?)
+    }
+
+    pub async fn store_rules(&self, store: StoreId) -> ServiceResult<Vec<ReorderRule>> {
+        Ok(self.storage.store_rules(store).await?)
+    }
+
+    pub async fn delete_rule(
+        &self,
+        actor: &Actor,
+        store: StoreId,
+        product: ProductId,
+        request_id: Option<String>,
+    ) -> ServiceResult<()> {
+        self.authorize(actor, Action::PlanReplenishment(store))?;
+        Ok(self.storage.delete_rule(store, product, &WriteContext::by(actor, request_id, Self::now())).await?)
+    }
+}

@@ -1,0 +1,99 @@
+//! Reordering rules: set in bulk (in as few statements as the engine's bind limit allows, one
+//! transaction), read per store, removed one by one.
+
+use crate::SqlStorage;
+use crate::rows::{RuleRow, corrupt};
+use crate::statement::Statement;
+use magasin_domain::audit::AuditAction;
+use magasin_domain::reordering::{ReorderRule, RuleChange, RuleMode};
+use magasin_domain::{ProductId, StorageError, StorageResult, StoreId, WriteContext};
+
+const RULE_UPSERT: &str =
+    "INSERT INTO reorder_rules (magasin_id, produit_id, seuil_min, seuil_max, multiple, mode, modifiee_le, modifiee_par)
+     VALUES ";
+const RULE_UPSERT_TAIL: &str = " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET seuil_min = excluded.seuil_min,
+     seuil_max = excluded.seuil_max, multiple = excluded.multiple, mode = excluded.mode,
+     modifiee_le = excluded.modifiee_le, modifiee_par = excluded.modifiee_par";
+const RULE_WIDTH: usize = 8;
+
+impl<E: crate::engine::Engine> SqlStorage<E> {
+    pub(crate) async fn upsert_rules(&self, change: &RuleChange, ctx: &WriteContext) -> StorageResult<u64> {
+        let mut tx = self.writer.begin().await?;
+        Self::fetch_store(&mut tx, change.magasin).await?;
+        let ids: Vec<i64> = change.rules.iter().map(|r| r.produit.0).collect();
+        let mut known = std::collections::HashSet::new();
+        for chunk in ids.chunks(crate::engine::MAX_BINDS) {
+            let mut select = Statement::new("SELECT id FROM products WHERE id IN (");
+            select.bind_list(chunk.iter().copied()).push(")");
+            let found: Vec<(i64,)> = Self::all(&mut tx, &select).await?;
+            known.extend(found.into_iter().map(|(id,)| id));
+        }
+        if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
+            return Err(StorageError::not_found("product", *unknown));
+        }
+        let rows = change.rules.iter().map(|r| {
+            vec![
+                change.magasin.0.into(),
+                r.produit.0.into(),
+                r.min.into(),
+                r.max.into(),
+                r.multiple.into(),
+                r.mode.as_str().into(),
+                ctx.at.into(),
+                ctx.actor.as_str().into(),
+            ]
+        });
+        Self::insert_rows(&mut tx, RULE_UPSERT, RULE_UPSERT_TAIL, RULE_WIDTH, rows.collect()).await?;
+        let count = u64::try_from(change.rules.len()).unwrap_or(u64::MAX);
+        let summary = serde_json::json!({"regles": count});
+        Self::audit(&mut tx, ctx, AuditAction::RulesChanged, change.magasin.0, None, Some(summary)).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(count)
+    }
+
+    pub(crate) async fn rules_of(&self, store: StoreId) -> StorageResult<Vec<ReorderRule>> {
+        let mut conn = self.reader.acquire().await?;
+        Self::fetch_store(&mut conn, store).await?;
+        let select = Statement::new(
+            "SELECT r.magasin_id, r.produit_id, p.nom AS produit_nom, r.seuil_min, r.seuil_max, r.multiple, r.mode,
+                    r.modifiee_le, r.modifiee_par
+             FROM reorder_rules r JOIN products p ON p.id = r.produit_id WHERE r.magasin_id = $1 ORDER BY r.produit_id",
+        )
+        .value(store.0);
+        let rows: Vec<RuleRow> = Self::all(&mut conn, &select).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(ReorderRule {
+                    magasin: StoreId(r.magasin_id),
+                    produit: ProductId(r.produit_id),
+                    produit_nom: r.produit_nom,
+                    min: r.seuil_min,
+                    max: r.seuil_max,
+                    multiple: r.multiple,
+                    mode: RuleMode::parse(&r.mode).map_err(|_| corrupt("rule mode", &r.mode))?,
+                    modifiee_le: r.modifiee_le,
+                    modifiee_par: r.modifiee_par,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn remove_rule(
+        &self,
+        store: StoreId,
+        product: ProductId,
+        ctx: &WriteContext,
+    ) -> StorageResult<()> {
+        let mut tx = self.writer.begin().await?;
+        let delete =
+            Statement::new("DELETE FROM reorder_rules WHERE magasin_id = $1 AND produit_id = $2 RETURNING produit_id")
+                .value(store.0)
+                .value(product.0);
+        let deleted: Option<(i64,)> = Self::optional(&mut tx, &delete).await?;
+        deleted.ok_or(StorageError::not_found("rule", product.0))?;
+        let summary = serde_json::json!({"supprimee": product.0});
+        Self::audit(&mut tx, ctx, AuditAction::RulesChanged, store.0, None, Some(summary)).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(())
+    }
+}
