@@ -587,7 +587,7 @@ pub async fn dashboard_counts_stock_outs_overstock_and_trends(s: &dyn Storage) {
     let nord = &dash[1];
     assert_eq!((nord.ruptures, nord.surstock), (0, 1));
     assert!(nord.tendances.is_empty());
-    let strict = StockThresholds { stockout: 6, overstock: 7 };
+    let strict = StockThresholds::global(6, 7);
     let dash = s.dashboard(&ReportFilter::default(), strict, today).await.expect("dash");
     assert_eq!((dash[0].ruptures, dash[0].surstock), (2, 1));
 }

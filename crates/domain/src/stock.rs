@@ -88,17 +88,32 @@ impl StockQuery {
     }
 }
 
-/// The dashboard's stock thresholds: a stock-out is `quantite <= stockout`, overstock `quantite > overstock`.
+/// The dashboard's stock thresholds: a stock-out is `quantite <= stockout`, overstock `quantite >
+/// overstock`. With `per_product`, a product with a reordering rule is counted against its rule
+/// instead: a stock-out when empty or below its minimum, overstock above its maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StockThresholds {
     pub stockout: i64,
     pub overstock: i64,
+    pub per_product: bool,
+}
+
+impl StockThresholds {
+    /// The lab's definitions (`--stockout-threshold`, `--overstock-threshold`) for every product.
+    pub fn global(stockout: i64, overstock: i64) -> Self {
+        Self { stockout, overstock, per_product: false }
+    }
+
+    /// These thresholds where a product has no rule, its rule where it has one.
+    pub fn with_rules(self) -> Self {
+        Self { per_product: true, ..self }
+    }
 }
 
 impl Default for StockThresholds {
     /// The lab's definitions: a stock-out is a quantity of 0, overstock is more than 10.
     fn default() -> Self {
-        Self { stockout: 0, overstock: 10 }
+        Self::global(0, 10)
     }
 }
 

@@ -119,7 +119,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         tracing::info!(engine = storage.engine(), "storage ready");
     }
     let settings = Settings {
-        thresholds: StockThresholds { stockout: args.stockout_threshold, overstock: args.overstock_threshold },
+        thresholds: StockThresholds::global(args.stockout_threshold, args.overstock_threshold),
         return_window: ReturnWindow { days: args.return_window_days },
     };
     let cache = Cache::new(match args.cache {

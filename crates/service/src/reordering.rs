@@ -1,7 +1,14 @@
-//! Reordering rules (a store's managers, logistics): set in bulk, read, removed. No cached answer
-//! shows them yet.
+//! Reordering rules (a store's managers, logistics): set in bulk, read, removed. The dashboard
+//! counted against the rules reads them with the store's stock: a change drops that store's
+//! cached stock figures.
 
+use crate::cache::Scope;
 use crate::{ServiceResult, Services};
+
+/// What a rule change changes: the store's stock figures as the rules count them.
+fn rule_scopes(store: StoreId) -> [Scope; 1] {
+    [Scope::StoreStock(store.0)]
+}
 use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::reordering::{ReorderRule, RuleInput, validate_rules};
 use magasin_domain::{ProductId, StoreId, WriteContext};
@@ -19,7 +26,9 @@ impl Services {
         self.authorize(actor, Action::PlanReplenishment(store))?;
         let at = Self::now();
         let change = validate_rules(store, inputs, at)?;
-        Ok(self.storage.set_rules(&change, &WriteContext::by(actor, request_id, at)).await?)
+        let set = self.storage.set_rules(&change, &WriteContext::by(actor, request_id, at)).await?;
+        self.cache.invalidate(&rule_scopes(store)).await;
+        Ok(set)
     }
 
     pub async fn store_rules(&self, store: StoreId) -> ServiceResult<Vec<ReorderRule>> {
@@ -34,6 +43,8 @@ impl Services {
         request_id: Option<String>,
     ) -> ServiceResult<()> {
         self.authorize(actor, Action::PlanReplenishment(store))?;
-        Ok(self.storage.delete_rule(store, product, &WriteContext::by(actor, request_id, Self::now())).await?)
+        self.storage.delete_rule(store, product, &WriteContext::by(actor, request_id, Self::now())).await?;
+        self.cache.invalidate(&rule_scopes(store)).await;
+        Ok(())
     }
 }

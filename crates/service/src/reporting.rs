@@ -4,6 +4,7 @@ use crate::cache::{Part, Scope};
 use crate::{ServiceError, ServiceResult, Services};
 use chrono::NaiveDate;
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
+use magasin_domain::stock::StockThresholds;
 use magasin_domain::{StoreId, ValidationCode, ValidationErrors};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -75,11 +76,26 @@ impl Services {
         Ok(parts.into_iter().flatten().collect())
     }
 
-    /// The dashboard; with a cache, one cached row per store, as the report.
+    /// The dashboard with the lab's thresholds for every product (`--stockout-threshold`,
+    /// `--overstock-threshold`), as its contract says.
     pub async fn dashboard(&self, filter: &ReportFilter) -> ServiceResult<Vec<DashboardRow>> {
+        self.dashboard_of(filter, self.settings.thresholds).await
+    }
+
+    /// The dashboard where a product with a reordering rule counts as a stock-out or overstock
+    /// against its rule (the others against the thresholds).
+    pub async fn dashboard_with_rules(&self, filter: &ReportFilter) -> ServiceResult<Vec<DashboardRow>> {
+        self.dashboard_of(filter, self.settings.thresholds.with_rules()).await
+    }
+
+    /// The dashboard; with a cache, one cached row per store, as the report.
+    async fn dashboard_of(
+        &self,
+        filter: &ReportFilter,
+        thresholds: StockThresholds,
+    ) -> ServiceResult<Vec<DashboardRow>> {
         check_range(filter)?;
         let today = Self::now().date_naive();
-        let thresholds = self.settings.thresholds;
         if !self.cache.is_enabled() {
             return Ok(self.storage.dashboard(filter, thresholds, today).await?);
         }

@@ -52,6 +52,19 @@ async fn wait_for_redis(services: &Services) {
     panic!("Redis at 127.0.0.1:6379 does not answer: the cache tests need it");
 }
 
+/// Two "instances" over one database, sharing a Redis under a prefix of their own (the
+/// database is removed when the first value drops).
+async fn two_instances_on_redis() -> (TempDatabase, Services, Services) {
+    let database = database();
+    let url = database.url();
+    let prefix = format!("test-{}", unique());
+    let a = instance(&url, redis(&prefix)).await;
+    let b = instance(&url, redis(&prefix)).await;
+    wait_for_redis(&a).await;
+    wait_for_redis(&b).await;
+    (database, a, b)
+}
+
 async fn sell(services: &Services, store: i64, product: i64, quantite: i64) {
     let request =
         SaleRequest { magasin: StoreId(store), lignes: vec![LineRequest { produit: ProductId(product), quantite }] };
@@ -70,13 +83,7 @@ async fn local_qty(services: &Services, store: i64, product: i64) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_once() {
-    let database = database();
-    let url = database.url();
-    let prefix = format!("test-{}", unique());
-    let a = instance(&url, redis(&prefix)).await;
-    let b = instance(&url, redis(&prefix)).await;
-    wait_for_redis(&a).await;
-    wait_for_redis(&b).await;
+    let (_database, a, b) = two_instances_on_redis().await;
     for round in 1..=20 {
         // B's answers are cached (locally and in Redis) before each sale.
         let before = store_total(&b, 1).await;
@@ -94,13 +101,7 @@ async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_return_through_one_instance_is_in_the_answers_of_another_at_once() {
     use magasin_domain::returns::{ReturnLineRequest, ReturnRequest};
-    let database = database();
-    let url = database.url();
-    let prefix = format!("test-{}", unique());
-    let a = instance(&url, redis(&prefix)).await;
-    let b = instance(&url, redis(&prefix)).await;
-    wait_for_redis(&a).await;
-    wait_for_redis(&b).await;
+    let (_database, a, b) = two_instances_on_redis().await;
     let request = SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: 3 }] };
     let sale = a.record_sale(&Actor::Service, request, None, None).await.expect("sale").sale;
     let revenue = |s: &Services| {
@@ -115,6 +116,25 @@ async fn a_return_through_one_instance_is_in_the_answers_of_another_at_once() {
     assert_eq!(store_total(&b, 1).await, total - 2550, "B served a report older than A's return");
     assert_eq!(revenue(&b).await, dashboard - 2550, "B served a dashboard older than A's return");
     assert_eq!(local_qty(&b, 1, 2).await, stock + 1, "B served old stock");
+}
+
+/// A rule set through one instance: the dashboard counted against the rules, read through
+/// another, counts the product against its rule at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_set_through_one_instance_is_in_the_dashboard_of_another_at_once() {
+    use magasin_domain::reordering::RuleInput;
+    let (_database, a, b) = two_instances_on_redis().await;
+    let stockouts = |s: &Services| {
+        let s = s.clone();
+        async move { s.dashboard_with_rules(&ReportFilter::default()).await.expect("dashboard")[0].ruptures }
+    };
+    let before = stockouts(&b).await;
+    assert_eq!(stockouts(&b).await, before, "cached");
+    let rule = RuleInput { produit: ProductId(1), min: 1_000, max: 2_000, multiple: 1, mode: "manuel".into() };
+    a.set_rules(&Actor::Service, StoreId(1), vec![rule], None).await.expect("rule");
+    assert_eq!(stockouts(&b).await, before + 1, "B served a dashboard older than A's rule");
+    a.delete_rule(&Actor::Service, StoreId(1), ProductId(1), None).await.expect("removed");
+    assert_eq!(stockouts(&b).await, before, "B served a dashboard older than A's removal");
 }
 
 #[tokio::test]

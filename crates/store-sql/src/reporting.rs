@@ -55,6 +55,31 @@ fn push_sums(statement: &mut Statement, filter: &ReportFilter, kept: &KeptSums) 
     }
 }
 
+/// Appends, per store, the stock rows at or below the stock-out threshold and above the
+/// overstock one; with `per_product`, a product's reordering rule decides where it has one
+/// (empty or below its minimum, above its maximum).
+fn push_stock_counts(statement: &mut Statement, filter: &ReportFilter, thresholds: StockThresholds) {
+    if thresholds.per_product {
+        statement.push(
+            " LEFT JOIN (SELECT s.magasin_id,
+                 COUNT(*) FILTER (WHERE CASE WHEN r.produit_id IS NULL THEN s.quantite <= ",
+        );
+        statement.bind(thresholds.stockout).push(" ELSE s.quantite <= 0 OR s.quantite < r.seuil_min END) AS ruptures,");
+        statement.push(" COUNT(*) FILTER (WHERE CASE WHEN r.produit_id IS NULL THEN s.quantite > ");
+        statement.bind(thresholds.overstock).push(" ELSE s.quantite > r.seuil_max END) AS surstock");
+        statement.push(
+            " FROM store_stock s LEFT JOIN reorder_rules r ON r.magasin_id = s.magasin_id AND r.produit_id = s.produit_id
+              WHERE TRUE",
+        );
+    } else {
+        statement.push(" LEFT JOIN (SELECT s.magasin_id, COUNT(*) FILTER (WHERE s.quantite <= ");
+        statement.bind(thresholds.stockout).push(") AS ruptures, COUNT(*) FILTER (WHERE s.quantite > ");
+        statement.bind(thresholds.overstock).push(") AS surstock FROM store_stock s WHERE TRUE");
+    }
+    push_store_filter(statement, filter, "s.magasin_id");
+    statement.push(" GROUP BY s.magasin_id)");
+}
+
 /// Appends the amount per store of the filter's aggregates, as `alias` joined to the stores `m`.
 fn join_amounts(statement: &mut Statement, filter: &ReportFilter, kept: &KeptSums, alias: &str) {
     statement.push(" LEFT JOIN (SELECT magasin_id, SUM(montant_cents) AS montant_cents FROM ");
@@ -161,11 +186,8 @@ impl<E: Engine> SqlStorage<E> {
         );
         join_amounts(&mut statement, filter, &SOLD, "r");
         join_amounts(&mut statement, filter, &RETURNED, "rt");
-        statement.push(" LEFT JOIN (SELECT magasin_id, COUNT(*) FILTER (WHERE quantite <= ");
-        statement.bind(thresholds.stockout).push(") AS ruptures, COUNT(*) FILTER (WHERE quantite > ");
-        statement.bind(thresholds.overstock).push(") AS surstock FROM store_stock WHERE TRUE");
-        push_store_filter(&mut statement, filter, "magasin_id");
-        statement.push(" GROUP BY magasin_id) l ON l.magasin_id = m.id WHERE TRUE");
+        push_stock_counts(&mut statement, filter, thresholds);
+        statement.push(" l ON l.magasin_id = m.id WHERE TRUE");
         push_store_filter(&mut statement, filter, "m.id");
         statement.push(" ORDER BY m.id");
         let mut conn = self.reader.acquire().await?;

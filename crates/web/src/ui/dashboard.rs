@@ -60,7 +60,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Res
     let t = current();
     let today = Utc::now().date_naive();
     let (rows, mut series) = tokio::try_join!(
-        async { Ok(state.services.dashboard(&ReportFilter::default()).await?) },
+        async { Ok(state.services.dashboard_with_rules(&ReportFilter::default()).await?) },
         daily_revenue(&state.services, today)
     )?;
     let bars: Vec<Bar> = rows

@@ -12,6 +12,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     bad_rules_are_refused_and_write_nothing,
     rules_are_loaded_from_csv_and_refusals_name_the_line,
     managers_and_logistics_set_rules,
+    the_dashboard_counts_against_the_rules_when_asked,
 );
 
 const RULES: &str = "/api/v1/stores/1/rules/";
@@ -134,4 +135,28 @@ async fn managers_and_logistics_set_rules(app: TestApp) {
     assert_eq!(put_as(1, other).await.status, StatusCode::OK, "logistics in any store");
     assert_error_body(&put_as(2, RULES).await, 403, RULES);
     assert_error_body(&app.send_raw(Method::PUT, RULES, body.clone(), None, &[]).await, 401, RULES);
+}
+
+async fn the_dashboard_counts_against_the_rules_when_asked(app: TestApp) {
+    let counts = |body: &Value| (body[0]["ruptures"].as_i64(), body[0]["surstock"].as_i64());
+    let lab = counts(&app.get("/api/v1/dashboard/?magasin=1").await.body);
+    let (Some(ruptures), Some(surstock)) = lab else { panic!("{lab:?}") };
+    let stock_of = |p| app.local_qty(1, p);
+    let (keyboard, mouse) = (stock_of(1).await.expect("row"), stock_of(2).await.expect("row"));
+    assert!(keyboard > 10 && mouse > 10, "both overstock by the lab's threshold: {keyboard}, {mouse}");
+    // The keyboard is short of its minimum; the mouse's maximum holds what it has.
+    put(
+        &app,
+        RULES,
+        json!([{"produit": 1, "min": keyboard + 1, "max": keyboard + 10}, {"produit": 2, "min": 0, "max": mouse}]),
+    )
+    .await;
+    let by_rules = counts(&app.get("/api/v1/dashboard/?magasin=1&seuils=regles").await.body);
+    assert_eq!(by_rules, (Some(ruptures + 1), Some(surstock - 2)), "lab {lab:?}");
+    assert_eq!(counts(&app.get("/api/v1/dashboard/?magasin=1").await.body), lab, "the lab's dashboard is unchanged");
+    assert_eq!(counts(&app.get("/api/v1/dashboard/?magasin=1&seuils=globaux").await.body), lab);
+    let bad = "/api/v1/dashboard/?seuils=souvent";
+    let reply = app.get(bad).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.get("seuils").is_some(), "{}", reply.body);
 }

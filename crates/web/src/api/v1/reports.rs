@@ -109,10 +109,23 @@ pub async fn sales_report(State(state): State<AppState>, params: Params) -> Resu
 }
 
 /// The per-store dashboard (UC3): revenue, stock-outs, overstock, 7-day top products.
+///
+/// `seuils=regles` counts a product that has a reordering rule against its rule (a stock-out
+/// when empty or below its minimum, overstock above its maximum); the lab's thresholds stay the
+/// default (`seuils=globaux`).
 #[utoipa::path(get, path = "/api/v1/dashboard/", tag = "reporting",
-    params(("magasin" = Option<i64>, Query), ("date_debut" = Option<String>, Query), ("date_fin" = Option<String>, Query)),
+    params(("magasin" = Option<i64>, Query), ("date_debut" = Option<String>, Query), ("date_fin" = Option<String>, Query),
+        ("seuils" = Option<String>, Query, description = "`globaux` (default: the lab's thresholds) or `regles` (each product's rule where it has one)")),
     responses((status = 200, body = [DashboardDto]), (status = 400, description = "Invalid filter"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn dashboard(State(state): State<AppState>, params: Params) -> Result<Json<Vec<DashboardDto>>, ApiError> {
-    let rows = state.services.dashboard(&report_filter(&params)?).await?;
+    let filter = report_filter(&params)?;
+    let rows = match params.text("seuils") {
+        None | Some("globaux") => state.services.dashboard(&filter).await?,
+        Some("regles") => state.services.dashboard_with_rules(&filter).await?,
+        Some(_) => {
+            let choices = vec!["globaux".to_string(), "regles".to_string()];
+            return Err(ApiError::field("seuils", magasin_domain::ValidationCode::NotAChoice { choices }));
+        }
+    };
     Ok(Json(rows.into_iter().map(DashboardDto::from).collect()))
 }
