@@ -130,6 +130,56 @@ pub struct ReorderRule {
     pub modifiee_par: String,
 }
 
+/// Days of sales the velocity behind the days of cover is measured over, today included.
+pub const VELOCITY_DAYS: u64 = 28;
+
+/// What a store should ask for a product below its minimum, from the figures of one set query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub magasin: StoreId,
+    pub produit: ProductId,
+    pub produit_nom: String,
+    /// What the store holds.
+    pub disponible: i64,
+    /// What its pending requests already ask for.
+    pub en_attente: i64,
+    pub min: i64,
+    pub max: i64,
+    pub multiple: i64,
+    pub mode: RuleMode,
+    /// What the warehouse holds.
+    pub entrepot: i64,
+    /// Units to ask for: see [`quantity_to_ask`].
+    pub a_demander: i64,
+    /// Units sold less returned per day over the last [`VELOCITY_DAYS`] days.
+    pub ventes_par_jour: f64,
+    /// Days the store's stock lasts at that pace; none when nothing sold.
+    pub jours_de_couverture: Option<f64>,
+}
+
+/// Whether a product needs goods: what it holds and already asked for is below its minimum.
+pub fn needs_goods(disponible: i64, en_attente: i64, min: i64) -> bool {
+    disponible.saturating_add(en_attente) < min
+}
+
+/// Units to ask for: up to `max` counting what is held and already asked for, rounded up to a
+/// whole `multiple`, then capped by what the `warehouse` holds (in whole multiples too); 0 when
+/// nothing is needed or nothing can come.
+pub fn quantity_to_ask(disponible: i64, en_attente: i64, max: i64, multiple: i64, warehouse: i64) -> i64 {
+    let missing = max.saturating_sub(disponible).saturating_sub(en_attente);
+    if missing <= 0 || multiple <= 0 {
+        return 0;
+    }
+    let rounded = (missing + multiple - 1) / multiple * multiple;
+    let available = warehouse.max(0) / multiple * multiple;
+    rounded.min(available)
+}
+
+/// Days `disponible` lasts at `per_day` units a day; none when nothing sells.
+pub fn cover_days(disponible: i64, per_day: f64) -> Option<f64> {
+    (per_day > 0.0).then(|| disponible.max(0) as f64 / per_day)
+}
+
 /// The CSV header of a store's rules, read and written.
 pub const CSV_HEADER: [&str; 5] = ["produit", "min", "max", "multiple", "mode"];
 
@@ -144,6 +194,18 @@ mod tests {
     fn fields(inputs: Vec<RuleInput>) -> Vec<String> {
         let errors = validate_rules(StoreId(1), inputs, Utc::now()).unwrap_err();
         errors.0.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn a_store_asks_up_to_max_in_whole_multiples_as_far_as_the_warehouse_holds() {
+        assert!(needs_goods(2, 1, 4) && !needs_goods(2, 2, 4));
+        assert_eq!(quantity_to_ask(2, 1, 20, 1, 100), 17);
+        assert_eq!(quantity_to_ask(2, 1, 20, 6, 100), 18, "17 rounded up to 3 × 6");
+        assert_eq!(quantity_to_ask(2, 1, 20, 6, 14), 12, "the warehouse holds two whole multiples");
+        assert_eq!(quantity_to_ask(2, 1, 20, 6, 5), 0, "not even one multiple");
+        assert_eq!(quantity_to_ask(25, 0, 20, 1, 100), 0, "nothing missing");
+        assert_eq!(cover_days(14, 2.0), Some(7.0));
+        assert_eq!(cover_days(14, 0.0), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
 use crate::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
-use crate::reordering::{ReorderRule, RuleChange};
+use crate::reordering::{ReorderRule, RuleChange, Suggestion};
 use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
@@ -122,6 +122,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn set_rules(&self, change: &RuleChange, ctx: &WriteContext) -> StorageResult<u64>;
     /// A store's rules, by product (an unknown store is not found).
     async fn store_rules(&self, store: StoreId) -> StorageResult<Vec<ReorderRule>>;
+    /// Every product below its minimum with what to ask for, of one store (unknown: not found)
+    /// or all, as of `today`.
+    async fn suggestions(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>>;
     /// Removes one rule; none is not found.
     async fn delete_rule(&self, store: StoreId, product: ProductId, ctx: &WriteContext) -> StorageResult<()>;
 

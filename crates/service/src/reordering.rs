@@ -10,7 +10,7 @@ fn rule_scopes(store: StoreId) -> [Scope; 1] {
     [Scope::StoreStock(store.0)]
 }
 use magasin_domain::accounts::{Action, Actor};
-use magasin_domain::reordering::{ReorderRule, RuleInput, validate_rules};
+use magasin_domain::reordering::{ReorderRule, RuleInput, Suggestion, validate_rules};
 use magasin_domain::{ProductId, StoreId, WriteContext};
 
 impl Services {
@@ -29,6 +29,11 @@ impl Services {
         let set = self.storage.set_rules(&change, &WriteContext::by(actor, request_id, at)).await?;
         self.cache.invalidate(&rule_scopes(store)).await;
         Ok(set)
+    }
+
+    /// What each store (or one) should ask for, product by product, today.
+    pub async fn suggestions(&self, store: Option<StoreId>) -> ServiceResult<Vec<Suggestion>> {
+        Ok(self.storage.suggestions(store, Self::now().date_naive()).await?)
     }
 
     pub async fn store_rules(&self, store: StoreId) -> ServiceResult<Vec<ReorderRule>> {

@@ -7,7 +7,7 @@ use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
     FigureRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow,
     ReplenishmentRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
-    StoreStockDbRow, TrendRow, UserRow, WarehouseDbRow,
+    StoreStockDbRow, SuggestionRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -43,6 +43,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<ReturnRow>
                  + Reads<OrderRow>
                  + Reads<RuleRow>
+                 + Reads<SuggestionRow>
                  + Reads<OrderLineRow>
                  + Reads<ReturnLineRow>
                  + Reads<(i64, DateTime<Utc>, String, i64)>

@@ -51,7 +51,7 @@ use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
 use magasin_domain::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
-use magasin_domain::reordering::{ReorderRule, RuleChange};
+use magasin_domain::reordering::{ReorderRule, RuleChange, Suggestion};
 use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::returns::{RecordedReturn, SaleReturn, ValidReturn};
@@ -223,6 +223,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn store_rules(&self, store: StoreId) -> StorageResult<Vec<ReorderRule>> {
         timed("store_rules", self.rules_of(store)).await
+    }
+
+    async fn suggestions(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>> {
+        timed("suggestions", self.suggested(store, today)).await
     }
 
     async fn delete_rule(&self, store: StoreId, product: ProductId, ctx: &WriteContext) -> StorageResult<()> {

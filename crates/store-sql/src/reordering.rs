@@ -2,10 +2,13 @@
 //! transaction), read per store, removed one by one.
 
 use crate::SqlStorage;
-use crate::rows::{RuleRow, corrupt};
+use crate::rows::{RuleRow, SuggestionRow, corrupt};
 use crate::statement::Statement;
+use chrono::{Days, NaiveDate};
 use magasin_domain::audit::AuditAction;
-use magasin_domain::reordering::{ReorderRule, RuleChange, RuleMode};
+use magasin_domain::reordering::{
+    ReorderRule, RuleChange, RuleMode, Suggestion, VELOCITY_DAYS, cover_days, quantity_to_ask,
+};
 use magasin_domain::{ProductId, StorageError, StorageResult, StoreId, WriteContext};
 
 const RULE_UPSERT: &str =
@@ -95,5 +98,65 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
         Self::audit(&mut tx, ctx, AuditAction::RulesChanged, store.0, None, Some(summary)).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(())
+    }
+
+    /// Every product below its minimum, of one store or all: one set query over the rules, the
+    /// stock, the pending requests, the warehouse and the sales of the last days (the daily
+    /// aggregates, less returns), whatever the number of stores and products.
+    pub(crate) async fn suggested(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>> {
+        let from = today.checked_sub_days(Days::new(VELOCITY_DAYS - 1)).unwrap_or(today);
+        let mut select = Statement::new(
+            "WITH pending AS (
+                 SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite FROM replenishments
+                 WHERE statut = 'en_attente' GROUP BY magasin_id, produit_id),
+             sold AS (
+                 SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite FROM (
+                     SELECT magasin_id, produit_id, quantite FROM sales_daily WHERE jour BETWEEN $1 AND $2
+                     UNION ALL
+                     SELECT magasin_id, produit_id, -quantite FROM returns_daily WHERE jour BETWEEN $1 AND $2) t
+                 GROUP BY magasin_id, produit_id)
+             SELECT r.magasin_id, r.produit_id, p.nom AS produit_nom, COALESCE(s.quantite, 0) AS disponible,
+                    COALESCE(q.quantite, 0) AS en_attente, r.seuil_min, r.seuil_max, r.multiple, r.mode,
+                    COALESCE(w.quantite, 0) AS entrepot, COALESCE(v.quantite, 0) AS vendu
+             FROM reorder_rules r
+             JOIN products p ON p.id = r.produit_id
+             LEFT JOIN store_stock s ON s.magasin_id = r.magasin_id AND s.produit_id = r.produit_id
+             LEFT JOIN pending q ON q.magasin_id = r.magasin_id AND q.produit_id = r.produit_id
+             LEFT JOIN sold v ON v.magasin_id = r.magasin_id AND v.produit_id = r.produit_id
+             LEFT JOIN warehouse_stock w ON w.produit_id = r.produit_id
+             WHERE COALESCE(s.quantite, 0) + COALESCE(q.quantite, 0) < r.seuil_min",
+        )
+        .value(from)
+        .value(today);
+        if let Some(store) = store {
+            select.push(" AND r.magasin_id = ").bind(store.0);
+        }
+        select.push(" ORDER BY r.magasin_id, r.produit_id");
+        let mut conn = self.reader.acquire().await?;
+        if let Some(store) = store {
+            Self::fetch_store(&mut conn, store).await?;
+        }
+        let rows: Vec<SuggestionRow> = Self::all(&mut conn, &select).await?;
+        let days = VELOCITY_DAYS as f64;
+        rows.into_iter()
+            .map(|r| {
+                let per_day = r.vendu.max(0) as f64 / days;
+                Ok(Suggestion {
+                    magasin: StoreId(r.magasin_id),
+                    produit: ProductId(r.produit_id),
+                    produit_nom: r.produit_nom,
+                    disponible: r.disponible,
+                    en_attente: r.en_attente,
+                    min: r.seuil_min,
+                    max: r.seuil_max,
+                    multiple: r.multiple,
+                    mode: RuleMode::parse(&r.mode).map_err(|_| corrupt("rule mode", &r.mode))?,
+                    entrepot: r.entrepot,
+                    a_demander: quantity_to_ask(r.disponible, r.en_attente, r.seuil_max, r.multiple, r.entrepot),
+                    ventes_par_jour: per_day,
+                    jours_de_couverture: cover_days(r.disponible, per_day),
+                })
+            })
+            .collect()
     }
 }

@@ -252,6 +252,21 @@ pub struct RuleRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct SuggestionRow {
+    pub magasin_id: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub disponible: i64,
+    pub en_attente: i64,
+    pub seuil_min: i64,
+    pub seuil_max: i64,
+    pub multiple: i64,
+    pub mode: String,
+    pub entrepot: i64,
+    pub vendu: i64,
+}
+
+#[derive(sqlx::FromRow)]
 pub struct OrderRow {
     pub id: i64,
     pub fournisseur: String,

@@ -35,10 +35,14 @@ pub struct RuleRow {
     pub short: bool,
 }
 
+/// A product below its minimum: `(product, name, held, pending, min, max, to ask, days of cover)`.
+pub type SuggestionRow = (i64, String, i64, i64, i64, i64, i64, String);
+
 #[derive(Template)]
 #[template(path = "rules.html")]
 struct RulesPage {
     layout: Layout,
+    suggestions: Vec<SuggestionRow>,
     stores: Vec<(i64, String)>,
     magasin: i64,
     listing: Listing,
@@ -96,8 +100,17 @@ async fn rules_page(
             }
         })
         .collect();
+    let suggestions = state.services.suggestions(Some(StoreId(magasin))).await?;
+    let suggestions = suggestions
+        .into_iter()
+        .map(|s| {
+            let cover = s.jours_de_couverture.map_or_else(|| "—".to_string(), |d| format!("{d:.0}"));
+            (s.produit.0, s.produit_nom, s.disponible, s.en_attente, s.min, s.max, s.a_demander, cover)
+        })
+        .collect();
     let page = RulesPage {
         layout: visitor.layout(t.rules.title, "/stock"),
+        suggestions,
         stores,
         export: link("/regles.csv", &[("magasin", magasin.to_string())], None),
         magasin,

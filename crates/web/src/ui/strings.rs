@@ -238,6 +238,11 @@ pub struct RulesStrings {
     pub csv_hint: &'static str,
     pub import: &'static str,
     pub export: &'static str,
+    pub suggestions: &'static str,
+    pub suggestions_hint: &'static str,
+    pub pending: &'static str,
+    pub to_ask: &'static str,
+    pub cover: &'static str,
 }
 
 /// The words of the purchase order pages.
@@ -689,6 +694,11 @@ pub static FR: Strings = Strings {
         csv_hint: "Collez le CSV : une ligne d'en-tête produit,min,max,multiple,mode puis une règle par ligne (multiple et mode facultatifs).",
         import: "Charger",
         export: "Exporter les règles du magasin (CSV)",
+        suggestions: "À demander à l'entrepôt",
+        suggestions_hint: "Les produits sous leur minimum (stock et demandes en attente compris) : de quoi revenir au maximum, par multiples entiers, autant que l'entrepôt en a ; la couverture compte les jours que dure le stock au rythme des ventes des 28 derniers jours.",
+        pending: "Déjà demandé",
+        to_ask: "À demander",
+        cover: "Couverture (jours)",
     },
     ordering: OrderingStrings {
         title: "Commandes fournisseur",

@@ -13,6 +13,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     rules_are_loaded_from_csv_and_refusals_name_the_line,
     managers_and_logistics_set_rules,
     the_dashboard_counts_against_the_rules_when_asked,
+    suggestions_ask_up_to_max_in_multiples_with_the_days_of_cover,
 );
 
 const RULES: &str = "/api/v1/stores/1/rules/";
@@ -159,4 +160,41 @@ async fn the_dashboard_counts_against_the_rules_when_asked(app: TestApp) {
     let reply = app.get(bad).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(reply.body.get("seuils").is_some(), "{}", reply.body);
+}
+
+async fn suggestions_ask_up_to_max_in_multiples_with_the_days_of_cover(app: TestApp) {
+    const SUGGESTIONS: &str = "/api/v1/replenishments/suggestions/";
+    assert_eq!(app.get(SUGGESTIONS).await.body, json!([]), "no rule, nothing suggested");
+    let sold = app.post("/api/v1/sales/", json!({"magasin": 1, "lignes": [{"produit": 1, "quantite": 2}]})).await;
+    assert_eq!(sold.status, StatusCode::CREATED);
+    let held = app.local_qty(1, 1).await.expect("row");
+    let request = json!({"magasin": 1, "produit": 1, "quantite": 3});
+    assert_eq!(app.post("/api/v1/replenishments/", request).await.status, StatusCode::CREATED);
+    put(
+        &app,
+        RULES,
+        json!([
+            {"produit": 1, "min": held + 5, "max": held + 20, "multiple": 6},
+            {"produit": 2, "min": 0, "max": 50}
+        ]),
+    )
+    .await;
+    let warehouse = app.warehouse_qty(1).await;
+    let reply = app.get(&format!("{SUGGESTIONS}?magasin=1")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let list = reply.body.as_array().expect("list").clone();
+    assert_eq!(list.len(), 1, "only the product below its minimum: {list:?}");
+    let s = &list[0];
+    assert_eq!(
+        (s["produit"].as_i64(), s["disponible"].as_i64(), s["en_attente"].as_i64()),
+        (Some(1), Some(held), Some(3))
+    );
+    let wanted = (20 - 3 + 5) / 6 * 6; // 17 missing, rounded up to 18
+    assert_eq!(s["a_demander"].as_i64(), Some(wanted.min(warehouse / 6 * 6)), "{s}");
+    assert_eq!(s["ventes_par_jour"].as_f64(), Some(0.07), "2 units over 28 days: {s}");
+    let cover = s["jours_de_couverture"].as_f64().expect("days of cover");
+    assert!((cover - held as f64 * 14.0).abs() < 0.1, "{held} units at 1/14 a day: {cover}");
+    assert_eq!(app.get(SUGGESTIONS).await.body.as_array().map(Vec::len), Some(1), "every store");
+    assert_error_body(&app.get(&format!("{SUGGESTIONS}?magasin=999")).await, 404, SUGGESTIONS);
+    assert_eq!(app.get(&format!("{SUGGESTIONS}?magasin=un")).await.status, StatusCode::BAD_REQUEST);
 }

@@ -1191,6 +1191,15 @@ async fn reordering_rules_are_edited_in_a_grid_and_loaded_from_csv(mut b: Browse
     assert_eq!(loaded.flash().as_deref(), Some("2 règle(s) enregistrée(s)."));
     let export = b.get("/regles.csv?magasin=1").await;
     assert_eq!(export.html, "produit,min,max,multiple,mode\n1,1,5,1,manuel\n2,0,3,2,automatique\n");
+
+    // A product far below its minimum is suggested: back to its maximum in whole multiples.
+    let (held, warehouse) = (b.app.local_qty(1, 3).await.expect("row"), b.app.warehouse_qty(3).await);
+    assert!(!b.get("/regles?magasin=1").await.has("<table id=\"suggestions\""), "nothing below its minimum yet");
+    let short = b
+        .post_and_follow("/regles/import", &[("magasin", "1"), ("csv", "produit,min,max,multiple\n3,1000,1006,6\n")])
+        .await;
+    let wanted = ((1006 - held + 5) / 6 * 6).min(warehouse / 6 * 6);
+    assert_eq!(cell(&short.html, "data-product-id=\"3\"><td>", "num a-demander"), wanted.to_string(), "{}", short.html);
 }
 
 async fn stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it(mut b: Browser) {

@@ -2,7 +2,7 @@
 
 use super::route;
 use crate::AppState;
-use crate::api::extract::{AppJson, ReqId};
+use crate::api::extract::{AppJson, Params, ReqId};
 use crate::auth::Caller;
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use axum::body::Bytes;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use magasin_domain::reordering::{CSV_HEADER, ReorderRule, RuleInput, RuleMode};
+use magasin_domain::reordering::{CSV_HEADER, ReorderRule, RuleInput, RuleMode, Suggestion};
 use magasin_domain::{FieldError, ProductId, StoreId, ValidationCode, ValidationErrors};
 use magasin_service::ServiceError;
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,51 @@ impl From<ReorderRule> for RuleDto {
     }
 }
 
+/// A product below its minimum, and what its store should ask for.
+#[derive(Serialize, ToSchema)]
+pub struct SuggestionDto {
+    pub magasin: i64,
+    pub produit: i64,
+    pub produit_nom: String,
+    /// What the store holds.
+    pub disponible: i64,
+    /// What its pending requests already ask for.
+    pub en_attente: i64,
+    pub min: i64,
+    pub max: i64,
+    pub multiple: i64,
+    pub mode: String,
+    /// What the warehouse holds.
+    pub entrepot: i64,
+    /// Up to `max` counting `disponible` and `en_attente`, rounded up to a whole `multiple`,
+    /// capped by the warehouse (in whole multiples): 0 when the warehouse cannot serve one.
+    pub a_demander: i64,
+    /// Units sold less returned per day over the last 28 days.
+    pub ventes_par_jour: f64,
+    /// Days `disponible` lasts at that pace; null when nothing sold.
+    pub jours_de_couverture: Option<f64>,
+}
+
+impl From<Suggestion> for SuggestionDto {
+    fn from(s: Suggestion) -> Self {
+        SuggestionDto {
+            magasin: s.magasin.0,
+            produit: s.produit.0,
+            produit_nom: s.produit_nom,
+            disponible: s.disponible,
+            en_attente: s.en_attente,
+            min: s.min,
+            max: s.max,
+            multiple: s.multiple,
+            mode: s.mode.as_str().to_string(),
+            entrepot: s.entrepot,
+            a_demander: s.a_demander,
+            ventes_par_jour: (s.ventes_par_jour * 100.0).round() / 100.0,
+            jours_de_couverture: s.jours_de_couverture.map(|d| (d * 10.0).round() / 10.0),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RulesSetDto {
     /// How many rules were set.
@@ -82,6 +127,7 @@ pub struct RulesSetDto {
 pub fn router() -> Router<AppState> {
     let r = route(Router::new(), "/api/v1/stores/{id}/rules/", get(store_rules).put(set_rules));
     let r = route(r, "/api/v1/stores/{id}/rules/csv/", post(import_rules));
+    let r = route(r, "/api/v1/replenishments/suggestions/", get(suggestions));
     route(r, "/api/v1/stores/{id}/rules/{product}/", delete(delete_rule))
 }
 
@@ -121,6 +167,19 @@ pub async fn set_rules(
         .collect();
     let regles = state.services.set_rules(&actor, StoreId(id), inputs, request_id).await?;
     Ok(Json(RulesSetDto { regles }))
+}
+
+/// Every product whose store holds and already asked for less than its rule's minimum, with what
+/// to ask for and its days of cover; one store with `magasin`. One set query, whatever the number
+/// of stores and products.
+#[utoipa::path(get, path = "/api/v1/replenishments/suggestions/", tag = "replenishment",
+    params(("magasin" = Option<i64>, Query, description = "Only this store")),
+    responses((status = 200, body = [SuggestionDto]), (status = 400, description = "Invalid filter"),
+        (status = 404, body = crate::error::ErrorBody, description = "Unknown store")))]
+pub async fn suggestions(State(state): State<AppState>, params: Params) -> Result<Json<Vec<SuggestionDto>>, ApiError> {
+    let store = params.integer("magasin")?.map(StoreId);
+    let suggestions = state.services.suggestions(store).await?;
+    Ok(Json(suggestions.into_iter().map(SuggestionDto::from).collect()))
 }
 
 /// Reads rules from CSV text: a header naming at least `produit`, `min` and `max` (and
