@@ -2,7 +2,7 @@
 //! several deliveries, what is still due beside the warehouse's stock, over-receipt and its
 //! tolerance, closing and cancelling, every refusal (nothing written), who may order.
 
-use crate::helpers::{TestApp, assert_error_body};
+use crate::helpers::{TOKEN, TestApp, assert_error_body};
 use axum::http::{Method, StatusCode};
 use magasin_service::domain::StoreId;
 use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
@@ -12,6 +12,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     an_order_is_sent_then_received_in_two_deliveries,
     receiving_more_than_ordered_is_refused_unless_the_tolerance_allows_it,
     a_receipt_names_an_order_waiting_for_its_products,
+    a_delivery_sent_again_with_its_key_is_counted_once,
     orders_are_closed_with_their_remainder_or_cancelled_while_empty,
     bad_orders_are_refused_and_write_nothing,
     only_logistics_and_administrators_order,
@@ -193,4 +194,21 @@ async fn only_logistics_and_administrators_order(app: TestApp) {
     let send = format!("{ORDERS}{}/send/", made.body["id"]);
     assert_error_body(&app.send_raw(Method::POST, &send, String::new(), Some(&tokens[1]), &[]).await, 403, &send);
     assert_eq!(order(&app, made.body["id"].as_i64().expect("id")).await["statut"], "brouillon");
+}
+
+async fn a_delivery_sent_again_with_its_key_is_counted_once(app: TestApp) {
+    let id = sent(&app, &[(2, 10)], 0).await;
+    let stock = app.warehouse_qty(2).await;
+    let body = delivery(id, &[(2, 7)]).to_string();
+    let key = [("idempotency-key", "bl-commande-7")];
+    let first = app.send_raw(Method::POST, RECEIPTS, body.clone(), Some(TOKEN), &key).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let again = app.send_raw(Method::POST, RECEIPTS, body, Some(TOKEN), &key).await;
+    assert_eq!((again.status, &again.body), (StatusCode::CREATED, &first.body));
+    assert_eq!(again.headers.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    assert_eq!(order(&app, id).await["lignes"][0]["recue"], 7, "received once, not 14 (which the order refuses)");
+    assert_eq!(app.warehouse_qty(2).await, stock + 7);
+    let other_order = sent(&app, &[(2, 10)], 0).await;
+    let elsewhere = delivery(other_order, &[(2, 7)]).to_string();
+    assert_error_body(&app.send_raw(Method::POST, RECEIPTS, elsewhere, Some(TOKEN), &key).await, 409, RECEIPTS);
 }
