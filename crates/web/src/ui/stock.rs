@@ -24,6 +24,15 @@ pub struct StockRow {
     pub quantity: i64,
     /// Still due from suppliers (the warehouse's rows only).
     pub expected: i64,
+    /// The store's reordering rule, `(min, max)`, when the product has one (stores' rows only).
+    pub rule: Option<(i64, i64)>,
+}
+
+impl StockRow {
+    /// Out of stock, or below its rule's minimum.
+    pub fn short(&self) -> bool {
+        self.quantity == 0 || self.rule.is_some_and(|(min, _)| self.quantity < min)
+    }
 }
 
 /// Search, sort and page as typed, with the links they lead to.
@@ -102,10 +111,23 @@ pub async fn store_stock(
     let (listing, stock_query) = Listing::new("/stock", &query, &[("magasin", magasin.to_string())]);
     let page = state.services.store_stock_page(StoreId(magasin), &stock_query).await?;
     let listing = listing.paged(&page, stock_query.page);
+    let rules: std::collections::HashMap<i64, (i64, i64)> = state
+        .services
+        .store_rules(StoreId(magasin))
+        .await?
+        .into_iter()
+        .map(|r| (r.produit.0, (r.min, r.max)))
+        .collect();
     let rows = page
         .items
         .into_iter()
-        .map(|r| StockRow { product: r.produit.0, name: r.produit_nom, quantity: r.quantite, expected: 0 })
+        .map(|r| StockRow {
+            rule: rules.get(&r.produit.0).copied(),
+            product: r.produit.0,
+            name: r.produit_nom,
+            quantity: r.quantite,
+            expected: 0,
+        })
         .collect();
     let page = StorePage { layout: visitor.layout(t.stock_title, "/stock"), stores, magasin, listing, rows };
     visitor.page(&page)
@@ -133,7 +155,13 @@ pub async fn warehouse(
     let rows = page
         .items
         .into_iter()
-        .map(|r| StockRow { product: r.produit.0, name: r.produit_nom, quantity: r.quantite, expected: r.attendu })
+        .map(|r| StockRow {
+            product: r.produit.0,
+            name: r.produit_nom,
+            quantity: r.quantite,
+            expected: r.attendu,
+            rule: None,
+        })
         .collect();
     let page = WarehousePage { layout: visitor.layout(t.warehouse_title, "/entrepot"), stores, listing, rows };
     visitor.page(&page)

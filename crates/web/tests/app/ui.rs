@@ -1192,6 +1192,10 @@ async fn reordering_rules_are_edited_in_a_grid_and_loaded_from_csv(mut b: Browse
     let export = b.get("/regles.csv?magasin=1").await;
     assert_eq!(export.html, "produit,min,max,multiple,mode\n1,1,5,1,manuel\n2,0,3,2,automatique\n");
 
+    let stock = b.get("/stock?magasin=1").await;
+    assert_eq!(cell(&stock.html, "data-product-id=\"2\"", "regle num"), "0–3");
+    assert!(stock.has("class=\"quantite num alert\"") == (b.app.local_qty(1, 1).await < Some(1)), "only what is short");
+
     // A product far below its minimum is suggested: back to its maximum in whole multiples.
     let (held, warehouse) = (b.app.local_qty(1, 3).await.expect("row"), b.app.warehouse_qty(3).await);
     assert!(!b.get("/regles?magasin=1").await.has("<table id=\"suggestions\""), "nothing below its minimum yet");
@@ -1200,6 +1204,15 @@ async fn reordering_rules_are_edited_in_a_grid_and_loaded_from_csv(mut b: Browse
         .await;
     let wanted = ((1006 - held + 5) / 6 * 6).min(warehouse / 6 * 6);
     assert_eq!(cell(&short.html, "data-product-id=\"3\"><td>", "num a-demander"), wanted.to_string(), "{}", short.html);
+    let stock = b.get("/stock?magasin=1").await;
+    assert_eq!(cell(&stock.html, "data-product-id=\"3\"", "quantite num"), held.to_string());
+    assert!(
+        stock
+            .html
+            .contains(&format!("<td class=\"quantite num alert\">{held}</td><td class=\"regle num\">1000–1006</td>")),
+        "below its minimum: {}",
+        stock.html
+    );
 }
 
 async fn stock_is_adjusted_through_the_form_once_and_shrinkage_shows_it(mut b: Browser) {
