@@ -36,6 +36,25 @@ pub(crate) fn push_contains<E: Engine>(s: &mut Statement, column: &str, needle: 
 }
 
 impl<E: Engine> SqlStorage<E> {
+    /// Not found for the first of `ids` the catalogue does not hold (read in as few statements as
+    /// the engine's bind limit allows).
+    pub(crate) async fn check_products_exist(
+        conn: &mut crate::engine::Connection<E>,
+        ids: &[i64],
+    ) -> StorageResult<()> {
+        let mut known = std::collections::HashSet::new();
+        for chunk in ids.chunks(crate::engine::MAX_BINDS) {
+            let mut select = Statement::new("SELECT id FROM products WHERE id IN (");
+            select.bind_list(chunk.iter().copied()).push(")");
+            let found: Vec<(i64,)> = Self::all(conn, &select).await?;
+            known.extend(found.into_iter().map(|(id,)| id));
+        }
+        match ids.iter().find(|id| !known.contains(id)) {
+            Some(unknown) => Err(magasin_domain::StorageError::not_found("product", *unknown)),
+            None => Ok(()),
+        }
+    }
+
     /// Maps an error of a write that names a product, naming it when the name is taken.
     fn product_error(error: sqlx::Error, nom: Option<&str>) -> StorageError {
         match nom {

@@ -100,12 +100,8 @@ impl<E: Engine> SqlStorage<E> {
         ctx: &WriteContext,
     ) -> StorageResult<PurchaseOrder> {
         let mut tx = self.writer.begin().await?;
-        let mut known = Statement::new("SELECT id FROM products WHERE id IN (");
-        known.bind_list(order.lignes.iter().map(|l| l.produit.0)).push(")");
-        let known: Vec<(i64,)> = Self::all(&mut tx, &known).await?;
-        if let Some(unknown) = order.lignes.iter().find(|l| !known.iter().any(|(id,)| *id == l.produit.0)) {
-            return Err(StorageError::not_found("product", unknown.produit.0));
-        }
+        let ids: Vec<i64> = order.lignes.iter().map(|l| l.produit.0).collect();
+        Self::check_products_exist(&mut tx, &ids).await?;
         let insert = Statement::new(
             "INSERT INTO purchase_orders (fournisseur, statut, tolerance_pct, date, acteur)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",

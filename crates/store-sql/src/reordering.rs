@@ -24,16 +24,7 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
         let mut tx = self.writer.begin().await?;
         Self::fetch_store(&mut tx, change.magasin).await?;
         let ids: Vec<i64> = change.rules.iter().map(|r| r.produit.0).collect();
-        let mut known = std::collections::HashSet::new();
-        for chunk in ids.chunks(crate::engine::MAX_BINDS) {
-            let mut select = Statement::new("SELECT id FROM products WHERE id IN (");
-            select.bind_list(chunk.iter().copied()).push(")");
-            let found: Vec<(i64,)> = Self::all(&mut tx, &select).await?;
-            known.extend(found.into_iter().map(|(id,)| id));
-        }
-        if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
-            return Err(StorageError::not_found("product", *unknown));
-        }
+        Self::check_products_exist(&mut tx, &ids).await?;
         let rows = change.rules.iter().map(|r| {
             vec![
                 change.magasin.0.into(),

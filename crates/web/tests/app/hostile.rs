@@ -14,6 +14,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     arbitrary_sale_bodies_never_fail,
     arbitrary_product_bodies_never_fail,
     arbitrary_idempotency_keys_never_fail,
+    arbitrary_return_order_and_rule_bodies_never_fail,
 );
 
 /// Inputs per test and engine: enough to meet every branch of the parsers, few enough for CI.
@@ -149,6 +150,53 @@ async fn arbitrary_sale_bodies_never_fail(app: TestApp) {
         let reply = app.post("/api/v1/sales/", body.clone()).await;
         assert_handled(reply.status, &reply.body, &body.to_string());
     }
+}
+
+/// Returns, purchase orders and reordering rules (JSON and CSV): whatever the body, a handled
+/// answer; and whatever was refused wrote nothing half-way (every balance still equals its ledger).
+async fn arbitrary_return_order_and_rule_bodies_never_fail(app: TestApp) {
+    let sold = app.post("/api/v1/sales/", json!({"magasin": 1, "lignes": [{"produit": 1, "quantite": 3}]})).await;
+    let returns = format!("/api/v1/sales/{}/returns/", sold.body["id"]);
+    let state = prop_oneof![Just(Value::from("revendable")), Just(Value::from("abime")), json_value()];
+    let line = (number_ish(), number_ish(), state).prop_map(|(l, q, e)| json!({"ligne": l, "quantite": q, "etat": e}));
+    let give_back = prop_oneof![
+        4 => (prop::collection::vec(line, 0..6), text()).prop_map(|(l, n)| json!({"lignes": l, "note": n})),
+        1 => json_value(),
+    ];
+    for body in samples(give_back) {
+        let reply = app.post(&returns, body.clone()).await;
+        assert_handled(reply.status, &reply.body, &format!("{returns} {body}"));
+    }
+    let order_line = (number_ish(), number_ish()).prop_map(|(p, q)| json!({"produit": p, "quantite": q}));
+    let order = prop_oneof![
+        4 => (text(), prop::collection::vec(order_line, 0..6), number_ish())
+            .prop_map(|(f, l, t)| json!({"fournisseur": f, "lignes": l, "tolerance": t})),
+        1 => json_value(),
+    ];
+    for body in samples(order) {
+        let reply = app.post("/api/v1/warehouse/purchase-orders/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    let rule = (number_ish(), number_ish(), number_ish(), number_ish(), json_value())
+        .prop_map(|(p, min, max, m, mode)| json!({"produit": p, "min": min, "max": max, "multiple": m, "mode": mode}));
+    let rules = prop_oneof![
+        4 => prop::collection::vec(rule, 0..6).prop_map(|r| json!({"regles": r})),
+        1 => json_value(),
+    ];
+    for body in samples(rules) {
+        let reply = app.send(Method::PUT, "/api/v1/stores/1/rules/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    let csv = prop_oneof![
+        1 => text(),
+        2 => prop::collection::vec(text(), 0..5).prop_map(|rows| format!("produit,min,max,multiple,mode\n{}", rows.join("\n"))),
+    ];
+    for body in samples(csv) {
+        let path = "/api/v1/stores/1/rules/csv/";
+        let reply = app.send_raw(Method::POST, path, body.clone(), Some(TOKEN), &[]).await;
+        assert_handled(reply.status, &reply.body, &format!("{body:?}"));
+    }
+    assert!(app.ledger_discrepancies().await.is_empty(), "nothing half-written");
 }
 
 async fn arbitrary_product_bodies_never_fail(app: TestApp) {
