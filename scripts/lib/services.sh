@@ -124,8 +124,12 @@ own_postgres_start() { # folder port — initialised on first use, then started 
         if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
         as_postgres "$bin/initdb" -D "$dir" -U postgres -A trust --no-sync >/dev/null
     fi
-    as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir" start >/dev/null
+    if ! as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 30 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir" start >/dev/null; then
+        echo "PostgreSQL on 127.0.0.1:$port did not start; its log ends with:" >&2
+        tail -n 20 "$dir/server.log" >&2 || true
+        return 1
+    fi
 }
 
 own_postgres_stop() { # folder — a fast shutdown: open transactions roll back, clients are cut off
