@@ -12,7 +12,7 @@ use crate::ledger::{LedgerQuery, LedgerReason, SourceDocument};
 use crate::money::Money;
 use crate::paging::{CursorRequest, PageRequest};
 use crate::receiving::{ReceiptLineRequest, ReceiptQuery, ValidReceipt};
-use crate::replenishment::{ApprovalOutcome, NewReplenishment, ReplenishmentQuery, ReplenishmentStatus};
+use crate::replenishment::{ApprovalOutcome, ApprovalTerms, NewReplenishment, ReplenishmentQuery, ReplenishmentStatus};
 use crate::reporting::ReportFilter;
 use crate::sales::{IdempotencyKey, LineRequest, SaleQuery, SaleStatus, ValidSale};
 use crate::seed::{Dataset, HistoricLine, HistoricSale};
@@ -153,7 +153,7 @@ async fn assert_ledger_sound(s: &dyn Storage) {
 }
 
 fn request(store: StoreId, product: ProductId, quantite: i64) -> NewReplenishment {
-    NewReplenishment { magasin: store, produit: product, quantite, at: noon() }
+    NewReplenishment::one(store, product, quantite, noon())
 }
 
 pub async fn seeding_fills_an_empty_database(s: &dyn Storage) {
@@ -267,7 +267,7 @@ pub async fn unknown_ids_are_not_found(s: &dyn Storage) {
     assert!(missing(s.create_replenishment(&request(StoreId(99), CLAVIER, 1), &ctx()).await.map(|_| ())));
     assert!(missing(s.create_replenishment(&request(CENTRE, ProductId(99), 1), &ctx()).await.map(|_| ())));
     assert!(missing(s.get_replenishment(ReplenishmentId(99)).await.map(|_| ())));
-    assert!(missing(s.approve_replenishment(ReplenishmentId(99), &ctx()).await.map(|_| ())));
+    assert!(missing(s.approve_replenishment(ReplenishmentId(99), &ApprovalTerms::lab(), &ctx()).await.map(|_| ())));
     assert!(missing(s.reject_replenishment(ReplenishmentId(99), &ctx()).await.map(|_| ())));
     let filter = ReportFilter { magasin: Some(StoreId(99)), ..Default::default() };
     assert!(missing(s.sales_report(&filter).await.map(|_| ())));
@@ -451,13 +451,16 @@ pub async fn approval_moves_stock_exactly_once(s: &dyn Storage) {
     assert_eq!(created.statut, ReplenishmentStatus::Pending);
     assert_eq!((created.produit_nom.as_str(), created.magasin_nom.as_str()), ("Café moulu", "Magasin Nord"));
     assert_eq!(s.pending_replenishments().await.expect("pending"), 1);
-    let outcome = s.approve_replenishment(created.id, &ctx()).await.expect("approve");
+    let outcome = s.approve_replenishment(created.id, &ApprovalTerms::lab(), &ctx()).await.expect("approve");
     let ApprovalOutcome::Approved(approved) = outcome else { panic!("expected approval, got {outcome:?}") };
     assert_eq!(approved.statut, ReplenishmentStatus::Approved);
     assert_eq!(approved.date_decision, Some(noon()));
     assert_eq!(warehouse_qty(s, CAFE).await, 70);
     assert_eq!(local_qty(s, NORD, CAFE).await, Some(30), "the store's row is created when missing");
-    assert!(matches!(s.approve_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+    assert!(matches!(
+        s.approve_replenishment(created.id, &ApprovalTerms::lab(), &ctx()).await,
+        Err(StorageError::Conflict(_))
+    ));
     assert!(matches!(s.reject_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
     assert_eq!(warehouse_qty(s, CAFE).await, 70);
     assert_eq!(s.pending_replenishments().await.expect("pending"), 0);
@@ -471,8 +474,8 @@ pub async fn approval_moves_stock_exactly_once(s: &dyn Storage) {
 
 pub async fn racing_approvals_decide_once(s: &dyn Storage) {
     let created = s.create_replenishment(&request(CENTRE, CLAVIER, 50), &ctx()).await.expect("create");
-    let c = ctx();
-    let results = futures::future::join_all((0..8).map(|_| s.approve_replenishment(created.id, &c))).await;
+    let (c, lab) = (ctx(), ApprovalTerms::lab());
+    let results = futures::future::join_all((0..8).map(|_| s.approve_replenishment(created.id, &lab, &c))).await;
     let approved = results.iter().filter(|r| matches!(r, Ok(ApprovalOutcome::Approved(_)))).count();
     let conflicts = results.iter().filter(|r| matches!(r, Err(StorageError::Conflict(_)))).count();
     assert_eq!((approved, conflicts), (1, 7), "{results:?}");
@@ -483,7 +486,7 @@ pub async fn racing_approvals_decide_once(s: &dyn Storage) {
 
 pub async fn approval_without_warehouse_stock_refuses_the_request(s: &dyn Storage) {
     let created = s.create_replenishment(&request(CENTRE, SOURIS, 8), &ctx()).await.expect("create");
-    let outcome = s.approve_replenishment(created.id, &ctx()).await.expect("decided");
+    let outcome = s.approve_replenishment(created.id, &ApprovalTerms::lab(), &ctx()).await.expect("decided");
     let ApprovalOutcome::RefusedForLackOfStock { request: refused, available } = outcome else {
         panic!("expected refusal, got {outcome:?}")
     };
@@ -493,7 +496,10 @@ pub async fn approval_without_warehouse_stock_refuses_the_request(s: &dyn Storag
     assert_eq!(s.get_replenishment(created.id).await.expect("get"), refused);
     assert_eq!(warehouse_qty(s, SOURIS).await, 5);
     assert_eq!(local_qty(s, CENTRE, SOURIS).await, Some(0));
-    assert!(matches!(s.approve_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+    assert!(matches!(
+        s.approve_replenishment(created.id, &ApprovalTerms::lab(), &ctx()).await,
+        Err(StorageError::Conflict(_))
+    ));
 }
 
 pub async fn rejection_marks_the_request_refused(s: &dyn Storage) {
@@ -502,7 +508,10 @@ pub async fn rejection_marks_the_request_refused(s: &dyn Storage) {
     assert_eq!(rejected.statut, ReplenishmentStatus::Refused);
     assert!(rejected.motif.is_some());
     assert_eq!(warehouse_qty(s, CAFE).await, 100);
-    assert!(matches!(s.approve_replenishment(created.id, &ctx()).await, Err(StorageError::Conflict(_))));
+    assert!(matches!(
+        s.approve_replenishment(created.id, &ApprovalTerms::lab(), &ctx()).await,
+        Err(StorageError::Conflict(_))
+    ));
 }
 
 pub async fn requests_are_listed_by_status_and_store(s: &dyn Storage) {
@@ -722,7 +731,7 @@ pub async fn ledger_is_paged_newest_first(s: &dyn Storage) {
 pub async fn ledger_is_append_only_and_adds_up(s: &dyn Storage) {
     let sold = s.record_sale(&sale(CENTRE, &[(CLAVIER, 5), (CAFE, 2)]), &ctx()).await.expect("sale").sale;
     let r = s.create_replenishment(&request(NORD, SOURIS, 5), &ctx()).await.expect("request");
-    s.approve_replenishment(r.id, &ctx()).await.expect("approve");
+    s.approve_replenishment(r.id, &ApprovalTerms::lab(), &ctx()).await.expect("approve");
     s.cancel_sale(sold.id, &ctx()).await.expect("cancel");
     s.record_sale(&sale(NORD, &[(SOURIS, 5)]), &ctx()).await.expect("sale");
     assert_ledger_sound(s).await;
@@ -892,7 +901,7 @@ pub async fn every_write_names_its_actor(s: &dyn Storage) {
     let asked = s.create_replenishment(&request(NORD, CAFE, 5), &by("gerant-nord", "r3")).await.expect("ask");
     assert_eq!((asked.demandeur.as_str(), asked.decideur.as_deref()), ("gerant-nord", None));
     let ApprovalOutcome::Approved(approved) =
-        s.approve_replenishment(asked.id, &by("logistique", "r4")).await.expect("approve")
+        s.approve_replenishment(asked.id, &ApprovalTerms::lab(), &by("logistique", "r4")).await.expect("approve")
     else {
         panic!("the warehouse holds the goods")
     };

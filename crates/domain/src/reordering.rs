@@ -4,10 +4,11 @@
 //! bulk from CSV; the rules of a store are its own.
 
 use crate::ids::{ProductId, StoreId};
+use crate::replenishment::{Replenishment, RequestLine};
 use crate::sales::MAX_LINE_QUANTITY;
 use crate::validation::{ValidationCode, ValidationErrors};
-use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most rules one change may set: a store's whole catalogue, several times over.
 pub const MAX_RULES_PER_CHANGE: usize = 5_000;
@@ -180,6 +181,41 @@ pub fn cover_days(disponible: i64, per_day: f64) -> Option<f64> {
     (per_day > 0.0).then(|| disponible.max(0) as f64 / per_day)
 }
 
+/// Which requests magasin writes itself from the suggestions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raise {
+    /// A person applies the suggestions of one store, or of all: one request per store with
+    /// something to ask, once a day (under [`suggestion_key`]).
+    Suggestions(Option<StoreId>),
+    /// After a sale at the store: its automatic rules' suggestions, unless an automatic request
+    /// of the store is still pending.
+    Automatic(StoreId),
+}
+
+/// The key of a store's request made from the suggestions on `day`: one per store and day.
+pub fn suggestion_key(store: StoreId, day: NaiveDate) -> String {
+    format!("suggestions/{store}/{day}")
+}
+
+/// A request written from the suggestions; `created` is false when the day's request of the
+/// store was there already (and is what is returned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedRequest {
+    pub request: Replenishment,
+    pub created: bool,
+}
+
+/// Each store's request lines from `suggestions`: what is worth asking (a positive quantity), of
+/// automatic rules only when `automatic_only`, per store in product order.
+pub fn lines_to_ask(suggestions: &[Suggestion], automatic_only: bool) -> BTreeMap<StoreId, Vec<RequestLine>> {
+    let mut per_store: BTreeMap<StoreId, Vec<RequestLine>> = BTreeMap::new();
+    let wanted = suggestions.iter().filter(|s| s.a_demander > 0 && (!automatic_only || s.mode == RuleMode::Automatic));
+    for s in wanted {
+        per_store.entry(s.magasin).or_default().push(RequestLine { produit: s.produit, quantite: s.a_demander });
+    }
+    per_store
+}
+
 /// The CSV header of a store's rules, read and written.
 pub const CSV_HEADER: [&str; 5] = ["produit", "min", "max", "multiple", "mode"];
 
@@ -206,6 +242,42 @@ mod tests {
         assert_eq!(quantity_to_ask(25, 0, 20, 1, 100), 0, "nothing missing");
         assert_eq!(cover_days(14, 2.0), Some(7.0));
         assert_eq!(cover_days(14, 0.0), None);
+    }
+
+    #[test]
+    fn each_store_asks_what_is_worth_asking_and_automatic_raises_only_automatic_rules() {
+        let suggestion = |magasin: i64, produit: i64, a_demander: i64, mode: RuleMode| Suggestion {
+            magasin: StoreId(magasin),
+            produit: ProductId(produit),
+            produit_nom: String::new(),
+            disponible: 0,
+            en_attente: 0,
+            min: 1,
+            max: 10,
+            multiple: 1,
+            mode,
+            entrepot: 10,
+            a_demander,
+            ventes_par_jour: 0.0,
+            jours_de_couverture: None,
+        };
+        let all = [
+            suggestion(1, 1, 5, RuleMode::Manual),
+            suggestion(1, 2, 0, RuleMode::Automatic),
+            suggestion(1, 3, 4, RuleMode::Automatic),
+            suggestion(2, 1, 2, RuleMode::Manual),
+        ];
+        let line = |p, q| RequestLine { produit: ProductId(p), quantite: q };
+        let every = lines_to_ask(&all, false);
+        assert_eq!(every[&StoreId(1)], [line(1, 5), line(3, 4)]);
+        assert_eq!(every[&StoreId(2)], [line(1, 2)]);
+        let automatic = lines_to_ask(&all, true);
+        assert_eq!(automatic.len(), 1);
+        assert_eq!(automatic[&StoreId(1)], [line(3, 4)]);
+        assert_eq!(
+            suggestion_key(StoreId(4), NaiveDate::from_ymd_opt(2026, 12, 6).expect("a day")),
+            "suggestions/4/2026-12-06"
+        );
     }
 
     #[test]

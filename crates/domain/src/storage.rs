@@ -13,8 +13,8 @@ use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
 use crate::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
-use crate::reordering::{ReorderRule, RuleChange, Suggestion};
-use crate::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
+use crate::reordering::{Raise, RaisedRequest, ReorderRule, RuleChange, Suggestion};
+use crate::replenishment::{ApprovalOutcome, ApprovalTerms, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
 use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
@@ -140,6 +140,7 @@ pub trait Storage: Send + Sync + 'static {
     async fn sale_returns(&self, sale: SaleId) -> StorageResult<Vec<SaleReturn>>;
 
     // Replenishment.
+    /// Records a pending request and its lines; an unknown store or product is not found.
     async fn create_replenishment(
         &self,
         request: &NewReplenishment,
@@ -147,12 +148,33 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<Replenishment>;
     async fn get_replenishment(&self, id: ReplenishmentId) -> StorageResult<Replenishment>;
     async fn list_replenishments(&self, query: &ReplenishmentQuery) -> StorageResult<CursorPage<Replenishment>>;
-    /// Decides a pending request exactly once: the goods move, or it is refused for lack of
-    /// warehouse stock. A request no longer pending is a conflict.
-    async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome>;
+    /// Decides a pending request exactly once, each line granted as [`crate::replenishment::grants`]
+    /// says from the warehouse's stock read under lock: the granted goods move, or (the lab's
+    /// approval) it is refused for lack of stock. With terms, a shortfall is a conflict and
+    /// nothing is written. A request no longer pending is a conflict.
+    async fn approve_replenishment(
+        &self,
+        id: ReplenishmentId,
+        terms: &ApprovalTerms,
+        ctx: &WriteContext,
+    ) -> StorageResult<ApprovalOutcome>;
     async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment>;
     /// How many requests are pending.
     async fn pending_replenishments(&self) -> StorageResult<i64>;
+    /// Writes, in one transaction, one request per store from the suggestions as of `today`
+    /// ([`crate::reordering::lines_to_ask`]): for [`Raise::Suggestions`] under the store's key of
+    /// the day (an existing one is returned, not written again; an unknown store is not found),
+    /// for [`Raise::Automatic`] unless an automatic request of the store is pending (then none).
+    async fn raise_replenishments(
+        &self,
+        raise: Raise,
+        today: NaiveDate,
+        ctx: &WriteContext,
+    ) -> StorageResult<Vec<RaisedRequest>>;
+    /// Whether a sale of `products` at `store` should raise an automatic request: one of them
+    /// has an automatic rule and now needs goods, and no automatic request of the store is
+    /// pending. One indexed read.
+    async fn automatic_request_due(&self, store: StoreId, products: &[ProductId]) -> StorageResult<bool>;
 
     // Goods received.
     /// Records goods received at the warehouse in one transaction: the warehouse's stock, a

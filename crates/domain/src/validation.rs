@@ -78,6 +78,10 @@ pub enum ValidationCode {
     Duplicate,
     /// A maximum below its minimum `min`.
     BelowMin { min: i64 },
+    /// A replenishment request without lines or with more than `max`.
+    RequestLineCount { max: usize },
+    /// A field given together with `other`, where the body takes one or the other.
+    EitherOr { other: String },
 }
 
 impl fmt::Display for ValidationCode {
@@ -121,6 +125,8 @@ impl fmt::Display for ValidationCode {
             OrderLineCount { max } => write!(f, "An order has 1 to {max} lines."),
             Duplicate => f.write_str("Already given: each product once."),
             BelowMin { min } => write!(f, "Must not be below min ({min})."),
+            RequestLineCount { max } => write!(f, "A replenishment request has 1 to {max} lines."),
+            EitherOr { other } => write!(f, "Give this field or {other}, not both."),
         }
     }
 }
@@ -213,7 +219,9 @@ pub fn every_code() -> Vec<ValidationCode> {
             NotZero => Some(OrderLineCount { max: crate::sales::MAX_LINES }),
             OrderLineCount { .. } => Some(Duplicate),
             Duplicate => Some(BelowMin { min: 5 }),
-            BelowMin { .. } => None,
+            BelowMin { .. } => Some(RequestLineCount { max: 100 }),
+            RequestLineCount { .. } => Some(EitherOr { other: "produit".into() }),
+            EitherOr { .. } => None,
         };
         all.push(code);
     }
@@ -268,6 +276,8 @@ mod tests {
             (OrderLineCount { max: 100 }, "An order has 1 to 100 lines."),
             (Duplicate, "Already given: each product once."),
             (BelowMin { min: 5 }, "Must not be below min (5)."),
+            (RequestLineCount { max: 100 }, "A replenishment request has 1 to 100 lines."),
+            (EitherOr { other: "produit".into() }, "Give this field or produit, not both."),
         ];
         for (code, english) in cases {
             assert_eq!(code.to_string(), english);

@@ -5,7 +5,7 @@ use crate::{ServiceResult, Services};
 use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
-use magasin_domain::{SaleId, StoreId, WriteContext};
+use magasin_domain::{ProductId, SaleId, StoreId, WriteContext};
 
 /// What a sale, its cancellation or a return changes: sales figures and stock levels, that store's own.
 pub(crate) fn sale_scopes(store: StoreId) -> [Scope; 2] {
@@ -38,6 +38,8 @@ impl Services {
                 .increment(u64::try_from(recorded.sale.total.0).unwrap_or(0));
             metrics::counter!("magasin_units_sold_total", "store" => store)
                 .increment(u64::try_from(units).unwrap_or(0));
+            let products: Vec<ProductId> = recorded.sale.lignes.iter().map(|l| l.produit).collect();
+            self.raise_automatic_request(recorded.sale.magasin, &products, ctx.request_id.clone()).await;
         }
         Ok(recorded)
     }

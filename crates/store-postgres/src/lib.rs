@@ -15,18 +15,22 @@ pub use engine::PgEngine;
 pub use errors::map_error;
 
 use magasin_domain::{StorageError, StorageResult};
+use magasin_store_sql::migrations::{self, Dialect};
 use magasin_store_sql::{NamedPool, SqlStorage};
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The PostgreSQL storage.
 pub type PgStorage = SqlStorage<PgEngine>;
 
-/// The migrations embedded in the binary, paired with the SQLite adapter's.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The migrations embedded in the binary: this engine's own (numbered below 13), then those
+/// written once for both engines.
+static MIGRATOR: LazyLock<Migrator> =
+    LazyLock::new(|| migrations::migrator(sqlx::migrate!("./migrations"), Dialect::Postgres));
 
 /// How long a caller waits for a free connection before the database counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);

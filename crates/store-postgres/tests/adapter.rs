@@ -6,7 +6,7 @@ use magasin_domain::catalogue::NewProduct;
 use magasin_domain::contract::{CAFE, CENTRE, CLAVIER, NORD, SOURIS, ctx, noon, sale, sale_at, seed_fixture};
 use magasin_domain::ledger::{LedgerQuery, LedgerReason};
 use magasin_domain::paging::CursorRequest;
-use magasin_domain::replenishment::NewReplenishment;
+use magasin_domain::replenishment::{ApprovalTerms, NewReplenishment};
 use magasin_domain::seed::{HistoricLine, HistoricSale};
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, ProductId, Storage, StorageError, StoreId};
@@ -130,7 +130,7 @@ async fn seeded_ids_are_followed_by_new_ones() {
         stock_initial: 0,
     };
     assert_eq!(s.create_product(&product, &ctx()).await.expect("create").id, ProductId(4));
-    let request = NewReplenishment { magasin: NORD, produit: CAFE, quantite: 1, at: noon() };
+    let request = NewReplenishment::one(NORD, CAFE, 1, noon());
     assert_eq!(s.create_replenishment(&request, &ctx()).await.expect("request").id.0, 1);
     assert_eq!(s.record_sale(&sale(CENTRE, &[(CAFE, 1)]), &ctx()).await.expect("sale").sale.id.0, 1);
 }
@@ -154,13 +154,14 @@ async fn sales_in_opposite_line_orders_neither_deadlock_nor_oversell() {
     assert_eq!(sold.len(), 10, "Café (10 in stock) limits the sales");
 
     // Cancellations, approvals and sales touching the same rows, all at once.
-    let r = NewReplenishment { magasin: CENTRE, produit: CAFE, quantite: 5, at: noon() };
+    let r = NewReplenishment::one(CENTRE, CAFE, 5, noon());
     let mut requests = Vec::new();
     for _ in 0..4 {
         requests.push(s.create_replenishment(&r, &ctx()).await.expect("request").id);
     }
     let cancels = futures::future::join_all(sold.iter().map(|v| s.cancel_sale(v.sale.id, &c)));
-    let approvals = futures::future::join_all(requests.iter().map(|id| s.approve_replenishment(*id, &c)));
+    let lab = ApprovalTerms::lab();
+    let approvals = futures::future::join_all(requests.iter().map(|id| s.approve_replenishment(*id, &lab, &c)));
     let more = futures::future::join_all((0..10).map(|_| s.record_sale(&backward, &c)));
     let (cancels, approvals, more) = tokio::join!(cancels, approvals, more);
     assert!(cancels.iter().all(Result::is_ok), "{cancels:?}");
@@ -343,7 +344,7 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
     let centre = Location::Store(CENTRE);
     let mut requests = Vec::new();
     for _ in 0..10 {
-        let request = NewReplenishment { magasin: CENTRE, produit: CAFE, quantite: 2, at: Utc::now() };
+        let request = NewReplenishment::one(CENTRE, CAFE, 2, Utc::now());
         requests.push(s.create_replenishment(&request, &now()).await.expect("request").id);
     }
     // Sales whose goods come back during the waves: two returned, one cancelled while returned.
@@ -415,7 +416,7 @@ async fn every_flow_at_once_keeps_the_ledger_whole_and_the_count_invents_no_vari
             }
             for &id in requests {
                 ops.push(Box::pin(async move {
-                    s.approve_replenishment(id, &now()).await.expect("decided");
+                    s.approve_replenishment(id, &ApprovalTerms::lab(), &now()).await.expect("decided");
                 }));
             }
             for (location, product, delta) in

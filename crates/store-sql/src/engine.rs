@@ -6,7 +6,7 @@ use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
     FigureRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow,
-    ReplenishmentRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
+    ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
     StoreStockDbRow, SuggestionRow, TrendRow, UserRow, WarehouseDbRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -50,6 +50,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<AdjustmentRow>
                  + Reads<ShrinkageRow>
                  + Reads<ReplenishmentRow>
+                 + Reads<RequestLineRow>
                  + Reads<LedgerRow>
                  + Reads<FigureRow>
                  + Reads<DashboardDbRow>

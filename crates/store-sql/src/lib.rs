@@ -14,6 +14,7 @@ mod engine;
 mod health;
 mod idempotency;
 mod ledger;
+pub mod migrations;
 mod pools;
 mod purchasing;
 mod receiving;
@@ -51,8 +52,10 @@ use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
 use magasin_domain::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
-use magasin_domain::reordering::{ReorderRule, RuleChange, Suggestion};
-use magasin_domain::replenishment::{ApprovalOutcome, NewReplenishment, Replenishment, ReplenishmentQuery};
+use magasin_domain::reordering::{Raise, RaisedRequest, ReorderRule, RuleChange, Suggestion};
+use magasin_domain::replenishment::{
+    ApprovalOutcome, ApprovalTerms, NewReplenishment, Replenishment, ReplenishmentQuery,
+};
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::returns::{RecordedReturn, SaleReturn, ValidReturn};
 use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
@@ -313,8 +316,13 @@ impl<E: Engine> Storage for SqlStorage<E> {
         timed("last_verification", self.last_pass()).await
     }
 
-    async fn approve_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<ApprovalOutcome> {
-        timed("approve_replenishment", self.approve(id, ctx)).await
+    async fn approve_replenishment(
+        &self,
+        id: ReplenishmentId,
+        terms: &ApprovalTerms,
+        ctx: &WriteContext,
+    ) -> StorageResult<ApprovalOutcome> {
+        timed("approve_replenishment", self.approve(id, terms, ctx)).await
     }
 
     async fn reject_replenishment(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment> {
@@ -323,6 +331,19 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn pending_replenishments(&self) -> StorageResult<i64> {
         timed("pending_replenishments", self.pending_count()).await
+    }
+
+    async fn raise_replenishments(
+        &self,
+        raise: Raise,
+        today: NaiveDate,
+        ctx: &WriteContext,
+    ) -> StorageResult<Vec<RaisedRequest>> {
+        timed("raise_replenishments", self.raise(raise, today, ctx)).await
+    }
+
+    async fn automatic_request_due(&self, store: StoreId, products: &[ProductId]) -> StorageResult<bool> {
+        timed("automatic_request_due", self.automatic_due(store, products)).await
     }
 
     async fn sales_report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>> {

@@ -2,6 +2,7 @@
 //! transaction), read per store, removed one by one.
 
 use crate::SqlStorage;
+use crate::engine::Connection;
 use crate::rows::{RuleRow, SuggestionRow, corrupt};
 use crate::statement::Statement;
 use chrono::{Days, NaiveDate};
@@ -95,11 +96,22 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
     /// stock, the pending requests, the warehouse and the sales of the last days (the daily
     /// aggregates, less returns), whatever the number of stores and products.
     pub(crate) async fn suggested(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>> {
+        let mut conn = self.reader.acquire().await?;
+        Self::fetch_suggestions(&mut conn, store, today).await
+    }
+
+    /// [`Self::suggested`] on `conn` (a writing transaction reads them too).
+    pub(crate) async fn fetch_suggestions(
+        conn: &mut Connection<E>,
+        store: Option<StoreId>,
+        today: NaiveDate,
+    ) -> StorageResult<Vec<Suggestion>> {
         let from = today.checked_sub_days(Days::new(VELOCITY_DAYS - 1)).unwrap_or(today);
         let mut select = Statement::new(
             "WITH pending AS (
-                 SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite FROM replenishments
-                 WHERE statut = 'en_attente' GROUP BY magasin_id, produit_id),
+                 SELECT d.magasin_id, l.produit_id, CAST(SUM(l.demandee) AS BIGINT) AS quantite
+                 FROM replenishments d JOIN replenishment_lines l ON l.demande_id = d.id
+                 WHERE d.statut = 'en_attente' GROUP BY d.magasin_id, l.produit_id),
              sold AS (
                  SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite FROM (
                      SELECT magasin_id, produit_id, quantite FROM sales_daily WHERE jour BETWEEN $1 AND $2
@@ -123,11 +135,10 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
             select.push(" AND r.magasin_id = ").bind(store.0);
         }
         select.push(" ORDER BY r.magasin_id, r.produit_id");
-        let mut conn = self.reader.acquire().await?;
         if let Some(store) = store {
-            Self::fetch_store(&mut conn, store).await?;
+            Self::fetch_store(conn, store).await?;
         }
-        let rows: Vec<SuggestionRow> = Self::all(&mut conn, &select).await?;
+        let rows: Vec<SuggestionRow> = Self::all(conn, &select).await?;
         let days = VELOCITY_DAYS as f64;
         rows.into_iter()
             .map(|r| {

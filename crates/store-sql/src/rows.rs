@@ -6,7 +6,7 @@ use magasin_domain::catalogue::Product;
 use magasin_domain::counts::{Count, CountLine, CountStatus};
 use magasin_domain::ledger::LedgerDiscrepancy;
 use magasin_domain::ledger::{LedgerEntry, LedgerReason, SourceDocument};
-use magasin_domain::replenishment::{Replenishment, ReplenishmentStatus};
+use magasin_domain::replenishment::{Replenishment, ReplenishmentLine, ReplenishmentStatus, RequestOrigin};
 use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
@@ -445,13 +445,37 @@ pub struct ReplenishmentRow {
     pub motif: Option<String>,
     pub demandeur: String,
     pub decideur: Option<String>,
+    pub origine: String,
 }
 
-impl TryFrom<ReplenishmentRow> for Replenishment {
-    type Error = StorageError;
+#[derive(sqlx::FromRow)]
+pub struct RequestLineRow {
+    pub demande_id: i64,
+    pub ligne: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub demandee: i64,
+    pub accordee: Option<i64>,
+}
 
-    fn try_from(r: ReplenishmentRow) -> Result<Self, StorageError> {
+impl From<RequestLineRow> for ReplenishmentLine {
+    fn from(l: RequestLineRow) -> Self {
+        ReplenishmentLine {
+            ligne: l.ligne,
+            produit: ProductId(l.produit_id),
+            produit_nom: l.produit_nom,
+            quantite: l.demandee,
+            accordee: l.accordee,
+        }
+    }
+}
+
+impl ReplenishmentRow {
+    /// The request with `lignes`, its lines.
+    pub fn with_lines(self, lignes: Vec<ReplenishmentLine>) -> Result<Replenishment, StorageError> {
+        let r = self;
         let statut = ReplenishmentStatus::parse(&r.statut).ok_or_else(|| corrupt("request status", &r.statut))?;
+        let origine = RequestOrigin::parse(&r.origine).ok_or_else(|| corrupt("request origin", &r.origine))?;
         Ok(Replenishment {
             id: ReplenishmentId(r.id),
             produit: ProductId(r.produit_id),
@@ -465,6 +489,8 @@ impl TryFrom<ReplenishmentRow> for Replenishment {
             motif: r.motif,
             demandeur: r.demandeur,
             decideur: r.decideur,
+            origine,
+            lignes,
         })
     }
 }

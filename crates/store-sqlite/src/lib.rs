@@ -15,17 +15,21 @@ pub use engine::SqliteEngine;
 pub use errors::map_error;
 
 use magasin_domain::{StorageError, StorageResult};
+use magasin_store_sql::migrations::{self, Dialect};
 use magasin_store_sql::{NamedPool, SqlStorage};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The SQLite storage.
 pub type SqliteStorage = SqlStorage<SqliteEngine>;
 
-/// The migrations embedded in the binary, paired with the PostgreSQL adapter's.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The migrations embedded in the binary: this engine's own (numbered below 13), then those
+/// written once for both engines.
+static MIGRATOR: LazyLock<Migrator> =
+    LazyLock::new(|| migrations::migrator(sqlx::migrate!("./migrations"), Dialect::Sqlite));
 
 /// Readers that may run beside the writer.
 const READ_CONNECTIONS: u32 = 4;

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::Request;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -188,6 +188,17 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("Malformed JSON: {}", e.body_text())),
             JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!("Invalid JSON body: {}", e.body_text())),
             other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes."))
+            }
+            _ => ApiError::BadRequest(rejection.body_text()),
         }
     }
 }

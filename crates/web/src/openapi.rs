@@ -23,7 +23,7 @@ use utoipa::{Modify, OpenApi};
         sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale,
         returns::record_return, returns::sale_returns, returns::get_return,
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
-        replenishments::approve_request, replenishments::reject_request,
+        replenishments::approve_request, replenishments::reject_request, replenishments::apply_suggestions,
         rules::store_rules, rules::set_rules, rules::import_rules, rules::delete_rule, rules::suggestions,
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
         purchase_orders::create_order, purchase_orders::list_orders, purchase_orders::get_order,

@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::fields::Fields;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, header};
@@ -20,6 +21,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
         let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
         Ok(AppJson(value))
+    }
+}
+
+/// A JSON body that may be absent: an empty body (or only spaces), or JSON `null`, is `None`,
+/// whatever its content type, so that clients posting nothing keep working; anything else must be the JSON
+/// of `T` (400 otherwise, 413 above the body limit).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let body = Bytes::from_request(request, state).await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(None));
+        }
+        let value =
+            serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("Invalid JSON body: {e}")))?;
+        Ok(OptionalJson(value))
     }
 }
 

@@ -110,6 +110,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/rapport/demarque", get(adjusting::shrinkage))
         .route("/regles", get(reordering::page).post(reordering::save))
         .route("/regles/import", post(reordering::import))
+        .route("/regles/demander", post(reordering::apply_suggestions))
         .route("/regles.csv", get(reordering::csv))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))

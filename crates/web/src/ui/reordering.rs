@@ -203,6 +203,30 @@ pub async fn save(State(state): State<AppState>, visitor: Visitor, Form(fields):
     Ok(visitor.redirect(&back, Flash::success((t.rules.saved)(saved, emptied.len()))))
 }
 
+/// Turns the store's suggestions into its request of the day, and comes back saying so.
+pub async fn apply_suggestions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(fields): Form,
+) -> Result<Response, UiError> {
+    let t = current();
+    let Some(magasin) = fields.integer("magasin").ok().flatten() else {
+        return Ok(visitor.redirect("/regles", Flash::error(t.fix_the_form.to_string())));
+    };
+    let back = link("/regles", &[("magasin", magasin.to_string())], None);
+    let flash = match state.services.apply_suggestions(&visitor.actor()?, Some(StoreId(magasin)), None).await {
+        Ok(raised) => {
+            let created = raised.iter().filter(|r| r.created).count();
+            Flash::success((t.rules.applied)(created, raised.len() - created))
+        }
+        Err(ServiceError::Storage(magasin_domain::StorageError::NotFound { entity, id })) => {
+            Flash::error((t.no_such)(entity, id))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(visitor.redirect(&back, flash))
+}
+
 pub async fn import(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {
     let t = current();
     let (_, magasin) = chosen_store(&state, &fields).await?;

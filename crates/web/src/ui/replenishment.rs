@@ -11,20 +11,33 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use magasin_domain::paging::CursorRequest;
-use magasin_domain::replenishment::{ApprovalOutcome, Replenishment, ReplenishmentQuery, ReplenishmentStatus};
+use magasin_domain::replenishment::{
+    ApprovalOutcome, ApprovalTerms, Replenishment, ReplenishmentQuery, ReplenishmentStatus, RequestForm, RequestLine,
+    RequestOrigin,
+};
 use magasin_domain::{ProductId, ReplenishmentId, StorageError, StoreId};
 use magasin_service::ServiceError;
 
 /// Requests shown in each table.
 const REQUESTS_SHOWN: u32 = 50;
 
+/// A line of a request: the product, what was asked, and what was granted once decided.
+pub struct LineView {
+    pub product: String,
+    pub asked: i64,
+    pub granted: Option<i64>,
+}
+
 pub struct RequestView {
     pub id: i64,
-    pub product: String,
     pub store: String,
-    pub quantity: i64,
+    pub lines: Vec<LineView>,
     pub date: String,
     pub status: &'static str,
+    /// Approved with less than asked on some line.
+    pub partial: bool,
+    /// Empty for a request typed by a person.
+    pub origin: &'static str,
     pub reason: String,
 }
 
@@ -32,9 +45,18 @@ impl RequestView {
     fn new(r: Replenishment, t: &Strings) -> Self {
         RequestView {
             id: r.id.0,
-            product: r.produit_nom,
+            partial: r.is_partial(),
+            origin: match r.origine {
+                RequestOrigin::Manual => "",
+                RequestOrigin::Suggestion => t.origin_suggestion,
+                RequestOrigin::Automatic => t.origin_automatic,
+            },
             store: r.magasin_nom,
-            quantity: r.quantite,
+            lines: r
+                .lignes
+                .into_iter()
+                .map(|l| LineView { product: l.produit_nom, asked: l.quantite, granted: l.accordee })
+                .collect(),
             date: r.date.format(t.datetime_format).to_string(),
             status: match r.statut {
                 ReplenishmentStatus::Pending => t.status_pending,
@@ -94,7 +116,12 @@ pub async fn request(State(state): State<AppState>, visitor: Visitor, Form(form)
     };
     let flash = match state
         .services
-        .request_replenishment(&visitor.actor()?, StoreId(magasin), ProductId(produit), quantite)
+        .request_replenishment(
+            &visitor.actor()?,
+            StoreId(magasin),
+            vec![RequestLine { produit: ProductId(produit), quantite }],
+            RequestForm::Lab,
+        )
         .await
     {
         Ok(r) => Flash::success((t.replenishment_requested)(r.id.0, &r.produit_nom, &r.magasin_nom)),
@@ -115,14 +142,20 @@ async fn decide<F: Future<Output = Result<Flash, ServiceError>>>(
     Ok(visitor.redirect("/reapprovisionnement", flash))
 }
 
+/// Approves in full (the lab's way), or with `selon_stock` as far as the warehouse holds.
 pub async fn approve(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
+    Form(form): Form,
 ) -> Result<Response, UiError> {
     let (t, id, actor) = (current(), parse_id(&id)?, visitor.actor()?);
+    let terms = ApprovalTerms { what_is_available: !form.raw("selon_stock").is_empty(), ..ApprovalTerms::lab() };
     decide(visitor, async {
-        Ok(match state.services.approve_replenishment(&actor, ReplenishmentId(id), None).await? {
+        Ok(match state.services.approve_replenishment(&actor, ReplenishmentId(id), terms, None).await? {
+            ApprovalOutcome::Approved(request) if request.is_partial() => {
+                Flash::success((t.replenishment_approved_partly)(id))
+            }
             ApprovalOutcome::Approved(_) => Flash::success((t.replenishment_approved)(id)),
             ApprovalOutcome::RefusedForLackOfStock { request, .. } => {
                 Flash::error((t.replenishment_refused)(id, request.motif.as_deref().unwrap_or_default()))

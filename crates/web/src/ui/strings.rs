@@ -107,6 +107,11 @@ pub struct Strings {
     pub pending_requests: &'static str,
     pub history: &'static str,
     pub approve: &'static str,
+    pub approve_available: &'static str,
+    pub approve_available_hint: &'static str,
+    pub partly_approved: &'static str,
+    pub origin_suggestion: &'static str,
+    pub origin_automatic: &'static str,
     pub reject: &'static str,
     pub status_pending: &'static str,
     pub status_approved: &'static str,
@@ -159,6 +164,7 @@ pub struct Strings {
     pub product_updated: fn(&str) -> String,
     pub replenishment_requested: fn(i64, &str, &str) -> String,
     pub replenishment_approved: fn(i64) -> String,
+    pub replenishment_approved_partly: fn(i64) -> String,
     pub replenishment_rejected: fn(i64) -> String,
     pub replenishment_refused: fn(i64, &str) -> String,
     pub fix_the_form: &'static str,
@@ -241,6 +247,8 @@ pub struct RulesStrings {
     pub rule: &'static str,
     pub suggestions: &'static str,
     pub suggestions_hint: &'static str,
+    pub apply: &'static str,
+    pub applied: fn(usize, usize) -> String,
     pub pending: &'static str,
     pub to_ask: &'static str,
     pub cover: &'static str,
@@ -547,6 +555,11 @@ pub static FR: Strings = Strings {
     pending_requests: "Demandes en attente",
     history: "Historique",
     approve: "Approuver",
+    approve_available: "Approuver selon le stock",
+    approve_available_hint: "« Approuver » envoie tout ou refuse la demande si l'entrepôt n'a pas tout ; « selon le stock » envoie ce que l'entrepôt a de chaque ligne et laisse la demande en attente s'il n'a rien.",
+    partly_approved: "en partie",
+    origin_suggestion: "suggestion",
+    origin_automatic: "automatique",
     reject: "Refuser",
     status_pending: "en attente",
     status_approved: "approuvée",
@@ -595,6 +608,7 @@ pub static FR: Strings = Strings {
     product_updated: fr::product_updated,
     replenishment_requested: fr::replenishment_requested,
     replenishment_approved: fr::replenishment_approved,
+    replenishment_approved_partly: fr::replenishment_approved_partly,
     replenishment_rejected: fr::replenishment_rejected,
     replenishment_refused: fr::replenishment_refused,
     fix_the_form: "Le formulaire contient des erreurs : corrigez les champs signalés.",
@@ -698,6 +712,8 @@ pub static FR: Strings = Strings {
         rule: "Règle (min–max)",
         suggestions: "À demander à l'entrepôt",
         suggestions_hint: "Les produits sous leur minimum (stock et demandes en attente compris) : de quoi revenir au maximum, par multiples entiers, autant que l'entrepôt en a ; la couverture compte les jours que dure le stock au rythme des ventes des 28 derniers jours.",
+        apply: "Créer la demande de réapprovisionnement",
+        applied: fr::suggestions_applied,
         pending: "Déjà demandé",
         to_ask: "À demander",
         cover: "Couverture (jours)",
@@ -995,6 +1011,21 @@ mod fr {
         format!("Demande n° {id} approuvée : le stock a été transféré.")
     }
 
+    pub fn suggestions_applied(created: usize, of_the_day: usize) -> String {
+        match (created, of_the_day) {
+            (0, 0) => "Rien à demander : les demandes en attente couvrent déjà les besoins.".to_string(),
+            (0, _) => "La demande de ce jour a déjà été créée à partir des suggestions (une par magasin et par jour)."
+                .to_string(),
+            (n, _) => format!(
+                "{n} demande(s) de réapprovisionnement créée(s) : la logistique les verra sous Réapprovisionnement."
+            ),
+        }
+    }
+
+    pub fn replenishment_approved_partly(id: i64) -> String {
+        format!("Demande n° {id} approuvée en partie : ce que l'entrepôt avait a été transféré.")
+    }
+
     pub fn replenishment_rejected(id: i64) -> String {
         format!("Demande n° {id} refusée.")
     }
@@ -1159,6 +1190,8 @@ mod fr {
             OrderLineCount { max } => format!("Une commande compte de 1 à {max} lignes."),
             Duplicate => "Déjà saisi : chaque produit une seule fois.".into(),
             BelowMin { min } => format!("Le maximum ne peut pas être inférieur au minimum ({min})."),
+            RequestLineCount { max } => format!("Une demande de réapprovisionnement compte de 1 à {max} lignes."),
+            EitherOr { other } => format!("Donnez ce champ ou « {other} », pas les deux."),
         }
     }
 }

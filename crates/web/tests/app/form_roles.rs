@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 19] = [
+const FORMS: [(&str, bool); 20] = [
     ("sale", true),
     ("cancel", true),
     ("return", true),
@@ -38,6 +38,7 @@ const FORMS: [(&str, bool); 19] = [
     ("store adjustment", true),
     ("warehouse adjustment", false),
     ("store count", true),
+    ("apply suggestions", true),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -46,7 +47,7 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
     match form {
         "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
-        "rules" => role == Gerant && own_store || matches!(role, Logistique | Admin),
+        "rules" | "apply suggestions" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
         "receipt" | "warehouse adjustment" | "purchase order" => matches!(role, Logistique | Admin),
@@ -247,13 +248,25 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                             vec![("lieu".to_string(), store.to_string()), ("categorie".to_string(), String::new())];
                         ("/inventaires".into(), fields)
                     }
+                    "apply suggestions" => {
+                        let rule = json!({"regles": [{"produit": 1, "min": 1000, "max": 2000}]});
+                        let set =
+                            app.send(axum::http::Method::PUT, &format!("/api/v1/stores/{store}/rules/"), rule).await;
+                        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+                        browser.get(&format!("/regles?magasin={store}")).await;
+                        ("/regles/demander".into(), vec![("magasin".to_string(), store.to_string())])
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let before = state(&app).await;
                 let reply = browser.post(&path, &fields).await;
                 let what = format!("{role} posts {form} in store {store}");
-                if allowed(role, form, own) {
+                if allowed(role, form, own) && form == "apply suggestions" {
+                    // One request per store and day: the first allowed post writes it, the
+                    // others are told it exists (counted after the loop).
+                    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{what}: {}", reply.html);
+                } else if allowed(role, form, own) {
                     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{what}: {}", reply.html);
                     assert_ne!(state(&app).await, before, "{what}: allowed but wrote nothing");
                 } else {
@@ -265,5 +278,11 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 28, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 30, "every form × role × store");
+    for store in [OWN, OTHER] {
+        let requests = app.get(&format!("/api/v1/replenishments/?magasin={store}&page_size=100")).await.body;
+        let from_suggestions =
+            requests["results"].as_array().expect("requests").iter().filter(|r| r["origine"] == "suggestion").count();
+        assert_eq!(from_suggestions, 1, "store {store}: the suggestions were applied once");
+    }
 }

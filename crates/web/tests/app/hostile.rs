@@ -15,6 +15,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     arbitrary_product_bodies_never_fail,
     arbitrary_idempotency_keys_never_fail,
     arbitrary_return_order_and_rule_bodies_never_fail,
+    arbitrary_request_approval_and_apply_bodies_never_fail,
 );
 
 /// Inputs per test and engine: enough to meet every branch of the parsers, few enough for CI.
@@ -195,6 +196,35 @@ async fn arbitrary_return_order_and_rule_bodies_never_fail(app: TestApp) {
         let path = "/api/v1/stores/1/rules/csv/";
         let reply = app.send_raw(Method::POST, path, body.clone(), Some(TOKEN), &[]).await;
         assert_handled(reply.status, &reply.body, &format!("{body:?}"));
+    }
+    assert!(app.ledger_discrepancies().await.is_empty(), "nothing half-written");
+}
+
+async fn arbitrary_request_approval_and_apply_bodies_never_fail(app: TestApp) {
+    let line = || (number_ish(), number_ish()).prop_map(|(p, q)| json!({"produit": p, "quantite": q}));
+    let request = prop_oneof![
+        3 => (number_ish(), prop::collection::vec(line(), 0..6)).prop_map(|(m, l)| json!({"magasin": m, "lignes": l})),
+        2 => (number_ish(), number_ish(), number_ish()).prop_map(|(m, p, q)| json!({"magasin": m, "produit": p, "quantite": q})),
+        1 => json_value(),
+    ];
+    for body in samples(request) {
+        let reply = app.post("/api/v1/replenishments/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    let terms = prop_oneof![
+        3 => (prop::collection::vec(line(), 0..4), json_value()).prop_map(|(l, s)| json!({"lignes": l, "selon_stock": s})),
+        1 => json_value(),
+    ];
+    for body in samples(terms) {
+        let asked = json!({"magasin": 2, "lignes": [{"produit": 1, "quantite": 5}, {"produit": 11, "quantite": 90}]});
+        let created = app.post("/api/v1/replenishments/", asked).await;
+        let path = format!("/api/v1/replenishments/{}/approve/", created.body["id"]);
+        let reply = app.post(&path, body.clone()).await;
+        assert_handled(reply.status, &reply.body, &format!("{path} {body}"));
+    }
+    for body in samples(prop_oneof![number_ish().prop_map(|m| json!({"magasin": m})), json_value()]) {
+        let reply = app.post("/api/v1/replenishments/suggestions/apply/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
     }
     assert!(app.ledger_discrepancies().await.is_empty(), "nothing half-written");
 }

@@ -9,6 +9,7 @@ mod engines_agree;
 mod form_roles;
 mod helpers;
 mod hostile;
+mod planning;
 mod purchase_orders;
 mod receipts;
 mod returns;

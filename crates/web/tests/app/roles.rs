@@ -79,7 +79,7 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
     match write {
         "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
-        "rules" => role == Gerant && own_store || matches!(role, Logistique | Admin),
+        "rules" | "apply suggestions" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
         "create user" | "patch user" => role == Admin,
@@ -114,6 +114,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "rules",
                 "store adjustment",
                 "warehouse adjustment",
+                "apply suggestions",
             ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
@@ -192,6 +193,16 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         "/api/v1/warehouse/adjustments/".to_string(),
                         json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"}),
                     ),
+                    "apply suggestions" => {
+                        let rule = json!({"regles": [{"produit": 1, "min": 1000, "max": 2000}]});
+                        let set = app.send(Method::PUT, &format!("/api/v1/stores/{store}/rules/"), rule).await;
+                        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+                        (
+                            Method::POST,
+                            "/api/v1/replenishments/suggestions/apply/".to_string(),
+                            json!({"magasin": store}),
+                        )
+                    }
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -203,7 +214,10 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         reply.status,
                         reply.body
                     );
-                    assert_ne!(state(&app).await, before, "{role} {write} in store {store} wrote nothing");
+                    // One request per store and day from the suggestions: only the first writes.
+                    if write != "apply suggestions" {
+                        assert_ne!(state(&app).await, before, "{role} {write} in store {store} wrote nothing");
+                    }
                 } else {
                     assert_error_body(&reply, 403, path.trim_end_matches("?"));
                     assert_eq!(reply.body["message"], "You do not have permission to perform this action.");
@@ -213,7 +227,12 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 16);
+    assert_eq!(checked, 5 * 2 * 17);
+    for store in [OWN, OTHER] {
+        let requests = app.get(&format!("/api/v1/replenishments/?magasin={store}&page_size=100")).await.body;
+        let applied = requests["results"].as_array().expect("requests").iter().filter(|r| r["origine"] == "suggestion");
+        assert_eq!(applied.count(), 1, "store {store}: the suggestions were applied once");
+    }
 }
 
 async fn unknown_revoked_and_disabled_tokens_are_refused(app: TestApp) {

@@ -40,6 +40,8 @@ magasin_store_sql::on_both_engines!(Browser::start;
     replenishment_is_requested_then_approved,
     an_approval_the_warehouse_cannot_serve_is_refused_with_its_reason,
     a_request_can_be_rejected,
+    a_request_of_several_lines_is_approved_as_far_as_the_warehouse_holds,
+    the_rules_page_turns_its_suggestions_into_a_request,
     goods_are_received_through_the_form_once,
     purchase_orders_are_drafted_sent_and_received_through_the_forms,
     reordering_rules_are_edited_in_a_grid_and_loaded_from_csv,
@@ -880,6 +882,48 @@ async fn a_request_can_be_rejected(mut b: Browser) {
     assert_eq!(page.flash().as_deref(), Some("Demande n° 1 refusée."));
     assert!(!page.html[..page.html.find("<table id=\"history\"").expect("history")].contains("data-request-id=\"1\""));
     assert_eq!(b.post("/reapprovisionnement/abc/refuser", &[]).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_request_of_several_lines_is_approved_as_far_as_the_warehouse_holds(mut b: Browser) {
+    b.sign_in().await;
+    let body =
+        serde_json::json!({"magasin": 2, "lignes": [{"produit": 1, "quantite": 4}, {"produit": 11, "quantite": 100}]});
+    assert_eq!(b.app.post("/api/v1/replenishments/", body).await.status, StatusCode::CREATED);
+    let page = b.get("/reapprovisionnement").await;
+    let row = "data-request-id=\"1\"";
+    assert_eq!(cell(&page.html, row, "produits"), "<div>Clavier mécanique</div><div>Webcam HD 1080p</div>");
+    assert_eq!(cell(&page.html, row, "num quantites"), "<div>4</div><div>100</div>");
+    assert!(page.has("<form class=\"approve-available\" method=\"post\" action=\"/reapprovisionnement/1/approuver\">"));
+    let approved = b.post_and_follow("/reapprovisionnement/1/approuver", &[("selon_stock", "1")]).await;
+    assert_eq!(
+        approved.flash().as_deref(),
+        Some("Demande n° 1 approuvée en partie : ce que l'entrepôt avait a été transféré.")
+    );
+    let history = &approved.html[approved.html.find("<table id=\"history\"").expect("history")..];
+    assert_eq!(cell(history, row, "statut"), "approuvée (en partie)");
+    assert_eq!(cell(history, row, "num quantites"), "<div>4</div><div><span class=\"accordee\">80</span> / 100</div>");
+    assert_eq!((b.app.local_qty(2, 11).await, b.app.warehouse_qty(11).await), (Some(80), 0));
+}
+
+async fn the_rules_page_turns_its_suggestions_into_a_request(mut b: Browser) {
+    b.sign_in().await;
+    let rule = serde_json::json!({"regles": [{"produit": 1, "min": 25, "max": 40}]});
+    assert_eq!(b.app.send(axum::http::Method::PUT, "/api/v1/stores/1/rules/", rule).await.status, StatusCode::OK);
+    let page = b.get("/regles?magasin=1").await;
+    assert!(page.has("<form id=\"apply-suggestions\" method=\"post\" action=\"/regles/demander\">"));
+    let applied = b.post_and_follow("/regles/demander", &[("magasin", "1")]).await;
+    assert_eq!(
+        applied.flash().as_deref(),
+        Some("1 demande(s) de réapprovisionnement créée(s) : la logistique les verra sous Réapprovisionnement.")
+    );
+    assert!(!applied.has("id=\"apply-suggestions\""), "the request covers the need: nothing left to suggest");
+    let requests = b.get("/reapprovisionnement").await;
+    assert_eq!(cell(&requests.html, "data-request-id=\"1\"", "num quantites"), "<div>20</div>");
+    assert!(requests.has("<span class=\"tag origine\">suggestion</span>"));
+    let again = b.post_and_follow("/regles/demander", &[("magasin", "1")]).await;
+    assert_eq!(again.flash().as_deref(), Some("Rien à demander : les demandes en attente couvrent déjà les besoins."));
+    let unknown = b.post_and_follow("/regles/demander", &[("magasin", "99")]).await;
+    assert!(unknown.flash().is_some_and(|f| f.contains("99")), "an unknown store is named: {:?}", unknown.flash());
 }
 
 async fn observability_says_when_metrics_are_off(mut b: Browser) {

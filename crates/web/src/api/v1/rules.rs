@@ -4,7 +4,7 @@ use super::route;
 use crate::AppState;
 use crate::api::extract::{AppJson, Params, ReqId};
 use crate::auth::Caller;
-use crate::error::{ApiError, MAX_BODY_BYTES};
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -252,12 +252,7 @@ pub async fn import_rules(
     Path(id): Path<i64>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RulesSetDto>, ApiError> {
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::PayloadTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes."))
-        }
-        _ => ApiError::BadRequest(rejection.body_text()),
-    })?;
+    let body = body?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest("The CSV is not UTF-8 text.".into()))?;
     let inputs = parse_csv(text).map_err(ApiError::Fields)?;
     match state.services.set_rules(&actor, StoreId(id), inputs, request_id).await {
