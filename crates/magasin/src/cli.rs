@@ -32,6 +32,9 @@ pub enum Command {
     Backup(BackupArgs),
     /// Put a backup made by `magasin backup` in place of a SQLite database that nothing has open.
     Restore(RestoreArgs),
+    /// Play the same demand with hand-made replenishment and with automatic rules, on fresh
+    /// databases, and compare them (a table and an SVG chart; see docs/replenishment.md).
+    Simulate(SimulateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -291,6 +294,28 @@ pub struct SyntheticArgs {
     /// Sales written per transaction.
     #[arg(long, default_value_t = 20_000)]
     pub batch: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Days to play.
+    #[arg(long, default_value_t = 60)]
+    pub days: u32,
+    /// Number of stores.
+    #[arg(long, default_value_t = 20)]
+    pub stores: u32,
+    /// Number of products.
+    #[arg(long, default_value_t = 2_000)]
+    pub products: u32,
+    /// Random seed: the same seed plays the same demand.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Folder of the results (simulation.md, simulation.svg) and of the two databases played.
+    #[arg(long, default_value = "simulation")]
+    pub out: std::path::PathBuf,
+    /// Keep the two databases (simulation-hand-made.db, simulation-rules.db) to look into.
+    #[arg(long)]
+    pub keep_databases: bool,
 }
 
 #[derive(Args, Debug)]

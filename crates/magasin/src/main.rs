@@ -3,6 +3,7 @@
 mod backup;
 mod cli;
 mod session_secret;
+mod simulation;
 mod startup_checks;
 mod storage;
 mod synthetic;
@@ -54,6 +55,7 @@ async fn main() -> Result<()> {
         Command::User(command) => users::run(command).await,
         Command::Backup(args) => backup::backup(&args).await,
         Command::Restore(args) => backup::restore(&args).await,
+        Command::Simulate(args) => simulation::run(&args).await.map(|_| ()),
         Command::CheckLedger(db) => {
             let storage = storage::open(&db).await?;
             let bad = storage.ledger_discrepancies().await?;
