@@ -31,10 +31,11 @@ pub enum AuditAction {
     OrderClosed,
     OrderCancelled,
     RulesChanged,
+    WarehouseRulesChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -59,6 +60,7 @@ impl AuditAction {
         AuditAction::OrderClosed,
         AuditAction::OrderCancelled,
         AuditAction::RulesChanged,
+        AuditAction::WarehouseRulesChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +89,7 @@ impl AuditAction {
             AuditAction::OrderClosed => "solde_commande",
             AuditAction::OrderCancelled => "annulation_commande",
             AuditAction::RulesChanged => "regles_reapprovisionnement",
+            AuditAction::WarehouseRulesChanged => "regles_entrepot",
         }
     }
 
@@ -124,6 +127,7 @@ impl AuditAction {
             | AuditAction::OrderClosed
             | AuditAction::OrderCancelled => "commande",
             AuditAction::RulesChanged => "magasin",
+            AuditAction::WarehouseRulesChanged => "entrepot",
         }
     }
 }

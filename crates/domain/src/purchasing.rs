@@ -8,9 +8,10 @@ use crate::accounts::parse_label;
 use crate::ids::{ProductId, PurchaseOrderId};
 use crate::paging::CursorRequest;
 use crate::receiving::MAX_SUPPLIER_CHARS;
+use crate::reordering::{WarehouseSuggestion, warehouse_order_key};
 use crate::sales::{MAX_LINES, check_line_quantities};
 use crate::validation::{ValidationCode, ValidationErrors};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeSet;
 
 /// Largest tolerance: a line may receive at most twice what it ordered.
@@ -105,6 +106,14 @@ pub fn status_after_receipt(lines: &[OrderLine]) -> OrderStatus {
     if lines.iter().all(|l| l.recue >= l.commandee) { OrderStatus::Received } else { OrderStatus::PartlyReceived }
 }
 
+/// A draft order written from the warehouse's suggestions; `created` is false when the day's
+/// order under its key was there already (and is what is returned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedOrder {
+    pub order: PurchaseOrder,
+    pub created: bool,
+}
+
 /// One line as the warehouse asks for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderLineRequest {
@@ -160,6 +169,32 @@ pub fn validate_order(request: OrderRequest, at: DateTime<Utc>) -> Result<ValidO
     }
 }
 
+/// The warehouse's suggestions as draft orders to `fournisseur`: the products worth ordering, in
+/// orders of at most [`MAX_LINES`] lines, each under its key of `day` (see
+/// [`crate::reordering::warehouse_order_key`]). The supplier is checked as an order's is.
+pub fn orders_from_suggestions(
+    fournisseur: &str,
+    suggestions: &[WarehouseSuggestion],
+    day: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<Vec<(String, ValidOrder)>, ValidationErrors> {
+    let fournisseur =
+        parse_label(fournisseur, MAX_SUPPLIER_CHARS).map_err(|code| ValidationErrors::single("fournisseur", code))?;
+    let lines: Vec<OrderLineRequest> = suggestions
+        .iter()
+        .filter(|s| s.a_commander > 0)
+        .map(|s| OrderLineRequest { produit: s.produit, quantite: s.a_commander })
+        .collect();
+    Ok(lines
+        .chunks(MAX_LINES)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let order = ValidOrder { fournisseur: fournisseur.clone(), lignes: chunk.to_vec(), tolerance_pct: 0, at };
+            (warehouse_order_key(day, i + 1), order)
+        })
+        .collect())
+}
+
 /// A line of an order: what it ordered and what it received so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
@@ -201,6 +236,30 @@ pub struct OrderQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_become_drafts_of_at_most_a_hundred_lines_each_under_its_key() {
+        let suggestion = |p: i64, a_commander: i64| WarehouseSuggestion {
+            produit: ProductId(p),
+            produit_nom: String::new(),
+            disponible: 0,
+            attendu: 0,
+            min: 1,
+            max: 10,
+            multiple: 1,
+            a_commander,
+        };
+        let mut all: Vec<WarehouseSuggestion> = (1..=150).map(|p| suggestion(p, 5)).collect();
+        all.push(suggestion(151, 0));
+        let day = NaiveDate::from_ymd_opt(2026, 12, 6).expect("a day");
+        let orders = orders_from_suggestions(" Grossiste ", &all, day, Utc::now()).expect("valid");
+        let sizes: Vec<usize> = orders.iter().map(|(_, o)| o.lignes.len()).collect();
+        assert_eq!(sizes, [MAX_LINES, 50], "the product with nothing to order is left out");
+        assert_eq!(orders[1].0, "suggestions/entrepot/2026-12-06/2");
+        assert_eq!(orders[0].1.fournisseur, "Grossiste");
+        let blank = orders_from_suggestions("  ", &all, day, Utc::now()).unwrap_err();
+        assert_eq!(blank.0[0].field, "fournisseur");
+    }
 
     fn line(commandee: i64, recue: i64) -> OrderLine {
         OrderLine { produit: ProductId(1), produit_nom: "P".into(), commandee, recue }

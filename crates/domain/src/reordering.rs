@@ -80,6 +80,12 @@ pub fn validate_rules(
     inputs: Vec<RuleInput>,
     at: DateTime<Utc>,
 ) -> Result<RuleChange, ValidationErrors> {
+    let (rules, errors) = check_rules(inputs, &RuleMode::ALL);
+    errors.into_result(RuleChange { magasin, rules, at })
+}
+
+/// The rules that pass, and what is wrong with the others; `modes` are those accepted.
+fn check_rules(inputs: Vec<RuleInput>, modes: &[RuleMode]) -> (Vec<ValidRule>, ValidationErrors) {
     let mut errors = ValidationErrors::new();
     if inputs.is_empty() || inputs.len() > MAX_RULES_PER_CHANGE {
         errors.add("regles", ValidationCode::OutOfRange { min: 1, max: MAX_RULES_PER_CHANGE as i64 });
@@ -103,7 +109,10 @@ pub fn validate_rules(
         if !(1..=MAX_MULTIPLE).contains(&input.multiple) {
             errors.add(field("multiple"), ValidationCode::OutOfRange { min: 1, max: MAX_MULTIPLE });
         }
-        let mode = RuleMode::parse(&input.mode).map_err(|code| errors.add(field("mode"), code));
+        let mode = modes.iter().copied().find(|m| m.as_str() == input.mode).ok_or_else(|| ValidationCode::NotAChoice {
+            choices: modes.iter().map(|m| m.as_str().to_string()).collect(),
+        });
+        let mode = mode.map_err(|code| errors.add(field("mode"), code));
         if let (Ok(mode), true) = (mode, errors.0.len() == before) {
             rules.push(ValidRule {
                 produit: input.produit,
@@ -114,7 +123,7 @@ pub fn validate_rules(
             });
         }
     }
-    errors.into_result(RuleChange { magasin, rules, at })
+    (rules, errors)
 }
 
 /// A kept rule, with its product's name and who set it last.
@@ -216,6 +225,58 @@ pub fn lines_to_ask(suggestions: &[Suggestion], automatic_only: bool) -> BTreeMa
     per_store
 }
 
+/// The warehouse's rules to set at `at`: as a store's, but the warehouse only suggests (its
+/// orders go to suppliers through a person), so every rule is `manuel`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarehouseRuleChange {
+    pub rules: Vec<ValidRule>,
+    pub at: DateTime<Utc>,
+}
+
+/// Checks the warehouse's rules as [`validate_rules`] does; a mode other than `manuel` is
+/// refused (`regles[i].mode`).
+pub fn validate_warehouse_rules(
+    inputs: Vec<RuleInput>,
+    at: DateTime<Utc>,
+) -> Result<WarehouseRuleChange, ValidationErrors> {
+    let (rules, errors) = check_rules(inputs, &[RuleMode::Manual]);
+    errors.into_result(WarehouseRuleChange { rules, at })
+}
+
+/// A kept rule of the warehouse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarehouseRule {
+    pub produit: ProductId,
+    pub produit_nom: String,
+    pub min: i64,
+    pub max: i64,
+    pub multiple: i64,
+    pub modifiee_le: DateTime<Utc>,
+    pub modifiee_par: String,
+}
+
+/// What the warehouse should order of a product below its minimum (what it holds and what sent
+/// orders still bring): up to `max`, in whole multiples, with no cap (the supplier's stock is not
+/// known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarehouseSuggestion {
+    pub produit: ProductId,
+    pub produit_nom: String,
+    pub disponible: i64,
+    /// Still due from sent orders.
+    pub attendu: i64,
+    pub min: i64,
+    pub max: i64,
+    pub multiple: i64,
+    pub a_commander: i64,
+}
+
+/// The key of part `part` (from 1) of the warehouse's draft orders made from the suggestions on
+/// `day`: the suggestions are turned into orders once a day.
+pub fn warehouse_order_key(day: NaiveDate, part: usize) -> String {
+    format!("suggestions/entrepot/{day}/{part}")
+}
+
 /// The CSV header of a store's rules, read and written.
 pub const CSV_HEADER: [&str; 5] = ["produit", "min", "max", "multiple", "mode"];
 
@@ -278,6 +339,17 @@ mod tests {
             suggestion_key(StoreId(4), NaiveDate::from_ymd_opt(2026, 12, 6).expect("a day")),
             "suggestions/4/2026-12-06"
         );
+    }
+
+    #[test]
+    fn the_warehouse_only_suggests() {
+        let errors = validate_warehouse_rules(vec![input(1, 1, 5, 1, "automatique")], Utc::now()).unwrap_err();
+        assert_eq!(errors.0[0].field, "regles[0].mode");
+        assert_eq!(errors.0[0].code.to_string(), "Select one of manuel.");
+        let ok = validate_warehouse_rules(vec![input(1, 1, 5, 12, "manuel")], Utc::now()).expect("valid");
+        assert_eq!((ok.rules[0].max, ok.rules[0].multiple), (5, 12));
+        let day = NaiveDate::from_ymd_opt(2026, 12, 6).expect("a day");
+        assert_eq!(warehouse_order_key(day, 2), "suggestions/entrepot/2026-12-06/2");
     }
 
     #[test]

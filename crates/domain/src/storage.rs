@@ -11,9 +11,11 @@ use crate::ids::{
 };
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
-use crate::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
+use crate::purchasing::{OrderChange, OrderQuery, PurchaseOrder, RaisedOrder, ValidOrder};
 use crate::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
-use crate::reordering::{Raise, RaisedRequest, ReorderRule, RuleChange, Suggestion};
+use crate::reordering::{
+    Raise, RaisedRequest, ReorderRule, RuleChange, Suggestion, WarehouseRule, WarehouseRuleChange, WarehouseSuggestion,
+};
 use crate::replenishment::{ApprovalOutcome, ApprovalTerms, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
@@ -127,6 +129,14 @@ pub trait Storage: Send + Sync + 'static {
     async fn suggestions(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>>;
     /// Removes one rule; none is not found.
     async fn delete_rule(&self, store: StoreId, product: ProductId, ctx: &WriteContext) -> StorageResult<()>;
+    /// Sets the warehouse's rules for the products named (others stay), with the audit row; an
+    /// unknown product is not found. How many were set.
+    async fn set_warehouse_rules(&self, change: &WarehouseRuleChange, ctx: &WriteContext) -> StorageResult<u64>;
+    /// The warehouse's rules, by product.
+    async fn warehouse_rules(&self) -> StorageResult<Vec<WarehouseRule>>;
+    /// Every product of which the warehouse holds and still expects (sent orders) less than its
+    /// rule's minimum, with what to order: one set query.
+    async fn warehouse_suggestions(&self) -> StorageResult<Vec<WarehouseSuggestion>>;
 
     // Returns.
     /// Takes goods of a sale back in one transaction: resellable units into the store's stock
@@ -191,6 +201,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Creates a draft; an unknown product is not found.
     async fn create_purchase_order(&self, order: &ValidOrder, ctx: &WriteContext) -> StorageResult<PurchaseOrder>;
     async fn get_purchase_order(&self, id: PurchaseOrderId) -> StorageResult<PurchaseOrder>;
+    /// Creates drafts, each under its unique key, in one transaction; an order whose key exists
+    /// is returned as it is (`created` false), not written again. An unknown product is not found.
+    async fn create_keyed_purchase_orders(
+        &self,
+        orders: &[(String, ValidOrder)],
+        ctx: &WriteContext,
+    ) -> StorageResult<Vec<RaisedOrder>>;
     async fn list_purchase_orders(&self, query: &OrderQuery) -> StorageResult<CursorPage<PurchaseOrder>>;
     /// Sends, closes or cancels an order, once, as [`OrderChange::apply`] allows (a conflict
     /// otherwise), with its audit row.

@@ -7,7 +7,7 @@ use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
     FigureRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow,
     ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
-    StoreStockDbRow, SuggestionRow, TrendRow, UserRow, WarehouseDbRow,
+    StoreStockDbRow, SuggestionRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -44,6 +44,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<OrderRow>
                  + Reads<RuleRow>
                  + Reads<SuggestionRow>
+                 + Reads<WarehouseRuleRow>
+                 + Reads<WarehouseSuggestionRow>
                  + Reads<OrderLineRow>
                  + Reads<ReturnLineRow>
                  + Reads<(i64, DateTime<Utc>, String, i64)>

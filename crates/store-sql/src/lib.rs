@@ -50,9 +50,11 @@ use magasin_domain::catalogue::{NewProduct, Product, ProductPatch};
 use magasin_domain::counts::{Count, CountEntry, CountQuery, NewCount};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
-use magasin_domain::purchasing::{OrderChange, OrderQuery, PurchaseOrder, ValidOrder};
+use magasin_domain::purchasing::{OrderChange, OrderQuery, PurchaseOrder, RaisedOrder, ValidOrder};
 use magasin_domain::receiving::{Receipt, ReceiptQuery, RecordedReceipt, ValidReceipt};
-use magasin_domain::reordering::{Raise, RaisedRequest, ReorderRule, RuleChange, Suggestion};
+use magasin_domain::reordering::{
+    Raise, RaisedRequest, ReorderRule, RuleChange, Suggestion, WarehouseRule, WarehouseRuleChange, WarehouseSuggestion,
+};
 use magasin_domain::replenishment::{
     ApprovalOutcome, ApprovalTerms, NewReplenishment, Replenishment, ReplenishmentQuery,
 };
@@ -230,6 +232,26 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn suggestions(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>> {
         timed("suggestions", self.suggested(store, today)).await
+    }
+
+    async fn set_warehouse_rules(&self, change: &WarehouseRuleChange, ctx: &WriteContext) -> StorageResult<u64> {
+        timed("set_warehouse_rules", self.upsert_warehouse_rules(change, ctx)).await
+    }
+
+    async fn warehouse_rules(&self) -> StorageResult<Vec<WarehouseRule>> {
+        timed("warehouse_rules", self.warehouse_rule_list()).await
+    }
+
+    async fn warehouse_suggestions(&self) -> StorageResult<Vec<WarehouseSuggestion>> {
+        timed("warehouse_suggestions", self.warehouse_suggested()).await
+    }
+
+    async fn create_keyed_purchase_orders(
+        &self,
+        orders: &[(String, ValidOrder)],
+        ctx: &WriteContext,
+    ) -> StorageResult<Vec<RaisedOrder>> {
+        timed("create_keyed_purchase_orders", self.insert_keyed_orders(orders, ctx)).await
     }
 
     async fn delete_rule(&self, store: StoreId, product: ProductId, ctx: &WriteContext) -> StorageResult<()> {

@@ -17,8 +17,10 @@ pub enum Dialect {
 }
 
 /// The shared migrations: version, description (the file name's words) and PostgreSQL text.
-const SHARED: &[(i64, &str, &str)] =
-    &[(13, "replenishment lines", include_str!("../migrations/0013_replenishment_lines.sql"))];
+const SHARED: &[(i64, &str, &str)] = &[
+    (13, "replenishment lines", include_str!("../migrations/0013_replenishment_lines.sql")),
+    (14, "warehouse rules", include_str!("../migrations/0014_warehouse_rules.sql")),
+];
 
 /// Column types PostgreSQL writes and SQLite spells otherwise, longest first. SQLite's integer
 /// key must read `INTEGER PRIMARY KEY` to alias the rowid; its timestamps and days are text.

@@ -9,7 +9,8 @@ use crate::statement::Statement;
 use magasin_domain::audit::AuditAction;
 use magasin_domain::paging::CursorPage;
 use magasin_domain::purchasing::{
-    OrderChange, OrderLine, OrderQuery, OrderStatus, PurchaseOrder, ValidOrder, receivable_limit, status_after_receipt,
+    OrderChange, OrderLine, OrderQuery, OrderStatus, PurchaseOrder, RaisedOrder, ValidOrder, receivable_limit,
+    status_after_receipt,
 };
 use magasin_domain::{ProductId, PurchaseOrderId, StorageError, StorageResult, WriteContext};
 use std::collections::{BTreeMap, HashMap};
@@ -94,38 +95,78 @@ impl<E: Engine> SqlStorage<E> {
         Ok(CursorPage::from_rows(assemble(rows, lines)?, query.cursor, |o| o.id.0))
     }
 
+    /// Writes a draft and its lines with the audit row, under `key` when given; none when the
+    /// key is taken already.
+    async fn write_order(
+        conn: &mut Connection<E>,
+        order: &ValidOrder,
+        key: Option<&str>,
+        ctx: &WriteContext,
+    ) -> StorageResult<Option<PurchaseOrderId>> {
+        let ids: Vec<i64> = order.lignes.iter().map(|l| l.produit.0).collect();
+        Self::check_products_exist(conn, &ids).await?;
+        let insert = Statement::new(
+            "INSERT INTO purchase_orders (fournisseur, statut, tolerance_pct, date, acteur, cle)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .value(order.fournisseur.as_str())
+        .value(OrderStatus::Draft.as_str())
+        .value(order.tolerance_pct)
+        .value(order.at)
+        .value(ctx.actor.as_str())
+        .value(key);
+        let Some((id,)): Option<(i64,)> = Self::optional(conn, &insert).await? else {
+            return Ok(None);
+        };
+        let mut lines =
+            Statement::new("INSERT INTO purchase_order_lines (commande_id, ligne, produit_id, commandee) VALUES ");
+        lines.bind_rows(order.lignes.iter().enumerate().map(|(i, l)| {
+            [id.into(), i64::try_from(i).unwrap_or(i64::MAX).into(), l.produit.0.into(), l.quantite.into()]
+        }));
+        Self::execute(conn, &lines).await?;
+        let summary = serde_json::json!({
+            "fournisseur": order.fournisseur,
+            "lignes": order.lignes.iter().map(|l| [l.produit.0, l.quantite]).collect::<Vec<_>>(),
+            "cle": key,
+        });
+        Self::audit(conn, ctx, AuditAction::OrderCreated, id, None, Some(summary)).await?;
+        Ok(Some(PurchaseOrderId(id)))
+    }
+
     pub(crate) async fn insert_purchase_order(
         &self,
         order: &ValidOrder,
         ctx: &WriteContext,
     ) -> StorageResult<PurchaseOrder> {
         let mut tx = self.writer.begin().await?;
-        let ids: Vec<i64> = order.lignes.iter().map(|l| l.produit.0).collect();
-        Self::check_products_exist(&mut tx, &ids).await?;
-        let insert = Statement::new(
-            "INSERT INTO purchase_orders (fournisseur, statut, tolerance_pct, date, acteur)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .value(order.fournisseur.as_str())
-        .value(OrderStatus::Draft.as_str())
-        .value(order.tolerance_pct)
-        .value(order.at)
-        .value(ctx.actor.as_str());
-        let (id,): (i64,) = Self::one(&mut tx, &insert).await?;
-        let mut lines =
-            Statement::new("INSERT INTO purchase_order_lines (commande_id, ligne, produit_id, commandee) VALUES ");
-        lines.bind_rows(order.lignes.iter().enumerate().map(|(i, l)| {
-            [id.into(), i64::try_from(i).unwrap_or(i64::MAX).into(), l.produit.0.into(), l.quantite.into()]
-        }));
-        Self::execute(&mut tx, &lines).await?;
-        let summary = serde_json::json!({
-            "fournisseur": order.fournisseur,
-            "lignes": order.lignes.iter().map(|l| [l.produit.0, l.quantite]).collect::<Vec<_>>(),
-        });
-        Self::audit(&mut tx, ctx, AuditAction::OrderCreated, id, None, Some(summary)).await?;
-        let created = Self::fetch_order(&mut tx, PurchaseOrderId(id), false).await?;
+        let id = Self::write_order(&mut tx, order, None, ctx)
+            .await?
+            .ok_or_else(|| crate::rows::invariant("an order without key met a conflict"))?;
+        let created = Self::fetch_order(&mut tx, id, false).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(created)
+    }
+
+    pub(crate) async fn insert_keyed_orders(
+        &self,
+        orders: &[(String, ValidOrder)],
+        ctx: &WriteContext,
+    ) -> StorageResult<Vec<RaisedOrder>> {
+        let mut tx = self.writer.begin().await?;
+        let mut raised = Vec::with_capacity(orders.len());
+        for (key, order) in orders {
+            let (id, created) = match Self::write_order(&mut tx, order, Some(key), ctx).await? {
+                Some(id) => (id, true),
+                None => {
+                    let existing = Statement::new("SELECT id FROM purchase_orders WHERE cle = $1").value(key.as_str());
+                    let (id,): (i64,) = Self::one(&mut tx, &existing).await?;
+                    (PurchaseOrderId(id), false)
+                }
+            };
+            raised.push(RaisedOrder { order: Self::fetch_order(&mut tx, id, false).await?, created });
+        }
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(raised)
     }
 
     pub(crate) async fn update_purchase_order(

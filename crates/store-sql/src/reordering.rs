@@ -3,12 +3,14 @@
 
 use crate::SqlStorage;
 use crate::engine::Connection;
-use crate::rows::{RuleRow, SuggestionRow, corrupt};
+use crate::rows::{RuleRow, SuggestionRow, WarehouseRuleRow, WarehouseSuggestionRow, corrupt};
 use crate::statement::Statement;
 use chrono::{Days, NaiveDate};
 use magasin_domain::audit::AuditAction;
+use magasin_domain::purchasing::OrderStatus;
 use magasin_domain::reordering::{
-    ReorderRule, RuleChange, RuleMode, Suggestion, VELOCITY_DAYS, cover_days, quantity_to_ask,
+    ReorderRule, RuleChange, RuleMode, Suggestion, VELOCITY_DAYS, WarehouseRule, WarehouseRuleChange,
+    WarehouseSuggestion, cover_days, quantity_to_ask,
 };
 use magasin_domain::{ProductId, StorageError, StorageResult, StoreId, WriteContext};
 
@@ -19,6 +21,11 @@ const RULE_UPSERT_TAIL: &str = " ON CONFLICT (magasin_id, produit_id) DO UPDATE 
      seuil_max = excluded.seuil_max, multiple = excluded.multiple, mode = excluded.mode,
      modifiee_le = excluded.modifiee_le, modifiee_par = excluded.modifiee_par";
 const RULE_WIDTH: usize = 8;
+const WAREHOUSE_RULE_UPSERT: &str =
+    "INSERT INTO warehouse_rules (produit_id, seuil_min, seuil_max, multiple, modifiee_le, modifiee_par) VALUES ";
+const WAREHOUSE_RULE_UPSERT_TAIL: &str = " ON CONFLICT (produit_id) DO UPDATE SET seuil_min = excluded.seuil_min,
+     seuil_max = excluded.seuil_max, multiple = excluded.multiple, modifiee_le = excluded.modifiee_le,
+     modifiee_par = excluded.modifiee_par";
 
 impl<E: crate::engine::Engine> SqlStorage<E> {
     pub(crate) async fn upsert_rules(&self, change: &RuleChange, ctx: &WriteContext) -> StorageResult<u64> {
@@ -160,5 +167,90 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
                 })
             })
             .collect()
+    }
+
+    pub(crate) async fn upsert_warehouse_rules(
+        &self,
+        change: &WarehouseRuleChange,
+        ctx: &WriteContext,
+    ) -> StorageResult<u64> {
+        let mut tx = self.writer.begin().await?;
+        let ids: Vec<i64> = change.rules.iter().map(|r| r.produit.0).collect();
+        Self::check_products_exist(&mut tx, &ids).await?;
+        let rows = change.rules.iter().map(|r| {
+            vec![
+                r.produit.0.into(),
+                r.min.into(),
+                r.max.into(),
+                r.multiple.into(),
+                ctx.at.into(),
+                ctx.actor.as_str().into(),
+            ]
+        });
+        Self::insert_rows(&mut tx, WAREHOUSE_RULE_UPSERT, WAREHOUSE_RULE_UPSERT_TAIL, 6, rows.collect()).await?;
+        let count = u64::try_from(change.rules.len()).unwrap_or(u64::MAX);
+        let summary = serde_json::json!({"regles": count});
+        Self::audit(&mut tx, ctx, AuditAction::WarehouseRulesChanged, 0, None, Some(summary)).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(count)
+    }
+
+    pub(crate) async fn warehouse_rule_list(&self) -> StorageResult<Vec<WarehouseRule>> {
+        let select = Statement::new(
+            "SELECT r.produit_id, p.nom AS produit_nom, r.seuil_min, r.seuil_max, r.multiple, r.modifiee_le, r.modifiee_par
+             FROM warehouse_rules r JOIN products p ON p.id = r.produit_id ORDER BY r.produit_id",
+        );
+        let mut conn = self.reader.acquire().await?;
+        let rows: Vec<WarehouseRuleRow> = Self::all(&mut conn, &select).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| WarehouseRule {
+                produit: ProductId(r.produit_id),
+                produit_nom: r.produit_nom,
+                min: r.seuil_min,
+                max: r.seuil_max,
+                multiple: r.multiple,
+                modifiee_le: r.modifiee_le,
+                modifiee_par: r.modifiee_par,
+            })
+            .collect())
+    }
+
+    /// One set query over the rules, the warehouse's stock and what sent orders still bring.
+    pub(crate) async fn warehouse_suggested(&self) -> StorageResult<Vec<WarehouseSuggestion>> {
+        let mut select = Statement::new(
+            "WITH due AS (
+                 SELECT l.produit_id,
+                        CAST(SUM(CASE WHEN l.commandee > l.recue THEN l.commandee - l.recue ELSE 0 END) AS BIGINT) AS quantite
+                 FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.commande_id
+                 WHERE o.statut IN (",
+        );
+        select.bind(OrderStatus::Sent.as_str()).push(", ").bind(OrderStatus::PartlyReceived.as_str());
+        select.push(
+            ") GROUP BY l.produit_id)
+             SELECT r.produit_id, p.nom AS produit_nom, COALESCE(w.quantite, 0) AS disponible,
+                    COALESCE(d.quantite, 0) AS attendu, r.seuil_min, r.seuil_max, r.multiple
+             FROM warehouse_rules r
+             JOIN products p ON p.id = r.produit_id
+             LEFT JOIN warehouse_stock w ON w.produit_id = r.produit_id
+             LEFT JOIN due d ON d.produit_id = r.produit_id
+             WHERE COALESCE(w.quantite, 0) + COALESCE(d.quantite, 0) < r.seuil_min
+             ORDER BY r.produit_id",
+        );
+        let mut conn = self.reader.acquire().await?;
+        let rows: Vec<WarehouseSuggestionRow> = Self::all(&mut conn, &select).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| WarehouseSuggestion {
+                produit: ProductId(r.produit_id),
+                produit_nom: r.produit_nom,
+                disponible: r.disponible,
+                attendu: r.attendu,
+                min: r.seuil_min,
+                max: r.seuil_max,
+                multiple: r.multiple,
+                a_commander: quantity_to_ask(r.disponible, r.attendu, r.seuil_max, r.multiple, i64::MAX),
+            })
+            .collect())
     }
 }

@@ -252,6 +252,28 @@ pub struct RuleRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct WarehouseRuleRow {
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub seuil_min: i64,
+    pub seuil_max: i64,
+    pub multiple: i64,
+    pub modifiee_le: DateTime<Utc>,
+    pub modifiee_par: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct WarehouseSuggestionRow {
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub disponible: i64,
+    pub attendu: i64,
+    pub seuil_min: i64,
+    pub seuil_max: i64,
+    pub multiple: i64,
+}
+
+#[derive(sqlx::FromRow)]
 pub struct SuggestionRow {
     pub magasin_id: i64,
     pub produit_id: i64,

@@ -2,7 +2,7 @@
 
 use crate::api::v1::{
     adjustments, audit, counts, ledger, products, purchase_orders, receipts, replenishments, reports, returns, rules,
-    sales, stock, stores, users,
+    sales, stock, stores, users, warehouse_planning,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -28,6 +28,8 @@ use utoipa::{Modify, OpenApi};
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
         purchase_orders::create_order, purchase_orders::list_orders, purchase_orders::get_order,
         purchase_orders::send_order, purchase_orders::close_order, purchase_orders::cancel_order,
+        warehouse_planning::warehouse_rules, warehouse_planning::set_warehouse_rules,
+        warehouse_planning::warehouse_suggestions, warehouse_planning::order_from_suggestions,
         adjustments::adjust_store, adjustments::store_adjustments, adjustments::adjust_warehouse,
         adjustments::warehouse_adjustments, adjustments::shrinkage,
         counts::open_store_count, counts::open_warehouse_count, counts::store_counts, counts::warehouse_counts,

@@ -95,6 +95,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/entrepot/receptions/{id}", get(receiving::detail))
         .route("/entrepot/commandes", get(ordering::list).post(ordering::create))
         .route("/entrepot/commandes/{id}", get(ordering::detail))
+        .route("/entrepot/commandes/suggestions", post(ordering::order_suggestions))
+        .route("/entrepot/regles", post(ordering::import_rules))
         .route("/entrepot/commandes/{id}/envoi", post(ordering::send))
         .route("/entrepot/commandes/{id}/solde", post(ordering::close))
         .route("/entrepot/commandes/{id}/annulation", post(ordering::cancel))

@@ -10,14 +10,17 @@ use super::session::{Flash, Visitor};
 use super::strings::current;
 use super::{link, parse_id};
 use crate::AppState;
+use crate::api::v1::rules::{as_csv_lines, parse_csv};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use magasin_domain::PurchaseOrderId;
 use magasin_domain::paging::{CursorRequest, PageRequest};
 use magasin_domain::purchasing::{OrderChange, OrderLineRequest, OrderQuery, OrderRequest, OrderStatus, PurchaseOrder};
+use magasin_domain::reordering::WarehouseSuggestion;
 use magasin_domain::sales::MAX_LINES;
+use magasin_domain::{PurchaseOrderId, StorageError, ValidationErrors};
+use magasin_service::ServiceError;
 
 /// Lines on the form.
 const FORM_LINES: usize = 8;
@@ -129,6 +132,8 @@ struct OrdersPage {
     orders: Vec<OrderView>,
     next: Option<String>,
     first: Option<String>,
+    suggestions: Vec<WarehouseSuggestion>,
+    csv: String,
 }
 
 async fn orders_page(
@@ -146,9 +151,12 @@ async fn orders_page(
         .services
         .list_purchase_orders(&OrderQuery { statut, cursor: CursorRequest::new(before, ORDERS_PER_PAGE) })
         .await?;
+    let suggestions = state.services.warehouse_suggestions().await?;
     let statut = statut.map(|s| s.as_str().to_string()).unwrap_or_default();
     let filter = if statut.is_empty() { Vec::new() } else { vec![("statut", statut.clone())] };
     let page = OrdersPage {
+        suggestions,
+        csv: query.raw("csv"),
         layout: visitor.layout(t.ordering.title, "/entrepot"),
         form,
         products: products.items.into_iter().map(|p| format!("{} · {}", p.id, p.nom)).collect(),
@@ -183,6 +191,49 @@ pub async fn create(State(state): State<AppState>, visitor: Visitor, Form(fields
             orders_page(&state, visitor, form, &Fields::default(), status).await
         }
     }
+}
+
+/// Turns the warehouse's suggestions into draft orders to the supplier typed, and comes back
+/// saying what it did.
+pub async fn order_suggestions(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(fields): Form,
+) -> Result<Response, UiError> {
+    let t = current();
+    let flash = match state.services.order_from_suggestions(&visitor.actor()?, &fields.raw("fournisseur"), None).await {
+        Ok(raised) => {
+            let created = raised.iter().filter(|r| r.created).count();
+            Flash::success((t.ordering.prepared)(created, raised.len() - created))
+        }
+        Err(ServiceError::Invalid(errors)) => Flash::error(FieldErrors::from_service(&errors).all().join(" ")),
+        Err(other) => return Err(other.into()),
+    };
+    Ok(visitor.redirect("/entrepot/commandes", flash))
+}
+
+/// Loads the warehouse's rules from the CSV pasted; a refusal names the CSV line.
+pub async fn import_rules(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Form(fields): Form,
+) -> Result<Response, UiError> {
+    let t = current();
+    let refusal = |invalid: ValidationErrors| {
+        let lines: Vec<String> =
+            invalid.0.iter().take(10).map(|e| format!("{} : {}", e.field, (t.validation)(&e.code))).collect();
+        Flash::error(lines.join(" · "))
+    };
+    let flash = match parse_csv(&fields.raw("csv")) {
+        Err(invalid) => refusal(invalid),
+        Ok(inputs) => match state.services.set_warehouse_rules(&visitor.actor()?, inputs, None).await {
+            Ok(count) => Flash::success((t.ordering.rules_saved)(count)),
+            Err(ServiceError::Invalid(invalid)) => refusal(as_csv_lines(invalid)),
+            Err(ServiceError::Storage(StorageError::NotFound { entity, id })) => Flash::error((t.no_such)(entity, id)),
+            Err(other) => return Err(other.into()),
+        },
+    };
+    Ok(visitor.redirect("/entrepot/commandes", flash))
 }
 
 #[derive(Template)]

@@ -277,6 +277,15 @@ pub struct OrderingStrings {
     pub order: &'static str,
     pub order_field: &'static str,
     pub every_order: &'static str,
+    pub suggestions_title: &'static str,
+    pub suggestions_hint: &'static str,
+    pub to_order: &'static str,
+    pub prepare: &'static str,
+    pub prepared: fn(usize, usize) -> String,
+    pub rules_title: &'static str,
+    pub rules_hint: &'static str,
+    pub rules_import: &'static str,
+    pub rules_saved: fn(u64) -> String,
 }
 
 /// The words of the return form and the credit note.
@@ -740,6 +749,15 @@ pub static FR: Strings = Strings {
         order: "Commande n°",
         order_field: "Commande fournisseur n° (facultatif)",
         every_order: "Toutes",
+        suggestions_title: "À commander (règles de l'entrepôt)",
+        suggestions_hint: "Les produits dont le stock de l'entrepôt et ce qu'attendent les commandes envoyées sont sous le minimum : de quoi revenir au maximum, par multiples entiers. « Préparer » en fait des commandes en brouillon (une fois par jour), à relire et envoyer.",
+        to_order: "À commander",
+        prepare: "Préparer les commandes (brouillons)",
+        prepared: fr::orders_prepared,
+        rules_title: "Règles de l'entrepôt (CSV)",
+        rules_hint: "Collez le CSV : une ligne d'en-tête produit,min,max,multiple puis une règle par ligne (multiple facultatif). Les règles des autres produits restent.",
+        rules_import: "Charger les règles",
+        rules_saved: fr::warehouse_rules_saved,
     },
     returning: ReturningStrings {
         action: "Retourner des articles",
@@ -1011,6 +1029,18 @@ mod fr {
         format!("Demande n° {id} approuvée : le stock a été transféré.")
     }
 
+    pub fn orders_prepared(created: usize, of_the_day: usize) -> String {
+        match (created, of_the_day) {
+            (0, 0) => "Rien à commander : le stock et les commandes envoyées couvrent les règles.".to_string(),
+            (0, _) => "Les commandes de ce jour ont déjà été préparées à partir des suggestions.".to_string(),
+            (n, _) => format!("{n} commande(s) préparée(s) en brouillon : relisez-les puis envoyez-les."),
+        }
+    }
+
+    pub fn warehouse_rules_saved(count: u64) -> String {
+        format!("{count} règle(s) de l'entrepôt enregistrée(s).")
+    }
+
     pub fn suggestions_applied(created: usize, of_the_day: usize) -> String {
         match (created, of_the_day) {
             (0, 0) => "Rien à demander : les demandes en attente couvrent déjà les besoins.".to_string(),
@@ -1097,6 +1127,7 @@ mod fr {
             OrderClosed => "Solde de commande fournisseur",
             OrderCancelled => "Annulation de commande fournisseur",
             RulesChanged => "Règles de réapprovisionnement",
+            WarehouseRulesChanged => "Règles de commande de l'entrepôt",
         }
     }
 

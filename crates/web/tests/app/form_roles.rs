@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 20] = [
+const FORMS: [(&str, bool); 22] = [
     ("sale", true),
     ("cancel", true),
     ("return", true),
@@ -39,6 +39,8 @@ const FORMS: [(&str, bool); 20] = [
     ("warehouse adjustment", false),
     ("store count", true),
     ("apply suggestions", true),
+    ("warehouse rules", false),
+    ("warehouse order", false),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -50,7 +52,9 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "rules" | "apply suggestions" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "edit product" => matches!(role, Siege | Admin),
-        "receipt" | "warehouse adjustment" | "purchase order" => matches!(role, Logistique | Admin),
+        "receipt" | "warehouse adjustment" | "purchase order" | "warehouse rules" | "warehouse order" => {
+            matches!(role, Logistique | Admin)
+        }
         "store adjustment" | "store count" => role == Gerant && own_store || role == Admin,
         "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
         other => panic!("unknown form {other}"),
@@ -82,7 +86,8 @@ async fn state(app: &TestApp) -> Value {
         "warehouse": app.get("/api/v1/warehouse/receipts/?page_size=100").await.body["results"],
         "warehouse stock": app.get("/api/v1/warehouse/stock/?page_size=100").await.body["results"],
         "orders": app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body["results"],
-        "rules": [app.get("/api/v1/stores/1/rules/").await.body, app.get("/api/v1/stores/2/rules/").await.body],
+        "rules": [app.get("/api/v1/stores/1/rules/").await.body, app.get("/api/v1/stores/2/rules/").await.body,
+            app.get("/api/v1/warehouse/rules/").await.body],
         "counts": [app.get("/api/v1/stores/1/counts/").await.body["results"], app.get("/api/v1/stores/2/counts/").await.body["results"]],
         "users": users,
         "tokens": tokens,
@@ -256,13 +261,25 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         browser.get(&format!("/regles?magasin={store}")).await;
                         ("/regles/demander".into(), vec![("magasin".to_string(), store.to_string())])
                     }
+                    "warehouse rules" => {
+                        browser.get("/entrepot/commandes").await;
+                        let csv = format!("produit,min,max\n2,1,{}", 2 + checked);
+                        ("/entrepot/regles".into(), vec![("csv".to_string(), csv)])
+                    }
+                    "warehouse order" => {
+                        let rule = json!({"regles": [{"produit": 1, "min": 100000, "max": 100000}]});
+                        let set = app.send(axum::http::Method::PUT, "/api/v1/warehouse/rules/", rule).await;
+                        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+                        browser.get("/entrepot/commandes").await;
+                        ("/entrepot/commandes/suggestions".into(), vec![("fournisseur".to_string(), "G".to_string())])
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let before = state(&app).await;
                 let reply = browser.post(&path, &fields).await;
                 let what = format!("{role} posts {form} in store {store}");
-                if allowed(role, form, own) && form == "apply suggestions" {
+                if allowed(role, form, own) && matches!(form, "apply suggestions" | "warehouse order") {
                     // One request per store and day: the first allowed post writes it, the
                     // others are told it exists (counted after the loop).
                     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{what}: {}", reply.html);
@@ -278,7 +295,10 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 30, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 32, "every form × role × store");
+    let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
+    let ordered = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G").count();
+    assert_eq!(ordered, 1, "the warehouse's suggestions were ordered once");
     for store in [OWN, OTHER] {
         let requests = app.get(&format!("/api/v1/replenishments/?magasin={store}&page_size=100")).await.body;
         let from_suggestions =

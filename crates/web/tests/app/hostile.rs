@@ -15,7 +15,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     arbitrary_product_bodies_never_fail,
     arbitrary_idempotency_keys_never_fail,
     arbitrary_return_order_and_rule_bodies_never_fail,
-    arbitrary_request_approval_and_apply_bodies_never_fail,
+    arbitrary_request_approval_and_planning_bodies_never_fail,
 );
 
 /// Inputs per test and engine: enough to meet every branch of the parsers, few enough for CI.
@@ -200,7 +200,7 @@ async fn arbitrary_return_order_and_rule_bodies_never_fail(app: TestApp) {
     assert!(app.ledger_discrepancies().await.is_empty(), "nothing half-written");
 }
 
-async fn arbitrary_request_approval_and_apply_bodies_never_fail(app: TestApp) {
+async fn arbitrary_request_approval_and_planning_bodies_never_fail(app: TestApp) {
     let line = || (number_ish(), number_ish()).prop_map(|(p, q)| json!({"produit": p, "quantite": q}));
     let request = prop_oneof![
         3 => (number_ish(), prop::collection::vec(line(), 0..6)).prop_map(|(m, l)| json!({"magasin": m, "lignes": l})),
@@ -224,6 +224,18 @@ async fn arbitrary_request_approval_and_apply_bodies_never_fail(app: TestApp) {
     }
     for body in samples(prop_oneof![number_ish().prop_map(|m| json!({"magasin": m})), json_value()]) {
         let reply = app.post("/api/v1/replenishments/suggestions/apply/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    let rule = (number_ish(), number_ish(), number_ish(), number_ish())
+        .prop_map(|(p, min, max, m)| json!({"produit": p, "min": min, "max": max, "multiple": m}));
+    let rules =
+        prop_oneof![3 => prop::collection::vec(rule, 0..5).prop_map(|r| json!({"regles": r})), 1 => json_value()];
+    for body in samples(rules) {
+        let reply = app.send(Method::PUT, "/api/v1/warehouse/rules/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    for body in samples(prop_oneof![text().prop_map(|f| json!({"fournisseur": f})), json_value()]) {
+        let reply = app.post("/api/v1/warehouse/suggestions/apply/", body.clone()).await;
         assert_handled(reply.status, &reply.body, &body.to_string());
     }
     assert!(app.ledger_discrepancies().await.is_empty(), "nothing half-written");

@@ -1,7 +1,8 @@
 //! Replenishment planning through the API, on SQLite and on PostgreSQL: requests with several
 //! lines, approval in full, in part or as far as the warehouse holds (and every refusal, with
 //! nothing written), the suggestions turned into one request per store once a day, and the
-//! automatic request a sale raises, never twice while one is pending.
+//! automatic request a sale raises, never twice while one is pending; and the warehouse's own
+//! rules, turned into draft purchase orders once a day.
 
 use crate::helpers::{TOKEN, TestApp, assert_error_body};
 use axum::http::{Method, StatusCode};
@@ -16,6 +17,8 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     suggestions_become_one_request_per_store_once_a_day,
     an_automatic_rule_raises_a_request_after_the_sale_that_crosses_its_minimum,
     concurrent_sales_crossing_a_minimum_raise_exactly_one_request,
+    the_warehouse_orders_from_its_own_rules_once_a_day,
+    bad_warehouse_rules_and_orders_are_refused_and_write_nothing,
 );
 
 const REQUESTS: &str = "/api/v1/replenishments/";
@@ -274,4 +277,83 @@ async fn concurrent_sales_crossing_a_minimum_raise_exactly_one_request(app: Test
     let raised = automatic_of(&app, 1).await;
     assert_eq!(raised.len(), 1, "{raised:?}");
     assert!(raised[0]["lignes"][0]["quantite"].as_i64().is_some_and(|q| q >= 30 - 14), "{}", raised[0]);
+}
+
+const WAREHOUSE_RULES: &str = "/api/v1/warehouse/rules/";
+const WAREHOUSE_SUGGESTIONS: &str = "/api/v1/warehouse/suggestions/";
+const ORDER: &str = "/api/v1/warehouse/suggestions/apply/";
+
+async fn the_warehouse_orders_from_its_own_rules_once_a_day(app: TestApp) {
+    assert_eq!(app.get(WAREHOUSE_SUGGESTIONS).await.body, json!([]), "no rule, nothing to order");
+    let nothing = app.post(ORDER, json!({"fournisseur": "Grossiste"})).await;
+    assert_eq!((nothing.status, &nothing.body), (StatusCode::OK, &json!({"creees": 0, "commandes": []})));
+    // The warehouse holds 200 keyboards and 80 webcams; 30 webcams are still due.
+    let draft = app
+        .post(
+            "/api/v1/warehouse/purchase-orders/",
+            json!({"fournisseur": "Avant", "lignes": [{"produit": 11, "quantite": 30}]}),
+        )
+        .await;
+    let sent = app.post(&format!("/api/v1/warehouse/purchase-orders/{}/send/", draft.body["id"]), Value::Null).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let rules = json!({"regles": [
+        {"produit": 1, "min": 100, "max": 150},
+        {"produit": 11, "min": 120, "max": 200, "multiple": 12},
+        {"produit": 2, "min": 100, "max": 400}
+    ]});
+    let set = app.send(Method::PUT, WAREHOUSE_RULES, rules).await;
+    assert_eq!((set.status, &set.body), (StatusCode::OK, &json!({"regles": 3})), "{}", set.body);
+    let read = app.get(WAREHOUSE_RULES).await.body;
+    assert_eq!(read.as_array().map(Vec::len), Some(3));
+    assert_eq!((&read[0]["produit"], &read[0]["modifiee_par"]), (&json!(1), &json!("service")));
+    let suggestions = app.get(WAREHOUSE_SUGGESTIONS).await.body;
+    assert_eq!(
+        suggestions,
+        json!([{"produit": 11, "produit_nom": "Webcam HD 1080p", "disponible": 80, "attendu": 30, "min": 120,
+                "max": 200, "multiple": 12, "a_commander": 96}]),
+        "80 + 30 below 120: 90 missing, rounded up to 8 × 12; the others hold enough"
+    );
+    let ordered = app.post(ORDER, json!({"fournisseur": "Grossiste Nord"})).await;
+    assert_eq!(ordered.status, StatusCode::CREATED, "{}", ordered.body);
+    assert_eq!(ordered.body["creees"], 1);
+    let order = &ordered.body["commandes"][0];
+    assert_eq!((order["statut"].as_str(), order["fournisseur"].as_str()), (Some("brouillon"), Some("Grossiste Nord")));
+    assert_eq!(order["lignes"][0]["produit"], 11);
+    assert_eq!(order["lignes"][0]["commandee"], 96);
+    let again = app.post(ORDER, json!({"fournisseur": "Grossiste Nord"})).await;
+    assert_eq!((again.status, &again.body["creees"]), (StatusCode::OK, &json!(0)), "{}", again.body);
+    assert_eq!(again.body["commandes"][0]["id"], order["id"], "the day's draft, not a second one");
+    let orders = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon").await.body;
+    assert_eq!(orders["results"].as_array().map(Vec::len), Some(1));
+}
+
+async fn bad_warehouse_rules_and_orders_are_refused_and_write_nothing(app: TestApp) {
+    let put = |regles: Value| app.send(Method::PUT, WAREHOUSE_RULES, json!({ "regles": regles }));
+    let fields = |reply: &crate::helpers::Reply| {
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+        reply.body.as_object().expect("fields").keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(fields(&put(json!([{"produit": 1, "min": 5, "max": 4}])).await), ["regles[0].max"]);
+    assert_eq!(
+        fields(&put(json!([{"produit": 1, "min": 1, "max": 4, "mode": "automatique"}])).await),
+        ["regles[0].mode"]
+    );
+    assert_eq!(fields(&put(json!([])).await), ["regles"]);
+    assert_error_body(&put(json!([{"produit": 99, "min": 1, "max": 4}])).await, 404, WAREHOUSE_RULES);
+    assert_eq!(app.get(WAREHOUSE_RULES).await.body, json!([]), "nothing was written");
+    assert_eq!(fields(&app.post(ORDER, json!({"fournisseur": "  "})).await), ["fournisseur"]);
+    assert_eq!(app.post(ORDER, json!({})).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.post(ORDER, json!({"fournisseur": "G", "tolerance": 5})).await.status, StatusCode::BAD_REQUEST);
+
+    let manager = token_for(&app, "chef-centre", Role::Gerant, 1).await;
+    let body = json!({"regles": [{"produit": 1, "min": 1, "max": 4}]}).to_string();
+    let by_manager = app.send_raw(Method::PUT, WAREHOUSE_RULES, body.clone(), Some(&manager), &[]).await;
+    assert_error_body(&by_manager, 403, WAREHOUSE_RULES);
+    let ordered = app.send_raw(Method::POST, ORDER, "{\"fournisseur\": \"G\"}".into(), Some(&manager), &[]).await;
+    assert_error_body(&ordered, 403, ORDER);
+    assert_error_body(&app.send_raw(Method::PUT, WAREHOUSE_RULES, body, None, &[]).await, 401, WAREHOUSE_RULES);
+    let logistics = token_for(&app, "quai", Role::Logistique, 1).await;
+    let rule = json!({"regles": [{"produit": 1, "min": 1, "max": 4}]}).to_string();
+    let by_logistics = app.send_raw(Method::PUT, WAREHOUSE_RULES, rule, Some(&logistics), &[]).await;
+    assert_eq!(by_logistics.status, StatusCode::OK, "{}", by_logistics.body);
 }

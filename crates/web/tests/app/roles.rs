@@ -68,7 +68,11 @@ async fn state(app: &TestApp) -> Value {
     let receipts = app.get("/api/v1/warehouse/receipts/?page_size=100").await.body;
     let warehouse = app.get("/api/v1/warehouse/stock/?page_size=100").await.body;
     let orders = app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body;
-    let rules = json!([app.get("/api/v1/stores/1/rules/").await.body, app.get("/api/v1/stores/2/rules/").await.body]);
+    let rules = json!([
+        app.get("/api/v1/stores/1/rules/").await.body,
+        app.get("/api/v1/stores/2/rules/").await.body,
+        app.get("/api/v1/warehouse/rules/").await.body
+    ]);
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
         "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"], "rules": rules})
 }
@@ -83,7 +87,9 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
         "approve" | "reject" => matches!(role, Logistique | Admin),
         "create product" | "put product" | "patch product" => matches!(role, Siege | Admin),
         "create user" | "patch user" => role == Admin,
-        "receipt" | "warehouse adjustment" | "purchase order" => matches!(role, Logistique | Admin),
+        "receipt" | "warehouse adjustment" | "purchase order" | "warehouse rules" | "warehouse order" => {
+            matches!(role, Logistique | Admin)
+        }
         "store adjustment" => role == Gerant && own_store || role == Admin,
         other => panic!("unknown write {other}"),
     }
@@ -115,6 +121,8 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "store adjustment",
                 "warehouse adjustment",
                 "apply suggestions",
+                "warehouse rules",
+                "warehouse order",
             ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
@@ -203,6 +211,17 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                             json!({"magasin": store}),
                         )
                     }
+                    "warehouse rules" => (
+                        Method::PUT,
+                        "/api/v1/warehouse/rules/".to_string(),
+                        json!({"regles": [{"produit": 2, "min": 1, "max": 2 + checked}]}),
+                    ),
+                    "warehouse order" => {
+                        let rule = json!({"regles": [{"produit": 1, "min": 100_000, "max": 100_000}]});
+                        let set = app.send(Method::PUT, "/api/v1/warehouse/rules/", rule).await;
+                        assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+                        (Method::POST, "/api/v1/warehouse/suggestions/apply/".to_string(), json!({"fournisseur": "G"}))
+                    }
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -215,7 +234,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         reply.body
                     );
                     // One request per store and day from the suggestions: only the first writes.
-                    if write != "apply suggestions" {
+                    if !matches!(write, "apply suggestions" | "warehouse order") {
                         assert_ne!(state(&app).await, before, "{role} {write} in store {store} wrote nothing");
                     }
                 } else {
@@ -227,7 +246,10 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 17);
+    assert_eq!(checked, 5 * 2 * 19);
+    let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
+    let from_suggestions = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G");
+    assert_eq!(from_suggestions.count(), 1, "the warehouse's suggestions were ordered once");
     for store in [OWN, OTHER] {
         let requests = app.get(&format!("/api/v1/replenishments/?magasin={store}&page_size=100")).await.body;
         let applied = requests["results"].as_array().expect("requests").iter().filter(|r| r["origine"] == "suggestion");

@@ -42,6 +42,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     a_request_can_be_rejected,
     a_request_of_several_lines_is_approved_as_far_as_the_warehouse_holds,
     the_rules_page_turns_its_suggestions_into_a_request,
+    the_orders_page_loads_warehouse_rules_and_prepares_the_orders_they_suggest,
     goods_are_received_through_the_form_once,
     purchase_orders_are_drafted_sent_and_received_through_the_forms,
     reordering_rules_are_edited_in_a_grid_and_loaded_from_csv,
@@ -924,6 +925,30 @@ async fn the_rules_page_turns_its_suggestions_into_a_request(mut b: Browser) {
     assert_eq!(again.flash().as_deref(), Some("Rien à demander : les demandes en attente couvrent déjà les besoins."));
     let unknown = b.post_and_follow("/regles/demander", &[("magasin", "99")]).await;
     assert!(unknown.flash().is_some_and(|f| f.contains("99")), "an unknown store is named: {:?}", unknown.flash());
+}
+
+async fn the_orders_page_loads_warehouse_rules_and_prepares_the_orders_they_suggest(mut b: Browser) {
+    b.sign_in().await;
+    let page = b.get("/entrepot/commandes").await;
+    assert!(page.has("<form id=\"warehouse-rules\"") && !page.has("id=\"order-suggestions\""), "no rule yet");
+    let bad = b.post_and_follow("/entrepot/regles", &[("csv", "produit,min,max\n11,50,20")]).await;
+    assert!(bad.flash().is_some_and(|f| f.starts_with("ligne 2.max")), "{:?}", bad.flash());
+    let loaded = b.post_and_follow("/entrepot/regles", &[("csv", "produit,min,max,multiple\n11,100,150,10")]).await;
+    assert_eq!(loaded.flash().as_deref(), Some("1 règle(s) de l'entrepôt enregistrée(s)."));
+    assert_eq!(cell(&loaded.html, "data-product-id=\"11\"", "num a-commander"), "70", "80 held: 70 up to 150");
+    let blank = b.post_and_follow("/entrepot/commandes/suggestions", &[("fournisseur", " ")]).await;
+    assert!(blank.flash().is_some_and(|f| !f.is_empty()), "a supplier is needed");
+    let prepared = b.post_and_follow("/entrepot/commandes/suggestions", &[("fournisseur", "Grossiste")]).await;
+    assert_eq!(
+        prepared.flash().as_deref(),
+        Some("1 commande(s) préparée(s) en brouillon : relisez-les puis envoyez-les.")
+    );
+    assert_eq!(cell(&prepared.html, "data-order-id=\"1\"", "lignes"), "Webcam HD 1080p 0/70");
+    let again = b.post_and_follow("/entrepot/commandes/suggestions", &[("fournisseur", "Grossiste")]).await;
+    assert_eq!(
+        again.flash().as_deref(),
+        Some("Les commandes de ce jour ont déjà été préparées à partir des suggestions.")
+    );
 }
 
 async fn observability_says_when_metrics_are_off(mut b: Browser) {

@@ -17,6 +17,7 @@ pub mod sales;
 pub mod stock;
 pub mod stores;
 pub mod users;
+pub mod warehouse_planning;
 
 use crate::AppState;
 use axum::Router;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         replenishments::router,
         receipts::router,
         purchase_orders::router,
+        warehouse_planning::router,
         adjustments::router,
         counts::router,
         reports::router,

@@ -46,6 +46,22 @@ pub struct RulesInput {
     pub regles: Vec<RuleInputDto>,
 }
 
+impl RulesInput {
+    /// The rules as the use cases take them (`manuel` when no mode is given).
+    pub fn into_inputs(self) -> Vec<RuleInput> {
+        self.regles
+            .into_iter()
+            .map(|r| RuleInput {
+                produit: ProductId(r.produit),
+                min: r.min,
+                max: r.max,
+                multiple: r.multiple,
+                mode: r.mode.unwrap_or_else(|| RuleMode::Manual.as_str().to_string()),
+            })
+            .collect()
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RuleDto {
     pub produit: i64,
@@ -154,18 +170,7 @@ pub async fn set_rules(
     Path(id): Path<i64>,
     AppJson(input): AppJson<RulesInput>,
 ) -> Result<Json<RulesSetDto>, ApiError> {
-    let inputs = input
-        .regles
-        .into_iter()
-        .map(|r| RuleInput {
-            produit: ProductId(r.produit),
-            min: r.min,
-            max: r.max,
-            multiple: r.multiple,
-            mode: r.mode.unwrap_or_else(|| RuleMode::Manual.as_str().to_string()),
-        })
-        .collect();
-    let regles = state.services.set_rules(&actor, StoreId(id), inputs, request_id).await?;
+    let regles = state.services.set_rules(&actor, StoreId(id), input.into_inputs(), request_id).await?;
     Ok(Json(RulesSetDto { regles }))
 }
 
