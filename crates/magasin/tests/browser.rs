@@ -4,7 +4,8 @@
 //! report and the dashboard, then requests a replenishment from the warehouse, approves it, and
 //! sees both stocks move; then a cashier and a logistics clerk sign in with their passwords: the
 //! cashier finds nothing to approve, logistics approves, records a supplier's delivery and counts
-//! the warehouse (one unit missing, posted at validation). Every page visited is saved as a PNG under
+//! the warehouse (one unit missing, posted at validation). Store 2 gets a reordering rule typed
+//! in its grid, turns the suggestion into a request, and logistics grants it from the warehouse. Every page visited is saved as a PNG under
 //! `target/browser-screenshots/`.
 //!
 //! Chromium and chromedriver come from Debian (`/usr/bin/chromium`, `/usr/bin/chromedriver`);
@@ -30,7 +31,7 @@ const TOKEN: &str = "jeton-du-test-navigateur";
 const CASHIER: (&str, &str) = ("caisse-centre", "mot de passe de la caisse");
 const LOGISTICS: (&str, &str) = ("entrepot", "mot de passe de l'entrepot");
 /// The whole scenario, once the server and the browser are up.
-const SCENARIO_LIMIT: Duration = Duration::from_secs(60);
+const SCENARIO_LIMIT: Duration = Duration::from_secs(90);
 
 /// The sale: (product id, quantity, unit price in cents in the demo data), sold in store 1.
 const SALE: [(i64, i64, i64); 2] = [(1, 2, 8_999), (2, 3, 2_550)];
@@ -112,6 +113,8 @@ async fn scenario(b: &Browser) {
     assert_eq!(dashboard_revenue(b, false).await, revenue_after - refund, "and so is the dashboard");
 
     replenish(b).await;
+
+    plan_with_rules(b).await;
 
     b.open("/produits").await;
     b.wait("table#products").await;
@@ -396,8 +399,44 @@ async fn replenish(b: &Browser) {
     assert_eq!(stock_after, stock_before + REPLENISHED_QUANTITY, "store 1 received the units");
 }
 
+/// Store 2's planning: a rule for its keyboards (it holds 18) typed in the grid of `/regles` —
+/// min 25, max 40 — shows a suggestion of 22; « Créer la demande » turns it into the store's
+/// request, tagged `suggestion`, which logistics approves as far as the warehouse holds: store 2
+/// then holds 40 keyboards.
+async fn plan_with_rules(b: &Browser) {
+    let row_css = "tr[data-product-id=\"1\"]";
+    let before = store_quantity_in(b, 2, row_css, false).await;
+    b.open("/regles?magasin=2").await;
+    let row = b.wait(&format!("table#rules-grid {row_css}")).await;
+    for (field, value) in [("min", "25"), ("max", "40")] {
+        let input = child(&row, &format!("input[name^=\"{field}-\"]")).await;
+        input.clear().await.expect("clearing a rule field");
+        input.send_keys(value).await.expect("typing a rule field");
+    }
+    submit(&b.wait("form#rules").await).await;
+    b.wait_until_replaced(&row, "saving the rules").await;
+    let suggested = b.wait(&format!("table#suggestions {row_css} td.a-demander")).await;
+    assert_eq!(count(&suggested).await, 40 - before, "up to the maximum");
+    b.screenshot("regles").await;
+    let apply = b.wait("form#apply-suggestions").await;
+    submit(&apply).await;
+    b.wait_until_replaced(&apply, "applying the suggestions").await;
+
+    b.open("/reapprovisionnement").await;
+    let pending = b.wait("table#pending tr[data-request-id]").await;
+    assert_eq!(text(&child(&pending, "span.origine").await).await, "suggestion");
+    assert_eq!(count(&child(&pending, "td.quantites").await).await, 40 - before);
+    submit(&child(&pending, "form.approve-available").await).await;
+    b.wait_until_replaced(&pending, "approving as far as the warehouse holds").await;
+    assert_eq!(store_quantity_in(b, 2, row_css, false).await, 40, "store 2 holds its maximum");
+}
+
 async fn store_quantity(b: &Browser, row_css: &str, screenshot: bool) -> i64 {
-    b.open("/stock?magasin=1").await;
+    store_quantity_in(b, 1, row_css, screenshot).await
+}
+
+async fn store_quantity_in(b: &Browser, store: i64, row_css: &str, screenshot: bool) -> i64 {
+    b.open(&format!("/stock?magasin={store}")).await;
     let cell = b.wait(&format!("table#stock {row_css} td.quantite")).await;
     if screenshot {
         b.screenshot("stock").await;

@@ -60,6 +60,9 @@ impl Browser {
         loop {
             match element.tag_name().await {
                 Err(e) if e.is_stale_element_reference() => return,
+                // Chromium 156 may answer for a node of a page being replaced with an inspector
+                // error instead of a stale reference: the node is gone all the same.
+                Err(e) if e.to_string().contains("does not belong to the document") => return,
                 Err(e) => panic!("{what}: {e}"),
                 Ok(_) if Instant::now() > deadline => {
                     panic!("{what}: the page {} is still there after {ELEMENT_WAIT:?}", self.url().await)
