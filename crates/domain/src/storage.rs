@@ -282,8 +282,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn user_credentials(&self, login: &str) -> StorageResult<Option<UserCredentials>>;
     /// Every account, by id.
     async fn list_users(&self) -> StorageResult<Vec<User>>;
-    /// Changes what `change` names, in one transaction; a new password, role or state also ends
-    /// every session of the user (its epoch moves on).
+    /// Changes what `change` names, in one transaction with its audit row; a new password, role or
+    /// state also ends every session of the user (its epoch moves on). Disabling or demoting the
+    /// last active administrator is a conflict, nothing written.
     async fn update_user(&self, id: UserId, change: &UserChange, ctx: &WriteContext) -> StorageResult<User>;
     /// Ends every session of the user, on every instance (its epoch moves on).
     async fn end_sessions(&self, id: UserId) -> StorageResult<User>;

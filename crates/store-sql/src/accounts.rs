@@ -137,6 +137,17 @@ impl<E: Engine> SqlStorage<E> {
 
     pub(crate) async fn change_user(&self, id: UserId, change: &UserChange, ctx: &WriteContext) -> StorageResult<User> {
         let mut tx = self.writer.begin().await?;
+        let removes_an_administrator =
+            change.disabled == Some(true) || change.role.as_ref().is_some_and(|(role, _)| *role != Role::Admin);
+        if removes_an_administrator {
+            // The active administrators' rows, locked in id order: of two changes that would each
+            // leave one administrator, the second sees the first's outcome.
+            let mut lock = Statement::new("SELECT id FROM users WHERE role = $1 AND disabled = $2 ORDER BY id")
+                .value(Role::Admin.as_str())
+                .value(false);
+            lock.push(E::DIALECT.for_update);
+            Self::all::<(i64,)>(&mut tx, &lock).await?;
+        }
         let (before, _) = Self::fetch_user(&mut tx, id).await?;
         let mut update = Statement::new("UPDATE users SET updated_at = ");
         update.bind(ctx.at);
@@ -158,6 +169,18 @@ impl<E: Engine> SqlStorage<E> {
             Self::write_stores(&mut tx, id, stores).await?;
         }
         let (changed, _) = Self::fetch_user(&mut tx, id).await?;
+        if removes_an_administrator && before.role == Role::Admin && !before.disabled {
+            let left = Statement::new("SELECT COUNT(*) FROM users WHERE role = $1 AND disabled = $2")
+                .value(Role::Admin.as_str())
+                .value(false);
+            let (active,): (i64,) = Self::one(&mut tx, &left).await?;
+            if active == 0 {
+                return Err(StorageError::Conflict(format!(
+                    "User {} is the last active administrator: make another administrator first.",
+                    before.login
+                )));
+            }
+        }
         let (old, new) = (account(&before, false), account(&changed, change.password_hash.is_some()));
         Self::audit(&mut tx, ctx, AuditAction::UserUpdated, id.0, Some(old), Some(new)).await?;
         tx.commit().await.map_err(E::map_error)?;

@@ -237,6 +237,10 @@ async fn after_change(
             let errors = FieldErrors::from_service(&invalid);
             user_page(state, visitor, id, choice, errors, StatusCode::BAD_REQUEST).await
         }
+        Err(ServiceError::Storage(StorageError::Conflict(_))) => {
+            let to = format!("/utilisateurs/{}", id.0);
+            Ok(visitor.redirect(&to, Flash::error(current().accounts.last_administrator.to_string())))
+        }
         Err(other) => Err(other.into()),
     }
 }

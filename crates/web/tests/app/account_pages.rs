@@ -4,7 +4,7 @@
 use crate::helpers::TestApp;
 use crate::ui::{Browser, cashier, value_of_input};
 use axum::http::{Method, StatusCode};
-use magasin_service::domain::accounts::{Actor, Role};
+use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
 
 magasin_store_sql::on_both_engines!(Browser::start;
     an_administrator_manages_users_from_the_pages,
@@ -13,6 +13,7 @@ magasin_store_sql::on_both_engines!(Browser::start;
     a_user_makes_uses_and_revokes_a_personal_token,
     wrong_current_passwords_are_throttled,
     the_service_token_has_no_account_page_forms,
+    the_last_administrator_is_told_to_make_another_first,
 );
 
 const PASSWORD: &str = "un mot de passe solide";
@@ -261,4 +262,19 @@ async fn the_service_token_has_no_account_page_forms(mut b: Browser) {
     let anonymous = visitor.get("/compte").await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
     assert_eq!(anonymous.location.as_deref(), Some("/connexion?suite=%2Fcompte&avis=connexion-requise"));
+}
+
+async fn the_last_administrator_is_told_to_make_another_first(mut b: Browser) {
+    let user = NewUser::parse("cheffe", "Cheffe", Role::Admin, StoreScope::All).expect("valid user");
+    let admin = b.app.services().create_user(&Actor::Service, &user, PASSWORD).await.expect("user");
+    b.sign_in_as("cheffe", PASSWORD).await;
+    let page = format!("/utilisateurs/{}", admin.id.0);
+    b.get(&page).await;
+    let refused = b.post_and_follow(&format!("{page}/etat"), &[("desactive", "1")]).await;
+    assert_eq!(
+        refused.flash().as_deref(),
+        Some("C'est le dernier administrateur actif : nommez d'abord un autre administrateur, puis revenez ici.")
+    );
+    let still = b.app.services().user(&Actor::Service, admin.id).await.expect("user");
+    assert!(!still.disabled && still.role == Role::Admin, "nothing changed");
 }

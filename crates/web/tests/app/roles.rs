@@ -18,6 +18,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     the_audit_log_is_for_head_office_and_administrators,
     accounts_are_managed_through_the_api_by_administrators,
     private_reads_need_a_token_or_a_sign_in,
+    the_last_active_administrator_is_neither_disabled_nor_demoted,
 );
 
 const OWN: i64 = 1;
@@ -469,4 +470,25 @@ async fn private_reads_need_a_token_or_a_sign_in(app: TestApp) {
     for open in ["/health/live", "/health/ready", "/api/openapi.json", "/connexion", "/static/magasin.css"] {
         assert_eq!(app.get(open).await.status, StatusCode::OK, "{open} stays open");
     }
+}
+
+async fn the_last_active_administrator_is_neither_disabled_nor_demoted(app: TestApp) {
+    let admin = token_of(&app, Role::Admin).await;
+    let users = app.get_with_token("/api/v1/users/").await.body;
+    let id = users.as_array().expect("users").iter().find(|u| u["role"] == "admin").expect("the admin")["id"].clone();
+    let path = format!("/api/v1/users/{id}/");
+    for change in [json!({"desactive": true}), json!({"role": "siege", "magasins": []})] {
+        let refused = send(&app, &admin, Method::PATCH, &path, change.clone()).await;
+        assert_error_body(&refused, 409, &path);
+        let message = refused.body["message"].as_str().expect("message");
+        assert!(message.contains("last active administrator"), "{change}: {message}");
+    }
+    let still = send(&app, &admin, Method::GET, &path, Value::Null).await;
+    assert_eq!((still.body["role"].as_str(), still.body["desactive"].as_bool()), (Some("admin"), Some(false)));
+
+    // With a second administrator, the first may step down.
+    let second = NewUser::parse("relais", "Relais", Role::Admin, StoreScope::All).expect("valid user");
+    app.services().create_user(&Actor::Service, &second, "a long enough password").await.expect("user");
+    let stepped_down = send(&app, &admin, Method::PATCH, &path, json!({"role": "siege", "magasins": []})).await;
+    assert_eq!(stepped_down.status, StatusCode::OK, "{}", stepped_down.body);
 }
