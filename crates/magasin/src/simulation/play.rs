@@ -16,7 +16,7 @@ use magasin_domain::replenishment::{ApprovalTerms, ReplenishmentQuery, Replenish
 use magasin_domain::sales::{LineRequest, MAX_LINES, SaleRequest};
 use magasin_domain::seed::Dataset;
 use magasin_domain::stores::Magasin;
-use magasin_domain::{Money, ProductId, Storage, StorageError, StoreId, WriteContext};
+use magasin_domain::{Money, ProductId, ReplenishmentId, Storage, StorageError, StoreId, WriteContext};
 use magasin_service::{ServiceError, Services};
 use std::collections::HashMap;
 
@@ -111,7 +111,7 @@ async fn held(services: &Services, store: StoreId) -> Result<HashMap<ProductId, 
 
 /// Approves a request as far as the warehouse holds; one it cannot serve at all is rejected,
 /// so that the store may ask again.
-async fn approve(services: &Services, id: magasin_domain::ReplenishmentId) -> Result<()> {
+async fn approve(services: &Services, id: ReplenishmentId) -> Result<()> {
     let terms = ApprovalTerms { what_is_available: true, ..ApprovalTerms::lab() };
     match services.approve_replenishment(&Actor::Service, id, terms, None).await {
         Ok(_) => Ok(()),
@@ -123,17 +123,13 @@ async fn approve(services: &Services, id: magasin_domain::ReplenishmentId) -> Re
     }
 }
 
-/// Every pending request, oldest first.
-async fn pending(services: &Services) -> Result<Vec<magasin_domain::ReplenishmentId>> {
+/// The ids of every request (of `statut` when given), oldest first.
+async fn requests(services: &Services, statut: Option<ReplenishmentStatus>) -> Result<Vec<ReplenishmentId>> {
     let mut ids = Vec::new();
     let mut before = None;
     loop {
-        let query = ReplenishmentQuery {
-            magasin: None,
-            statut: Some(ReplenishmentStatus::Pending),
-            cursor: CursorRequest::new(before, 100),
-        };
-        let page = services.list_replenishments(&query).await.context("listing pending requests")?;
+        let query = ReplenishmentQuery { magasin: None, statut, cursor: CursorRequest::new(before, 100) };
+        let page = services.list_replenishments(&query).await.context("listing requests")?;
         ids.extend(page.items.iter().map(|r| r.id));
         match page.next {
             Some(next) => before = Some(next),
@@ -226,7 +222,7 @@ pub async fn play(
             bar.inc(1);
         }
         if behaviour == Behaviour::Rules {
-            for id in pending(services).await? {
+            for id in requests(services, Some(ReplenishmentStatus::Pending)).await? {
                 approve(services, id).await?;
             }
         }
@@ -248,7 +244,7 @@ pub async fn play(
     let days = f64::from(days.max(1));
     outcome.average_units_held = held_total / days;
     outcome.average_value_held = value_total / days;
-    outcome.requests = count_requests(services).await?;
+    outcome.requests = requests(services, None).await?.len() as u64;
     Ok(outcome)
 }
 
@@ -273,18 +269,4 @@ async fn receive_week(services: &Services, demand: &Demand, day: u32) -> Result<
         receipts += 1;
     }
     Ok(receipts)
-}
-
-async fn count_requests(services: &Services) -> Result<u64> {
-    let mut count = 0;
-    let mut before = None;
-    loop {
-        let query = ReplenishmentQuery { magasin: None, statut: None, cursor: CursorRequest::new(before, 100) };
-        let page = services.list_replenishments(&query).await.context("counting requests")?;
-        count += page.items.len() as u64;
-        match page.next {
-            Some(next) => before = Some(next),
-            None => return Ok(count),
-        }
-    }
 }
