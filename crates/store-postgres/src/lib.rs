@@ -27,10 +27,8 @@ use std::time::Duration;
 /// The PostgreSQL storage.
 pub type PgStorage = SqlStorage<PgEngine>;
 
-/// The migrations embedded in the binary: this engine's own (numbered below 13), then those
-/// written once for both engines.
-static MIGRATOR: LazyLock<Migrator> =
-    LazyLock::new(|| migrations::migrator(sqlx::migrate!("./migrations"), Dialect::Postgres));
+/// The migrations embedded in the binary, in this engine's spelling (`store-sql/migrations/`).
+static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| migrations::migrator(Dialect::Postgres));
 
 /// How long a caller waits for a free connection before the database counts as unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);

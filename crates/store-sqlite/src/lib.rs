@@ -26,10 +26,8 @@ use std::time::Duration;
 /// The SQLite storage.
 pub type SqliteStorage = SqlStorage<SqliteEngine>;
 
-/// The migrations embedded in the binary: this engine's own (numbered below 13), then those
-/// written once for both engines.
-static MIGRATOR: LazyLock<Migrator> =
-    LazyLock::new(|| migrations::migrator(sqlx::migrate!("./migrations"), Dialect::Sqlite));
+/// The migrations embedded in the binary, in this engine's spelling (`store-sql/migrations/`).
+static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| migrations::migrator(Dialect::Sqlite));
 
 /// Readers that may run beside the writer.
 const READ_CONNECTIONS: u32 = 4;

@@ -2,10 +2,9 @@
 //! drop a CHECK) keeps every row and id, its indexes, and its append-only guard; the columns and
 //! indexes added after it (the adjustment and the return of each row) land on the rebuilt table.
 
+use magasin_store_sql::migrations::{self, Dialect};
 use magasin_store_sqlite::testing::TempDatabase;
-use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqlitePoolOptions;
-use std::path::Path;
 
 /// The migrations before the ledger's rebuild.
 const BEFORE_RECEIPTS: usize = 4;
@@ -15,10 +14,9 @@ async fn rebuilding_the_ledger_keeps_its_rows_ids_and_append_only_guard() {
     let database = TempDatabase::new();
     let pool = SqlitePoolOptions::new().max_connections(1).connect(&format!("{}?mode=rwc", database.url())).await;
     let pool = pool.expect("open the database");
-    let all = Migrator::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.expect("migrations");
+    let all = migrations::migrator(Dialect::Sqlite);
     assert!(all.migrations.len() > BEFORE_RECEIPTS);
-    let mut before =
-        Migrator::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.expect("migrations");
+    let mut before = migrations::migrator(Dialect::Sqlite);
     before.migrations = all.migrations[..BEFORE_RECEIPTS].to_vec().into();
     before.run(&pool).await.expect("the migrations before receipts");
     for statement in [
