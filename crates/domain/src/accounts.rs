@@ -51,7 +51,11 @@ impl Role {
             Role::Siege => matches!(action, EditCatalogue | ReadAudit),
             Role::Logistique => matches!(
                 action,
-                DecideReplenishment | ReceiveGoods | AdjustStock(Location::Warehouse) | PlanReplenishment(_)
+                DecideReplenishment
+                    | ReceiveGoods
+                    | AdjustStock(Location::Warehouse)
+                    | PlanReplenishment(_)
+                    | ShipGoods(Location::Warehouse)
             ),
             Role::Gerant => matches!(
                 action,
@@ -61,6 +65,8 @@ impl Role {
                     | PlanReplenishment(_)
                     | RequestReplenishment(_)
                     | AdjustStock(Location::Store(_))
+                    | ShipGoods(Location::Store(_))
+                    | ReceiveShipment(_)
             ),
             Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_) | ReturnGoods(_)),
         }
@@ -131,6 +137,10 @@ pub enum Action {
     ReceiveGoods,
     /// Correcting a quantity at a store or the warehouse.
     AdjustStock(Location),
+    /// Sending goods from a location (a transfer, shipping or cancelling a shipment).
+    ShipGoods(Location),
+    /// Taking a shipment in at its store.
+    ReceiveShipment(StoreId),
     EditCatalogue,
     ManageUsers,
     /// Reading who did what (the audit log).
@@ -146,8 +156,11 @@ impl Action {
             | Action::ReturnGoods(s)
             | Action::PlanReplenishment(s)
             | Action::RequestReplenishment(s)
-            | Action::AdjustStock(Location::Store(s)) => Some(*s),
+            | Action::AdjustStock(Location::Store(s))
+            | Action::ShipGoods(Location::Store(s))
+            | Action::ReceiveShipment(s) => Some(*s),
             Action::AdjustStock(Location::Warehouse)
+            | Action::ShipGoods(Location::Warehouse)
             | Action::DecideReplenishment
             | Action::ReceiveGoods
             | Action::EditCatalogue
@@ -366,9 +379,11 @@ mod tests {
     fn each_role_may_do_what_it_needs_and_no_more() {
         use Action::*;
         let (own, other) = (StoreId(1), StoreId(2));
-        let actions = |s| [RecordSale(s), CancelSale(s), RequestReplenishment(s)];
-        let chain = [DecideReplenishment, EditCatalogue, ManageUsers, ReadAudit];
-        let expect = |role: Role, in_store: [bool; 3], chain_wide: [bool; 4]| {
+        let actions = |s| {
+            [RecordSale(s), CancelSale(s), RequestReplenishment(s), ShipGoods(Location::Store(s)), ReceiveShipment(s)]
+        };
+        let chain = [DecideReplenishment, EditCatalogue, ManageUsers, ReadAudit, ShipGoods(Location::Warehouse)];
+        let expect = |role: Role, in_store: [bool; 5], chain_wide: [bool; 5]| {
             let actor = user(role, &[1]);
             for (action, allowed) in actions(own).into_iter().zip(in_store) {
                 assert_eq!(actor.may(&action), allowed, "{role} {action:?}");
@@ -380,11 +395,11 @@ mod tests {
                 assert_eq!(actor.may(&action), allowed, "{role} {action:?}");
             }
         };
-        expect(Role::Caissier, [true, true, false], [false, false, false, false]);
-        expect(Role::Gerant, [true, true, true], [false, false, false, false]);
-        expect(Role::Logistique, [false, false, false], [true, false, false, false]);
-        expect(Role::Siege, [false, false, false], [false, true, false, true]);
-        expect(Role::Admin, [true, true, true], [true, true, true, true]);
+        expect(Role::Caissier, [true, true, false, false, false], [false, false, false, false, false]);
+        expect(Role::Gerant, [true, true, true, true, true], [false, false, false, false, false]);
+        expect(Role::Logistique, [false, false, false, false, false], [true, false, false, false, true]);
+        expect(Role::Siege, [false, false, false, false, false], [false, true, false, true, false]);
+        expect(Role::Admin, [true, true, true, true, true], [true, true, true, true, true]);
         assert!(Actor::Service.may(&ManageUsers) && Actor::Service.may(&RecordSale(other)));
     }
 

@@ -32,10 +32,14 @@ pub enum AuditAction {
     OrderCancelled,
     RulesChanged,
     WarehouseRulesChanged,
+    ShipmentPrepared,
+    ShipmentShipped,
+    ShipmentReceived,
+    ShipmentCancelled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -61,6 +65,10 @@ impl AuditAction {
         AuditAction::OrderCancelled,
         AuditAction::RulesChanged,
         AuditAction::WarehouseRulesChanged,
+        AuditAction::ShipmentPrepared,
+        AuditAction::ShipmentShipped,
+        AuditAction::ShipmentReceived,
+        AuditAction::ShipmentCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +98,10 @@ impl AuditAction {
             AuditAction::OrderCancelled => "annulation_commande",
             AuditAction::RulesChanged => "regles_reapprovisionnement",
             AuditAction::WarehouseRulesChanged => "regles_entrepot",
+            AuditAction::ShipmentPrepared => "preparation_expedition",
+            AuditAction::ShipmentShipped => "expedition",
+            AuditAction::ShipmentReceived => "reception_expedition",
+            AuditAction::ShipmentCancelled => "annulation_expedition",
         }
     }
 
@@ -128,6 +140,10 @@ impl AuditAction {
             | AuditAction::OrderCancelled => "commande",
             AuditAction::RulesChanged => "magasin",
             AuditAction::WarehouseRulesChanged => "entrepot",
+            AuditAction::ShipmentPrepared
+            | AuditAction::ShipmentShipped
+            | AuditAction::ShipmentReceived
+            | AuditAction::ShipmentCancelled => "expedition",
         }
     }
 }

@@ -43,4 +43,6 @@ id_type!(
     ReturnId,
     /// An order to a supplier (commande fournisseur).
     PurchaseOrderId,
+    /// Goods on their way to a store (expédition).
+    ShipmentId,
 );

@@ -2,7 +2,7 @@
 //! the change. For every location and product, the sum of its entries is the current quantity.
 
 use crate::adjustments::AdjustmentReason;
-use crate::ids::{AdjustmentId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId};
+use crate::ids::{AdjustmentId, LedgerEntryId, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, ShipmentId};
 use crate::paging::CursorRequest;
 use crate::stock::Location;
 use chrono::{DateTime, Utc};
@@ -28,10 +28,22 @@ pub enum LedgerReason {
     Adjustment(AdjustmentReason),
     /// Resellable goods a customer brought back to the store.
     Return,
+    /// Goods of a shipment leaving its origin (the warehouse or a store).
+    ShipmentOut,
+    /// Goods of a shipment entering transit to its store.
+    TransitIn,
+    /// Goods of a shipment leaving transit on reception.
+    TransitOut,
+    /// Goods of a shipment entering its store's stock.
+    ShipmentIn,
+    /// Units of a shipment that never arrived.
+    TransitMissing,
+    /// Units of a shipment that arrived unsellable.
+    TransitDamaged,
 }
 
 impl LedgerReason {
-    pub const ALL: [LedgerReason; 15] = [
+    pub const ALL: [LedgerReason; 21] = [
         LedgerReason::Opening,
         LedgerReason::ProductCreated,
         LedgerReason::Sale,
@@ -47,6 +59,12 @@ impl LedgerReason {
         LedgerReason::Adjustment(AdjustmentReason::Other),
         LedgerReason::Adjustment(AdjustmentReason::CountVariance),
         LedgerReason::Return,
+        LedgerReason::ShipmentOut,
+        LedgerReason::TransitIn,
+        LedgerReason::TransitOut,
+        LedgerReason::ShipmentIn,
+        LedgerReason::TransitMissing,
+        LedgerReason::TransitDamaged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +84,12 @@ impl LedgerReason {
             LedgerReason::Adjustment(AdjustmentReason::Other) => "ajustement_autre",
             LedgerReason::Adjustment(AdjustmentReason::CountVariance) => "ajustement_inventaire",
             LedgerReason::Return => "retour",
+            LedgerReason::ShipmentOut => "expedition_sortie",
+            LedgerReason::TransitIn => "transit_entree",
+            LedgerReason::TransitOut => "transit_sortie",
+            LedgerReason::ShipmentIn => "expedition_entree",
+            LedgerReason::TransitMissing => "transit_manquant",
+            LedgerReason::TransitDamaged => "transit_endommage",
         }
     }
 
@@ -82,6 +106,7 @@ pub enum SourceDocument {
     Receipt(ReceiptId),
     Adjustment(AdjustmentId),
     Return(ReturnId),
+    Shipment(ShipmentId),
 }
 
 /// A source document split by kind: at most one is set.
@@ -92,6 +117,7 @@ pub struct DocumentIds {
     pub receipt: Option<i64>,
     pub adjustment: Option<i64>,
     pub sale_return: Option<i64>,
+    pub shipment: Option<i64>,
 }
 
 impl DocumentIds {
@@ -103,6 +129,7 @@ impl DocumentIds {
             Some(SourceDocument::Receipt(id)) => ids.receipt = Some(id.0),
             Some(SourceDocument::Adjustment(id)) => ids.adjustment = Some(id.0),
             Some(SourceDocument::Return(id)) => ids.sale_return = Some(id.0),
+            Some(SourceDocument::Shipment(id)) => ids.shipment = Some(id.0),
             None => {}
         }
         ids
@@ -139,6 +166,8 @@ pub struct LedgerQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerDiscrepancy {
     pub location: Location,
+    /// The goods on their way to the store `location` names, rather than its stock.
+    pub en_transit: bool,
     pub produit: ProductId,
     pub quantite: i64,
     pub ledger_sum: i64,

@@ -21,6 +21,7 @@ pub mod reporting;
 pub mod returns;
 pub mod sales;
 pub mod seed;
+pub mod shipping;
 pub mod stock;
 pub mod storage;
 pub mod stores;
@@ -33,7 +34,7 @@ pub mod contract;
 pub use error::StorageError;
 pub use ids::{
     AdjustmentId, ApiTokenId, CountId, LedgerEntryId, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId,
-    SaleId, StoreId, UserId,
+    SaleId, ShipmentId, StoreId, UserId,
 };
 pub use money::Money;
 pub use storage::{PoolStats, Storage, StorageResult, WriteContext};

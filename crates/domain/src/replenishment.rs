@@ -148,6 +148,8 @@ pub struct Replenishment {
     /// Who decided, once decided.
     pub decideur: Option<String>,
     pub origine: RequestOrigin,
+    /// The shipment that delivers it, when approval reserved the goods rather than moving them.
+    pub expedition: Option<crate::ids::ShipmentId>,
     /// Every line, the first included.
     pub lignes: Vec<ReplenishmentLine>,
 }
@@ -167,6 +169,9 @@ impl Replenishment {
 pub struct ApprovalTerms {
     pub lignes: Vec<RequestLine>,
     pub what_is_available: bool,
+    /// Reserve the granted goods at the warehouse and prepare their shipment (goods in
+    /// transit), rather than moving them into the store at once.
+    pub via_transit: bool,
 }
 
 impl ApprovalTerms {
@@ -338,10 +343,10 @@ mod tests {
     #[test]
     fn terms_grant_less_or_what_is_available() {
         let lines = asked(&[(1, 10), (2, 4)]);
-        let less = ApprovalTerms { lignes: vec![line(1, 2)], what_is_available: false };
+        let less = ApprovalTerms { lignes: vec![line(1, 2)], what_is_available: false, via_transit: false };
         assert_eq!(grants(&lines, &less, &held(&[(1, 3), (2, 4)])), Ok(vec![2, 4]));
         assert!(grants(&lines, &less, &held(&[(1, 1), (2, 4)])).is_err());
-        let available = ApprovalTerms { lignes: vec![], what_is_available: true };
+        let available = ApprovalTerms { lignes: vec![], what_is_available: true, via_transit: false };
         assert_eq!(grants(&lines, &available, &held(&[(1, 3)])), Ok(vec![3, 0]));
         assert!(grants(&lines, &available, &held(&[])).is_err(), "nothing to grant is a refusal");
     }
@@ -362,9 +367,10 @@ mod tests {
             demandeur: "x".into(),
             decideur: None,
             origine: RequestOrigin::Manual,
+            expedition: None,
             lignes: asked(&[(1, 10), (2, 4)]),
         };
-        let terms = |lignes| ApprovalTerms { lignes, what_is_available: false };
+        let terms = |lignes| ApprovalTerms { lignes, what_is_available: false, via_transit: false };
         assert!(validate_terms(terms(vec![line(1, 0), line(2, 4)]), &request).is_ok());
         let nothing = validate_terms(terms(vec![line(1, 0), line(2, 0)]), &request).unwrap_err();
         assert_eq!(nothing.0[0].field, "lignes", "granting nothing is a rejection");

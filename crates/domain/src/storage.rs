@@ -7,7 +7,8 @@ use crate::catalogue::{NewProduct, Product, ProductPatch};
 use crate::counts::{Count, CountEntry, CountQuery, NewCount};
 use crate::error::StorageError;
 use crate::ids::{
-    ApiTokenId, CountId, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StoreId, UserId,
+    ApiTokenId, CountId, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId, ShipmentId, StoreId,
+    UserId,
 };
 use crate::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use crate::paging::{CursorPage, Page, PageRequest};
@@ -21,6 +22,7 @@ use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
 use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use crate::seed::{Dataset, HistoricSale};
+use crate::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, ShipmentQuery, ShipmentStep};
 use crate::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use crate::stores::Magasin;
 use crate::verification::{AggregateDiscrepancy, VerificationReport};
@@ -185,6 +187,32 @@ pub trait Storage: Send + Sync + 'static {
     /// has an automatic rule and now needs goods, and no automatic request of the store is
     /// pending. One indexed read.
     async fn automatic_request_due(&self, store: StoreId, products: &[ProductId]) -> StorageResult<bool>;
+
+    // Goods in transit.
+    /// A transfer between two stores in one transaction: the goods reserved at the origin (each
+    /// product's quantity less its reserve must cover its line, or nothing is written), the
+    /// shipment prepared, its audit row. A key already used for the same transfer answers it
+    /// unchanged; for another, a conflict. An unknown store or product is not found.
+    async fn create_transfer(
+        &self,
+        transfer: &NewTransfer,
+        key: Option<&str>,
+        ctx: &WriteContext,
+    ) -> StorageResult<ShipmentOutcome>;
+    async fn get_shipment(&self, id: ShipmentId) -> StorageResult<Shipment>;
+    async fn list_shipments(&self, query: &ShipmentQuery) -> StorageResult<CursorPage<Shipment>>;
+    /// Takes a step of a shipment once, as [`crate::shipping::decide_step`] says, in one
+    /// transaction with its stock, transit and ledger rows and its audit row: shipping moves the
+    /// reserved goods into transit, receiving moves them into the store (less `gaps`, each unit
+    /// of which leaves transit with its reason), cancelling releases the reserve. A step taken
+    /// already answers the shipment unchanged (a reception naming other gaps is a conflict).
+    async fn shipment_step(
+        &self,
+        id: ShipmentId,
+        step: ShipmentStep,
+        gaps: &Gaps,
+        ctx: &WriteContext,
+    ) -> StorageResult<ShipmentOutcome>;
 
     // Goods received.
     /// Records goods received at the warehouse in one transaction: the warehouse's stock, a

@@ -82,6 +82,8 @@ pub enum ValidationCode {
     RequestLineCount { max: usize },
     /// A field given together with `other`, where the body takes one or the other.
     EitherOr { other: String },
+    /// A destination that is the origin itself.
+    SameAsOrigin,
 }
 
 impl fmt::Display for ValidationCode {
@@ -127,6 +129,7 @@ impl fmt::Display for ValidationCode {
             BelowMin { min } => write!(f, "Must not be below min ({min})."),
             RequestLineCount { max } => write!(f, "A replenishment request has 1 to {max} lines."),
             EitherOr { other } => write!(f, "Give this field or {other}, not both."),
+            SameAsOrigin => f.write_str("Must be another store than the origin."),
         }
     }
 }
@@ -155,6 +158,11 @@ impl ValidationErrors {
 
     pub fn add(&mut self, field: impl Into<String>, code: ValidationCode) {
         self.0.push(FieldError { field: field.into(), code });
+    }
+
+    /// Adds `other`'s errors after these.
+    pub fn extend(&mut self, other: ValidationErrors) {
+        self.0.extend(other.0);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -221,7 +229,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             Duplicate => Some(BelowMin { min: 5 }),
             BelowMin { .. } => Some(RequestLineCount { max: 100 }),
             RequestLineCount { .. } => Some(EitherOr { other: "produit".into() }),
-            EitherOr { .. } => None,
+            EitherOr { .. } => Some(SameAsOrigin),
+            SameAsOrigin => None,
         };
         all.push(code);
     }

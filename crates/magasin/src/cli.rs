@@ -119,6 +119,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MAGASIN_RETURN_WINDOW_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub return_window_days: u32,
+    /// Goods in transit: an approved replenishment reserves the goods at the warehouse and
+    /// prepares a shipment, which logistics ships and the store receives (with the units
+    /// missing or damaged), rather than moving the goods into the store at once. Every instance
+    /// of a chain should say the same.
+    #[arg(long, env = "MAGASIN_TRANSIT")]
+    pub transit: bool,
     /// This instance's name in metrics (`instance_id`) and logs. Default: host name and port.
     #[arg(long, env = "MAGASIN_INSTANCE")]
     pub instance: Option<String>,

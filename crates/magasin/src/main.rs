@@ -123,6 +123,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let settings = Settings {
         thresholds: StockThresholds::global(args.stockout_threshold, args.overstock_threshold),
         return_window: ReturnWindow { days: args.return_window_days },
+        transit: args.transit,
     };
     let cache = Cache::new(match args.cache {
         CacheMode::None => CacheConfig::None,

@@ -16,6 +16,7 @@ mod replenishment;
 mod reporting;
 mod returns;
 mod sales;
+mod shipping;
 mod stock;
 pub mod throttle;
 pub mod verification;
@@ -37,6 +38,9 @@ pub struct Settings {
     pub thresholds: StockThresholds,
     /// How long after a sale its goods may be returned.
     pub return_window: ReturnWindow,
+    /// Approvals reserve the goods at the warehouse and prepare a shipment (goods in transit)
+    /// rather than moving them into the store at once.
+    pub transit: bool,
 }
 
 /// The use cases, sharing one storage and one cache.

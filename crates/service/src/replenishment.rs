@@ -103,6 +103,7 @@ impl Services {
         self.authorize(actor, Action::DecideReplenishment)?;
         let terms =
             if terms.is_lab() { terms } else { validate_terms(terms, &self.storage.get_replenishment(id).await?)? };
+        let terms = ApprovalTerms { via_transit: self.settings.transit, ..terms };
         let ctx = WriteContext::by(actor, request_id, Self::now());
         let outcome = self.storage.approve_replenishment(id, &terms, &ctx).await?;
         if let ApprovalOutcome::Approved(request) = &outcome {

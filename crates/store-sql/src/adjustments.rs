@@ -98,7 +98,8 @@ impl<E: Engine> SqlStorage<E> {
         Ok(Shrinkage::from_lines(lines))
     }
 
-    /// Changes the quantity of `location` by `delta`, never below zero; the balance after.
+    /// Changes the quantity of `location` by `delta`, never below what prepared shipments
+    /// reserve there; the balance after.
     async fn apply_delta(
         conn: &mut Connection<E>,
         location: Location,
@@ -108,7 +109,7 @@ impl<E: Engine> SqlStorage<E> {
         let (produit_id, produit_nom) = product;
         let update = match location {
             Location::Warehouse => Statement::new(
-                "UPDATE warehouse_stock SET quantite = quantite + $1 WHERE produit_id = $2 AND quantite + $1 >= 0
+                "UPDATE warehouse_stock SET quantite = quantite + $1 WHERE produit_id = $2 AND quantite + $1 >= reserve
                  RETURNING quantite",
             )
             .value(delta)
@@ -122,7 +123,7 @@ impl<E: Engine> SqlStorage<E> {
             }
             Location::Store(store) => Statement::new(
                 "UPDATE store_stock SET quantite = quantite + $1
-                 WHERE magasin_id = $2 AND produit_id = $3 AND quantite + $1 >= 0 RETURNING quantite",
+                 WHERE magasin_id = $2 AND produit_id = $3 AND quantite + $1 >= reserve RETURNING quantite",
             )
             .value(delta)
             .value(store.0)
@@ -133,8 +134,10 @@ impl<E: Engine> SqlStorage<E> {
             return Ok(after);
         }
         let mut current = match location {
-            Location::Warehouse => Statement::new("SELECT quantite FROM warehouse_stock WHERE produit_id = $1"),
-            Location::Store(_) => Statement::new("SELECT quantite FROM store_stock WHERE produit_id = $1"),
+            Location::Warehouse => {
+                Statement::new("SELECT quantite - reserve FROM warehouse_stock WHERE produit_id = $1")
+            }
+            Location::Store(_) => Statement::new("SELECT quantite - reserve FROM store_stock WHERE produit_id = $1"),
         }
         .value(produit_id);
         if let Location::Store(store) = location {

@@ -5,9 +5,10 @@ use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
-    FigureRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow, ReceiptRow,
-    ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShrinkageRow, StockItemRow, StoreRow,
-    StoreStockDbRow, SuggestionRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
+    FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow,
+    ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShipmentLineRow,
+    ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TrendRow, UserRow,
+    WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -76,7 +77,11 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(i64, NaiveDate)>
                  + Reads<(i64, DateTime<Utc>)>
                  + Reads<(Option<i64>, String)>
-                 + Reads<(Option<i64>, Option<i64>)>,
+                 + Reads<(Option<i64>, Option<i64>)>
+                 + Reads<(i64, Option<String>)>
+                 + Reads<HeldRow>
+                 + Reads<ShipmentRow>
+                 + Reads<ShipmentLineRow>,
     >;
 
     /// How the engine spells what the two engines say differently.

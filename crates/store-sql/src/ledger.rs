@@ -3,7 +3,7 @@
 
 use crate::SqlStorage;
 use crate::engine::{Connection, Engine, MAX_BINDS};
-use crate::rows::{DiscrepancyRow, LedgerRow, store_column};
+use crate::rows::{DiscrepancyRow, LIEU, LedgerRow, store_column};
 use crate::statement::{Statement, Value};
 use magasin_domain::ledger::{DocumentIds, LedgerDiscrepancy, LedgerEntry, LedgerQuery, LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
@@ -23,7 +23,8 @@ pub struct Movement {
 /// The movements of one write, appended together in the order pushed.
 pub struct LedgerBatch<'a> {
     ctx: &'a WriteContext,
-    movements: Vec<Movement>,
+    /// Each movement, and whether it is of the goods in transit to its store.
+    movements: Vec<(Movement, bool)>,
 }
 
 impl<'a> LedgerBatch<'a> {
@@ -32,7 +33,12 @@ impl<'a> LedgerBatch<'a> {
     }
 
     pub fn push(&mut self, movement: Movement) {
-        self.movements.push(movement);
+        self.movements.push((movement, false));
+    }
+
+    /// A movement of the goods in transit to the store `movement.location` names.
+    pub fn push_transit(&mut self, movement: Movement) {
+        self.movements.push((movement, true));
     }
 
     /// The ledger row of each movement.
@@ -40,7 +46,7 @@ impl<'a> LedgerBatch<'a> {
         let (request_id, at, actor) = (self.ctx.request_id.clone(), self.ctx.at, self.ctx.actor.clone());
         self.movements
             .into_iter()
-            .map(move |m| {
+            .map(move |(m, en_transit)| {
                 let documents = DocumentIds::of(m.document);
                 vec![
                     store_column(m.location).into(),
@@ -53,6 +59,8 @@ impl<'a> LedgerBatch<'a> {
                     documents.receipt.into(),
                     documents.adjustment.into(),
                     documents.sale_return.into(),
+                    documents.shipment.into(),
+                    en_transit.into(),
                     request_id.as_deref().into(),
                     at.into(),
                     actor.as_str().into(),
@@ -62,11 +70,16 @@ impl<'a> LedgerBatch<'a> {
     }
 }
 
+/// Every place's quantities, numbered as [`LIEU`] says: `(lieu, produit_id, quantite)`.
+pub(crate) const LEVELS: &str = "SELECT CAST(0 AS BIGINT) AS lieu, produit_id, quantite FROM warehouse_stock
+     UNION ALL SELECT magasin_id, produit_id, quantite FROM store_stock
+     UNION ALL SELECT -magasin_id, produit_id, quantite FROM transit_stock";
+
 const LEDGER_INSERT: &str =
     "INSERT INTO stock_ledger (magasin_id, produit_id, quantite, solde, motif, vente_id, demande_id, reception_id,
-                               ajustement_id, retour_id, request_id, date, acteur)
+                               ajustement_id, retour_id, expedition_id, en_transit, request_id, date, acteur)
      VALUES ";
-const LEDGER_WIDTH: usize = 13;
+const LEDGER_WIDTH: usize = 15;
 
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
@@ -96,13 +109,14 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
         let mut select = Statement::new(
             "SELECT l.id, l.magasin_id, l.produit_id, p.nom AS produit_nom, l.quantite, l.solde, l.motif,
-                    l.vente_id, l.demande_id, l.reception_id, l.ajustement_id, l.retour_id, l.request_id, l.date, l.acteur
+                    l.vente_id, l.demande_id, l.reception_id, l.ajustement_id, l.retour_id, l.expedition_id, l.request_id, l.date, l.acteur
              FROM stock_ledger l JOIN products p ON p.id = l.produit_id",
         );
         match query.location {
             Location::Warehouse => select.push(" WHERE l.magasin_id IS NULL"),
             Location::Store(id) => select.push(" WHERE l.magasin_id = ").bind(id.0),
         };
+        select.push(" AND l.en_transit = ").bind(false);
         if let Some(p) = query.produit {
             select.push(" AND l.produit_id = ").bind(p.0);
         }
@@ -114,30 +128,23 @@ impl<E: Engine> SqlStorage<E> {
         Ok(CursorPage::from_rows(entries, query.cursor, |e| e.id.0))
     }
 
-    /// Ledger sums and stock rows compared by a full outer join on (location, product): a stock
-    /// row without entries, or entries without a stock row, count as well. `entrepot` keeps the
-    /// warehouse apart from every store, whatever the store ids are.
+    /// Ledger sums and stock rows compared by a full outer join on (place, product): a stock
+    /// row without entries, or entries without a stock row, count as well. Places are numbered
+    /// as [`LIEU`] says: the warehouse, each store, and the goods in transit to each store.
     pub(crate) async fn discrepancies(&self) -> StorageResult<Vec<LedgerDiscrepancy>> {
         let mut conn = self.reader.acquire().await?;
-        let select = Statement::new(
+        let select = Statement::new(&format!(
             "WITH sums AS (
-                 SELECT CASE WHEN magasin_id IS NULL THEN 1 ELSE 0 END AS entrepot,
-                        COALESCE(magasin_id, 0) AS lieu, produit_id, CAST(SUM(quantite) AS BIGINT) AS total
-                 FROM stock_ledger GROUP BY 1, 2, 3),
-             levels AS (
-                 SELECT 1 AS entrepot, CAST(0 AS BIGINT) AS lieu, produit_id, quantite FROM warehouse_stock
-                 UNION ALL
-                 SELECT 0, magasin_id, produit_id, quantite FROM store_stock)
-             SELECT CASE WHEN COALESCE(v.entrepot, s.entrepot) = 1 THEN NULL ELSE COALESCE(v.lieu, s.lieu) END
-                        AS magasin_id,
-                    COALESCE(v.produit_id, s.produit_id) AS produit_id,
-                    COALESCE(v.quantite, 0) AS quantite,
-                    COALESCE(s.total, 0) AS ledger_sum
-             FROM levels v FULL OUTER JOIN sums s
-                 ON s.entrepot = v.entrepot AND s.lieu = v.lieu AND s.produit_id = v.produit_id
+                 SELECT {LIEU} AS lieu, produit_id, CAST(SUM(quantite) AS BIGINT) AS total
+                 FROM stock_ledger GROUP BY 1, 2),
+             levels AS ({LEVELS})
+             SELECT COALESCE(v.lieu, s.lieu) AS lieu, COALESCE(v.produit_id, s.produit_id) AS produit_id,
+                    COALESCE(v.quantite, 0) AS quantite, COALESCE(s.total, 0) AS ledger_sum
+             FROM levels v FULL OUTER JOIN sums s ON s.lieu = v.lieu AND s.produit_id = v.produit_id
              WHERE COALESCE(v.quantite, 0) <> COALESCE(s.total, 0)
-             ORDER BY 1 NULLS FIRST, 2",
-        );
+             ORDER BY CASE WHEN COALESCE(v.lieu, s.lieu) = 0 THEN 0 ELSE 1 END, ABS(COALESCE(v.lieu, s.lieu)),
+                      1 DESC, 2"
+        ));
         let rows: Vec<DiscrepancyRow> = Self::all(&mut conn, &select).await?;
         Ok(rows.into_iter().map(LedgerDiscrepancy::from).collect())
     }

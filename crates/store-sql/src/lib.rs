@@ -26,6 +26,7 @@ mod rows;
 mod run;
 mod sales;
 mod seeding;
+mod shipping;
 mod statement;
 mod stock;
 mod stores;
@@ -62,12 +63,13 @@ use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::returns::{RecordedReturn, SaleReturn, ValidReturn};
 use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
 use magasin_domain::seed::{Dataset, HistoricSale};
+use magasin_domain::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, ShipmentQuery, ShipmentStep};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
 use magasin_domain::{
-    ApiTokenId, CountId, PoolStats, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId, Storage,
-    StorageResult, StoreId, UserId, WriteContext,
+    ApiTokenId, CountId, PoolStats, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId,
+    ShipmentId, Storage, StorageResult, StoreId, UserId, WriteContext,
 };
 use sqlx::Pool;
 use sqlx::migrate::Migrator;
@@ -425,6 +427,33 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn revoke_api_token(&self, user: UserId, id: ApiTokenId, ctx: &WriteContext) -> StorageResult<ApiTokenInfo> {
         timed("revoke_api_token", self.revoke_token(user, id, ctx)).await
+    }
+
+    async fn create_transfer(
+        &self,
+        transfer: &NewTransfer,
+        key: Option<&str>,
+        ctx: &WriteContext,
+    ) -> StorageResult<ShipmentOutcome> {
+        timed("create_transfer", self.insert_transfer(transfer, key, ctx)).await
+    }
+
+    async fn get_shipment(&self, id: ShipmentId) -> StorageResult<Shipment> {
+        timed("get_shipment", self.shipment(id)).await
+    }
+
+    async fn list_shipments(&self, query: &ShipmentQuery) -> StorageResult<CursorPage<Shipment>> {
+        timed("list_shipments", self.shipments_page(query)).await
+    }
+
+    async fn shipment_step(
+        &self,
+        id: ShipmentId,
+        step: ShipmentStep,
+        gaps: &Gaps,
+        ctx: &WriteContext,
+    ) -> StorageResult<ShipmentOutcome> {
+        timed("shipment_step", self.take_shipment_step(id, step, gaps, ctx)).await
     }
 
     async fn audit_log(&self, query: &AuditQuery) -> StorageResult<CursorPage<AuditEntry>> {

@@ -100,7 +100,8 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
     }
 
     /// Every product below its minimum, of one store or all: one set query over the rules, the
-    /// stock, the pending requests, the warehouse and the sales of the last days (the daily
+    /// stock not reserved, what is on its way (pending requests, shipments prepared or shipped to
+    /// the store), the warehouse's stock not reserved and the sales of the last days (the daily
     /// aggregates, less returns), whatever the number of stores and products.
     pub(crate) async fn suggested(&self, store: Option<StoreId>, today: NaiveDate) -> StorageResult<Vec<Suggestion>> {
         let mut conn = self.reader.acquire().await?;
@@ -116,25 +117,31 @@ impl<E: crate::engine::Engine> SqlStorage<E> {
         let from = today.checked_sub_days(Days::new(VELOCITY_DAYS - 1)).unwrap_or(today);
         let mut select = Statement::new(
             "WITH pending AS (
-                 SELECT d.magasin_id, l.produit_id, CAST(SUM(l.demandee) AS BIGINT) AS quantite
-                 FROM replenishments d JOIN replenishment_lines l ON l.demande_id = d.id
-                 WHERE d.statut = 'en_attente' GROUP BY d.magasin_id, l.produit_id),
+                 SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite FROM (
+                     SELECT d.magasin_id, l.produit_id, l.demandee AS quantite
+                     FROM replenishments d JOIN replenishment_lines l ON l.demande_id = d.id
+                     WHERE d.statut = 'en_attente'
+                     UNION ALL
+                     SELECT e.magasin_id, l.produit_id, l.quantite
+                     FROM shipments e JOIN shipment_lines l ON l.expedition_id = e.id
+                     WHERE e.statut IN ('preparee', 'expediee')) t
+                 GROUP BY magasin_id, produit_id),
              sold AS (
                  SELECT magasin_id, produit_id, CAST(SUM(quantite) AS BIGINT) AS quantite FROM (
                      SELECT magasin_id, produit_id, quantite FROM sales_daily WHERE jour BETWEEN $1 AND $2
                      UNION ALL
                      SELECT magasin_id, produit_id, -quantite FROM returns_daily WHERE jour BETWEEN $1 AND $2) t
                  GROUP BY magasin_id, produit_id)
-             SELECT r.magasin_id, r.produit_id, p.nom AS produit_nom, COALESCE(s.quantite, 0) AS disponible,
+             SELECT r.magasin_id, r.produit_id, p.nom AS produit_nom, COALESCE(s.quantite - s.reserve, 0) AS disponible,
                     COALESCE(q.quantite, 0) AS en_attente, r.seuil_min, r.seuil_max, r.multiple, r.mode,
-                    COALESCE(w.quantite, 0) AS entrepot, COALESCE(v.quantite, 0) AS vendu
+                    COALESCE(w.quantite - w.reserve, 0) AS entrepot, COALESCE(v.quantite, 0) AS vendu
              FROM reorder_rules r
              JOIN products p ON p.id = r.produit_id
              LEFT JOIN store_stock s ON s.magasin_id = r.magasin_id AND s.produit_id = r.produit_id
              LEFT JOIN pending q ON q.magasin_id = r.magasin_id AND q.produit_id = r.produit_id
              LEFT JOIN sold v ON v.magasin_id = r.magasin_id AND v.produit_id = r.produit_id
              LEFT JOIN warehouse_stock w ON w.produit_id = r.produit_id
-             WHERE COALESCE(s.quantite, 0) + COALESCE(q.quantite, 0) < r.seuil_min",
+             WHERE COALESCE(s.quantite - s.reserve, 0) + COALESCE(q.quantite, 0) < r.seuil_min",
         )
         .value(from)
         .value(today);

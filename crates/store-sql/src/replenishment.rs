@@ -20,8 +20,9 @@ use magasin_domain::{ProductId, ReplenishmentId, StorageError, StorageResult, St
 use std::collections::{BTreeMap, HashMap};
 
 const COLUMNS: &str = "SELECT r.id, r.produit_id, p.nom AS produit_nom, r.magasin_id, m.nom AS magasin_nom, r.quantite,
-    r.date, r.statut, r.date_decision, r.motif, r.demandeur, r.decideur, r.origine
-    FROM replenishments r JOIN products p ON p.id = r.produit_id JOIN stores m ON m.id = r.magasin_id";
+    r.date, r.statut, r.date_decision, r.motif, r.demandeur, r.decideur, r.origine, e.id AS expedition_id
+    FROM replenishments r JOIN products p ON p.id = r.produit_id JOIN stores m ON m.id = r.magasin_id
+    LEFT JOIN shipments e ON e.demande_id = r.id";
 
 const LINE_INSERT: &str = "INSERT INTO replenishment_lines (demande_id, ligne, produit_id, demandee) VALUES ";
 const LINE_WIDTH: usize = 4;
@@ -227,7 +228,9 @@ impl<E: Engine> SqlStorage<E> {
         let request = Self::fetch_replenishment(&mut tx, id).await?;
         let mut products: Vec<i64> = request.lignes.iter().map(|l| l.produit.0).collect();
         products.sort_unstable();
-        let mut select = Statement::new("SELECT produit_id, quantite FROM warehouse_stock WHERE produit_id IN (");
+        let mut select = Statement::new(
+            "SELECT produit_id, quantite - reserve AS quantite FROM warehouse_stock WHERE produit_id IN (",
+        );
         select.bind_list(products.iter().copied()).push(") ORDER BY produit_id").push(E::DIALECT.for_update);
         let held: Vec<LevelRow> = Self::all(&mut tx, &select).await?;
         let available: BTreeMap<ProductId, i64> = held.iter().map(|r| (ProductId(r.produit_id), r.quantite)).collect();
@@ -257,26 +260,56 @@ impl<E: Engine> SqlStorage<E> {
         };
         let moving: Vec<(&ReplenishmentLine, i64)> =
             request.lignes.iter().zip(granted.iter().copied()).filter(|&(_, g)| g > 0).collect();
+        if terms.via_transit {
+            let reserved: Vec<(ProductId, &str, i64)> =
+                moving.iter().map(|(line, q)| (line.produit, line.produit_nom.as_str(), *q)).collect();
+            if !reserved.is_empty() {
+                Self::reserve_for_request(&mut tx, id, request.magasin, &reserved, ctx).await?;
+            }
+        } else {
+            Self::move_granted(&mut tx, &request, &moving, ctx).await?;
+        }
+        let recorded: Vec<(i64, i64)> = request.lignes.iter().zip(granted).map(|(l, g)| (l.ligne, g)).collect();
+        Self::record_grants(&mut tx, &request, &recorded).await?;
+        let summary = (!terms.is_lab()).then(|| {
+            let lines: Vec<_> = recorded.iter().map(|(ligne, accordee)| serde_json::json!([ligne, accordee])).collect();
+            serde_json::json!({"accordees": lines})
+        });
+        Self::audit(&mut tx, ctx, AuditAction::ReplenishmentApproved, id.0, None, summary).await?;
+        let approved = Self::fetch_replenishment(&mut tx, id).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(ApprovalOutcome::Approved(approved))
+    }
+
+    /// Moves the granted goods from the warehouse (its rows locked already) into the store at
+    /// once, with their ledger rows.
+    async fn move_granted(
+        tx: &mut Connection<E>,
+        request: &Replenishment,
+        moving: &[(&ReplenishmentLine, i64)],
+        ctx: &WriteContext,
+    ) -> StorageResult<()> {
+        let id = request.id;
         let mut warehouse_left = HashMap::new();
-        let mut by_product: Vec<(&ReplenishmentLine, i64)> = moving.clone();
+        let mut by_product: Vec<(&ReplenishmentLine, i64)> = moving.to_vec();
         by_product.sort_unstable_by_key(|(line, _)| line.produit);
         for (line, quantity) in by_product {
             let take = Statement::new(
-                "UPDATE warehouse_stock SET quantite = quantite - $1 WHERE produit_id = $2 AND quantite >= $1
+                "UPDATE warehouse_stock SET quantite = quantite - $1 WHERE produit_id = $2 AND quantite - reserve >= $1
                  RETURNING quantite",
             )
             .value(quantity)
             .value(line.produit.0);
-            let left: Option<(i64,)> = Self::optional(&mut tx, &take).await?;
+            let left: Option<(i64,)> = Self::optional(tx, &take).await?;
             let (left,) =
                 left.ok_or_else(|| invariant("a locked warehouse row no longer held the quantity granted"))?;
             warehouse_left.insert(line.produit, left);
         }
         let items: Vec<(i64, i64)> = moving.iter().map(|(line, q)| (line.produit.0, *q)).collect();
-        let balances = Self::restock_store(&mut tx, request.magasin, &items).await?;
+        let balances = Self::restock_store(tx, request.magasin, &items).await?;
         let document = Some(SourceDocument::Replenishment(id));
         let mut ledger = LedgerBatch::new(ctx);
-        for &(line, quantite) in &moving {
+        for &(line, quantite) in moving {
             let store_balance = balances
                 .get(&line.produit.0)
                 .copied()
@@ -302,17 +335,7 @@ impl<E: Engine> SqlStorage<E> {
                 document,
             });
         }
-        Self::append_ledger(&mut tx, ledger).await?;
-        let recorded: Vec<(i64, i64)> = request.lignes.iter().zip(granted).map(|(l, g)| (l.ligne, g)).collect();
-        Self::record_grants(&mut tx, &request, &recorded).await?;
-        let summary = (!terms.is_lab()).then(|| {
-            let lines: Vec<_> = recorded.iter().map(|(ligne, accordee)| serde_json::json!([ligne, accordee])).collect();
-            serde_json::json!({"accordees": lines})
-        });
-        Self::audit(&mut tx, ctx, AuditAction::ReplenishmentApproved, id.0, None, summary).await?;
-        let approved = Self::fetch_replenishment(&mut tx, id).await?;
-        tx.commit().await.map_err(E::map_error)?;
-        Ok(ApprovalOutcome::Approved(approved))
+        Self::append_ledger(tx, ledger).await
     }
 
     pub(crate) async fn reject(&self, id: ReplenishmentId, ctx: &WriteContext) -> StorageResult<Replenishment> {

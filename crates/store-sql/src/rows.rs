@@ -11,8 +11,8 @@ use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{
-    AdjustmentId, CountId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, StorageError,
-    StoreId,
+    AdjustmentId, CountId, LedgerEntryId, Money, ProductId, ReceiptId, ReplenishmentId, ReturnId, SaleId, ShipmentId,
+    StorageError, StoreId,
 };
 
 /// A failure that is neither the driver's nor the caller's.
@@ -73,6 +73,14 @@ pub struct LevelRow {
     pub quantite: i64,
 }
 
+/// A stock row's quantity and what prepared shipments reserve of it.
+#[derive(sqlx::FromRow)]
+pub struct HeldRow {
+    pub produit_id: i64,
+    pub quantite: i64,
+    pub reserve: i64,
+}
+
 #[derive(sqlx::FromRow)]
 pub struct StockItemRow {
     pub produit_id: i64,
@@ -127,10 +135,10 @@ impl From<WarehouseDbRow> for WarehouseStockRow {
     }
 }
 
-/// A location and product whose quantity and ledger sum differ; `magasin_id` NULL = the warehouse.
+/// A place and product whose quantity and ledger sum differ; `lieu` as [`LIEU`] numbers places.
 #[derive(sqlx::FromRow)]
 pub struct DiscrepancyRow {
-    pub magasin_id: Option<i64>,
+    pub lieu: i64,
     pub produit_id: i64,
     pub quantite: i64,
     pub ledger_sum: i64,
@@ -138,8 +146,10 @@ pub struct DiscrepancyRow {
 
 impl From<DiscrepancyRow> for LedgerDiscrepancy {
     fn from(r: DiscrepancyRow) -> Self {
+        let (location, en_transit) = place_of(r.lieu);
         LedgerDiscrepancy {
-            location: location_of(r.magasin_id),
+            location,
+            en_transit,
             produit: ProductId(r.produit_id),
             quantite: r.quantite,
             ledger_sum: r.ledger_sum,
@@ -468,6 +478,7 @@ pub struct ReplenishmentRow {
     pub demandeur: String,
     pub decideur: Option<String>,
     pub origine: String,
+    pub expedition_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -512,6 +523,7 @@ impl ReplenishmentRow {
             demandeur: r.demandeur,
             decideur: r.decideur,
             origine,
+            expedition: r.expedition_id.map(ShipmentId),
             lignes,
         })
     }
@@ -531,6 +543,7 @@ pub struct LedgerRow {
     pub reception_id: Option<i64>,
     pub ajustement_id: Option<i64>,
     pub retour_id: Option<i64>,
+    pub expedition_id: Option<i64>,
     pub request_id: Option<String>,
     pub date: DateTime<Utc>,
     pub acteur: String,
@@ -541,13 +554,15 @@ impl TryFrom<LedgerRow> for LedgerEntry {
 
     fn try_from(r: LedgerRow) -> Result<Self, StorageError> {
         let motif = LedgerReason::parse(&r.motif).ok_or_else(|| corrupt("ledger reason", &r.motif))?;
-        let document = match (r.vente_id, r.demande_id, r.reception_id, r.ajustement_id, r.retour_id) {
+        let document = match (r.vente_id, r.demande_id, r.reception_id, r.ajustement_id, r.retour_id, r.expedition_id) {
             (Some(v), ..) => Some(SourceDocument::Sale(SaleId(v))),
+            // A shipment's rows of a replenishment name the shipment (the request is on it).
+            (None, _, _, _, _, Some(e)) => Some(SourceDocument::Shipment(ShipmentId(e))),
             (None, Some(d), ..) => Some(SourceDocument::Replenishment(ReplenishmentId(d))),
             (None, None, Some(r), ..) => Some(SourceDocument::Receipt(ReceiptId(r))),
-            (None, None, None, Some(a), _) => Some(SourceDocument::Adjustment(AdjustmentId(a))),
-            (None, None, None, None, Some(r)) => Some(SourceDocument::Return(ReturnId(r))),
-            (None, None, None, None, None) => None,
+            (None, None, None, Some(a), ..) => Some(SourceDocument::Adjustment(AdjustmentId(a))),
+            (None, None, None, None, Some(r), None) => Some(SourceDocument::Return(ReturnId(r))),
+            (None, None, None, None, None, None) => None,
         };
         Ok(LedgerEntry {
             id: LedgerEntryId(r.id),
@@ -566,6 +581,19 @@ impl TryFrom<LedgerRow> for LedgerEntry {
 }
 
 /// `NULL` store = the warehouse.
+/// How the ledger's checks number the places goods are: a store by its id, the warehouse 0, the
+/// goods in transit to a store by minus its id.
+pub const LIEU: &str = "CASE WHEN en_transit THEN -magasin_id ELSE COALESCE(magasin_id, 0) END";
+
+/// The place a [`LIEU`] number names: a location, and whether it is the transit to it.
+pub fn place_of(lieu: i64) -> (Location, bool) {
+    match lieu {
+        0 => (Location::Warehouse, false),
+        store if store > 0 => (Location::Store(StoreId(store)), false),
+        transit => (Location::Store(StoreId(-transit)), true),
+    }
+}
+
 pub fn location_of(magasin_id: Option<i64>) -> Location {
     match magasin_id {
         Some(id) => Location::Store(StoreId(id)),
@@ -660,4 +688,34 @@ pub struct AuditRow {
     pub avant: Option<String>,
     pub apres: Option<String>,
     pub request_id: Option<String>,
+}
+
+/// A shipment as stored (its lines apart).
+#[derive(sqlx::FromRow)]
+pub struct ShipmentRow {
+    pub id: i64,
+    pub origine_magasin_id: Option<i64>,
+    pub magasin_id: i64,
+    pub magasin_nom: String,
+    pub demande_id: Option<i64>,
+    pub statut: String,
+    pub date: DateTime<Utc>,
+    pub auteur: String,
+    pub date_expedition: Option<DateTime<Utc>>,
+    pub expediteur: Option<String>,
+    pub date_reception: Option<DateTime<Utc>>,
+    pub receptionnaire: Option<String>,
+    pub date_annulation: Option<DateTime<Utc>>,
+    pub annule_par: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ShipmentLineRow {
+    pub expedition_id: i64,
+    pub ligne: i64,
+    pub produit_id: i64,
+    pub produit_nom: String,
+    pub quantite: i64,
+    pub manquante: Option<i64>,
+    pub endommagee: Option<i64>,
 }

@@ -4,7 +4,7 @@ use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
 use crate::idempotency::SALE_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
-use crate::rows::{LevelRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
+use crate::rows::{HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::audit::AuditAction;
@@ -119,7 +119,8 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// Reads (and, where the engine locks rows, locks in product order, so two sales cannot
-    /// deadlock) the store's stock of the sold products, checks every product has enough, and
+    /// deadlock) the store's stock of the sold products, checks every product has enough beside
+    /// what prepared transfers reserve, and
     /// decrements them. Returns the quantities before the sale.
     async fn take_stock(
         conn: &mut Connection<E>,
@@ -127,14 +128,16 @@ impl<E: Engine> SqlStorage<E> {
         lignes: &[SaleLine],
         sums: &Sums,
     ) -> StorageResult<HashMap<i64, i64>> {
-        let mut select = Statement::new("SELECT produit_id, quantite FROM store_stock WHERE magasin_id = ");
+        let mut select = Statement::new("SELECT produit_id, quantite, reserve FROM store_stock WHERE magasin_id = ");
         select.bind(store.0).push(" AND produit_id IN (").bind_list(sums.keys().copied());
         select.push(") ORDER BY produit_id").push(E::DIALECT.for_update);
-        let levels: Vec<LevelRow> = Self::all(conn, &select).await?;
-        let before: HashMap<i64, i64> = levels.into_iter().map(|r| (r.produit_id, r.quantite)).collect();
+        let levels: Vec<HeldRow> = Self::all(conn, &select).await?;
+        let before: HashMap<i64, i64> = levels.iter().map(|r| (r.produit_id, r.quantite)).collect();
+        let reserved: HashMap<i64, i64> = levels.iter().map(|r| (r.produit_id, r.reserve)).collect();
         for line in lignes {
             let requested = sums.get(&line.produit.0).map_or(line.quantite, |(q, _)| *q);
-            let available = before.get(&line.produit.0).copied().unwrap_or(0);
+            let available =
+                before.get(&line.produit.0).copied().unwrap_or(0) - reserved.get(&line.produit.0).copied().unwrap_or(0);
             if available < requested {
                 return Err(StorageError::InsufficientStock {
                     product: line.produit,
@@ -148,7 +151,9 @@ impl<E: Engine> SqlStorage<E> {
             Statement::new("UPDATE store_stock SET quantite = store_stock.quantite - u.column2 FROM (VALUES ");
         update.bind_rows(sums.iter().map(|(p, (q, _))| [(*p).into(), (*q).into()]));
         update.push(") AS u WHERE store_stock.magasin_id = ").bind(store.0);
-        update.push(" AND store_stock.produit_id = u.column1 AND store_stock.quantite >= u.column2");
+        update.push(
+            " AND store_stock.produit_id = u.column1 AND store_stock.quantite - store_stock.reserve >= u.column2",
+        );
         update.push(" RETURNING store_stock.produit_id");
         let updated: Vec<(i64,)> = Self::all(conn, &update).await?;
         let updated = updated.len();

@@ -12,7 +12,8 @@
 
 use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
-use crate::rows::{AggregateRow, DiscrepancyRow, location_of};
+use crate::ledger::LEVELS;
+use crate::rows::{AggregateRow, DiscrepancyRow, LIEU, location_of};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use magasin_domain::ledger::LedgerDiscrepancy;
@@ -20,24 +21,25 @@ use magasin_domain::verification::{AggregateDiscrepancy, AggregateKind, MAX_KEPT
 use magasin_domain::{ProductId, StorageResult, StoreId};
 use serde_json::{Value, json};
 
-const STOCK_AGAINST_CHECKPOINT: &str = "WITH expected AS (
-         SELECT lieu, produit_id, CAST(SUM(q) AS BIGINT) AS total FROM (
-             SELECT lieu, produit_id, somme AS q FROM ledger_checkpoint
-             UNION ALL
-             SELECT COALESCE(magasin_id, 0), produit_id, quantite FROM stock_ledger
-             WHERE id > (SELECT jusqu_a FROM ledger_verification WHERE id = 1)) t
-         GROUP BY lieu, produit_id),
-     levels AS (
-         SELECT CAST(0 AS BIGINT) AS lieu, produit_id, quantite FROM warehouse_stock
-         UNION ALL
-         SELECT magasin_id, produit_id, quantite FROM store_stock)
-     SELECT CASE WHEN COALESCE(v.lieu, s.lieu) = 0 THEN NULL ELSE COALESCE(v.lieu, s.lieu) END AS magasin_id,
-            COALESCE(v.produit_id, s.produit_id) AS produit_id,
-            COALESCE(v.quantite, 0) AS quantite,
-            COALESCE(s.total, 0) AS ledger_sum
-     FROM levels v FULL OUTER JOIN expected s ON s.lieu = v.lieu AND s.produit_id = v.produit_id
-     WHERE COALESCE(v.quantite, 0) <> COALESCE(s.total, 0)
-     ORDER BY 1 NULLS FIRST, 2";
+/// Every place's quantity against its kept sum plus the ledger rows since (places numbered as
+/// [`LIEU`] says).
+fn stock_against_checkpoint() -> String {
+    format!(
+        "WITH expected AS (
+             SELECT lieu, produit_id, CAST(SUM(q) AS BIGINT) AS total FROM (
+                 SELECT lieu, produit_id, somme AS q FROM ledger_checkpoint
+                 UNION ALL
+                 SELECT {LIEU}, produit_id, quantite FROM stock_ledger
+                 WHERE id > (SELECT jusqu_a FROM ledger_verification WHERE id = 1)) t
+             GROUP BY lieu, produit_id),
+         levels AS ({LEVELS})
+         SELECT COALESCE(v.lieu, s.lieu) AS lieu, COALESCE(v.produit_id, s.produit_id) AS produit_id,
+                COALESCE(v.quantite, 0) AS quantite, COALESCE(s.total, 0) AS ledger_sum
+         FROM levels v FULL OUTER JOIN expected s ON s.lieu = v.lieu AND s.produit_id = v.produit_id
+         WHERE COALESCE(v.quantite, 0) <> COALESCE(s.total, 0)
+         ORDER BY CASE WHEN COALESCE(v.lieu, s.lieu) = 0 THEN 0 ELSE 1 END, ABS(COALESCE(v.lieu, s.lieu)), 1 DESC, 2"
+    )
+}
 
 /// A pair of kept aggregates and the lines they sum: which store-days and store-products were
 /// touched since a pass (records with an id above `$1`, and for sales those cancelled at or
@@ -144,7 +146,8 @@ fn details(stock: &[LedgerDiscrepancy], aggregates: &[AggregateDiscrepancy]) -> 
         magasin_domain::stock::Location::Store(s) => Some(s.0),
     };
     json!({
-        "stock": stock.iter().map(|d| json!([store(d.location), d.produit.0, d.quantite, d.ledger_sum])).collect::<Vec<_>>(),
+        "stock": stock.iter().map(|d| json!([store(d.location), d.produit.0, d.quantite, d.ledger_sum, d.en_transit]))
+            .collect::<Vec<_>>(),
         "aggregates": aggregates.iter().map(|a| json!([a.magasin.0, a.jour, a.produit.0, a.kept_quantite,
             a.kept_montant, a.summed_quantite, a.summed_montant, a.kind.as_str()])).collect::<Vec<_>>(),
     })
@@ -161,6 +164,7 @@ fn parse_details(text: &str) -> (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepanc
             rows.iter()
                 .map(|r| LedgerDiscrepancy {
                     location: location_of(r[0].as_i64()),
+                    en_transit: r[4].as_bool().unwrap_or(false),
                     produit: ProductId(int(&r[1])),
                     quantite: int(&r[2]),
                     ledger_sum: int(&r[3]),
@@ -236,12 +240,12 @@ impl<E: Engine> SqlStorage<E> {
             .value(settled);
         let (through,): (i64,) = Self::one(&mut tx, &through).await?;
         if through > last {
-            let add = Statement::new(
+            let add = Statement::new(&format!(
                 "INSERT INTO ledger_checkpoint (lieu, produit_id, somme)
-                 SELECT COALESCE(magasin_id, 0), produit_id, CAST(SUM(quantite) AS BIGINT) FROM stock_ledger
-                 WHERE id > $1 AND id <= $2 GROUP BY COALESCE(magasin_id, 0), produit_id
-                 ON CONFLICT (lieu, produit_id) DO UPDATE SET somme = ledger_checkpoint.somme + excluded.somme",
-            )
+                 SELECT {LIEU}, produit_id, CAST(SUM(quantite) AS BIGINT) FROM stock_ledger
+                 WHERE id > $1 AND id <= $2 GROUP BY 1, produit_id
+                 ON CONFLICT (lieu, produit_id) DO UPDATE SET somme = ledger_checkpoint.somme + excluded.somme"
+            ))
             .value(last)
             .value(through);
             Self::execute(&mut tx, &add).await?;
@@ -266,7 +270,7 @@ impl<E: Engine> SqlStorage<E> {
         // 2. The comparisons: reads, each one statement (one snapshot) that reads the kept sums
         //    with the ledger id they go up to, so writers are never held up.
         let mut conn = self.reader.acquire().await?;
-        let stock: Vec<DiscrepancyRow> = Self::all(&mut conn, &Statement::new(STOCK_AGAINST_CHECKPOINT)).await?;
+        let stock: Vec<DiscrepancyRow> = Self::all(&mut conn, &Statement::new(&stock_against_checkpoint())).await?;
         let stock: Vec<LedgerDiscrepancy> = stock.into_iter().map(LedgerDiscrepancy::from).collect();
         // Cancellations since the last pass, with the same margin as the ledger's.
         let since = last_at.map_or(DateTime::<Utc>::UNIX_EPOCH, |at| at - (now - settled));

@@ -1,6 +1,7 @@
 //! Migrations applied to a database that already holds data: the ledger's rebuild (SQLite cannot
 //! drop a CHECK) keeps every row and id, its indexes, and its append-only guard; the columns and
-//! indexes added after it (the adjustment and the return of each row) land on the rebuilt table.
+//! indexes added after it (the adjustment, the return and the shipment of each row) land on the
+//! rebuilt table.
 
 use magasin_store_sql::migrations::{self, Dialect};
 use magasin_store_sqlite::testing::TempDatabase;
@@ -43,6 +44,9 @@ async fn rebuilding_the_ledger_keeps_its_rows_ids_and_append_only_guard() {
             (42, Some(1), 3, "reapprovisionnement_entree".to_string(), "alice".to_string(), None)
         ]
     );
+    let transit: Vec<(bool,)> =
+        sqlx::query_as("SELECT en_transit FROM stock_ledger ORDER BY id").fetch_all(&pool).await.expect("transit");
+    assert_eq!(transit, [(false,), (false,)], "earlier rows are of stock, not of goods in transit");
     let update = sqlx::query("UPDATE stock_ledger SET solde = 11 WHERE id = 41").execute(&pool).await;
     assert!(update.expect_err("update refused").to_string().contains("append-only"));
     let delete = sqlx::query("DELETE FROM stock_ledger").execute(&pool).await;
@@ -63,6 +67,7 @@ async fn rebuilding_the_ledger_keeps_its_rows_ids_and_append_only_guard() {
             "stock_ledger_request",
             "stock_ledger_return",
             "stock_ledger_sale",
+            "stock_ledger_shipment",
             "stock_ledger_store"
         ]
     );

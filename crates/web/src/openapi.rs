@@ -2,7 +2,7 @@
 
 use crate::api::v1::{
     adjustments, audit, counts, ledger, products, purchase_orders, receipts, replenishments, reports, returns, rules,
-    sales, stock, stores, users, warehouse_planning,
+    sales, shipments, stock, stores, users, warehouse_planning,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         replenishments::approve_request, replenishments::reject_request, replenishments::apply_suggestions,
         rules::store_rules, rules::set_rules, rules::import_rules, rules::delete_rule, rules::suggestions,
         receipts::record_receipt, receipts::list_receipts, receipts::get_receipt,
+        shipments::create_transfer, shipments::list_shipments, shipments::get_shipment, shipments::ship,
+        shipments::receive, shipments::cancel,
         purchase_orders::create_order, purchase_orders::list_orders, purchase_orders::get_order,
         purchase_orders::send_order, purchase_orders::close_order, purchase_orders::cancel_order,
         warehouse_planning::warehouse_rules, warehouse_planning::set_warehouse_rules,
@@ -46,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         (name = "stock", description = "Store and warehouse stock, and the stock ledger"),
         (name = "sales", description = "Sales, and the returns of their goods"),
         (name = "replenishment", description = "Replenishment requests"),
+        (name = "shipments", description = "Goods in transit: shipments from the warehouse, transfers between stores"),
         (name = "warehouse", description = "Purchase orders, goods received at the warehouse, and its adjustments"),
         (name = "reporting", description = "Consolidated report, dashboard and shrinkage"),
         (name = "audit", description = "Who did what: every write, by actor"),

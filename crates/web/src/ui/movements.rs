@@ -54,6 +54,7 @@ fn document_of(t: &Strings, entry: &LedgerEntry) -> Option<(String, String)> {
             ((t.movements.adjustment_number)(id.0), link("/ajustements", &[("lieu", value_of(entry.location))], None))
         }
         SourceDocument::Return(id) => ((t.movements.return_number)(id.0), format!("/retours/{id}")),
+        SourceDocument::Shipment(id) => ((t.movements.shipment_number)(id.0), format!("/api/v1/shipments/{id}/")),
     })
 }
 

@@ -377,6 +377,7 @@ pub struct MovementStrings {
     pub receipt: fn(i64) -> String,
     pub adjustment_number: fn(i64) -> String,
     pub return_number: fn(i64) -> String,
+    pub shipment_number: fn(i64) -> String,
     pub of_location: fn(&str) -> String,
     pub of_row: fn(&str, &str) -> String,
     pub back_to_stock: &'static str,
@@ -842,6 +843,7 @@ pub static FR: Strings = Strings {
         receipt: fr::receipt_number,
         adjustment_number: fr::adjustment_number,
         return_number: fr::return_number,
+        shipment_number: fr::shipment_number,
         of_location: fr::movements_of_location,
         of_row: fr::movements_of_row,
         back_to_stock: "Retour au stock",
@@ -925,6 +927,12 @@ mod fr {
             Receipt => "Réception",
             Adjustment(_) => "Ajustement",
             Return => "Retour client",
+            ShipmentOut => "Expédition (sortie)",
+            TransitIn => "Mise en transit",
+            TransitOut => "Sortie de transit",
+            ShipmentIn => "Expédition (entrée)",
+            TransitMissing => "Manquant à la réception",
+            TransitDamaged => "Endommagé à la réception",
         }
     }
 
@@ -942,6 +950,10 @@ mod fr {
 
     pub fn adjustment_number(id: i64) -> String {
         format!("Ajustement n° {id}")
+    }
+
+    pub fn shipment_number(id: i64) -> String {
+        format!("Expédition n° {id}")
     }
 
     pub fn return_number(id: i64) -> String {
@@ -1130,6 +1142,10 @@ mod fr {
             OrderCancelled => "Annulation de commande fournisseur",
             RulesChanged => "Règles de réapprovisionnement",
             WarehouseRulesChanged => "Règles de commande de l'entrepôt",
+            ShipmentPrepared => "Préparation d'expédition",
+            ShipmentShipped => "Expédition",
+            ShipmentReceived => "Réception d'expédition",
+            ShipmentCancelled => "Annulation d'expédition",
         }
     }
 
@@ -1225,6 +1241,7 @@ mod fr {
             BelowMin { min } => format!("Le maximum ne peut pas être inférieur au minimum ({min})."),
             RequestLineCount { max } => format!("Une demande de réapprovisionnement compte de 1 à {max} lignes."),
             EitherOr { other } => format!("Donnez ce champ ou « {other} », pas les deux."),
+            SameAsOrigin => "Choisissez un autre magasin que celui d'origine.".to_string(),
         }
     }
 }

@@ -15,4 +15,5 @@ mod receipts;
 mod returns;
 mod roles;
 mod rules;
+mod shipments;
 mod ui;

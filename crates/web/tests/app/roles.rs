@@ -58,6 +58,29 @@ async fn pending_request_in(app: &TestApp, store: i64) -> i64 {
     reply.body["id"].as_i64().expect("id")
 }
 
+/// A transfer of one keyboard from `from` to the other store, prepared (and shipped, when
+/// `shipped`) by the service token: its id.
+async fn transfer_from(app: &TestApp, from: i64, shipped: bool) -> i64 {
+    restock(app, from).await;
+    let to = if from == OWN { OTHER } else { OWN };
+    let body = json!({"origine": from, "magasin": to, "lignes": [{"produit": 1, "quantite": 1}]});
+    let reply = app.post("/api/v1/shipments/", body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = reply.body["id"].as_i64().expect("id");
+    if shipped {
+        let ship = app.post(&format!("/api/v1/shipments/{id}/ship/"), Value::Null).await;
+        assert_eq!(ship.status, StatusCode::OK, "{}", ship.body);
+    }
+    id
+}
+
+/// One more keyboard at `store`, so that the many writes of the walk never run it out.
+async fn restock(app: &TestApp, store: i64) {
+    let one = json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"});
+    let reply = app.post(&format!("/api/v1/stores/{store}/adjustments/"), one).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}
+
 /// What the API shows of everything the writes below could change.
 async fn state(app: &TestApp) -> Value {
     let sales = app.get("/api/v1/sales/?page_size=100").await.body;
@@ -69,13 +92,15 @@ async fn state(app: &TestApp) -> Value {
     let receipts = app.get("/api/v1/warehouse/receipts/?page_size=100").await.body;
     let warehouse = app.get("/api/v1/warehouse/stock/?page_size=100").await.body;
     let orders = app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body;
+    let shipments = app.get("/api/v1/shipments/?page_size=100").await.body;
     let rules = json!([
         app.get("/api/v1/stores/1/rules/").await.body,
         app.get("/api/v1/stores/2/rules/").await.body,
         app.get("/api/v1/warehouse/rules/").await.body
     ]);
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
-        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"], "rules": rules})
+        "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"], "rules": rules,
+        "shipments": shipments["results"]})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -92,6 +117,8 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
             matches!(role, Logistique | Admin)
         }
         "store adjustment" => role == Gerant && own_store || role == Admin,
+        // A transfer's origin ships and cancels it; its destination receives it.
+        "transfer" | "ship" | "cancel shipment" | "receive" => role == Gerant && own_store || role == Admin,
         other => panic!("unknown write {other}"),
     }
 }
@@ -124,6 +151,10 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "apply suggestions",
                 "warehouse rules",
                 "warehouse order",
+                "transfer",
+                "ship",
+                "cancel shipment",
+                "receive",
             ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
@@ -223,6 +254,33 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                         assert_eq!(set.status, StatusCode::OK, "{}", set.body);
                         (Method::POST, "/api/v1/warehouse/suggestions/apply/".to_string(), json!({"fournisseur": "G"}))
                     }
+                    "transfer" => {
+                        restock(&app, store).await;
+                        (
+                            Method::POST,
+                            "/api/v1/shipments/".to_string(),
+                            json!({"origine": store, "magasin": if store == OWN { OTHER } else { OWN },
+                               "lignes": [{"produit": 1, "quantite": 1}]}),
+                        )
+                    }
+                    "ship" => (
+                        Method::POST,
+                        format!("/api/v1/shipments/{}/ship/", transfer_from(&app, store, false).await),
+                        Value::Null,
+                    ),
+                    "cancel shipment" => (
+                        Method::POST,
+                        format!("/api/v1/shipments/{}/cancel/", transfer_from(&app, store, false).await),
+                        Value::Null,
+                    ),
+                    "receive" => {
+                        let from = if store == OWN { OTHER } else { OWN };
+                        (
+                            Method::POST,
+                            format!("/api/v1/shipments/{}/receive/", transfer_from(&app, from, true).await),
+                            Value::Null,
+                        )
+                    }
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -247,7 +305,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 19);
+    assert_eq!(checked, 5 * 2 * 23);
     let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
     let from_suggestions = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G");
     assert_eq!(from_suggestions.count(), 1, "the warehouse's suggestions were ordered once");

@@ -14,6 +14,7 @@ pub mod reports;
 pub mod returns;
 pub mod rules;
 pub mod sales;
+pub mod shipments;
 pub mod stock;
 pub mod stores;
 pub mod users;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         rules::router,
         replenishments::router,
         receipts::router,
+        shipments::router,
         purchase_orders::router,
         warehouse_planning::router,
         adjustments::router,

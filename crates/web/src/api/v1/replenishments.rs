@@ -116,6 +116,8 @@ pub struct ReplenishmentDto {
     pub partielle: bool,
     /// Every line; `produit`, `produit_nom` and `quantite` above are the first's.
     pub lignes: Vec<RequestLineDto>,
+    /// The shipment that delivers it, when approval reserved the goods (goods in transit).
+    pub expedition: Option<i64>,
 }
 
 impl From<Replenishment> for ReplenishmentDto {
@@ -123,6 +125,7 @@ impl From<Replenishment> for ReplenishmentDto {
         let partielle = r.is_partial();
         ReplenishmentDto {
             partielle,
+            expedition: r.expedition.map(|e| e.0),
             origine: r.origine.as_str().to_string(),
             lignes: r
                 .lignes
@@ -235,6 +238,7 @@ pub async fn approve_request(
     let terms = ApprovalTerms {
         lignes: input.lignes.iter().map(RequestLine::from).collect(),
         what_is_available: input.selon_stock,
+        via_transit: false,
     };
     match state.services.approve_replenishment(&actor, ReplenishmentId(id), terms, request_id).await? {
         ApprovalOutcome::Approved(request) => Ok(Json(request.into())),
