@@ -61,8 +61,9 @@ async fn main() -> Result<()> {
             let bad = storage.ledger_discrepancies().await?;
             let aggregates = storage.aggregate_discrepancies().await?;
             for d in &bad {
+                let transit = if d.en_transit { " (goods in transit to it)" } else { "" };
                 eprintln!(
-                    "{:?} product {}: quantity {}, ledger sum {}",
+                    "{:?}{transit} product {}: quantity {}, ledger sum {}",
                     d.location, d.produit, d.quantite, d.ledger_sum
                 );
             }

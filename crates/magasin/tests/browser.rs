@@ -116,6 +116,8 @@ async fn scenario(b: &Browser) {
 
     plan_with_rules(b).await;
 
+    transfer_with_one_unit_missing(b).await;
+
     b.open("/produits").await;
     b.wait("table#products").await;
     b.screenshot("produits").await;
@@ -429,6 +431,44 @@ async fn plan_with_rules(b: &Browser) {
     submit(&child(&pending, "form.approve-available").await).await;
     b.wait_until_replaced(&pending, "approving as far as the warehouse holds").await;
     assert_eq!(store_quantity_in(b, 2, row_css, false).await, 40, "store 2 holds its maximum");
+}
+
+/// Store 1 sends store 2 three units of product 4 on `/expeditions` (the goods are reserved),
+/// ships them, and store 2 receives them with one unit missing: two enter its stock, the
+/// missing one is shown on the shipment.
+async fn transfer_with_one_unit_missing(b: &Browser) {
+    let row_css = "tr[data-product-id=\"4\"]";
+    let before = store_quantity_in(b, 2, row_css, false).await;
+    b.open("/expeditions").await;
+    let form = b.wait("form#transfer").await;
+    for (name, value) in [("origine", "1"), ("magasin", "2"), ("produit", "4")] {
+        child(&form, &format!("select[name={name}]")).await.select_by_value(value).await.expect("choosing");
+    }
+    let quantity = child(&form, "input[name=quantite]").await;
+    quantity.clear().await.expect("clearing the quantity");
+    quantity.send_keys("3").await.expect("typing the quantity");
+    submit(&form).await;
+    b.wait_until_replaced(&form, "reserving the transfer").await;
+
+    let open = b.wait("table#open-shipments tr[data-shipment-id]").await;
+    let id = open.attr("data-shipment-id").await.expect("shipment id").unwrap_or_default();
+    let row = format!("table#open-shipments tr[data-shipment-id=\"{id}\"]");
+    submit(&child(&open, "form.ship").await).await;
+    b.wait_until_replaced(&open, "shipping the transfer").await;
+
+    let shipped = b.wait(&row).await;
+    let receive = child(&shipped, "form.receive").await;
+    let missing = child(&receive, "input[name=manquante_4]").await;
+    missing.clear().await.expect("clearing the missing units");
+    missing.send_keys("1").await.expect("typing one missing unit");
+    b.screenshot("expeditions").await;
+    submit(&receive).await;
+    b.wait_until_replaced(&shipped, "receiving the transfer").await;
+
+    let done = b.wait(&format!("table#done-shipments tr[data-shipment-id=\"{id}\"] td.quantites")).await;
+    let shown = text(&done).await;
+    assert!(shown.contains("2 / 3") && shown.contains("1 manquant"), "the shipment shows its gap: {shown:?}");
+    assert_eq!(store_quantity_in(b, 2, row_css, false).await, before + 2, "two of three units arrived");
 }
 
 async fn store_quantity(b: &Browser, row_css: &str, screenshot: bool) -> i64 {

@@ -24,6 +24,7 @@ pub mod report;
 mod returning;
 pub mod sales;
 pub mod session;
+mod shipping;
 pub mod signin;
 pub mod stock;
 pub mod strings;
@@ -120,6 +121,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/reapprovisionnement", get(replenishment::page))
         .route("/reapprovisionnement/{id}/approuver", post(replenishment::approve))
         .route("/reapprovisionnement/{id}/refuser", post(replenishment::reject))
+        .route("/expeditions", get(shipping::page))
+        .route("/expeditions/transfert", post(shipping::transfer))
+        .route("/expeditions/{id}/expedition", post(shipping::ship))
+        .route("/expeditions/{id}/annulation", post(shipping::cancel))
+        .route("/expeditions/{id}/reception", post(shipping::receive))
         .route("/journal", get(journal::page))
         .route("/compte", get(account::page))
         .route("/compte/mot-de-passe", post(account::change_password))

@@ -94,7 +94,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Res
 }
 
 /// A refusal the visitor can act on, as a flash on the page they come back to.
-fn refusal(error: ServiceError) -> Result<Flash, UiError> {
+pub(super) fn refusal(error: ServiceError) -> Result<Flash, UiError> {
     let t = current();
     match error {
         ServiceError::Invalid(errors) => Ok(Flash::error(FieldErrors::from_service(&errors).all().join(" "))),

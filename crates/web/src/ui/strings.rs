@@ -208,6 +208,38 @@ pub struct Strings {
     pub movements: MovementStrings,
     pub verification: VerificationStrings,
     pub counting: CountingStrings,
+    pub shipping: ShippingStrings,
+}
+
+/// The words of the shipments page.
+pub struct ShippingStrings {
+    pub title: &'static str,
+    pub link: &'static str,
+    pub on_their_way: &'static str,
+    /// Goods on their way to a store, as a place of the ledger.
+    pub in_transit: &'static str,
+    pub done: &'static str,
+    pub warehouse: &'static str,
+    pub origin: &'static str,
+    pub destination: &'static str,
+    pub prepared: &'static str,
+    pub shipped: &'static str,
+    pub received: &'static str,
+    pub cancelled: &'static str,
+    pub ship: &'static str,
+    pub cancel: &'static str,
+    pub receive: &'static str,
+    pub missing: &'static str,
+    pub damaged: &'static str,
+    pub receive_hint: &'static str,
+    pub new_transfer: &'static str,
+    pub send: &'static str,
+    pub request: fn(i64) -> String,
+    pub shipped_flash: fn(i64) -> String,
+    pub cancelled_flash: fn(i64) -> String,
+    pub received_flash: fn(i64) -> String,
+    pub transfer_flash: fn(i64) -> String,
+    pub short: fn(&str, i64, i64) -> String,
 }
 
 /// The words of the goods-receipt pages.
@@ -782,6 +814,34 @@ pub static FR: Strings = Strings {
         taken_back_by: "Repris par",
         print_hint: "Imprimez cette page pour remettre l'avoir au client.",
     },
+    shipping: ShippingStrings {
+        title: "Expéditions et transferts",
+        link: "Expéditions et transferts",
+        on_their_way: "En cours",
+        in_transit: "en transit",
+        done: "Terminées",
+        warehouse: "Entrepôt",
+        origin: "Origine",
+        destination: "Destination",
+        prepared: "préparée",
+        shipped: "expédiée",
+        received: "reçue",
+        cancelled: "annulée",
+        ship: "Expédier",
+        cancel: "Annuler",
+        receive: "Réceptionner",
+        missing: "manquant(s)",
+        damaged: "endommagé(s)",
+        receive_hint: "Indiquez pour chaque ligne les unités manquantes ou endommagées ; le reste entre en stock.",
+        new_transfer: "Nouveau transfert entre magasins",
+        send: "Réserver le transfert",
+        request: fr::shipment_request,
+        shipped_flash: fr::shipment_shipped,
+        cancelled_flash: fr::shipment_cancelled,
+        received_flash: fr::shipment_received,
+        transfer_flash: fr::transfer_prepared,
+        short: fr::transfer_short,
+    },
     counting: CountingStrings {
         title: "Inventaires",
         link: "Inventaires",
@@ -950,6 +1010,30 @@ mod fr {
 
     pub fn adjustment_number(id: i64) -> String {
         format!("Ajustement n° {id}")
+    }
+
+    pub fn shipment_request(id: i64) -> String {
+        format!("demande n° {id}")
+    }
+
+    pub fn shipment_shipped(id: i64) -> String {
+        format!("Expédition n° {id} expédiée : les marchandises sont en transit.")
+    }
+
+    pub fn shipment_cancelled(id: i64) -> String {
+        format!("Expédition n° {id} annulée : la réserve est libérée.")
+    }
+
+    pub fn shipment_received(id: i64) -> String {
+        format!("Expédition n° {id} réceptionnée.")
+    }
+
+    pub fn transfer_prepared(id: i64) -> String {
+        format!("Transfert n° {id} réservé au magasin d'origine.")
+    }
+
+    pub fn transfer_short(product: &str, requested: i64, available: i64) -> String {
+        format!("Stock disponible insuffisant — {product} : {available} disponible(s), {requested} demandé(s).")
     }
 
     pub fn shipment_number(id: i64) -> String {

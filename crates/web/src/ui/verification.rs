@@ -60,6 +60,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Res
             .map(|d| {
                 let place = match d.location {
                     Location::Warehouse => t.nav_warehouse.to_string(),
+                    Location::Store(id) if d.en_transit => format!("{} {id} ({})", t.store, t.shipping.in_transit),
                     Location::Store(id) => format!("{} {id}", t.store),
                 };
                 (place, d.produit.0, d.quantite, d.ledger_sum)

@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 22] = [
+const FORMS: [(&str, bool); 26] = [
     ("sale", true),
     ("cancel", true),
     ("return", true),
@@ -41,6 +41,10 @@ const FORMS: [(&str, bool); 22] = [
     ("apply suggestions", true),
     ("warehouse rules", false),
     ("warehouse order", false),
+    ("transfer", true),
+    ("ship shipment", true),
+    ("cancel shipment", true),
+    ("receive shipment", true),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -57,6 +61,10 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         }
         "store adjustment" | "store count" => role == Gerant && own_store || role == Admin,
         "create user" | "user role" | "user state" | "user password" | "user token" => role == Admin,
+        // A transfer's origin prepares, ships and cancels it; its destination receives it.
+        "transfer" | "ship shipment" | "cancel shipment" | "receive shipment" => {
+            role == Gerant && own_store || role == Admin
+        }
         other => panic!("unknown form {other}"),
     }
 }
@@ -91,7 +99,27 @@ async fn state(app: &TestApp) -> Value {
         "counts": [app.get("/api/v1/stores/1/counts/").await.body["results"], app.get("/api/v1/stores/2/counts/").await.body["results"]],
         "users": users,
         "tokens": tokens,
+        "shipments": app.get("/api/v1/shipments/?page_size=100").await.body["results"],
     })
+}
+
+/// The other store of the two the walk uses.
+fn other_than(store: i64) -> i64 {
+    if store == OWN { OTHER } else { OWN }
+}
+
+/// A transfer of one keyboard from `from` (restocked first, so the walk never runs it out),
+/// prepared and, when `shipped`, shipped by the service token: its id.
+async fn transfer_from(app: &TestApp, from: i64, shipped: bool) -> i64 {
+    let one = json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"});
+    created(app, &format!("/api/v1/stores/{from}/adjustments/"), one).await;
+    let body = json!({"origine": from, "magasin": other_than(from), "lignes": [{"produit": 1, "quantite": 1}]});
+    let id = created(app, "/api/v1/shipments/", body).await;
+    if shipped {
+        let ship = app.post(&format!("/api/v1/shipments/{id}/ship/"), Value::Null).await;
+        assert_eq!(ship.status, StatusCode::OK, "{}", ship.body);
+    }
+    id
 }
 
 async fn created(app: &TestApp, path: &str, body: Value) -> i64 {
@@ -273,6 +301,31 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         browser.get("/entrepot/commandes").await;
                         ("/entrepot/commandes/suggestions".into(), vec![("fournisseur".to_string(), "G".to_string())])
                     }
+                    "transfer" => {
+                        let one = json!({"produit": 1, "quantite": 1, "motif": "erreur_saisie"});
+                        created(&app, &format!("/api/v1/stores/{store}/adjustments/"), one).await;
+                        let page = browser.get("/expeditions").await;
+                        let key = value_of_input(&page.html, "cle").unwrap_or_else(|| format!("k-{tag}"));
+                        let fields = [
+                            ("cle", key),
+                            ("origine", store.to_string()),
+                            ("magasin", other_than(store).to_string()),
+                            ("produit", "1".to_string()),
+                            ("quantite", "1".to_string()),
+                        ];
+                        ("/expeditions/transfert".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                    "ship shipment" | "cancel shipment" => {
+                        let id = transfer_from(&app, store, false).await;
+                        browser.get("/expeditions").await;
+                        let verb = if form == "ship shipment" { "expedition" } else { "annulation" };
+                        (format!("/expeditions/{id}/{verb}"), vec![])
+                    }
+                    "receive shipment" => {
+                        let id = transfer_from(&app, other_than(store), true).await;
+                        browser.get("/expeditions").await;
+                        (format!("/expeditions/{id}/reception"), vec![])
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -295,7 +348,7 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 32, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 40, "every form × role × store");
     let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
     let ordered = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G").count();
     assert_eq!(ordered, 1, "the warehouse's suggestions were ordered once");

@@ -238,6 +238,33 @@ async fn arbitrary_request_approval_and_planning_bodies_never_fail(app: TestApp)
         let reply = app.post("/api/v1/warehouse/suggestions/apply/", body.clone()).await;
         assert_handled(reply.status, &reply.body, &body.to_string());
     }
+    let transfer = prop_oneof![
+        3 => (number_ish(), number_ish(), prop::collection::vec(line(), 0..6))
+            .prop_map(|(o, m, l)| json!({"origine": o, "magasin": m, "lignes": l})),
+        1 => json_value(),
+    ];
+    for body in samples(transfer) {
+        let reply = app.post("/api/v1/shipments/", body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    let gap = (number_ish(), number_ish(), number_ish())
+        .prop_map(|(p, m, d)| json!({"produit": p, "manquante": m, "endommagee": d}));
+    let reports =
+        prop_oneof![3 => prop::collection::vec(gap, 0..4).prop_map(|l| json!({"lignes": l})), 1 => json_value()];
+    for body in samples(reports) {
+        // Restocked first: the arbitrary transfers above may have reserved store 1's goods.
+        for produit in [1, 2] {
+            let one = json!({"produit": produit, "quantite": 1, "motif": "erreur_saisie"});
+            assert_eq!(app.post("/api/v1/stores/1/adjustments/", one).await.status, StatusCode::CREATED);
+        }
+        let sent = json!({"origine": 1, "magasin": 2, "lignes": [{"produit": 1, "quantite": 1}, {"produit": 2, "quantite": 1}]});
+        let created = app.post("/api/v1/shipments/", sent).await;
+        let shipped = app.post(&format!("/api/v1/shipments/{}/ship/", created.body["id"]), Value::Null).await;
+        assert_eq!(shipped.status, StatusCode::OK, "{}", shipped.body);
+        let path = format!("/api/v1/shipments/{}/receive/", created.body["id"]);
+        let reply = app.post(&path, body.clone()).await;
+        assert_handled(reply.status, &reply.body, &format!("{path} {body}"));
+    }
     assert!(app.ledger_discrepancies().await.is_empty(), "nothing half-written");
 }
 

@@ -16,4 +16,5 @@ mod returns;
 mod roles;
 mod rules;
 mod shipments;
+mod shipping_pages;
 mod ui;

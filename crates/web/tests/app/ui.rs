@@ -215,7 +215,7 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 32] = [
+const PAGES: [&str; 33] = [
     "/",
     "/journal",
     "/compte",
@@ -247,6 +247,7 @@ const PAGES: [&str; 32] = [
     "/produits/nouveau",
     "/produits/1",
     "/reapprovisionnement",
+    "/expeditions",
     "/observabilite",
 ];
 
