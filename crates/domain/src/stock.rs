@@ -37,6 +37,9 @@ pub struct WarehouseStockRow {
     pub produit: ProductId,
     pub produit_nom: String,
     pub quantite: i64,
+    /// Reserved for prepared shipments: approvals, adjustments and counts may use only
+    /// `quantite - reserve`.
+    pub reserve: i64,
     /// Still due from suppliers: what sent or partly received purchase orders have not received.
     pub attendu: i64,
 }

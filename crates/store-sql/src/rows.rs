@@ -122,6 +122,7 @@ pub struct WarehouseDbRow {
     pub produit_id: i64,
     pub produit_nom: String,
     pub quantite: i64,
+    pub reserve: i64,
 }
 
 impl From<WarehouseDbRow> for WarehouseStockRow {
@@ -130,6 +131,7 @@ impl From<WarehouseDbRow> for WarehouseStockRow {
             produit: ProductId(r.produit_id),
             produit_nom: r.produit_nom,
             quantite: r.quantite,
+            reserve: r.reserve,
             attendu: 0,
         }
     }

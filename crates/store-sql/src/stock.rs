@@ -83,7 +83,7 @@ impl<E: Engine> SqlStorage<E> {
             Statement::new("SELECT COUNT(*) FROM warehouse_stock s JOIN products p ON p.id = s.produit_id WHERE TRUE");
         push_filters::<E>(&mut count, query);
         let mut select = Statement::new(
-            "SELECT s.produit_id, p.nom AS produit_nom, s.quantite
+            "SELECT s.produit_id, p.nom AS produit_nom, s.quantite, s.reserve
              FROM warehouse_stock s JOIN products p ON p.id = s.produit_id WHERE TRUE",
         );
         push_filters::<E>(&mut select, query);

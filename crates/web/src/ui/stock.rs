@@ -24,6 +24,8 @@ pub struct StockRow {
     pub quantity: i64,
     /// Still due from suppliers (the warehouse's rows only).
     pub expected: i64,
+    /// Reserved for prepared shipments (the warehouse's rows only).
+    pub reserved: i64,
     /// The store's reordering rule, `(min, max)`, when the product has one (stores' rows only).
     pub rule: Option<(i64, i64)>,
 }
@@ -127,6 +129,7 @@ pub async fn store_stock(
             name: r.produit_nom,
             quantity: r.quantite,
             expected: 0,
+            reserved: 0,
         })
         .collect();
     let page = StorePage { layout: visitor.layout(t.stock_title, "/stock"), stores, magasin, listing, rows };
@@ -160,6 +163,7 @@ pub async fn warehouse(
             name: r.produit_nom,
             quantity: r.quantite,
             expected: r.attendu,
+            reserved: r.reserve,
             rule: None,
         })
         .collect();

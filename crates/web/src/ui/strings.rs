@@ -218,6 +218,8 @@ pub struct ShippingStrings {
     pub on_their_way: &'static str,
     /// Goods on their way to a store, as a place of the ledger.
     pub in_transit: &'static str,
+    /// Units reserved for prepared shipments (a column of the warehouse's stock).
+    pub reserved: &'static str,
     pub done: &'static str,
     pub warehouse: &'static str,
     pub origin: &'static str,
@@ -819,6 +821,7 @@ pub static FR: Strings = Strings {
         link: "Expéditions et transferts",
         on_their_way: "En cours",
         in_transit: "en transit",
+        reserved: "Réservé",
         done: "Terminées",
         warehouse: "Entrepôt",
         origin: "Origine",

@@ -45,6 +45,13 @@ async fn approved_shipment(app: &TestApp, lines: &[(i64, i64)]) -> Value {
     shipment.body
 }
 
+async fn warehouse_reserve(app: &TestApp, product: i64) -> i64 {
+    let listed = app.get("/api/v1/warehouse/stock/?page_size=100").await;
+    let rows = listed.body["results"].as_array().expect("rows").clone();
+    let row = rows.iter().find(|r| r["produit"] == product).expect("the product's row");
+    row["reserve"].as_i64().expect("reserve")
+}
+
 async fn ledger_adds_up(app: &TestApp) {
     assert_eq!(app.ledger_discrepancies().await, vec![], "warehouse + stores + transit = the ledger");
 }
@@ -63,6 +70,7 @@ async fn an_approval_reserves_then_ships_then_receives_with_one_missing_unit(app
     let shipment = approved_shipment(&app, &[(1, 10), (11, 4)]).await;
     assert_eq!((shipment["statut"].as_str(), shipment["origine"].as_i64()), (Some("preparee"), None));
     assert_eq!(app.warehouse_qty(1).await, warehouse, "reserved, not moved");
+    assert_eq!(warehouse_reserve(&app, 1).await, 10, "the warehouse's stock shows the reserve");
     assert_eq!(app.local_qty(2, 1).await.unwrap_or(0), store);
     // The reserve is not available to another approval.
     let available = warehouse - 10;
@@ -80,6 +88,7 @@ async fn an_approval_reserves_then_ships_then_receives_with_one_missing_unit(app
         shipped.body
     );
     assert_eq!(app.warehouse_qty(1).await, warehouse - 10, "left the warehouse");
+    assert_eq!(warehouse_reserve(&app, 1).await, 0, "and its reserve");
     assert_eq!(app.local_qty(2, 1).await.unwrap_or(0), store, "not arrived yet");
     ledger_adds_up(&app).await;
 

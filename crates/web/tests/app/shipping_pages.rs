@@ -38,6 +38,8 @@ async fn logistics_ships_and_the_store_receives_with_one_missing_unit(mut b: Bro
     let row = format!("data-shipment-id=\"{id}\"");
     assert_eq!(cell(&page.html, &row, "statut"), "préparée");
     assert_eq!(cell(&page.html, &row, "origine"), "Entrepôt");
+    let warehouse = b.get("/entrepot").await;
+    assert_eq!(cell(&warehouse.html, "tr data-product-id=\"1\"", "reserve"), "<a href=\"/expeditions\">10</a>");
     let shipped = b.post_and_follow(&format!("/expeditions/{id}/expedition"), &[]).await;
     assert!(shipped.flash().is_some_and(|f| f.contains("en transit")), "{:?}", shipped.flash());
     assert_eq!(cell(&shipped.html, &row, "statut"), "expédiée");

@@ -61,13 +61,22 @@ pub struct WarehouseRowDto {
     pub produit: i64,
     pub produit_nom: String,
     pub quantite: i64,
+    /// Reserved for prepared shipments (goods in transit): what approvals, adjustments and counts
+    /// may use is `quantite - reserve`.
+    pub reserve: i64,
     /// Still due from suppliers: what sent or partly received purchase orders have not received.
     pub attendu: i64,
 }
 
 impl From<WarehouseStockRow> for WarehouseRowDto {
     fn from(r: WarehouseStockRow) -> Self {
-        WarehouseRowDto { produit: r.produit.0, produit_nom: r.produit_nom, quantite: r.quantite, attendu: r.attendu }
+        WarehouseRowDto {
+            produit: r.produit.0,
+            produit_nom: r.produit_nom,
+            quantite: r.quantite,
+            reserve: r.reserve,
+            attendu: r.attendu,
+        }
     }
 }
 
