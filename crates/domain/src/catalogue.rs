@@ -10,6 +10,8 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 /// Largest initial warehouse stock given at product creation.
 pub const MAX_INITIAL_STOCK: i64 = 1_000_000_000;
+/// Longest SKU (référence interne).
+pub const MAX_SKU_CHARS: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Product {
@@ -18,6 +20,80 @@ pub struct Product {
     pub categorie: String,
     pub prix: Money,
     pub description: Option<String>,
+    /// The chain's own reference, uppercase, unique.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// The EAN-13 barcode (a UPC-A as its 13-digit form), unique.
+    #[serde(default)]
+    pub code_barres: Option<String>,
+}
+
+/// The check digit of an EAN-13 whose first 12 digits are `first12` (ASCII digits).
+pub fn ean13_check_digit(first12: &[u8]) -> u8 {
+    let sum: u32 = first12.iter().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 1 } else { 3 }).sum();
+    u8::try_from((10 - sum % 10) % 10).unwrap_or(0)
+}
+
+/// A barcode as stored: an EAN-13, or a UPC-A (12 digits) as its EAN-13 form (a leading 0),
+/// its check digit verified.
+pub fn parse_barcode(text: &str) -> Result<String, ValidationCode> {
+    let digits = text.trim();
+    if !(digits.len() == 12 || digits.len() == 13) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationCode::BadBarcode);
+    }
+    let ean = if digits.len() == 12 { format!("0{digits}") } else { digits.to_string() };
+    let bytes = ean.as_bytes();
+    let expected = ean13_check_digit(&bytes[..12]);
+    if bytes[12] - b'0' != expected {
+        return Err(ValidationCode::BadCheckDigit { expected: expected.into() });
+    }
+    Ok(ean)
+}
+
+/// Whether `text` reads as a barcode: 12 or 13 ASCII digits and nothing else.
+fn reads_as_barcode(text: &str) -> bool {
+    matches!(text.len(), 12 | 13) && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A SKU as stored: 1 to [`MAX_SKU_CHARS`] letters, digits, `.`, `-` or `_`, uppercase, and
+/// not 12 or 13 digits alone (that reads as a barcode).
+pub fn parse_sku(text: &str) -> Result<String, ValidationCode> {
+    let sku = text.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if sku.is_empty() || sku.chars().count() > MAX_SKU_CHARS || !sku.chars().all(allowed) || reads_as_barcode(sku) {
+        return Err(ValidationCode::BadSku { max: MAX_SKU_CHARS });
+    }
+    Ok(sku.to_ascii_uppercase())
+}
+
+/// What a code typed or scanned names: a barcode (12 or 13 digits: its check digit must be
+/// right) or else a SKU; exactly one of the two is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeLookup {
+    pub barcode: Option<String>,
+    pub sku: Option<String>,
+}
+
+/// The SKU magasin gives the products it makes (demo and synthetic data): `MAG-00042`.
+pub fn house_sku(id: ProductId) -> String {
+    format!("MAG-{:05}", id.0)
+}
+
+/// The barcode magasin gives the products it makes: an EAN-13 of the in-store range (prefix
+/// 200, for the chain's own use), the product's id, and its check digit.
+pub fn house_barcode(id: ProductId) -> String {
+    let first12 = format!("200{:09}", id.0.rem_euclid(1_000_000_000));
+    let check = ean13_check_digit(first12.as_bytes());
+    format!("{first12}{check}")
+}
+
+/// The lookup a code asks for (field `code`).
+pub fn code_lookup(text: &str) -> Result<CodeLookup, ValidationCode> {
+    if reads_as_barcode(text.trim()) {
+        Ok(CodeLookup { barcode: Some(parse_barcode(text)?), sku: None })
+    } else {
+        Ok(CodeLookup { barcode: None, sku: Some(parse_sku(text)?) })
+    }
 }
 
 /// Input of a product creation or update, as received (price still text).
@@ -30,6 +106,10 @@ pub struct ProductInput {
     pub description: Option<Option<String>>,
     /// Opening warehouse quantity, creation only.
     pub stock_initial: Option<i64>,
+    /// `Some(None)` (or a blank text) clears the SKU.
+    pub sku: Option<Option<String>>,
+    /// `Some(None)` (or a blank text) clears the barcode.
+    pub code_barres: Option<Option<String>>,
 }
 
 /// A product ready to be created.
@@ -40,6 +120,8 @@ pub struct NewProduct {
     pub prix: Money,
     pub description: Option<String>,
     pub stock_initial: i64,
+    pub sku: Option<String>,
+    pub code_barres: Option<String>,
 }
 
 /// The fields an update changes; `None` leaves a field as it is.
@@ -49,11 +131,38 @@ pub struct ProductPatch {
     pub categorie: Option<String>,
     pub prix: Option<Money>,
     pub description: Option<Option<String>>,
+    pub sku: Option<Option<String>>,
+    pub code_barres: Option<Option<String>>,
 }
 
 impl ProductPatch {
     pub fn is_empty(&self) -> bool {
-        self.nom.is_none() && self.categorie.is_none() && self.prix.is_none() && self.description.is_none()
+        self.nom.is_none()
+            && self.categorie.is_none()
+            && self.prix.is_none()
+            && self.description.is_none()
+            && self.sku.is_none()
+            && self.code_barres.is_none()
+    }
+}
+
+/// A code field as given: absent, cleared (null or blank), or a value checked by `parse`.
+fn check_code(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: &Option<Option<String>>,
+    parse: fn(&str) -> Result<String, ValidationCode>,
+) -> Option<Option<String>> {
+    let value = value.as_ref()?;
+    let Some(text) = value.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Some(None);
+    };
+    match parse(text) {
+        Ok(code) => Some(Some(code)),
+        Err(code) => {
+            errors.add(field, code);
+            Some(None)
+        }
     }
 }
 
@@ -123,7 +232,9 @@ pub fn validate_new_product(input: ProductInput) -> Result<NewProduct, Validatio
     if !(0..=MAX_INITIAL_STOCK).contains(&stock_initial) {
         errors.add("stock_initial", ValidationCode::OutOfRange { min: 0, max: MAX_INITIAL_STOCK });
     }
-    errors.into_result(NewProduct { nom, categorie, prix, description, stock_initial })
+    let sku = check_code(&mut errors, "sku", &input.sku, parse_sku).flatten();
+    let code_barres = check_code(&mut errors, "code_barres", &input.code_barres, parse_barcode).flatten();
+    errors.into_result(NewProduct { nom, categorie, prix, description, stock_initial, sku, code_barres })
 }
 
 /// Checks an update: every field is optional, those present must be valid.
@@ -136,7 +247,9 @@ pub fn validate_product_patch(input: ProductInput) -> Result<ProductPatch, Valid
     if input.stock_initial.is_some() {
         errors.add("stock_initial", ValidationCode::CreationOnly);
     }
-    errors.into_result(ProductPatch { nom, categorie, prix, description })
+    let sku = check_code(&mut errors, "sku", &input.sku, parse_sku);
+    let code_barres = check_code(&mut errors, "code_barres", &input.code_barres, parse_barcode);
+    errors.into_result(ProductPatch { nom, categorie, prix, description, sku, code_barres })
 }
 
 /// The lowercase form used for case-insensitive search (accents kept: `Café` ≠ `Cafe`).
@@ -203,7 +316,7 @@ mod tests {
             categorie: Some("É\u{7f}picerie".into()),
             prix: Some("1".into()),
             description: Some(Some("a\u{1b}[31m".into())),
-            stock_initial: None,
+            ..Default::default()
         })
         .unwrap_err();
         let fields: Vec<(&str, &ValidationCode)> = errors.0.iter().map(|e| (e.field.as_str(), &e.code)).collect();
@@ -214,6 +327,59 @@ mod tests {
         let lines = Some(Some("Ligne 1\r\nLigne 2\tfin".into()));
         let patch = validate_product_patch(ProductInput { description: lines, ..Default::default() }).unwrap();
         assert_eq!(patch.description, Some(Some("Ligne 1\r\nLigne 2\tfin".into())));
+    }
+
+    #[test]
+    fn barcodes_are_ean13_or_upca_with_their_check_digit() {
+        assert_eq!(parse_barcode("4006381333931"), Ok("4006381333931".into()));
+        assert_eq!(parse_barcode(" 036000291452 "), Ok("0036000291452".into()), "a UPC-A, as its EAN-13");
+        assert_eq!(parse_barcode("4006381333932"), Err(ValidationCode::BadCheckDigit { expected: 1 }));
+        for bad in ["", "400638133393", "40063813339311", "4006381A33931", "٤٠٠٦٣٨١٣٣٣٩٣١"] {
+            assert!(parse_barcode(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(ean13_check_digit(b"400638133393"), 1);
+    }
+
+    #[test]
+    fn house_codes_are_valid_and_distinct() {
+        let (one, two) = (house_barcode(ProductId(1)), house_barcode(ProductId(2)));
+        assert_eq!(parse_barcode(&one), Ok(one.clone()));
+        assert_ne!(one, two);
+        assert_eq!(one.len(), 13);
+        assert_eq!(parse_sku(&house_sku(ProductId(42))), Ok("MAG-00042".into()));
+    }
+
+    #[test]
+    fn skus_are_plain_and_uppercase() {
+        assert_eq!(parse_sku(" caf-001.b_2 "), Ok("CAF-001.B_2".into()));
+        for bad in ["", "a b", "é", &"A".repeat(33), "a\0", "400638133393", "4006381333931"] {
+            assert_eq!(parse_sku(bad), Err(ValidationCode::BadSku { max: MAX_SKU_CHARS }), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_code_looks_up_a_barcode_or_a_sku() {
+        let barcode = code_lookup("4006381333931").unwrap();
+        assert_eq!(barcode, CodeLookup { barcode: Some("4006381333931".into()), sku: None });
+        assert_eq!(code_lookup("caf-1").unwrap(), CodeLookup { barcode: None, sku: Some("CAF-1".into()) });
+        assert_eq!(code_lookup("4006381333932"), Err(ValidationCode::BadCheckDigit { expected: 1 }));
+        assert!(code_lookup("a b").is_err());
+        assert_eq!(code_lookup("12345").unwrap().sku.as_deref(), Some("12345"), "short digits are a SKU");
+    }
+
+    #[test]
+    fn codes_are_checked_and_cleared() {
+        let mut with_codes = input("A", "1");
+        with_codes.sku = Some(Some("ab-1".into()));
+        with_codes.code_barres = Some(Some("036000291452".into()));
+        let p = validate_new_product(with_codes).unwrap();
+        assert_eq!((p.sku.as_deref(), p.code_barres.as_deref()), (Some("AB-1"), Some("0036000291452")));
+        let bad = ProductInput { code_barres: Some(Some("4006381333932".into())), ..Default::default() };
+        let errors = validate_product_patch(bad).unwrap_err();
+        assert_eq!(errors.0[0].field, "code_barres");
+        let clear = ProductInput { sku: Some(Some(" ".into())), code_barres: Some(None), ..Default::default() };
+        let patch = validate_product_patch(clear).unwrap();
+        assert_eq!((patch.sku, patch.code_barres), (Some(None), Some(None)));
     }
 
     #[test]

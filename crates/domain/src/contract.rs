@@ -90,6 +90,8 @@ pub fn fixture() -> Dataset {
         categorie: categorie.into(),
         prix: Money(prix),
         description: None,
+        sku: None,
+        code_barres: None,
     };
     Dataset {
         stores: vec![
@@ -175,6 +177,8 @@ pub async fn products_are_created_listed_and_updated(s: &dyn Storage) {
         prix: Money(499),
         description: Some("Sencha".into()),
         stock_initial: 40,
+        sku: None,
+        code_barres: None,
     };
     let created = s.create_product(&new, &ctx()).await.expect("create");
     assert!(created.id.0 > 3, "new ids follow the seeded ones");
@@ -210,8 +214,15 @@ pub async fn products_are_created_listed_and_updated(s: &dyn Storage) {
 }
 
 pub async fn product_names_are_unique(s: &dyn Storage) {
-    let dup =
-        NewProduct { nom: "Souris".into(), categorie: "X".into(), prix: Money(1), description: None, stock_initial: 0 };
+    let dup = NewProduct {
+        nom: "Souris".into(),
+        categorie: "X".into(),
+        prix: Money(1),
+        description: None,
+        stock_initial: 0,
+        sku: None,
+        code_barres: None,
+    };
     assert!(matches!(s.create_product(&dup, &ctx()).await, Err(StorageError::Conflict(_))));
     let rename = ProductPatch { nom: Some("Souris".into()), ..Default::default() };
     assert!(matches!(s.update_product(CAFE, &rename, &ctx()).await, Err(StorageError::Conflict(_))));
@@ -227,6 +238,8 @@ pub async fn an_opening_entry_is_written_for_a_non_zero_opening_stock_only(s: &d
         prix: Money(100),
         description: None,
         stock_initial,
+        sku: None,
+        code_barres: None,
     };
     let entries = |produit| async move {
         let query =
@@ -610,6 +623,8 @@ pub async fn searches_with_control_characters_match_nothing(s: &dyn Storage) {
         prix: Money(499),
         description: None,
         stock_initial: 1,
+        sku: None,
+        code_barres: None,
     };
     s.create_product(&new, &ctx()).await.expect("create");
     for needle in ["\u{0}", "\u{1}", "thé\u{1}", "\u{7}", "café\u{0}", "\u{7f}"] {
@@ -916,6 +931,8 @@ pub async fn every_write_names_its_actor(s: &dyn Storage) {
         prix: Money(990),
         description: None,
         stock_initial: 4,
+        sku: None,
+        code_barres: None,
     };
     let created = s.create_product(&product, &by("siege", "r7")).await.expect("create");
     let patch = ProductPatch { prix: Some(Money(1290)), ..Default::default() };

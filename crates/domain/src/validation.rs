@@ -84,6 +84,12 @@ pub enum ValidationCode {
     EitherOr { other: String },
     /// A destination that is the origin itself.
     SameAsOrigin,
+    /// A barcode that is not 12 (UPC-A) or 13 (EAN-13) digits.
+    BadBarcode,
+    /// A barcode whose last digit is not its check digit, `expected`.
+    BadCheckDigit { expected: u32 },
+    /// A SKU that is not 1 to `max` letters, digits, `.`, `-` or `_`, or reads as a barcode.
+    BadSku { max: usize },
 }
 
 impl fmt::Display for ValidationCode {
@@ -130,6 +136,11 @@ impl fmt::Display for ValidationCode {
             RequestLineCount { max } => write!(f, "A replenishment request has 1 to {max} lines."),
             EitherOr { other } => write!(f, "Give this field or {other}, not both."),
             SameAsOrigin => f.write_str("Must be another store than the origin."),
+            BadBarcode => f.write_str("Enter an EAN-13 (13 digits) or UPC-A (12 digits) barcode."),
+            BadCheckDigit { expected } => write!(f, "Wrong check digit: it should be {expected}."),
+            BadSku { max } => {
+                write!(f, "Use 1 to {max} letters, digits, '.', '-' or '_' (12 or 13 digits alone are a barcode).")
+            }
         }
     }
 }
@@ -230,7 +241,10 @@ pub fn every_code() -> Vec<ValidationCode> {
             BelowMin { .. } => Some(RequestLineCount { max: 100 }),
             RequestLineCount { .. } => Some(EitherOr { other: "produit".into() }),
             EitherOr { .. } => Some(SameAsOrigin),
-            SameAsOrigin => None,
+            SameAsOrigin => Some(BadBarcode),
+            BadBarcode => Some(BadCheckDigit { expected: 7 }),
+            BadCheckDigit { .. } => Some(BadSku { max: 32 }),
+            BadSku { .. } => None,
         };
         all.push(code);
     }

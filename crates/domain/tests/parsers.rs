@@ -2,7 +2,9 @@
 //! it accepts reads back the same.
 
 use chrono::{TimeZone, Utc};
-use magasin_domain::catalogue::{ProductInput, has_control_character, validate_new_product, validate_product_patch};
+use magasin_domain::catalogue::{
+    ProductInput, has_control_character, parse_barcode, parse_sku, validate_new_product, validate_product_patch,
+};
 use magasin_domain::sales::{IdempotencyKey, LineRequest, SaleRequest, validate_sale};
 use magasin_domain::{Money, ProductId, StoreId};
 use proptest::prelude::*;
@@ -61,12 +63,17 @@ proptest! {
         prix in prop::option::of(text()),
         description in prop::option::of(prop::option::of(text())),
         stock_initial in prop::option::of(any::<i64>()),
+        sku in prop::option::of(prop::option::of(text())),
+        code_barres in prop::option::of(prop::option::of(prop_oneof![text(), "[0-9]{11,14}"])),
     ) {
-        let input = ProductInput { nom, categorie, prix, description, stock_initial };
+        let input = ProductInput { nom, categorie, prix, description, stock_initial, sku, code_barres };
         if let Ok(product) = validate_new_product(input.clone()) {
             prop_assert!(!has_control_character(&product.nom) && !product.nom.trim().is_empty());
             prop_assert!(!has_control_character(&product.categorie));
             prop_assert!(product.prix.cents() >= 0 && product.stock_initial >= 0);
+            // A stored barcode is 13 digits with its check digit; a stored SKU is plain uppercase.
+            prop_assert!(product.code_barres.iter().all(|c| parse_barcode(c).as_deref() == Ok(c.as_str())));
+            prop_assert!(product.sku.iter().all(|s| parse_sku(s).as_deref() == Ok(s.as_str())));
         }
         if let Ok(patch) = validate_product_patch(input) {
             prop_assert!(patch.nom.iter().all(|n| !has_control_character(n)));

@@ -4,7 +4,7 @@ use crate::cli::SyntheticArgs;
 use anyhow::{Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use magasin_domain::catalogue::Product;
+use magasin_domain::catalogue::{Product, house_barcode, house_sku};
 use magasin_domain::seed::{Dataset, HistoricLine, HistoricSale};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{Money, ProductId, Storage, StoreId, WriteContext};
@@ -27,6 +27,8 @@ pub fn catalogue(args: &SyntheticArgs, rng: &mut ChaCha8Rng) -> Dataset {
             categorie: CATEGORIES[(i as usize) % CATEGORIES.len()].to_string(),
             prix: Money(rng.random_range(100..=50_000)),
             description: None,
+            sku: Some(house_sku(ProductId(i))),
+            code_barres: Some(house_barcode(ProductId(i))),
         })
         .collect();
     let warehouse = products.iter().map(|p| (p.id, rng.random_range(0..=1_000))).collect();

@@ -3,14 +3,23 @@
 use crate::cache::Scope;
 use crate::{ServiceResult, Services};
 use magasin_domain::accounts::{Action, Actor};
-use magasin_domain::catalogue::{Product, ProductInput, search_key, validate_new_product, validate_product_patch};
+use magasin_domain::catalogue::{
+    Product, ProductInput, code_lookup, search_key, validate_new_product, validate_product_patch,
+};
 use magasin_domain::paging::{Page, PageRequest};
-use magasin_domain::{ProductId, WriteContext};
+use magasin_domain::{ProductId, ValidationErrors, WriteContext};
 
 impl Services {
     pub async fn list_products(&self, search: Option<&str>, page: PageRequest) -> ServiceResult<Page<Product>> {
         let key = search.map(str::trim).filter(|s| !s.is_empty()).map(search_key);
         Ok(self.storage.list_products(key.as_deref(), page).await?)
+    }
+
+    /// The product a scanned or typed code names (its barcode, or else its SKU); a code that
+    /// can be neither is invalid (field `code`).
+    pub async fn product_by_code(&self, code: &str) -> ServiceResult<Option<Product>> {
+        let lookup = code_lookup(code).map_err(|e| ValidationErrors::single("code", e))?;
+        Ok(self.storage.product_by_code(&lookup).await?)
     }
 
     pub async fn get_product(&self, id: ProductId) -> ServiceResult<Product> {

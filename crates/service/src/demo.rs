@@ -1,7 +1,7 @@
 //! The demo data (the lab's stores, products and stock), embedded in the binary.
 //! The demo data set is loaded into an empty database by `serve` and by `seed demo`.
 
-use magasin_domain::catalogue::Product;
+use magasin_domain::catalogue::{Product, house_barcode, house_sku};
 use magasin_domain::seed::Dataset;
 use magasin_domain::stores::Magasin;
 use magasin_domain::{Money, ProductId, StoreId};
@@ -52,6 +52,8 @@ pub fn dataset() -> Result<Dataset, String> {
             categorie: p.categorie.clone(),
             prix,
             description: p.description.clone(),
+            sku: Some(house_sku(ProductId(p.id))),
+            code_barres: Some(house_barcode(ProductId(p.id))),
         });
     }
     Ok(Dataset {

@@ -128,6 +128,8 @@ async fn seeded_ids_are_followed_by_new_ones() {
         prix: Money(1500),
         description: None,
         stock_initial: 0,
+        sku: None,
+        code_barres: None,
     };
     assert_eq!(s.create_product(&product, &ctx()).await.expect("create").id, ProductId(4));
     let request = NewReplenishment::one(NORD, CAFE, 1, noon());
@@ -215,8 +217,15 @@ async fn a_recorded_sale_answers_what_was_stored() {
 #[tokio::test]
 async fn a_taken_product_name_is_named_in_the_conflict() {
     let s = seeded().await;
-    let dup =
-        NewProduct { nom: "Souris".into(), categorie: "X".into(), prix: Money(1), description: None, stock_initial: 0 };
+    let dup = NewProduct {
+        nom: "Souris".into(),
+        categorie: "X".into(),
+        prix: Money(1),
+        description: None,
+        stock_initial: 0,
+        sku: None,
+        code_barres: None,
+    };
     match s.create_product(&dup, &ctx()).await {
         Err(StorageError::Conflict(message)) => assert!(message.contains("\"Souris\""), "{message}"),
         other => panic!("expected a conflict, got {other:?}"),

@@ -6,7 +6,7 @@ use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::ProductRow;
 use crate::statement::Statement;
 use magasin_domain::audit::AuditAction;
-use magasin_domain::catalogue::{NewProduct, Product, ProductPatch, has_control_character, search_key};
+use magasin_domain::catalogue::{CodeLookup, NewProduct, Product, ProductPatch, has_control_character, search_key};
 use magasin_domain::ledger::LedgerReason;
 use magasin_domain::paging::{Page, PageRequest};
 use magasin_domain::stock::Location;
@@ -19,10 +19,12 @@ fn fields(product: &Product) -> serde_json::Value {
         "categorie": product.categorie,
         "prix": product.prix.to_string(),
         "description": product.description,
+        "sku": product.sku,
+        "code_barres": product.code_barres,
     })
 }
 
-const COLUMNS: &str = "id, nom, categorie, prix_cents, description";
+const COLUMNS: &str = "id, nom, categorie, prix_cents, description, sku, code_barres";
 
 /// `column` contains `needle` (a search key). A needle with a control character matches nothing
 /// and is never sent: no stored name or category holds one, and PostgreSQL's text cannot even
@@ -53,6 +55,37 @@ impl<E: Engine> SqlStorage<E> {
             Some(unknown) => Err(magasin_domain::StorageError::not_found("product", *unknown)),
             None => Ok(()),
         }
+    }
+
+    /// Refuses codes another product holds already (a conflict naming it); the unique indexes
+    /// stand behind this for two writes at once.
+    async fn check_codes_free(
+        conn: &mut crate::engine::Connection<E>,
+        sku: Option<&str>,
+        code_barres: Option<&str>,
+        except: Option<ProductId>,
+    ) -> StorageResult<()> {
+        for (column, code, what) in [("sku", sku, "SKU"), ("code_barres", code_barres, "barcode")] {
+            let Some(code) = code else { continue };
+            let select = Statement::new(&format!("SELECT id FROM products WHERE {column} = $1 AND id <> $2"))
+                .value(code)
+                .value(except.map_or(0, |p| p.0));
+            if let Some((holder,)) = Self::optional::<(i64,)>(conn, &select).await? {
+                return Err(StorageError::Conflict(format!("Product {holder} already has the {what} {code}.")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The product a code names: its barcode or its SKU, as [`CodeLookup`] says (one of the two
+    /// is set, each column has its unique index).
+    pub(crate) async fn product_with_code(&self, lookup: &CodeLookup) -> StorageResult<Option<Product>> {
+        let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE code_barres = $1 OR sku = $2"))
+            .value(lookup.barcode.as_deref())
+            .value(lookup.sku.as_deref());
+        let mut conn = self.reader.acquire().await?;
+        let row: Option<ProductRow> = Self::optional(&mut conn, &select).await?;
+        Ok(row.map(Product::from))
     }
 
     /// Maps an error of a write that names a product, naming it when the name is taken.
@@ -96,16 +129,19 @@ impl<E: Engine> SqlStorage<E> {
     /// stock is not zero.
     pub(crate) async fn insert_product(&self, p: &NewProduct, ctx: &WriteContext) -> StorageResult<Product> {
         let mut tx = self.writer.begin().await?;
+        Self::check_codes_free(&mut tx, p.sku.as_deref(), p.code_barres.as_deref(), None).await?;
         let insert = Statement::new(&format!(
-            "INSERT INTO products (nom, nom_key, categorie, categorie_key, prix_cents, description)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+            "INSERT INTO products (nom, nom_key, categorie, categorie_key, prix_cents, description, sku, code_barres)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
         ))
         .value(p.nom.as_str())
         .value(search_key(&p.nom))
         .value(p.categorie.as_str())
         .value(search_key(&p.categorie))
         .value(p.prix.0)
-        .value(p.description.as_deref());
+        .value(p.description.as_deref())
+        .value(p.sku.as_deref())
+        .value(p.code_barres.as_deref());
         let row: ProductRow =
             Self::try_one(&mut tx, &insert).await.map_err(|e| Self::product_error(e, Some(&p.nom)))?;
         let stock = Statement::new("INSERT INTO warehouse_stock (produit_id, quantite) VALUES ($1, $2)")
@@ -152,12 +188,20 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(description) = &patch.description {
             update.push(", description = ").bind(description.as_deref());
         }
+        if let Some(sku) = &patch.sku {
+            update.push(", sku = ").bind(sku.as_deref());
+        }
+        if let Some(code) = &patch.code_barres {
+            update.push(", code_barres = ").bind(code.as_deref());
+        }
         update.push(" WHERE id = ").bind(id.0).push(&format!(" RETURNING {COLUMNS}"));
         let mut tx = self.writer.begin().await?;
         let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE id = $1{}", E::DIALECT.for_update))
             .value(id.0);
         let before: Option<ProductRow> = Self::optional(&mut tx, &select).await?;
         let before = Product::from(before.ok_or(StorageError::not_found("product", id.0))?);
+        let (sku, code_barres) = (patch.sku.clone().flatten(), patch.code_barres.clone().flatten());
+        Self::check_codes_free(&mut tx, sku.as_deref(), code_barres.as_deref(), Some(id)).await?;
         let row: Option<ProductRow> =
             Self::try_optional(&mut tx, &update).await.map_err(|e| Self::product_error(e, patch.nom.as_deref()))?;
         let after = Product::from(row.ok_or(StorageError::not_found("product", id.0))?);

@@ -44,6 +44,8 @@ pub struct ProductRow {
     pub categorie: String,
     pub prix_cents: i64,
     pub description: Option<String>,
+    pub sku: Option<String>,
+    pub code_barres: Option<String>,
 }
 
 impl From<ProductRow> for Product {
@@ -54,6 +56,8 @@ impl From<ProductRow> for Product {
             categorie: r.categorie,
             prix: Money(r.prix_cents),
             description: r.description,
+            sku: r.sku,
+            code_barres: r.code_barres,
         }
     }
 }

@@ -59,14 +59,17 @@ impl<E: Engine> SqlStorage<E> {
                     search_key(&p.categorie).into(),
                     p.prix.0.into(),
                     p.description.as_deref().into(),
+                    p.sku.as_deref().into(),
+                    p.code_barres.as_deref().into(),
                 ]
             })
             .collect();
         Self::insert_rows(
             &mut tx,
-            "INSERT INTO products (id, nom, nom_key, categorie, categorie_key, prix_cents, description) VALUES ",
+            "INSERT INTO products (id, nom, nom_key, categorie, categorie_key, prix_cents, description, sku, code_barres)
+             VALUES ",
             "",
-            7,
+            9,
             products,
         )
         .await?;

@@ -84,6 +84,8 @@ fn world(demand: &Demand) -> Dataset {
             categorie: "Simulation".into(),
             prix: Money(100 + (p as i64 * 7_919) % 4_900),
             description: None,
+            sku: None,
+            code_barres: None,
         })
         .collect();
     let all_stores = |p: usize| (0..demand.stores()).map(|s| demand.expected(s, p)).sum::<f64>();

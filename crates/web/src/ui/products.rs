@@ -11,9 +11,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use magasin_domain::ProductId;
 use magasin_domain::catalogue::{Product, ProductInput};
 use magasin_domain::paging::PageRequest;
+use magasin_domain::{ProductId, StorageError};
 use magasin_service::ServiceError;
 
 const PRODUCTS_PER_PAGE: u32 = 20;
@@ -23,6 +23,7 @@ pub struct ProductRow {
     pub name: String,
     pub category: String,
     pub price: String,
+    pub barcode: String,
 }
 
 #[derive(Template)]
@@ -51,7 +52,13 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query):
         rows: page
             .items
             .into_iter()
-            .map(|p| ProductRow { id: p.id.0, name: p.nom, category: p.categorie, price: (t.money)(p.prix) })
+            .map(|p| ProductRow {
+                id: p.id.0,
+                name: p.nom,
+                category: p.categorie,
+                price: (t.money)(p.prix),
+                barcode: p.code_barres.unwrap_or_default(),
+            })
             .collect(),
     };
     visitor.page(&view)
@@ -64,6 +71,8 @@ pub struct ProductForm {
     pub categorie: String,
     pub prix: String,
     pub description: String,
+    pub sku: String,
+    pub code_barres: String,
     pub errors: FieldErrors,
 }
 
@@ -75,6 +84,8 @@ impl ProductForm {
             categorie: product.categorie.clone(),
             prix: product.prix.to_string(),
             description: product.description.clone().unwrap_or_default(),
+            sku: product.sku.clone().unwrap_or_default(),
+            code_barres: product.code_barres.clone().unwrap_or_default(),
             errors: FieldErrors::default(),
         }
     }
@@ -86,22 +97,27 @@ impl ProductForm {
             categorie: fields.raw("categorie"),
             prix: fields.raw("prix"),
             description: fields.raw("description"),
+            sku: fields.raw("sku"),
+            code_barres: fields.raw("code_barres"),
             errors: FieldErrors::default(),
         }
     }
 
     /// The inputs in order: name, label, value, input mode, message.
-    pub fn inputs(&self) -> [(&'static str, &'static str, &str, &'static str, String); 4] {
+    pub fn inputs(&self) -> [(&'static str, &'static str, &str, &'static str, String); 6] {
         let t = current();
         [
             ("nom", t.product, self.nom.as_str(), "text", self.errors.of("nom")),
             ("categorie", t.category, self.categorie.as_str(), "text", self.errors.of("categorie")),
             ("prix", t.price, self.prix.as_str(), "decimal", self.errors.of("prix")),
             ("description", t.description, self.description.as_str(), "text", self.errors.of("description")),
+            ("sku", t.sku, self.sku.as_str(), "text", self.errors.of("sku")),
+            ("code_barres", t.barcode, self.code_barres.as_str(), "numeric", self.errors.of("code_barres")),
         ]
     }
 
-    /// What the service validates. A decimal comma is read as a point ("12,50" is 12.50).
+    /// What the service validates. A decimal comma is read as a point ("12,50" is 12.50); a
+    /// blank code clears it.
     fn input(&self) -> ProductInput {
         let description = Some(self.description.trim()).filter(|d| !d.is_empty()).map(str::to_string);
         ProductInput {
@@ -110,6 +126,8 @@ impl ProductForm {
             prix: Some(self.prix.trim().replace(',', ".")),
             description: Some(description),
             stock_initial: None,
+            sku: Some(Some(self.sku.clone())),
+            code_barres: Some(Some(self.code_barres.clone())),
         }
     }
 }
@@ -146,6 +164,12 @@ fn outcome(
         Err(ServiceError::Invalid(errors)) => {
             form.errors = FieldErrors::from_service(&errors);
             form_page(visitor, form, StatusCode::BAD_REQUEST)
+        }
+        // A code another product holds: said beside the field, the form kept.
+        Err(ServiceError::Storage(StorageError::Conflict(message))) if message.contains("already has the") => {
+            let field = if message.contains("SKU") { "sku" } else { "code_barres" };
+            form.errors.add(field, &message);
+            form_page(visitor, form, StatusCode::CONFLICT)
         }
         Err(other) => Err(other.into()),
     }

@@ -43,6 +43,8 @@ pub struct Strings {
     pub price: &'static str,
     pub unit_price: &'static str,
     pub description: &'static str,
+    pub sku: &'static str,
+    pub barcode: &'static str,
     pub quantity: &'static str,
     pub amount: &'static str,
     pub total: &'static str,
@@ -540,6 +542,8 @@ pub static FR: Strings = Strings {
     price: "Prix",
     unit_price: "Prix unitaire",
     description: "Description",
+    sku: "Référence (SKU)",
+    barcode: "Code-barres (EAN-13 ou UPC-A)",
     quantity: "Quantité",
     amount: "Montant",
     total: "Total",
@@ -1329,6 +1333,13 @@ mod fr {
             RequestLineCount { max } => format!("Une demande de réapprovisionnement compte de 1 à {max} lignes."),
             EitherOr { other } => format!("Donnez ce champ ou « {other} », pas les deux."),
             SameAsOrigin => "Choisissez un autre magasin que celui d'origine.".to_string(),
+            BadBarcode => "Saisissez un code-barres EAN-13 (13 chiffres) ou UPC-A (12 chiffres).".to_string(),
+            BadCheckDigit { expected } => format!("Clé de contrôle erronée : elle devrait être {expected}."),
+            BadSku { max } => {
+                format!(
+                    "De 1 à {max} lettres, chiffres, « . », « - » ou « _ » (12 ou 13 chiffres seuls font un code-barres)."
+                )
+            }
         }
     }
 }

@@ -42,6 +42,11 @@ pub struct ProductListItem {
     #[schema(example = "89.99")]
     pub prix: String,
     pub description: Option<String>,
+    /// The chain's own reference (uppercase), if it has one.
+    pub sku: Option<String>,
+    /// The EAN-13 barcode (a UPC-A in its 13-digit form), if it has one.
+    #[schema(example = "4006381333931")]
+    pub code_barres: Option<String>,
 }
 
 impl From<Product> for ProductListItem {
@@ -52,6 +57,8 @@ impl From<Product> for ProductListItem {
             categorie: p.categorie,
             prix: p.prix.to_string(),
             description: p.description,
+            sku: p.sku,
+            code_barres: p.code_barres,
         }
     }
 }
@@ -70,6 +77,11 @@ pub struct ProductWrite {
     description: Option<String>,
     /// Opening warehouse quantity, on creation only (default 0).
     stock_initial: Option<i64>,
+    /// 1 to 32 letters, digits, `.`, `-` or `_` (kept uppercase), unique; null or blank clears it.
+    sku: Option<String>,
+    /// An EAN-13 (13 digits) or UPC-A (12) with its right check digit, unique; null or blank
+    /// clears it.
+    code_barres: Option<String>,
 }
 
 pub fn router() -> Router<AppState> {
@@ -78,7 +90,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Every field a product body may name (`stock_initial` is then refused on updates).
-const FIELDS: [&str; 5] = ["nom", "categorie", "prix", "description", "stock_initial"];
+const FIELDS: [&str; 7] = ["nom", "categorie", "prix", "description", "stock_initial", "sku", "code_barres"];
 
 /// Reads a JSON object's fields, giving each wrongly typed one its own message; a field a
 /// product does not have is refused, as the sale and request bodies refuse theirs.
@@ -124,6 +136,17 @@ fn product_input(body: Value) -> Result<ProductInput, ApiError> {
             None
         }
     };
+    let code = |errors: &mut ValidationErrors, field: &str| match map.get(field) {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => {
+            errors.add(field, ValidationCode::NotAString);
+            None
+        }
+    };
+    input.sku = code(&mut errors, "sku");
+    input.code_barres = code(&mut errors, "code_barres");
     input.stock_initial = match map.get("stock_initial") {
         None => None,
         Some(v) => match v.as_i64() {
@@ -137,15 +160,25 @@ fn product_input(body: Value) -> Result<ProductInput, ApiError> {
     errors.into_result(input).map_err(ApiError::Fields)
 }
 
-/// Products by id; `search` matches name or category (case-insensitive, accents kept).
+/// Products by id; `search` matches name or category (case-insensitive, accents kept); `code`
+/// finds the one product whose barcode (EAN-13, or UPC-A) or else SKU it is, as a till scans it.
 #[utoipa::path(get, path = "/api/v1/products/", tag = "products",
-    params(("search" = Option<String>, Query), ("page" = Option<u32>, Query), ("page_size" = Option<u32>, Query, description = "1 to 100, default 20")),
-    responses((status = 200, body = Paginated<ProductListItem>), (status = 404, description = "Invalid page.")))]
+    params(("search" = Option<String>, Query), ("code" = Option<String>, Query, description = "A barcode or a SKU: one result or none"),
+        ("page" = Option<u32>, Query), ("page_size" = Option<u32>, Query, description = "1 to 100, default 20")),
+    responses((status = 200, body = Paginated<ProductListItem>),
+        (status = 400, description = "A code that is neither a barcode nor a SKU (or a barcode with a wrong check digit)"),
+        (status = 404, description = "Invalid page.")))]
 pub async fn list_products(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<Json<Paginated<ProductListItem>>, ApiError> {
     let request = page_request(&params, 20, true)?;
+    if let Some(code) = params.text("code") {
+        let found = state.services.product_by_code(code).await?;
+        let page =
+            magasin_domain::paging::Page { count: u64::from(found.is_some()), items: found.into_iter().collect() };
+        return Ok(Json(numbered(page, request, &params, ProductListItem::from)?));
+    }
     let page = state.services.list_products(params.text("search"), request).await?;
     Ok(Json(numbered(page, request, &params, ProductListItem::from)?))
 }

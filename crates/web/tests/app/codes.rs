@@ -1,0 +1,139 @@
+//! Product codes, on SQLite and on PostgreSQL: every product of the demo data has a SKU and a
+//! valid EAN-13; `GET /api/v1/products/?code=` finds a product by barcode (EAN-13, or UPC-A as
+//! scanners send it) or SKU (any case); a wrong check digit is a 400 naming the field, a code
+//! another product holds a 409 naming it — through the API and the product form alike.
+
+use crate::helpers::{TestApp, assert_error_body};
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+magasin_store_sql::on_both_engines!(TestApp::start;
+    a_product_is_found_by_its_barcode_or_its_sku,
+    bad_and_taken_codes_are_refused_and_write_nothing,
+);
+
+const PRODUCTS: &str = "/api/v1/products/";
+
+async fn by_code(app: &TestApp, code: &str) -> Value {
+    let reply = app.get(&format!("{PRODUCTS}?code={code}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{code}: {}", reply.body);
+    reply.body
+}
+
+async fn a_product_is_found_by_its_barcode_or_its_sku(app: TestApp) {
+    let listed = app.get(&format!("{PRODUCTS}?page_size=100")).await.body;
+    let products = listed["results"].as_array().expect("products").clone();
+    assert_eq!(products.len(), 15);
+    for p in &products {
+        let barcode = p["code_barres"].as_str().expect("every demo product has a barcode");
+        assert_eq!(barcode.len(), 13);
+        let found = by_code(&app, barcode).await;
+        assert_eq!((found["count"].as_i64(), &found["results"][0]["id"]), (Some(1), &p["id"]), "{barcode}");
+        let sku = p["sku"].as_str().expect("and a SKU");
+        assert_eq!(by_code(&app, &sku.to_lowercase()).await["results"][0]["id"], p["id"], "{sku}, any case");
+    }
+    // A UPC-A is kept as its EAN-13 and found by either form, as scanners send both.
+    let created = app
+        .post(PRODUCTS, json!({"nom": "Soda", "categorie": "Épicerie", "prix": "1.20", "code_barres": "036000291452"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["code_barres"], "0036000291452");
+    for scanned in ["036000291452", "0036000291452"] {
+        assert_eq!(by_code(&app, scanned).await["results"][0]["id"], created.body["id"], "{scanned}");
+    }
+    let nothing = by_code(&app, "4006381333931").await;
+    assert_eq!((nothing["count"].as_i64(), nothing["results"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    // The lab's single product keeps its exact shape.
+    let single = app.get(&format!("{PRODUCTS}1/")).await.body;
+    let keys: Vec<&String> = single.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["categorie", "description", "nom", "prix"]);
+}
+
+async fn bad_and_taken_codes_are_refused_and_write_nothing(app: TestApp) {
+    let product = |extra: Value| {
+        let mut body = json!({"nom": "Tisane Zéphyr", "categorie": "Épicerie", "prix": "3.00"});
+        body.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+        body
+    };
+    let wrong = app.post(PRODUCTS, product(json!({"code_barres": "4006381333932"}))).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.body, json!({"code_barres": ["Wrong check digit: it should be 1."]}));
+    for (field, value) in
+        [("code_barres", json!("12345")), ("code_barres", json!(4006381333931_i64)), ("sku", json!("a b"))]
+    {
+        let refused = app.post(PRODUCTS, product(json!({ field: value }))).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{field} {value}");
+        assert!(refused.body[field].is_array(), "{}", refused.body);
+    }
+    let first_barcode = app.get(&format!("{PRODUCTS}?page_size=1")).await.body["results"][0]["code_barres"].clone();
+    let taken = app.post(PRODUCTS, product(json!({"code_barres": first_barcode}))).await;
+    assert_error_body(&taken, 409, PRODUCTS);
+    assert!(
+        taken.body["message"].as_str().is_some_and(|m| m.contains("Product 1 already has the barcode")),
+        "{}",
+        taken.body
+    );
+    let taken_sku = app.post(PRODUCTS, product(json!({"sku": "mag-00002"}))).await;
+    assert_error_body(&taken_sku, 409, PRODUCTS);
+    assert_eq!(app.get(&format!("{PRODUCTS}?search=Zéphyr")).await.body["count"], 0, "nothing was created");
+    // A product keeps its own codes when saved again; giving another's is refused; null clears.
+    let path = format!("{PRODUCTS}2/");
+    let own = app.send(Method::PATCH, &path, json!({"sku": "MAG-00002"})).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_error_body(&app.send(Method::PATCH, &path, json!({"sku": "MAG-00001"})).await, 409, &path);
+    let cleared = app.send(Method::PATCH, &path, json!({"sku": null, "code_barres": ""})).await;
+    assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.body);
+    let listed = app.get(&format!("{PRODUCTS}?search=Souris")).await.body;
+    assert_eq!((&listed["results"][0]["sku"], &listed["results"][0]["code_barres"]), (&Value::Null, &Value::Null));
+    let bad_lookup = app.get(&format!("{PRODUCTS}?code=4006381333932")).await;
+    assert_eq!(bad_lookup.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_lookup.body, json!({"code": ["Wrong check digit: it should be 1."]}));
+    assert_eq!(app.get(&format!("{PRODUCTS}?code=a%20b")).await.status, StatusCode::BAD_REQUEST);
+    assert!(app.ledger_discrepancies().await.is_empty());
+}
+
+/// The product form, on both engines.
+mod form {
+    use super::PRODUCTS;
+    use crate::ui::Browser;
+    use axum::http::StatusCode;
+    use serde_json::json;
+
+    magasin_store_sql::on_both_engines!(Browser::start;
+        the_product_form_edits_codes_and_says_what_is_wrong,
+    );
+
+    /// Product 3's form fields with these codes.
+    fn with<'a>(sku: &'a str, code: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("nom", "Tapis de souris XL"),
+            ("categorie", "Accessoire"),
+            ("prix", "12,50"),
+            ("description", ""),
+            ("sku", sku),
+            ("code_barres", code),
+        ]
+    }
+
+    async fn the_product_form_edits_codes_and_says_what_is_wrong(mut b: Browser) {
+        b.sign_in().await;
+        b.get("/produits/3").await;
+        let wrong = b.post("/produits/3", &with("CAF-1", "4006381333932")).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert!(wrong.has("Clé de contrôle erronée : elle devrait être 1."), "the message beside the field");
+        assert!(wrong.has("value=\"CAF-1\""), "the form keeps what was typed");
+        let first = b.app.get(&format!("{PRODUCTS}?page_size=1")).await.body["results"][0]["code_barres"].clone();
+        let taken = b.post("/produits/3", &with("CAF-1", first.as_str().expect("barcode"))).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT);
+        assert!(taken.has("Product 1 already has the barcode"), "{}", taken.html);
+        let saved = b.post_and_follow("/produits/3", &with("caf-1", "4006381333931")).await;
+        assert!(saved.flash().is_some(), "saved");
+        let found = b.app.get(&format!("{PRODUCTS}?code=CAF-1")).await.body;
+        assert_eq!(
+            (&found["results"][0]["id"], &found["results"][0]["code_barres"]),
+            (&json!(3), &json!("4006381333931"))
+        );
+        let list = b.get("/produits").await;
+        assert!(list.has("4006381333931"), "the catalogue shows the barcode");
+    }
+}
