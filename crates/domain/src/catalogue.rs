@@ -10,6 +10,10 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 /// Largest initial warehouse stock given at product creation.
 pub const MAX_INITIAL_STOCK: i64 = 1_000_000_000;
+/// Most rows one catalogue import may carry.
+pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// The columns of the catalogue's CSV, in the order the export writes them.
+pub const CSV_COLUMNS: [&str; 7] = ["id", "nom", "categorie", "prix", "description", "sku", "code_barres"];
 /// Longest SKU (référence interne).
 pub const MAX_SKU_CHARS: usize = 32;
 
@@ -164,6 +168,42 @@ fn check_code(
             Some(None)
         }
     }
+}
+
+/// One row of a catalogue import: a new product, or the fields of an existing one to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogueRow {
+    Create(NewProduct),
+    Update(ProductId, ProductPatch),
+}
+
+/// Checks an import: each row a creation (no id) or an update (an id), 1 to
+/// [`MAX_IMPORT_ROWS`] rows; a field's error is named by its line as the file counts them
+/// (`ligne 3.prix`: the header is line 1).
+pub fn validate_import(rows: Vec<(Option<ProductId>, ProductInput)>) -> Result<Vec<CatalogueRow>, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if rows.is_empty() {
+        errors.add("csv", ValidationCode::NoLines);
+    } else if rows.len() > MAX_IMPORT_ROWS {
+        errors.add("csv", ValidationCode::TooManyLines { max: MAX_IMPORT_ROWS });
+        return Err(errors);
+    }
+    let mut valid = Vec::with_capacity(rows.len());
+    for (i, (id, input)) in rows.into_iter().enumerate() {
+        let checked = match id {
+            None => validate_new_product(input).map(CatalogueRow::Create),
+            Some(id) => validate_product_patch(input).map(|patch| CatalogueRow::Update(id, patch)),
+        };
+        match checked {
+            Ok(row) => valid.push(row),
+            Err(row_errors) => {
+                for e in row_errors.0 {
+                    errors.add(format!("ligne {}.{}", i + 2, e.field), e.code);
+                }
+            }
+        }
+    }
+    errors.into_result(valid)
 }
 
 /// Whether `text` holds a control character (`char::is_control`: U+0000–U+001F, U+007F–U+009F).
@@ -380,6 +420,20 @@ mod tests {
         let clear = ProductInput { sku: Some(Some(" ".into())), code_barres: Some(None), ..Default::default() };
         let patch = validate_product_patch(clear).unwrap();
         assert_eq!((patch.sku, patch.code_barres), (Some(None), Some(None)));
+    }
+
+    #[test]
+    fn an_import_names_each_bad_field_by_its_line() {
+        let good = input("A", "1");
+        let bad = ProductInput { prix: Some("x".into()), ..input("B", "1") };
+        let update = ProductInput { sku: Some(Some("a b".into())), ..Default::default() };
+        let errors =
+            validate_import(vec![(None, good.clone()), (None, bad), (Some(ProductId(3)), update)]).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["ligne 3.prix", "ligne 4.sku"]);
+        let rows = validate_import(vec![(None, good), (Some(ProductId(3)), ProductInput::default())]).unwrap();
+        assert!(matches!(&rows[..], [CatalogueRow::Create(_), CatalogueRow::Update(ProductId(3), _)]));
+        assert_eq!(validate_import(vec![]).unwrap_err().0[0].code, ValidationCode::NoLines);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
 use crate::adjustments::{Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageQuery, ValidAdjustment};
 use crate::audit::{AuditEntry, AuditQuery};
-use crate::catalogue::{CodeLookup, NewProduct, Product, ProductPatch};
+use crate::catalogue::{CatalogueRow, CodeLookup, NewProduct, Product, ProductPatch};
 use crate::counts::{Count, CountEntry, CountQuery, NewCount};
 use crate::error::StorageError;
 use crate::ids::{
@@ -95,6 +95,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Products whose name or category contains `search` (a [`crate::catalogue::search_key`]), by id.
     async fn list_products(&self, search: Option<&str>, page: PageRequest) -> StorageResult<Page<Product>>;
     async fn get_product(&self, id: ProductId) -> StorageResult<Product>;
+    /// Creates and updates products as the rows say, in one transaction: a row that cannot be
+    /// written (a name or code taken: a conflict naming its line; an unknown product: not found)
+    /// writes nothing at all. The products written, in the rows' order.
+    async fn import_products(&self, rows: &[CatalogueRow], ctx: &WriteContext) -> StorageResult<Vec<Product>>;
     /// The product whose barcode, or else SKU, the lookup names (one indexed read).
     async fn product_by_code(&self, lookup: &CodeLookup) -> StorageResult<Option<Product>>;
     /// Creates the product and its warehouse stock row (with its opening ledger entry).

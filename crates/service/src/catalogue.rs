@@ -4,7 +4,7 @@ use crate::cache::Scope;
 use crate::{ServiceResult, Services};
 use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::catalogue::{
-    Product, ProductInput, code_lookup, search_key, validate_new_product, validate_product_patch,
+    Product, ProductInput, code_lookup, search_key, validate_import, validate_new_product, validate_product_patch,
 };
 use magasin_domain::paging::{Page, PageRequest};
 use magasin_domain::{ProductId, ValidationErrors, WriteContext};
@@ -13,6 +13,40 @@ impl Services {
     pub async fn list_products(&self, search: Option<&str>, page: PageRequest) -> ServiceResult<Page<Product>> {
         let key = search.map(str::trim).filter(|s| !s.is_empty()).map(search_key);
         Ok(self.storage.list_products(key.as_deref(), page).await?)
+    }
+
+    /// Creates and updates products from an import's rows (`(id, fields)`: no id creates), all
+    /// or none.
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
+    pub async fn import_catalogue(
+        &self,
+        actor: &Actor,
+        rows: Vec<(Option<ProductId>, ProductInput)>,
+        request_id: Option<String>,
+    ) -> ServiceResult<Vec<Product>> {
+        self.authorize(actor, Action::EditCatalogue)?;
+        let rows = validate_import(rows)?;
+        let ctx = WriteContext::by(actor, request_id, Self::now());
+        let written = self.storage.import_products(&rows, &ctx).await?;
+        let mut scopes: Vec<Scope> = written.iter().map(|p| Scope::Product(p.id.0)).collect();
+        scopes.push(Scope::ProductNames);
+        self.cache.invalidate(&scopes).await;
+        Ok(written)
+    }
+
+    /// Every product, by id (the catalogue's export), read a page at a time.
+    pub async fn all_products(&self) -> ServiceResult<Vec<Product>> {
+        let mut all = Vec::new();
+        for number in 1.. {
+            let request = PageRequest::new(number, 100);
+            let page = self.storage.list_products(None, request).await?;
+            let more = page.has_next(request);
+            all.extend(page.items);
+            if !more {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// The product a scanned or typed code names (its barcode, or else its SKU); a code that

@@ -6,7 +6,9 @@ use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::ProductRow;
 use crate::statement::Statement;
 use magasin_domain::audit::AuditAction;
-use magasin_domain::catalogue::{CodeLookup, NewProduct, Product, ProductPatch, has_control_character, search_key};
+use magasin_domain::catalogue::{
+    CatalogueRow, CodeLookup, NewProduct, Product, ProductPatch, has_control_character, search_key,
+};
 use magasin_domain::ledger::LedgerReason;
 use magasin_domain::paging::{Page, PageRequest};
 use magasin_domain::stock::Location;
@@ -129,7 +131,18 @@ impl<E: Engine> SqlStorage<E> {
     /// stock is not zero.
     pub(crate) async fn insert_product(&self, p: &NewProduct, ctx: &WriteContext) -> StorageResult<Product> {
         let mut tx = self.writer.begin().await?;
-        Self::check_codes_free(&mut tx, p.sku.as_deref(), p.code_barres.as_deref(), None).await?;
+        let created = Self::insert_product_in(&mut tx, p, ctx).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(created)
+    }
+
+    /// [`Self::insert_product`] in the caller's transaction.
+    async fn insert_product_in(
+        tx: &mut crate::engine::Connection<E>,
+        p: &NewProduct,
+        ctx: &WriteContext,
+    ) -> StorageResult<Product> {
+        Self::check_codes_free(tx, p.sku.as_deref(), p.code_barres.as_deref(), None).await?;
         let insert = Statement::new(&format!(
             "INSERT INTO products (nom, nom_key, categorie, categorie_key, prix_cents, description, sku, code_barres)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
@@ -142,12 +155,11 @@ impl<E: Engine> SqlStorage<E> {
         .value(p.description.as_deref())
         .value(p.sku.as_deref())
         .value(p.code_barres.as_deref());
-        let row: ProductRow =
-            Self::try_one(&mut tx, &insert).await.map_err(|e| Self::product_error(e, Some(&p.nom)))?;
+        let row: ProductRow = Self::try_one(tx, &insert).await.map_err(|e| Self::product_error(e, Some(&p.nom)))?;
         let stock = Statement::new("INSERT INTO warehouse_stock (produit_id, quantite) VALUES ($1, $2)")
             .value(row.id)
             .value(p.stock_initial);
-        Self::execute(&mut tx, &stock).await?;
+        Self::execute(tx, &stock).await?;
         let mut ledger = LedgerBatch::new(ctx);
         if p.stock_initial != 0 {
             ledger.push(Movement {
@@ -159,17 +171,53 @@ impl<E: Engine> SqlStorage<E> {
                 document: None,
             });
         }
-        Self::append_ledger(&mut tx, ledger).await?;
+        Self::append_ledger(tx, ledger).await?;
         let created = Product::from(row);
-        Self::audit(&mut tx, ctx, AuditAction::ProductCreated, created.id.0, None, Some(fields(&created))).await?;
-        tx.commit().await.map_err(E::map_error)?;
+        Self::audit(tx, ctx, AuditAction::ProductCreated, created.id.0, None, Some(fields(&created))).await?;
         Ok(created)
     }
 
-    /// Changes only the fields the patch names (none: the product as it is); the search keys
-    /// follow the name and category.
+    /// Changes only the fields the patch names (none: the product as it is).
     pub(crate) async fn patch_product(
         &self,
+        id: ProductId,
+        patch: &ProductPatch,
+        ctx: &WriteContext,
+    ) -> StorageResult<Product> {
+        let mut tx = self.writer.begin().await?;
+        let after = Self::patch_product_in(&mut tx, id, patch, ctx).await?;
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(after)
+    }
+
+    /// Creates and updates products as `rows` say, in one transaction: a row that cannot be
+    /// written (a name or code taken, an unknown product) writes nothing at all, and a conflict
+    /// names its line (`ligne 3`, the header being line 1).
+    pub(crate) async fn import_products(
+        &self,
+        rows: &[CatalogueRow],
+        ctx: &WriteContext,
+    ) -> StorageResult<Vec<Product>> {
+        let mut tx = self.writer.begin().await?;
+        let mut written = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let product = match row {
+                CatalogueRow::Create(p) => Self::insert_product_in(&mut tx, p, ctx).await,
+                CatalogueRow::Update(id, patch) => Self::patch_product_in(&mut tx, *id, patch, ctx).await,
+            };
+            written.push(product.map_err(|e| match e {
+                StorageError::Conflict(why) => StorageError::Conflict(format!("ligne {}: {why}", i + 2)),
+                other => other,
+            })?);
+        }
+        tx.commit().await.map_err(E::map_error)?;
+        Ok(written)
+    }
+
+    /// Changes only the fields the patch names, in the caller's transaction; the search keys
+    /// follow the name and category.
+    async fn patch_product_in(
+        tx: &mut crate::engine::Connection<E>,
         id: ProductId,
         patch: &ProductPatch,
         ctx: &WriteContext,
@@ -195,19 +243,17 @@ impl<E: Engine> SqlStorage<E> {
             update.push(", code_barres = ").bind(code.as_deref());
         }
         update.push(" WHERE id = ").bind(id.0).push(&format!(" RETURNING {COLUMNS}"));
-        let mut tx = self.writer.begin().await?;
         let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE id = $1{}", E::DIALECT.for_update))
             .value(id.0);
-        let before: Option<ProductRow> = Self::optional(&mut tx, &select).await?;
+        let before: Option<ProductRow> = Self::optional(tx, &select).await?;
         let before = Product::from(before.ok_or(StorageError::not_found("product", id.0))?);
         let (sku, code_barres) = (patch.sku.clone().flatten(), patch.code_barres.clone().flatten());
-        Self::check_codes_free(&mut tx, sku.as_deref(), code_barres.as_deref(), Some(id)).await?;
+        Self::check_codes_free(tx, sku.as_deref(), code_barres.as_deref(), Some(id)).await?;
         let row: Option<ProductRow> =
-            Self::try_optional(&mut tx, &update).await.map_err(|e| Self::product_error(e, patch.nom.as_deref()))?;
+            Self::try_optional(tx, &update).await.map_err(|e| Self::product_error(e, patch.nom.as_deref()))?;
         let after = Product::from(row.ok_or(StorageError::not_found("product", id.0))?);
         let (old, new) = (fields(&before), fields(&after));
-        Self::audit(&mut tx, ctx, AuditAction::ProductUpdated, id.0, Some(old), Some(new)).await?;
-        tx.commit().await.map_err(E::map_error)?;
+        Self::audit(tx, ctx, AuditAction::ProductUpdated, id.0, Some(old), Some(new)).await?;
         Ok(after)
     }
 }

@@ -47,7 +47,7 @@ use magasin_domain::adjustments::{
     Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageQuery, ValidAdjustment,
 };
 use magasin_domain::audit::{AuditEntry, AuditQuery};
-use magasin_domain::catalogue::{CodeLookup, NewProduct, Product, ProductPatch};
+use magasin_domain::catalogue::{CatalogueRow, CodeLookup, NewProduct, Product, ProductPatch};
 use magasin_domain::counts::{Count, CountEntry, CountQuery, NewCount};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
@@ -141,6 +141,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn get_product(&self, id: ProductId) -> StorageResult<Product> {
         timed("get_product", self.product(id)).await
+    }
+
+    async fn import_products(&self, rows: &[CatalogueRow], ctx: &WriteContext) -> StorageResult<Vec<Product>> {
+        timed("import_products", self.import_products(rows, ctx)).await
     }
 
     async fn product_by_code(&self, lookup: &CodeLookup) -> StorageResult<Option<Product>> {

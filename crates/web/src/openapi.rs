@@ -1,8 +1,8 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
 use crate::api::v1::{
-    adjustments, audit, counts, ledger, products, purchase_orders, receipts, replenishments, reports, returns, rules,
-    sales, shipments, stock, stores, users, warehouse_planning,
+    adjustments, audit, catalogue_csv, counts, ledger, products, purchase_orders, receipts, replenishments, reports,
+    returns, rules, sales, shipments, stock, stores, users, warehouse_planning,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         stores::list_stores, stores::get_store,
         products::list_products, products::get_product, products::create_product, products::update_product,
+        catalogue_csv::export, catalogue_csv::import,
         stock::store_stock, stock::store_stock_list, stock::warehouse_stock,
         ledger::store_ledger, ledger::warehouse_ledger,
         sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale,

@@ -117,6 +117,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/regles.csv", get(reordering::csv))
         .route("/produits", get(products::list))
         .route("/produits/nouveau", get(products::new_form).post(products::create))
+        .route("/produits/import", post(products::import))
         .route("/produits/{id}", get(products::edit_form).post(products::update))
         .route("/reapprovisionnement", get(replenishment::page))
         .route("/reapprovisionnement/{id}/approuver", post(replenishment::approve))

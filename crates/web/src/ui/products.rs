@@ -34,13 +34,27 @@ struct ProductsPage {
     rows: Vec<ProductRow>,
     previous: Option<String>,
     next: Option<String>,
+    /// The import form: the text as pasted, and why it was refused.
+    csv: String,
+    refusal: Option<String>,
 }
 
 pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
+    list_page(&state, visitor, query.raw("q"), query.integer("page").ok().flatten(), String::new(), None).await
+}
+
+/// The catalogue's page `page` for the search `q`, with the import form holding `csv`.
+async fn list_page(
+    state: &AppState,
+    visitor: Visitor,
+    q: String,
+    page: Option<i64>,
+    csv: String,
+    refusal: Option<(String, StatusCode)>,
+) -> Result<Response, UiError> {
     let t = current();
-    let number = query.integer("page").ok().flatten().and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
+    let number = page.and_then(|p| u32::try_from(p).ok()).unwrap_or(1);
     let request = PageRequest::new(number, PRODUCTS_PER_PAGE);
-    let q = query.raw("q");
     let page = state.services.list_products(Some(q.as_str()), request).await?;
     let search = [("q", q.clone())];
     let page_link = |p: u32| link("/produits", &search, Some(("page", p.to_string())));
@@ -49,6 +63,8 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query):
         previous: (request.page > 1).then(|| page_link(request.page - 1)),
         next: page.has_next(request).then(|| page_link(request.page + 1)),
         q,
+        csv,
+        refusal: refusal.as_ref().map(|(why, _)| why.clone()),
         rows: page
             .items
             .into_iter()
@@ -61,7 +77,41 @@ pub async fn list(State(state): State<AppState>, visitor: Visitor, Query(query):
             })
             .collect(),
     };
-    visitor.page(&view)
+    let mut response = visitor.page(&view)?;
+    if let Some((_, status)) = refusal {
+        *response.status_mut() = status;
+    }
+    Ok(response)
+}
+
+/// Imports the catalogue from the CSV pasted in the form, all or nothing; refused, the page
+/// comes back with the text as pasted and why (the first ten lines at fault).
+pub async fn import(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {
+    let t = current();
+    let text = fields.raw("csv");
+    let refused = |invalid: &magasin_domain::ValidationErrors| {
+        let lines: Vec<String> =
+            invalid.0.iter().take(10).map(|e| format!("{} : {}", e.field, (t.validation)(&e.code))).collect();
+        (lines.join(" · "), StatusCode::BAD_REQUEST)
+    };
+    let rows = match crate::api::v1::catalogue_csv::parse_csv(&text) {
+        Ok(rows) => rows,
+        Err(invalid) => return list_page(&state, visitor, String::new(), None, text, Some(refused(&invalid))).await,
+    };
+    let created = rows.iter().filter(|(id, _)| id.is_none()).count();
+    let refusal = match state.services.import_catalogue(&visitor.actor()?, rows, None).await {
+        Ok(written) => {
+            let flash = Flash::success((t.catalogue_imported)(created, written.len() - created));
+            return Ok(visitor.redirect("/produits", flash));
+        }
+        Err(ServiceError::Invalid(invalid)) => refused(&invalid),
+        Err(ServiceError::Storage(StorageError::Conflict(why))) => (why, StatusCode::CONFLICT),
+        Err(ServiceError::Storage(StorageError::NotFound { entity, id })) => {
+            ((t.no_such)(entity, id), StatusCode::NOT_FOUND)
+        }
+        Err(other) => return Err(other.into()),
+    };
+    list_page(&state, visitor, String::new(), None, text, Some(refusal)).await
 }
 
 /// The product form as shown: values (as typed, or as stored) and messages.

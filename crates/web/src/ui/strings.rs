@@ -44,6 +44,11 @@ pub struct Strings {
     pub unit_price: &'static str,
     pub description: &'static str,
     pub sku: &'static str,
+    pub catalogue_export: &'static str,
+    pub catalogue_import: &'static str,
+    pub catalogue_import_help: &'static str,
+    pub catalogue_import_button: &'static str,
+    pub catalogue_imported: fn(usize, usize) -> String,
     pub barcode: &'static str,
     pub quantity: &'static str,
     pub amount: &'static str,
@@ -543,6 +548,11 @@ pub static FR: Strings = Strings {
     unit_price: "Prix unitaire",
     description: "Description",
     sku: "Référence (SKU)",
+    catalogue_export: "Exporter le catalogue (CSV)",
+    catalogue_import: "Importer le catalogue (CSV)",
+    catalogue_import_help: "Collez le CSV (les colonnes de l'export, ou une partie) : une ligne sans id crée un produit, une ligne avec un id modifie les colonnes nommées. Tout ou rien.",
+    catalogue_import_button: "Importer",
+    catalogue_imported: fr::catalogue_imported,
     barcode: "Code-barres (EAN-13 ou UPC-A)",
     quantity: "Quantité",
     amount: "Montant",
@@ -1017,6 +1027,10 @@ mod fr {
 
     pub fn adjustment_number(id: i64) -> String {
         format!("Ajustement n° {id}")
+    }
+
+    pub fn catalogue_imported(created: usize, changed: usize) -> String {
+        format!("Catalogue importé : {created} produit(s) créé(s), {changed} modifié(s).")
     }
 
     pub fn shipment_request(id: i64) -> String {

@@ -10,7 +10,70 @@ use serde_json::{Value, json};
 magasin_store_sql::on_both_engines!(TestApp::start;
     a_product_is_found_by_its_barcode_or_its_sku,
     bad_and_taken_codes_are_refused_and_write_nothing,
+    the_catalogue_goes_out_and_comes_back_as_csv,
+    a_bad_import_writes_nothing_and_says_which_line,
 );
+
+const CSV: &str = "/api/v1/products/csv/";
+
+async fn import(app: &TestApp, text: &str) -> crate::helpers::Reply {
+    app.send_raw(Method::POST, CSV, text.to_string(), Some(crate::helpers::TOKEN), &[("content-type", "text/csv")])
+        .await
+}
+
+async fn the_catalogue_goes_out_and_comes_back_as_csv(app: TestApp) {
+    let exported = app.get(CSV).await;
+    assert_eq!(exported.status, StatusCode::OK);
+    let text = exported.body.as_str().map(str::to_string).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,nom,categorie,prix,description,sku,code_barres");
+    assert_eq!(lines.len(), 16, "a line per demo product");
+    assert!(lines[1].starts_with("1,Clavier mécanique,") && lines[1].contains(",MAG-00001,200"), "{}", lines[1]);
+    // The export imported again changes nothing but writes each product once.
+    let again = import(&app, &text).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!((again.body["crees"].as_i64(), again.body["modifies"].as_i64()), (Some(0), Some(15)));
+    assert_eq!(app.get(CSV).await.body.as_str().map(str::to_string).unwrap_or_default(), text);
+    // New products and a price change, in one file.
+    let file = "nom,categorie,prix,sku,code_barres,id\nTisane Zéphyr,Épicerie,\"3,20\",tis-1,036000291452,\nThé Noir,Épicerie,4.10,,,\n,,,,,\n";
+    let empty_line = import(&app, file).await;
+    assert_eq!(
+        empty_line.status,
+        StatusCode::BAD_REQUEST,
+        "a blank line is a product without a name: {}",
+        empty_line.body
+    );
+    let file = "nom,categorie,prix,sku,code_barres,id\nTisane Zéphyr,Épicerie,\"3,20\",tis-1,036000291452,\nThé Noir,Épicerie,4.10,,,\n";
+    let created = import(&app, file).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(created.body["crees"], 2);
+    assert_eq!(created.body["produits"][0]["code_barres"], "0036000291452");
+    let priced = import(&app, "id,prix\n2,30.00\n").await;
+    assert_eq!((priced.status, &priced.body["produits"][0]["prix"]), (StatusCode::OK, &json!("30.00")));
+    assert_eq!(by_code(&app, "TIS-1").await["results"][0]["nom"], "Tisane Zéphyr");
+}
+
+async fn a_bad_import_writes_nothing_and_says_which_line(app: TestApp) {
+    let before = app.get(CSV).await.body;
+    let wrong = import(&app, "nom,categorie,prix\nA,B,1\nC,D,abc\n").await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body["ligne 3.prix"].is_array(), "{}", wrong.body);
+    let header = import(&app, "nom,poids\nA,1\n").await;
+    assert!(header.body["csv"].is_array(), "{}", header.body);
+    let taken = import(&app, "nom,categorie,prix,code_barres\nA,B,1,\nC,D,1,2000000000015\n").await;
+    assert_error_body(&taken, 409, CSV);
+    assert!(taken.body["message"].as_str().is_some_and(|m| m.starts_with("ligne 3:")), "{}", taken.body);
+    let same_name = import(&app, "nom,categorie,prix\nA,B,1\nA,B,1\n").await;
+    assert_error_body(&same_name, 409, CSV);
+    assert_error_body(&import(&app, "id,prix\n1,2\n999,3\n").await, 404, CSV);
+    assert_eq!(import(&app, "nom,categorie,prix\n").await.status, StatusCode::BAD_REQUEST, "no line");
+    let unsigned = app.send_raw(Method::POST, CSV, "nom\nA\n".into(), None, &[("content-type", "text/csv")]).await;
+    assert_error_body(&unsigned, 401, CSV);
+    let not_text = app.send_raw(Method::POST, CSV, "\u{0}".into(), Some(crate::helpers::TOKEN), &[]).await;
+    assert!(not_text.status.is_client_error());
+    assert_eq!(app.get(CSV).await.body, before, "nothing was written");
+    assert!(app.ledger_discrepancies().await.is_empty());
+}
 
 const PRODUCTS: &str = "/api/v1/products/";
 
@@ -101,7 +164,26 @@ mod form {
 
     magasin_store_sql::on_both_engines!(Browser::start;
         the_product_form_edits_codes_and_says_what_is_wrong,
+        the_catalogue_is_imported_from_the_page_all_or_nothing,
     );
+
+    async fn the_catalogue_is_imported_from_the_page_all_or_nothing(mut b: Browser) {
+        b.sign_in().await;
+        let page = b.get("/produits").await;
+        assert!(page.has("href=\"/api/v1/products/csv/\""), "the export is one click away");
+        let bad = "nom,categorie,prix\nTisane Zéphyr,Épicerie,3\nThé Noir,Épicerie,trois\n";
+        let refused = b.post("/produits/import", &[("csv", bad)]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(refused.has("ligne 3.prix"), "the line at fault is named");
+        assert!(refused.has("Tisane Zéphyr,Épicerie,3"), "the text as pasted is kept");
+        assert_eq!(b.app.get("/api/v1/products/?search=Zéphyr").await.body["count"], 0, "nothing written");
+        let good = "nom,categorie,prix\nTisane Zéphyr,Épicerie,3\nThé Noir,Épicerie,\"3,50\"\n";
+        let imported = b.post_and_follow("/produits/import", &[("csv", good)]).await;
+        assert_eq!(imported.flash().as_deref(), Some("Catalogue importé : 2 produit(s) créé(s), 0 modifié(s)."));
+        let taken = b.post("/produits/import", &[("csv", "nom,categorie,prix\nTisane Zéphyr,Épicerie,3\n")]).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT);
+        assert!(taken.has("ligne 2"), "the conflict names its line");
+    }
 
     /// Product 3's form fields with these codes.
     fn with<'a>(sku: &'a str, code: &'a str) -> Vec<(&'a str, &'a str)> {

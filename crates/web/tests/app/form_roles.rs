@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 26] = [
+const FORMS: [(&str, bool); 27] = [
     ("sale", true),
     ("cancel", true),
     ("return", true),
@@ -45,6 +45,7 @@ const FORMS: [(&str, bool); 26] = [
     ("ship shipment", true),
     ("cancel shipment", true),
     ("receive shipment", true),
+    ("catalogue import", false),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -55,7 +56,7 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "request" => role == Gerant && own_store || role == Admin,
         "rules" | "apply suggestions" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
-        "create product" | "edit product" => matches!(role, Siege | Admin),
+        "create product" | "edit product" | "catalogue import" => matches!(role, Siege | Admin),
         "receipt" | "warehouse adjustment" | "purchase order" | "warehouse rules" | "warehouse order" => {
             matches!(role, Logistique | Admin)
         }
@@ -321,6 +322,11 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         let verb = if form == "ship shipment" { "expedition" } else { "annulation" };
                         (format!("/expeditions/{id}/{verb}"), vec![])
                     }
+                    "catalogue import" => {
+                        browser.get("/produits").await;
+                        let csv = format!("id,prix\n3,{checked}.00\n");
+                        ("/produits/import".into(), vec![("csv".to_string(), csv)])
+                    }
                     "receive shipment" => {
                         let id = transfer_from(&app, other_than(store), true).await;
                         browser.get("/expeditions").await;
@@ -348,7 +354,7 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 40, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 41, "every form × role × store");
     let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
     let ordered = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G").count();
     assert_eq!(ordered, 1, "the warehouse's suggestions were ordered once");

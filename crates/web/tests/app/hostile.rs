@@ -269,7 +269,9 @@ async fn arbitrary_request_approval_and_planning_bodies_never_fail(app: TestApp)
 }
 
 async fn arbitrary_product_bodies_never_fail(app: TestApp) {
-    let field = prop::sample::select(&["nom", "categorie", "prix", "description", "stock_initial", "autre"][..]);
+    let field = prop::sample::select(
+        &["nom", "categorie", "prix", "description", "stock_initial", "sku", "code_barres", "autre"][..],
+    );
     let product = prop::collection::btree_map(field, prop_oneof![text().prop_map(Value::String), json_value()], 0..6)
         .prop_map(|fields| Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
     let methods = prop::sample::select(
@@ -282,6 +284,21 @@ async fn arbitrary_product_bodies_never_fail(app: TestApp) {
     for ((method, path), body) in samples((methods, product)) {
         let reply = app.send(method.clone(), path, body.clone()).await;
         assert_handled(reply.status, &reply.body, &format!("{method} {path} {body}"));
+    }
+    // A catalogue import: a known header or an arbitrary one, then arbitrary lines.
+    let header = prop_oneof![Just("id,nom,categorie,prix,description,sku,code_barres".to_string()), text()];
+    let lines = prop::collection::vec(prop::collection::vec(text(), 0..8).prop_map(|cells| cells.join(",")), 0..5);
+    for (header, lines) in samples((header, lines)) {
+        let body = format!("{header}\n{}", lines.join("\n"));
+        let reply = app
+            .send_raw(Method::POST, "/api/v1/products/csv/", body.clone(), Some(TOKEN), &[("content-type", "text/csv")])
+            .await;
+        assert_handled(reply.status, &reply.body, &body);
+    }
+    for code in samples(text()) {
+        let query = form_urlencoded::Serializer::new(String::new()).append_pair("code", &code).finish();
+        let reply = app.get(&format!("/api/v1/products/?{query}")).await;
+        assert_handled(reply.status, &reply.body, &code);
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod adjustments;
 pub mod audit;
+pub mod catalogue_csv;
 pub mod counts;
 pub mod ledger;
 pub mod pagination;
@@ -33,6 +34,7 @@ pub(crate) fn route(router: Router<AppState>, path: &str, methods: MethodRouter<
 pub fn router() -> Router<AppState> {
     [
         stores::router,
+        catalogue_csv::router,
         products::router,
         stock::router,
         ledger::router,
