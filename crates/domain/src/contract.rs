@@ -130,6 +130,7 @@ pub fn sale_at(store: StoreId, lines: &[(ProductId, i64)], at: DateTime<Utc>) ->
     ValidSale {
         magasin: store,
         lignes: lines.iter().map(|&(produit, quantite)| LineRequest { produit, quantite }).collect(),
+        paiement: None,
         at,
         idempotency: None,
     }

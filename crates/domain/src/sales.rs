@@ -26,11 +26,98 @@ pub struct LineRequest {
     pub quantite: i64,
 }
 
+/// Largest amount a customer may tender in cash: ten times the largest sale.
+pub const MAX_TENDERED: Money = Money(MAX_SALE_TOTAL.0 * 10);
+
+/// How a sale was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+    Other,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 3] = [Self::Cash, Self::Card, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "especes",
+            PaymentMethod::Card => "carte",
+            PaymentMethod::Other => "autre",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// The methods as a validation code's choices.
+    pub fn choices() -> ValidationCode {
+        ValidationCode::NotAChoice { choices: Self::ALL.iter().map(|m| m.as_str().to_string()).collect() }
+    }
+}
+
+/// The payment a till sends with a sale: the method and, for cash, what the customer handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payment {
+    pub mode: PaymentMethod,
+    pub montant_remis: Option<Money>,
+}
+
+/// A sale's payment as recorded: for cash, what was tendered and the change given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub mode: PaymentMethod,
+    pub montant_remis: Option<Money>,
+    pub rendu: Option<Money>,
+}
+
+/// Checks a payment's shape (field `paiement.montant_remis`): an amount tendered is for cash,
+/// from 0 to [`MAX_TENDERED`].
+fn check_payment(payment: &Payment, errors: &mut ValidationErrors) {
+    let field = "paiement.montant_remis";
+    match (payment.mode, payment.montant_remis) {
+        (PaymentMethod::Cash, Some(given)) if given < Money::ZERO || given > MAX_TENDERED => {
+            errors.add(field, ValidationCode::TooHigh { max: MAX_TENDERED });
+        }
+        (PaymentMethod::Card | PaymentMethod::Other, Some(_)) => errors.add(field, ValidationCode::CashOnly),
+        _ => {}
+    }
+}
+
+/// The payment of a sale totalling `total`: cash tendered below the total is refused (field
+/// `paiement.montant_remis`), otherwise the change is what was tendered beyond it.
+pub fn settle(payment: &Payment, total: Money) -> Result<PaymentRecord, ValidationErrors> {
+    let rendu = match payment.montant_remis {
+        Some(given) if given < total => {
+            return Err(ValidationErrors::single(
+                "paiement.montant_remis",
+                ValidationCode::TenderedBelowTotal { total },
+            ));
+        }
+        Some(given) => Some(Money(given.0 - total.0)),
+        None => None,
+    };
+    Ok(PaymentRecord { mode: payment.mode, montant_remis: payment.montant_remis, rendu })
+}
+
+/// What one store's sales of one day came to for one payment method (`None`: sales recorded
+/// without a payment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentTotal {
+    pub mode: Option<PaymentMethod>,
+    pub ventes: i64,
+    pub montant: Money,
+}
+
 /// A sale as a till submits it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaleRequest {
     pub magasin: StoreId,
     pub lignes: Vec<LineRequest>,
+    /// How it is paid, when the till says.
+    pub paiement: Option<Payment>,
 }
 
 impl SaleRequest {
@@ -41,7 +128,13 @@ impl SaleRequest {
         use sha2::{Digest, Sha256};
         let lines: Vec<String> =
             self.lignes.iter().map(|l| format!(r#"{{"produit":{},"quantite":{}}}"#, l.produit, l.quantite)).collect();
-        let canonical = format!(r#"{{"magasin":{},"lignes":[{}]}}"#, self.magasin, lines.join(","));
+        // A payment joins the canonical form only when there is one, so that keys of sales sent
+        // without one keep their fingerprints.
+        let payment = self.paiement.map_or(String::new(), |p| {
+            let given = p.montant_remis.map_or("null".to_string(), |m| m.0.to_string());
+            format!(r#","paiement":{{"mode":"{}","montant_remis":{given}}}"#, p.mode.as_str())
+        });
+        let canonical = format!(r#"{{"magasin":{},"lignes":[{}]{payment}}}"#, self.magasin, lines.join(","));
         Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -65,6 +158,7 @@ impl IdempotencyKey {
 pub struct ValidSale {
     pub magasin: StoreId,
     pub lignes: Vec<LineRequest>,
+    pub paiement: Option<Payment>,
     pub at: DateTime<Utc>,
     pub idempotency: Option<IdempotencyKey>,
 }
@@ -84,7 +178,12 @@ pub fn validate_sale(
     }
     check_line_quantities(request.lignes.iter().map(|l| l.quantite), &mut errors);
     check_idempotency_key(idempotency.as_ref(), &mut errors);
-    errors.into_result(ValidSale { magasin: request.magasin, lignes: request.lignes, at, idempotency })
+    if let Some(payment) = &request.paiement {
+        check_payment(payment, &mut errors);
+    }
+    let sale =
+        ValidSale { magasin: request.magasin, lignes: request.lignes, paiement: request.paiement, at, idempotency };
+    errors.into_result(sale)
 }
 
 /// Each line's quantity is 1 to [`MAX_LINE_QUANTITY`] (field `lignes[i].quantite`).
@@ -170,6 +269,8 @@ pub struct Sale {
     pub acteur: String,
     /// Who cancelled it, when it was.
     pub annulee_par: Option<String>,
+    /// How it was paid, when the till said.
+    pub paiement: Option<PaymentRecord>,
 }
 
 /// What recording a sale gave: the sale, and whether it was an idempotent replay.
@@ -201,20 +302,20 @@ mod tests {
     #[test]
     fn a_sale_needs_lines_with_positive_quantities() {
         let at = Utc::now();
-        let empty = SaleRequest { magasin: StoreId(1), lignes: vec![] };
+        let empty = SaleRequest { magasin: StoreId(1), lignes: vec![], paiement: None };
         assert_eq!(validate_sale(empty, at, None).unwrap_err().0[0].field, "lignes");
-        let zero = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(2, 0)] };
+        let zero = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(2, 0)], paiement: None };
         assert_eq!(validate_sale(zero, at, None).unwrap_err().0[0].field, "lignes[1].quantite");
-        let huge = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, MAX_LINE_QUANTITY + 1)] };
+        let huge = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, MAX_LINE_QUANTITY + 1)], paiement: None };
         assert!(validate_sale(huge, at, None).is_err());
-        let ok = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(2, 1)] };
+        let ok = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(2, 1)], paiement: None };
         assert_eq!(validate_sale(ok, at, None).unwrap().lignes.len(), 2);
     }
 
     #[test]
     fn idempotency_keys_are_bounded() {
         let at = Utc::now();
-        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 1)] };
+        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 1)], paiement: None };
         let key = |k: &str| Some(IdempotencyKey { key: k.into(), fingerprint: "f".into() });
         assert!(validate_sale(request.clone(), at, key("till-1-42")).is_ok());
         assert!(validate_sale(request.clone(), at, key("")).is_err());
@@ -223,14 +324,37 @@ mod tests {
 
     #[test]
     fn the_fingerprint_is_the_sha256_of_the_canonical_json() {
-        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(4, 1)] };
+        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(4, 1)], paiement: None };
         // sha256 of {"magasin":1,"lignes":[{"produit":1,"quantite":2},{"produit":4,"quantite":1}]}
         assert_eq!(request.fingerprint(), "af3189c09b507999fae153b7fede5074326932d0100ae9e3ac6dccb57b50d553");
         let mut other = request.clone();
         other.lignes[1].quantite = 2;
         assert_ne!(request.fingerprint(), other.fingerprint());
-        let negative = SaleRequest { magasin: StoreId(-1), lignes: vec![line(-3, -2)] };
+        let negative = SaleRequest { magasin: StoreId(-1), lignes: vec![line(-3, -2)], paiement: None };
         assert_ne!(negative.fingerprint(), request.fingerprint());
+    }
+
+    #[test]
+    fn a_payment_keeps_old_fingerprints_and_gives_change() {
+        let request = SaleRequest { magasin: StoreId(1), lignes: vec![line(1, 2), line(4, 1)], paiement: None };
+        let cash = Payment { mode: PaymentMethod::Cash, montant_remis: Some(Money(2000)) };
+        let paid = SaleRequest { paiement: Some(cash), ..request.clone() };
+        assert_ne!(paid.fingerprint(), request.fingerprint(), "a payment is part of the sale");
+        assert_eq!(request.fingerprint(), "af3189c09b507999fae153b7fede5074326932d0100ae9e3ac6dccb57b50d553");
+        let record = settle(&cash, Money(1250)).unwrap();
+        assert_eq!((record.rendu, record.montant_remis), (Some(Money(750)), Some(Money(2000))));
+        let short = settle(&cash, Money(2001)).unwrap_err();
+        assert_eq!(short.0[0].code, ValidationCode::TenderedBelowTotal { total: Money(2001) });
+        let card = Payment { mode: PaymentMethod::Card, montant_remis: None };
+        assert_eq!(settle(&card, Money(5)).unwrap().rendu, None);
+        let card_with_cash =
+            SaleRequest { paiement: Some(Payment { montant_remis: Some(Money(1)), ..card }), ..request };
+        let refused = validate_sale(card_with_cash, Utc::now(), None).unwrap_err();
+        assert_eq!(
+            (refused.0[0].field.as_str(), &refused.0[0].code),
+            ("paiement.montant_remis", &ValidationCode::CashOnly)
+        );
+        assert_eq!(PaymentMethod::parse("carte"), Some(PaymentMethod::Card));
     }
 
     #[test]

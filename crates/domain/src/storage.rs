@@ -20,7 +20,7 @@ use crate::reordering::{
 use crate::replenishment::{ApprovalOutcome, ApprovalTerms, NewReplenishment, Replenishment, ReplenishmentQuery};
 use crate::reporting::{DashboardRow, ReportFilter, StoreReport};
 use crate::returns::{RecordedReturn, SaleReturn, ValidReturn};
-use crate::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
+use crate::sales::{PaymentTotal, RecordedSale, Sale, SaleQuery, ValidSale};
 use crate::seed::{Dataset, HistoricSale};
 use crate::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, ShipmentQuery, ShipmentStep};
 use crate::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
@@ -125,6 +125,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn cancel_sale(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale>;
     async fn get_sale(&self, id: SaleId) -> StorageResult<Sale>;
     async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>>;
+    /// A store's sales of one day (not cancelled) by payment method: one read of that day's
+    /// sales, by the store-day index.
+    async fn payment_totals(&self, store: StoreId, day: NaiveDate) -> StorageResult<Vec<PaymentTotal>>;
 
     // Reordering rules.
     /// Sets a store's rules (others stay) in one transaction with its audit row; an unknown store

@@ -88,6 +88,10 @@ pub enum ValidationCode {
     BadBarcode,
     /// A barcode whose last digit is not its check digit, `expected`.
     BadCheckDigit { expected: u32 },
+    /// An amount tendered with a payment that is not cash.
+    CashOnly,
+    /// Cash tendered below the sale's `total`.
+    TenderedBelowTotal { total: Money },
     /// A SKU that is not 1 to `max` letters, digits, `.`, `-` or `_`, or reads as a barcode.
     BadSku { max: usize },
 }
@@ -136,6 +140,10 @@ impl fmt::Display for ValidationCode {
             RequestLineCount { max } => write!(f, "A replenishment request has 1 to {max} lines."),
             EitherOr { other } => write!(f, "Give this field or {other}, not both."),
             SameAsOrigin => f.write_str("Must be another store than the origin."),
+            CashOnly => f.write_str("Only a cash payment has an amount tendered."),
+            TenderedBelowTotal { total } => {
+                write!(f, "Less than the total ({total}): the customer still owes the rest.")
+            }
             BadBarcode => f.write_str("Enter an EAN-13 (13 digits) or UPC-A (12 digits) barcode."),
             BadCheckDigit { expected } => write!(f, "Wrong check digit: it should be {expected}."),
             BadSku { max } => {
@@ -244,7 +252,9 @@ pub fn every_code() -> Vec<ValidationCode> {
             SameAsOrigin => Some(BadBarcode),
             BadBarcode => Some(BadCheckDigit { expected: 7 }),
             BadCheckDigit { .. } => Some(BadSku { max: 32 }),
-            BadSku { .. } => None,
+            BadSku { .. } => Some(CashOnly),
+            CashOnly => Some(TenderedBelowTotal { total: Money(1250) }),
+            TenderedBelowTotal { .. } => None,
         };
         all.push(code);
     }

@@ -5,7 +5,9 @@ use chrono::{TimeZone, Utc};
 use magasin_domain::catalogue::{
     ProductInput, has_control_character, parse_barcode, parse_sku, validate_new_product, validate_product_patch,
 };
-use magasin_domain::sales::{IdempotencyKey, LineRequest, SaleRequest, validate_sale};
+use magasin_domain::sales::{
+    IdempotencyKey, LineRequest, MAX_TENDERED, Payment, PaymentMethod, SaleRequest, validate_sale,
+};
 use magasin_domain::{Money, ProductId, StoreId};
 use proptest::prelude::*;
 
@@ -27,15 +29,21 @@ proptest! {
         magasin in any::<i64>(),
         lines in prop::collection::vec((any::<i64>(), prop_oneof![any::<i64>(), -5i64..2000]), 0..120),
         key in prop::option::of(text()),
+        paid in prop::option::of((0usize..3, prop::option::of(any::<i64>()))),
     ) {
+        let paiement = paid.map(|(mode, given)| Payment { mode: PaymentMethod::ALL[mode], montant_remis: given.map(Money) });
         let request = SaleRequest {
             magasin: StoreId(magasin),
             lignes: lines.iter().map(|&(p, q)| LineRequest { produit: ProductId(p), quantite: q }).collect(),
+            paiement,
         };
         let idempotency = key.map(|k| IdempotencyKey::new(k, &request));
         let at = Utc.with_ymd_and_hms(2026, 3, 10, 14, 0, 0).single().expect("instant");
         if let Ok(sale) = validate_sale(request.clone(), at, idempotency) {
             prop_assert!(!sale.lignes.is_empty());
+            // An accepted amount tendered is cash, and bounded.
+            prop_assert!(sale.paiement.iter().all(|p| p.montant_remis.is_none()
+                || (p.mode == PaymentMethod::Cash && p.montant_remis.is_some_and(|m| m >= Money::ZERO && m <= MAX_TENDERED))));
             prop_assert!(sale.lignes.iter().all(|l| l.quantite > 0));
             prop_assert_eq!(sale.lignes.len(), request.lignes.len());
         }
@@ -47,6 +55,7 @@ proptest! {
         lines in prop::collection::vec((any::<i64>(), any::<i64>()), 0..20),
     ) {
         let request = |lines: &[(i64, i64)]| SaleRequest {
+            paiement: None,
             magasin: StoreId(magasin),
             lignes: lines.iter().map(|&(p, q)| LineRequest { produit: ProductId(p), quantite: q }).collect(),
         };

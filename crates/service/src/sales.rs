@@ -2,9 +2,10 @@
 
 use crate::cache::Scope;
 use crate::{ServiceResult, Services};
+use chrono::NaiveDate;
 use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::paging::CursorPage;
-use magasin_domain::sales::{IdempotencyKey, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
+use magasin_domain::sales::{IdempotencyKey, PaymentTotal, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
 use magasin_domain::{ProductId, SaleId, StoreId, WriteContext};
 
 /// What a sale, its cancellation or a return changes: sales figures and stock levels, that store's own.
@@ -60,6 +61,12 @@ impl Services {
 
     pub async fn get_sale(&self, id: SaleId) -> ServiceResult<Sale> {
         Ok(self.storage.get_sale(id).await?)
+    }
+
+    /// A store's sales of `day` (today by default) by payment method.
+    pub async fn payment_totals(&self, store: StoreId, day: Option<NaiveDate>) -> ServiceResult<Vec<PaymentTotal>> {
+        let day = day.unwrap_or_else(|| Self::now().date_naive());
+        Ok(self.storage.payment_totals(store, day).await?)
     }
 
     pub async fn list_sales(&self, query: &SaleQuery) -> ServiceResult<CursorPage<Sale>> {

@@ -66,8 +66,8 @@ async fn two_instances_on_redis() -> (TempDatabase, Services, Services) {
 }
 
 async fn sell(services: &Services, store: i64, product: i64, quantite: i64) {
-    let request =
-        SaleRequest { magasin: StoreId(store), lignes: vec![LineRequest { produit: ProductId(product), quantite }] };
+    let lignes = vec![LineRequest { produit: ProductId(product), quantite }];
+    let request = SaleRequest { magasin: StoreId(store), lignes, paiement: None };
     services.record_sale(&Actor::Service, request, None, None).await.expect("sale");
 }
 
@@ -102,7 +102,8 @@ async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_on
 async fn a_return_through_one_instance_is_in_the_answers_of_another_at_once() {
     use magasin_domain::returns::{ReturnLineRequest, ReturnRequest};
     let (_database, a, b) = two_instances_on_redis().await;
-    let request = SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: 3 }] };
+    let lignes = vec![LineRequest { produit: ProductId(2), quantite: 3 }];
+    let request = SaleRequest { magasin: StoreId(1), lignes, paiement: None };
     let sale = a.record_sale(&Actor::Service, request, None, None).await.expect("sale").sale;
     let revenue = |s: &Services| {
         let s = s.clone();

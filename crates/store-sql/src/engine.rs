@@ -79,6 +79,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(Option<i64>, String)>
                  + Reads<(Option<i64>, Option<i64>)>
                  + Reads<(i64, Option<String>)>
+                 + Reads<(Option<String>, i64, i64)>
                  + Reads<HeldRow>
                  + Reads<ShipmentRow>
                  + Reads<ShipmentLineRow>,

@@ -61,7 +61,7 @@ use magasin_domain::replenishment::{
 };
 use magasin_domain::reporting::{DashboardRow, ReportFilter, StoreReport};
 use magasin_domain::returns::{RecordedReturn, SaleReturn, ValidReturn};
-use magasin_domain::sales::{RecordedSale, Sale, SaleQuery, ValidSale};
+use magasin_domain::sales::{PaymentTotal, RecordedSale, Sale, SaleQuery, ValidSale};
 use magasin_domain::seed::{Dataset, HistoricSale};
 use magasin_domain::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, ShipmentQuery, ShipmentStep};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
@@ -189,6 +189,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn get_sale(&self, id: SaleId) -> StorageResult<Sale> {
         timed("get_sale", self.sale(id)).await
+    }
+
+    async fn payment_totals(&self, store: StoreId, day: NaiveDate) -> StorageResult<Vec<PaymentTotal>> {
+        timed("payment_totals", self.payments_of_day(store, day)).await
     }
 
     async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>> {

@@ -7,7 +7,7 @@ use magasin_domain::counts::{Count, CountLine, CountStatus};
 use magasin_domain::ledger::LedgerDiscrepancy;
 use magasin_domain::ledger::{LedgerEntry, LedgerReason, SourceDocument};
 use magasin_domain::replenishment::{Replenishment, ReplenishmentLine, ReplenishmentStatus, RequestOrigin};
-use magasin_domain::sales::{Sale, SaleLine, SaleStatus};
+use magasin_domain::sales::{PaymentMethod, PaymentRecord, Sale, SaleLine, SaleStatus};
 use magasin_domain::stock::{Location, StockItem, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::{
@@ -242,6 +242,9 @@ pub struct SaleRow {
     pub date_annulation: Option<DateTime<Utc>>,
     pub acteur: String,
     pub annulee_par: Option<String>,
+    pub mode_paiement: Option<String>,
+    pub montant_remis_cents: Option<i64>,
+    pub rendu_cents: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -440,6 +443,14 @@ impl From<LineRow> for SaleLine {
 impl SaleRow {
     pub fn into_sale(self, lignes: Vec<SaleLine>) -> Result<Sale, StorageError> {
         let statut = SaleStatus::parse(&self.statut).ok_or_else(|| corrupt("sale status", &self.statut))?;
+        let paiement = match &self.mode_paiement {
+            None => None,
+            Some(mode) => Some(PaymentRecord {
+                mode: PaymentMethod::parse(mode).ok_or_else(|| corrupt("payment method", mode))?,
+                montant_remis: self.montant_remis_cents.map(Money),
+                rendu: self.rendu_cents.map(Money),
+            }),
+        };
         Ok(Sale {
             id: SaleId(self.id),
             magasin: StoreId(self.magasin_id),
@@ -451,6 +462,7 @@ impl SaleRow {
             lignes,
             acteur: self.acteur,
             annulee_par: self.annulee_par,
+            paiement,
         })
     }
 }

@@ -4,19 +4,22 @@ use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
 use crate::idempotency::SALE_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
-use crate::rows::{HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
+use crate::rows::{HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, corrupt, invariant};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
-use magasin_domain::sales::{RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total};
+use magasin_domain::sales::{
+    PaymentMethod, PaymentTotal, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total, settle,
+};
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, ProductId, SaleId, StorageError, StorageResult, StoreId, WriteContext};
 use std::collections::{BTreeMap, HashMap};
 
 const SALE_COLUMNS: &str = "SELECT v.id, v.magasin_id, m.nom AS magasin_nom, v.date_vente, v.total_cents, v.statut,
-    v.date_annulation, v.acteur, v.annulee_par FROM sales v JOIN stores m ON m.id = v.magasin_id";
+    v.date_annulation, v.acteur, v.annulee_par, v.mode_paiement, v.montant_remis_cents, v.rendu_cents
+    FROM sales v JOIN stores m ON m.id = v.magasin_id";
 
 /// Quantity and amount sold (or returned) per product id.
 pub(crate) type Sums = BTreeMap<i64, (i64, i64)>;
@@ -247,20 +250,25 @@ impl<E: Engine> SqlStorage<E> {
         let magasin_nom = Self::fetch_store(&mut tx, sale.magasin).await?.nom;
         let lignes = Self::price_lines(&mut tx, sale).await?;
         let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
+        let paiement = sale.paiement.map(|p| settle(&p, Money(total))).transpose().map_err(StorageError::Invalid)?;
         let sums = per_product(&lignes)?;
         let mut balance = Self::take_stock(&mut tx, sale.magasin, &lignes, &sums).await?;
 
         let jour = sale.at.date_naive();
         let insert = Statement::new(
-            "INSERT INTO sales (magasin_id, date_vente, jour, total_cents, statut, acteur)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, date_vente",
+            "INSERT INTO sales (magasin_id, date_vente, jour, total_cents, statut, acteur, mode_paiement,
+                                montant_remis_cents, rendu_cents)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, date_vente",
         )
         .value(sale.magasin.0)
         .value(sale.at)
         .value(jour)
         .value(total)
         .value(SaleStatus::Recorded.as_str())
-        .value(ctx.actor.as_str());
+        .value(ctx.actor.as_str())
+        .value(paiement.map(|p| p.mode.as_str()))
+        .value(paiement.and_then(|p| p.montant_remis).map(|m| m.0))
+        .value(paiement.and_then(|p| p.rendu).map(|m| m.0));
         let (sale_id, date_vente): (i64, DateTime<Utc>) = Self::one(&mut tx, &insert).await?;
         let mut insert =
             Statement::new("INSERT INTO sale_lines (vente_id, produit_id, quantite, prix_unitaire_cents) VALUES ");
@@ -298,11 +306,37 @@ impl<E: Engine> SqlStorage<E> {
             lignes,
             acteur: ctx.actor.clone(),
             annulee_par: None,
+            paiement,
         };
         let summary = serde_json::json!({"magasin": recorded.magasin.0, "total": recorded.total.to_string()});
         Self::audit(&mut tx, ctx, AuditAction::SaleRecorded, sale_id, None, Some(summary)).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(RecordedSale { sale: recorded, replayed: false })
+    }
+
+    /// A store's sales of one day by payment method (cancelled ones left out), through the
+    /// store-day index: the day's sales, never the history.
+    pub(crate) async fn payments_of_day(&self, store: StoreId, day: NaiveDate) -> StorageResult<Vec<PaymentTotal>> {
+        let mut conn = self.reader.acquire().await?;
+        Self::fetch_store(&mut conn, store).await?;
+        let select = Statement::new(
+            "SELECT mode_paiement, CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(total_cents), 0) AS BIGINT)
+             FROM sales WHERE magasin_id = $1 AND jour = $2 AND statut = $3
+             GROUP BY mode_paiement ORDER BY mode_paiement",
+        )
+        .value(store.0)
+        .value(day)
+        .value(SaleStatus::Recorded.as_str());
+        let rows: Vec<(Option<String>, i64, i64)> = Self::all(&mut conn, &select).await?;
+        rows.into_iter()
+            .map(|(mode, ventes, cents)| {
+                let mode = match mode {
+                    None => None,
+                    Some(m) => Some(PaymentMethod::parse(&m).ok_or_else(|| corrupt("payment method", &m))?),
+                };
+                Ok(PaymentTotal { mode, ventes, montant: Money(cents) })
+            })
+            .collect()
     }
 
     pub(crate) async fn cancel(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale> {

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         catalogue_csv::export, catalogue_csv::import,
         stock::store_stock, stock::store_stock_list, stock::warehouse_stock,
         ledger::store_ledger, ledger::warehouse_ledger,
-        sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale,
+        sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale, sales::payment_totals,
         returns::record_return, returns::sale_returns, returns::get_return,
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request, replenishments::apply_suggestions,

@@ -218,7 +218,7 @@ pub async fn play(
                 }
             }
             for chunk in lines.chunks(MAX_LINES) {
-                let sale = SaleRequest { magasin: store, lignes: chunk.to_vec() };
+                let sale = SaleRequest { magasin: store, lignes: chunk.to_vec(), paiement: None };
                 services.record_sale(&actor, sale, None, None).await.context("recording a sale")?;
             }
             bar.inc(1);

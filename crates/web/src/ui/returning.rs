@@ -250,6 +250,7 @@ mod tests {
             lignes: (1..=i64::try_from(lines).unwrap_or(0)).map(line).collect(),
             acteur: "ana".into(),
             annulee_par: None,
+            paiement: None,
         }
     }
 

@@ -57,7 +57,7 @@ impl SaleForm {
             self.message = Some(t.sale_needs_a_line.to_string());
         }
         (self.errors.is_empty() && self.message.is_none())
-            .then_some((SaleRequest { magasin: StoreId(self.magasin), lignes }, indexes))
+            .then_some((SaleRequest { magasin: StoreId(self.magasin), lignes, paiement: None }, indexes))
     }
 
     /// Puts the service's refusal next to the right field, or above the form.
@@ -325,8 +325,11 @@ mod tests {
 
     #[test]
     fn the_same_lines_give_the_same_fingerprint() {
-        let sale =
-            |q| SaleRequest { magasin: StoreId(1), lignes: vec![LineRequest { produit: ProductId(2), quantite: q }] };
+        let sale = |q| SaleRequest {
+            magasin: StoreId(1),
+            lignes: vec![LineRequest { produit: ProductId(2), quantite: q }],
+            paiement: None,
+        };
         assert_eq!(sale(1).fingerprint(), sale(1).fingerprint());
         assert_ne!(sale(1).fingerprint(), sale(2).fingerprint());
         assert_eq!(line_of_field("lignes[3].quantite"), Some(3));

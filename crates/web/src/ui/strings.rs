@@ -1347,6 +1347,10 @@ mod fr {
             RequestLineCount { max } => format!("Une demande de réapprovisionnement compte de 1 à {max} lignes."),
             EitherOr { other } => format!("Donnez ce champ ou « {other} », pas les deux."),
             SameAsOrigin => "Choisissez un autre magasin que celui d'origine.".to_string(),
+            CashOnly => "Seul un paiement en espèces a un montant remis.".to_string(),
+            TenderedBelowTotal { total } => {
+                format!("Moins que le total ({}) : il reste à payer.", money(*total))
+            }
             BadBarcode => "Saisissez un code-barres EAN-13 (13 chiffres) ou UPC-A (12 chiffres).".to_string(),
             BadCheckDigit { expected } => format!("Clé de contrôle erronée : elle devrait être {expected}."),
             BadSku { max } => {

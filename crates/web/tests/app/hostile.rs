@@ -142,9 +142,11 @@ async fn arbitrary_query_strings_never_fail(app: TestApp) {
 }
 
 async fn arbitrary_sale_bodies_never_fail(app: TestApp) {
-    let line = (number_ish(), number_ish()).prop_map(|(p, q)| json!({"produit": p, "quantite": q}));
+    let line = || (number_ish(), number_ish()).prop_map(|(p, q)| json!({"produit": p, "quantite": q}));
     let sale = prop_oneof![
-        4 => (number_ish(), prop::collection::vec(line, 0..8)).prop_map(|(m, l)| json!({"magasin": m, "lignes": l})),
+        4 => (number_ish(), prop::collection::vec(line(), 0..8)).prop_map(|(m, l)| json!({"magasin": m, "lignes": l})),
+        2 => (prop::collection::vec(line(), 1..3), prop_oneof![text().prop_map(Value::String), json_value()], number_ish())
+            .prop_map(|(l, mode, given)| json!({"magasin": 1, "lignes": l, "paiement": {"mode": mode, "montant_remis": given}})),
         1 => json_value(),
     ];
     for body in samples(sale) {

@@ -10,6 +10,7 @@ mod engines_agree;
 mod form_roles;
 mod helpers;
 mod hostile;
+mod payments;
 mod planning;
 mod purchase_orders;
 mod receipts;

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use magasin_domain::sales::{LineRequest, Sale, SaleLine, SaleQuery, SaleRequest};
-use magasin_domain::{ProductId, SaleId, StoreId, ValidationCode};
+use magasin_domain::sales::{LineRequest, Payment, PaymentMethod, Sale, SaleLine, SaleQuery, SaleRequest};
+use magasin_domain::{Money, ProductId, SaleId, StoreId, ValidationCode, ValidationErrors};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -33,6 +33,53 @@ pub struct SaleInput {
     pub magasin: i64,
     /// One to 100 lines; the same product may appear twice.
     pub lignes: Vec<SaleLineInput>,
+    /// How the sale is paid (optional: the lab's body has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paiement: Option<PaymentInput>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    /// `especes`, `carte` or `autre`.
+    pub mode: String,
+    /// Cash only: what the customer handed over, a number or a decimal string, at least the
+    /// sale's total (the change is what it gives beyond).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "20.00")]
+    pub montant_remis: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentDto {
+    /// `especes`, `carte` or `autre`.
+    pub mode: String,
+    /// Cash: what was handed over.
+    pub montant_remis: Option<String>,
+    /// Cash: the change given back.
+    pub rendu: Option<String>,
+}
+
+/// A payment as the till sent it: fields `paiement.mode`, `paiement.montant_remis`.
+fn payment(input: &PaymentInput) -> Result<Payment, ApiError> {
+    let mut errors = ValidationErrors::new();
+    let mode = PaymentMethod::parse(&input.mode);
+    if mode.is_none() {
+        errors.add("paiement.mode", PaymentMethod::choices());
+    }
+    let field = "paiement.montant_remis";
+    let text = match &input.montant_remis {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(_) => {
+            errors.add(field, ValidationCode::NotANumber);
+            None
+        }
+    };
+    let montant_remis = text.and_then(|t| Money::parse_price(&t).map_err(|e| errors.add(field, e.into())).ok());
+    let payment = Payment { mode: mode.unwrap_or(PaymentMethod::Cash), montant_remis };
+    errors.into_result(payment).map_err(ApiError::Fields)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -75,6 +122,8 @@ pub struct SaleDto {
     pub acteur: String,
     /// Who cancelled it.
     pub annulee_par: Option<String>,
+    /// How it was paid, when the till said.
+    pub paiement: Option<PaymentDto>,
 }
 
 impl From<Sale> for SaleDto {
@@ -90,6 +139,11 @@ impl From<Sale> for SaleDto {
             lignes: s.lignes.into_iter().map(SaleLineDto::from).collect(),
             acteur: s.acteur,
             annulee_par: s.annulee_par,
+            paiement: s.paiement.map(|p| PaymentDto {
+                mode: p.mode.as_str().to_string(),
+                montant_remis: p.montant_remis.map(|m| m.to_string()),
+                rendu: p.rendu.map(|m| m.to_string()),
+            }),
         }
     }
 }
@@ -97,7 +151,41 @@ impl From<Sale> for SaleDto {
 pub fn router() -> Router<AppState> {
     let r = route(Router::new(), "/api/v1/sales/", get(list_sales).post(record_sale));
     let r = route(r, "/api/v1/sales/{id}/", get(get_sale));
+    let r = route(r, "/api/v1/stores/{id}/payments/", get(payment_totals));
     route(r, "/api/v1/sales/{id}/cancel/", post(cancel_sale))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentTotalDto {
+    /// `especes`, `carte`, `autre`, or `non_precise` for sales recorded without a payment.
+    pub mode: String,
+    pub ventes: i64,
+    #[schema(example = "1234.50")]
+    pub montant: String,
+}
+
+/// A store's sales of one day (UTC; today by default) by payment method, cancelled sales left
+/// out: what the till should hold for each method.
+#[utoipa::path(get, path = "/api/v1/stores/{id}/payments/", tag = "sales",
+    params(("id" = i64, Path), ("jour" = Option<String>, Query, description = "YYYY-MM-DD; today by default")),
+    responses((status = 200, body = [PaymentTotalDto]), (status = 400, description = "Invalid day"),
+        (status = 404, body = crate::error::ErrorBody, description = "Unknown store")))]
+pub async fn payment_totals(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    params: Params,
+) -> Result<Json<Vec<PaymentTotalDto>>, ApiError> {
+    let totals = state.services.payment_totals(StoreId(id), params.date("jour")?).await?;
+    Ok(Json(
+        totals
+            .into_iter()
+            .map(|t| PaymentTotalDto {
+                mode: t.mode.map_or("non_precise", PaymentMethod::as_str).to_string(),
+                ventes: t.ventes,
+                montant: t.montant.to_string(),
+            })
+            .collect(),
+    ))
 }
 
 /// The `Idempotency-Key` header, trimmed.
@@ -107,15 +195,17 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
     Ok(Some(key.trim().to_string()))
 }
 
-fn sale_request(input: &SaleInput) -> SaleRequest {
-    SaleRequest {
+fn sale_request(input: &SaleInput) -> Result<SaleRequest, ApiError> {
+    let paiement = input.paiement.as_ref().map(payment).transpose()?;
+    Ok(SaleRequest {
+        paiement,
         magasin: StoreId(input.magasin),
         lignes: input
             .lignes
             .iter()
             .map(|l| LineRequest { produit: ProductId(l.produit), quantite: l.quantite })
             .collect(),
-    }
+    })
 }
 
 /// Records a sale: all lines or none, stock checked and decremented atomically.
@@ -137,7 +227,7 @@ pub async fn record_sale(
     AppJson(input): AppJson<SaleInput>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let request = sale_request(&input);
+    let request = sale_request(&input)?;
     let recorded = state.services.record_sale(&actor, request, key, request_id).await?;
     let mut response = (StatusCode::CREATED, Json(SaleDto::from(recorded.sale))).into_response();
     if recorded.replayed {
@@ -196,9 +286,10 @@ mod tests {
     #[test]
     fn the_fingerprint_is_the_one_the_api_always_computed() {
         let line = |produit, quantite| SaleLineInput { produit, quantite };
-        let input = SaleInput { magasin: 3, lignes: vec![line(1, 2), line(-4, 1_000_000), line(i64::MAX, i64::MIN)] };
+        let lignes = vec![line(1, 2), line(-4, 1_000_000), line(i64::MAX, i64::MIN)];
+        let input = SaleInput { magasin: 3, lignes, paiement: None };
         let body = serde_json::to_vec(&input).expect("serializable");
         let before: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(sale_request(&input).fingerprint(), before);
+        assert_eq!(sale_request(&input).expect("valid").fingerprint(), before);
     }
 }
