@@ -147,6 +147,9 @@ pub struct SaleView {
     pub status: &'static str,
     pub cancelled_on: Option<String>,
     pub lines: Vec<LineView>,
+    /// How it was paid, as the receipt prints it: the method, then for cash what was tendered
+    /// and the change (empty when the till said nothing).
+    pub payment: Vec<(&'static str, String)>,
 }
 
 pub struct LineView {
@@ -167,6 +170,12 @@ impl SaleView {
             cancelled,
             status: if cancelled { t.status_cancelled } else { t.status_recorded },
             cancelled_on: sale.date_annulation.map(|d| d.format(t.datetime_format).to_string()),
+            payment: sale.paiement.map_or_else(Vec::new, |p| {
+                let mut rows = vec![(t.payment.method, (t.payment.name)(p.mode).to_string())];
+                rows.extend(p.montant_remis.map(|m| (t.payment.tendered, (t.money)(m))));
+                rows.extend(p.rendu.map(|m| (t.payment.change, (t.money)(m))));
+                rows
+            }),
             lines: sale
                 .lignes
                 .into_iter()

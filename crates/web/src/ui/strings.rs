@@ -216,6 +216,15 @@ pub struct Strings {
     pub verification: VerificationStrings,
     pub counting: CountingStrings,
     pub shipping: ShippingStrings,
+    pub payment: PaymentStrings,
+}
+
+/// How a receipt names a sale's payment.
+pub struct PaymentStrings {
+    pub method: &'static str,
+    pub tendered: &'static str,
+    pub change: &'static str,
+    pub name: fn(magasin_domain::sales::PaymentMethod) -> &'static str,
 }
 
 /// The words of the shipments page.
@@ -830,6 +839,12 @@ pub static FR: Strings = Strings {
         taken_back_by: "Repris par",
         print_hint: "Imprimez cette page pour remettre l'avoir au client.",
     },
+    payment: PaymentStrings {
+        method: "Paiement",
+        tendered: "Montant remis",
+        change: "Rendu",
+        name: fr::payment_method,
+    },
     shipping: ShippingStrings {
         title: "Expéditions et transferts",
         link: "Expéditions et transferts",
@@ -1031,6 +1046,15 @@ mod fr {
 
     pub fn catalogue_imported(created: usize, changed: usize) -> String {
         format!("Catalogue importé : {created} produit(s) créé(s), {changed} modifié(s).")
+    }
+
+    pub fn payment_method(method: magasin_domain::sales::PaymentMethod) -> &'static str {
+        use magasin_domain::sales::PaymentMethod::*;
+        match method {
+            Cash => "Espèces",
+            Card => "Carte",
+            Other => "Autre",
+        }
     }
 
     pub fn shipment_request(id: i64) -> String {

@@ -105,3 +105,33 @@ async fn a_day_adds_up_by_payment_method(app: TestApp) {
     assert_eq!(app.get("/api/v1/stores/1/payments/?jour=hier").await.status, StatusCode::BAD_REQUEST);
     assert_error_body(&app.get("/api/v1/stores/99/payments/").await, 404, "/api/v1/stores/99/payments/");
 }
+
+/// The receipt page, on both engines.
+mod receipt {
+    use super::{SALES, two_keyboards};
+    use crate::ui::Browser;
+    use serde_json::json;
+
+    magasin_store_sql::on_both_engines!(Browser::start;
+        the_receipt_prints_the_payment_and_the_change,
+    );
+
+    async fn the_receipt_prints_the_payment_and_the_change(mut b: Browser) {
+        let sold = b.app.post(SALES, two_keyboards(json!({"mode": "especes", "montant_remis": "200"}))).await;
+        b.sign_in().await;
+        let page = b.get(&format!("/ventes/{}", sold.body["id"])).await;
+        let payment: Vec<&str> =
+            page.html.match_indices("<tr class=\"paiement\">").map(|(at, _)| &page.html[at..]).collect();
+        assert_eq!(payment.len(), 3, "method, tendered, change");
+        for (row, (label, value)) in
+            payment.iter().zip([("Paiement", "Espèces"), ("Montant remis", "200,00"), ("Rendu", "20,02")])
+        {
+            let row = &row[..row.find("</tr>").unwrap_or(row.len())];
+            assert!(row.contains(label) && row.contains(value), "{row}");
+        }
+        let card = b.app.post(SALES, two_keyboards(json!({"mode": "carte"}))).await;
+        let page = b.get(&format!("/ventes/{}", card.body["id"])).await;
+        assert_eq!(page.html.matches("<tr class=\"paiement\">").count(), 1, "a card payment has no change");
+        assert!(page.has("Carte"));
+    }
+}
