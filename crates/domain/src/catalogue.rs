@@ -71,11 +71,11 @@ pub fn parse_sku(text: &str) -> Result<String, ValidationCode> {
 }
 
 /// What a code typed or scanned names: a barcode (12 or 13 digits: its check digit must be
-/// right) or else a SKU; exactly one of the two is set.
+/// right) or else a SKU, each as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeLookup {
-    pub barcode: Option<String>,
-    pub sku: Option<String>,
+pub enum CodeLookup {
+    Barcode(String),
+    Sku(String),
 }
 
 /// The SKU magasin gives the products it makes (demo and synthetic data): `MAG-00042`.
@@ -94,9 +94,9 @@ pub fn house_barcode(id: ProductId) -> String {
 /// The lookup a code asks for (field `code`).
 pub fn code_lookup(text: &str) -> Result<CodeLookup, ValidationCode> {
     if reads_as_barcode(text.trim()) {
-        Ok(CodeLookup { barcode: Some(parse_barcode(text)?), sku: None })
+        parse_barcode(text).map(CodeLookup::Barcode)
     } else {
-        Ok(CodeLookup { barcode: None, sku: Some(parse_sku(text)?) })
+        parse_sku(text).map(CodeLookup::Sku)
     }
 }
 
@@ -400,11 +400,11 @@ mod tests {
     #[test]
     fn a_code_looks_up_a_barcode_or_a_sku() {
         let barcode = code_lookup("4006381333931").unwrap();
-        assert_eq!(barcode, CodeLookup { barcode: Some("4006381333931".into()), sku: None });
-        assert_eq!(code_lookup("caf-1").unwrap(), CodeLookup { barcode: None, sku: Some("CAF-1".into()) });
+        assert_eq!(barcode, CodeLookup::Barcode("4006381333931".into()));
+        assert_eq!(code_lookup("caf-1").unwrap(), CodeLookup::Sku("CAF-1".into()));
         assert_eq!(code_lookup("4006381333932"), Err(ValidationCode::BadCheckDigit { expected: 1 }));
         assert!(code_lookup("a b").is_err());
-        assert_eq!(code_lookup("12345").unwrap().sku.as_deref(), Some("12345"), "short digits are a SKU");
+        assert_eq!(code_lookup("12345").unwrap(), CodeLookup::Sku("12345".into()), "short digits are a SKU");
     }
 
     #[test]

@@ -79,12 +79,15 @@ impl<E: Engine> SqlStorage<E> {
         Ok(())
     }
 
-    /// The product a code names: its barcode or its SKU, as [`CodeLookup`] says (one of the two
-    /// is set, each column has its unique index).
+    /// The product a code names: by its barcode or its SKU, as [`CodeLookup`] says, through
+    /// that column's unique index.
     pub(crate) async fn product_with_code(&self, lookup: &CodeLookup) -> StorageResult<Option<Product>> {
-        let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE code_barres = $1 OR sku = $2"))
-            .value(lookup.barcode.as_deref())
-            .value(lookup.sku.as_deref());
+        let (column, code) = match lookup {
+            CodeLookup::Barcode(code) => ("code_barres", code),
+            CodeLookup::Sku(code) => ("sku", code),
+        };
+        let select =
+            Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE {column} = $1")).value(code.as_str());
         let mut conn = self.reader.acquire().await?;
         let row: Option<ProductRow> = Self::optional(&mut conn, &select).await?;
         Ok(row.map(Product::from))
