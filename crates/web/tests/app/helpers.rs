@@ -5,7 +5,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, SubsecRound, Utc};
 use http_body_util::BodyExt;
-use magasin_domain::Storage;
+use magasin_domain::accounts::{Actor, NewUser, Role, StoreScope};
+use magasin_domain::{Storage, StoreId};
 use magasin_service::{Services, Settings};
 use magasin_store_sql::testing::TestStorage;
 use magasin_web::auth::ApiToken;
@@ -146,6 +147,15 @@ impl TestApp {
             builder = builder.header(*k, *v);
         }
         self.request(builder.body(Body::from(body)).expect("request")).await
+    }
+
+    /// The API token of a new user `login` of `role` acting for `store`.
+    pub async fn token_for(&self, login: &str, role: Role, store: i64) -> String {
+        let services = self.services();
+        let stores = StoreScope::Only([StoreId(store)].into_iter().collect());
+        let user = NewUser::parse(login, login, role, stores).expect("valid user");
+        let id = services.create_user(&Actor::Service, &user, "a long enough password").await.expect("user").id;
+        services.issue_api_token(&Actor::Service, id, "t").await.expect("token").secret
     }
 
     /// A store's local quantity of a product (None when it holds no row).

@@ -6,8 +6,7 @@
 
 use crate::helpers::{TOKEN, TestApp, assert_error_body};
 use axum::http::{Method, StatusCode};
-use magasin_service::domain::StoreId;
-use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
+use magasin_service::domain::accounts::Role;
 use serde_json::{Value, json};
 
 magasin_store_sql::on_both_engines!(TestApp::start;
@@ -163,14 +162,6 @@ async fn bad_lines_and_terms_are_refused_and_write_nothing(app: TestApp) {
     assert_error_body(&terms(json!({"selon_stock": true})).await, 409, &path);
 }
 
-async fn token_for(app: &TestApp, login: &str, role: Role, store: i64) -> String {
-    let services = app.services();
-    let user = NewUser::parse(login, login, role, StoreScope::Only([StoreId(store)].into_iter().collect()));
-    let id =
-        services.create_user(&Actor::Service, &user.expect("valid"), "a long enough password").await.expect("user").id;
-    services.issue_api_token(&Actor::Service, id, "t").await.expect("token").secret
-}
-
 async fn suggestions_become_one_request_per_store_once_a_day(app: TestApp) {
     let nothing = app.post(APPLY, Value::Null).await;
     assert_eq!((nothing.status, &nothing.body), (StatusCode::OK, &json!({"creees": 0, "demandes": []})));
@@ -211,12 +202,12 @@ async fn suggestions_become_one_request_per_store_once_a_day(app: TestApp) {
     assert_eq!(once.body["demandes"][0]["id"], first["id"], "the day's request, not a new one");
     assert_eq!(requests_of(&app, 1).await.len(), 1);
 
-    let manager = token_for(&app, "chef-nord", Role::Gerant, 2).await;
+    let manager = app.token_for("chef-nord", Role::Gerant, 2).await;
     let as_manager = |body: &str| app.send_raw(Method::POST, APPLY, body.to_string(), Some(&manager), &[]);
     assert_eq!(as_manager("{\"magasin\": 2}").await.status, StatusCode::OK, "a manager, in their store");
     assert_error_body(&as_manager("{\"magasin\": 1}").await, 403, APPLY);
     assert_error_body(&as_manager("").await, 403, APPLY);
-    let cashier = token_for(&app, "caisse-nord", Role::Caissier, 2).await;
+    let cashier = app.token_for("caisse-nord", Role::Caissier, 2).await;
     let by_cashier = app.send_raw(Method::POST, APPLY, "{\"magasin\": 2}".into(), Some(&cashier), &[]).await;
     assert_error_body(&by_cashier, 403, APPLY);
     assert_error_body(&app.send_raw(Method::POST, APPLY, String::new(), None, &[]).await, 401, APPLY);
@@ -345,14 +336,14 @@ async fn bad_warehouse_rules_and_orders_are_refused_and_write_nothing(app: TestA
     assert_eq!(app.post(ORDER, json!({})).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.post(ORDER, json!({"fournisseur": "G", "tolerance": 5})).await.status, StatusCode::BAD_REQUEST);
 
-    let manager = token_for(&app, "chef-centre", Role::Gerant, 1).await;
+    let manager = app.token_for("chef-centre", Role::Gerant, 1).await;
     let body = json!({"regles": [{"produit": 1, "min": 1, "max": 4}]}).to_string();
     let by_manager = app.send_raw(Method::PUT, WAREHOUSE_RULES, body.clone(), Some(&manager), &[]).await;
     assert_error_body(&by_manager, 403, WAREHOUSE_RULES);
     let ordered = app.send_raw(Method::POST, ORDER, "{\"fournisseur\": \"G\"}".into(), Some(&manager), &[]).await;
     assert_error_body(&ordered, 403, ORDER);
     assert_error_body(&app.send_raw(Method::PUT, WAREHOUSE_RULES, body, None, &[]).await, 401, WAREHOUSE_RULES);
-    let logistics = token_for(&app, "quai", Role::Logistique, 1).await;
+    let logistics = app.token_for("quai", Role::Logistique, 1).await;
     let rule = json!({"regles": [{"produit": 1, "min": 1, "max": 4}]}).to_string();
     let by_logistics = app.send_raw(Method::PUT, WAREHOUSE_RULES, rule, Some(&logistics), &[]).await;
     assert_eq!(by_logistics.status, StatusCode::OK, "{}", by_logistics.body);

@@ -7,8 +7,7 @@
 use crate::helpers::{TOKEN, TestApp, assert_error_body};
 use axum::http::{Method, StatusCode};
 use magasin_service::Settings;
-use magasin_service::domain::StoreId;
-use magasin_service::domain::accounts::{Actor, NewUser, Role, StoreScope};
+use magasin_service::domain::accounts::Role;
 use serde_json::{Value, json};
 
 magasin_store_sql::on_both_engines!(TestApp::start;
@@ -54,14 +53,6 @@ async fn warehouse_reserve(app: &TestApp, product: i64) -> i64 {
 
 async fn ledger_adds_up(app: &TestApp) {
     assert_eq!(app.ledger_discrepancies().await, vec![], "warehouse + stores + transit = the ledger");
-}
-
-async fn token_of(app: &TestApp, login: &str, role: Role, store: i64) -> String {
-    let services = app.services();
-    let user = NewUser::parse(login, login, role, StoreScope::Only([StoreId(store)].into_iter().collect()));
-    let id =
-        services.create_user(&Actor::Service, &user.expect("valid"), "a long enough password").await.expect("user").id;
-    services.issue_api_token(&Actor::Service, id, "t").await.expect("token").secret
 }
 
 async fn an_approval_reserves_then_ships_then_receives_with_one_missing_unit(app: TestApp) {
@@ -243,9 +234,9 @@ async fn bad_transfers_and_receptions_are_refused_and_write_nothing(app: TestApp
 async fn only_the_origin_ships_and_only_the_store_receives(app: TestApp) {
     let app = in_transit(&app);
     let shipment = approved_shipment(&app, &[(1, 2)]).await;
-    let manager_2 = token_of(&app, "gerant2", Role::Gerant, 2).await;
-    let manager_1 = token_of(&app, "gerant1", Role::Gerant, 1).await;
-    let logistics = token_of(&app, "logistique", Role::Logistique, 1).await;
+    let manager_2 = app.token_for("gerant2", Role::Gerant, 2).await;
+    let manager_1 = app.token_for("gerant1", Role::Gerant, 1).await;
+    let logistics = app.token_for("logistique", Role::Logistique, 1).await;
     let as_user = |path: String, token: String| {
         let app = app.clone();
         async move { app.send_raw(Method::POST, &path, String::new(), Some(&token), &[]).await }
