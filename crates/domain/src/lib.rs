@@ -25,6 +25,7 @@ pub mod shipping;
 pub mod stock;
 pub mod storage;
 pub mod stores;
+pub mod till;
 pub mod validation;
 pub mod verification;
 

@@ -101,6 +101,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn import_products(&self, rows: &[CatalogueRow], ctx: &WriteContext) -> StorageResult<Vec<Product>>;
     /// The product whose barcode, or else SKU, the lookup names (one indexed read).
     async fn product_by_code(&self, lookup: &CodeLookup) -> StorageResult<Option<Product>>;
+    /// Up to [`crate::till::MAX_SUGGESTIONS`] products for a store's till, with what it can sell of each.
+    async fn till_search(
+        &self,
+        store: StoreId,
+        search: &crate::till::TillSearch,
+    ) -> StorageResult<Vec<crate::till::TillItem>>;
     /// Creates the product and its warehouse stock row (with its opening ledger entry).
     async fn create_product(&self, product: &NewProduct, ctx: &WriteContext) -> StorageResult<Product>;
     /// Changes what the patch names; the audit log keeps the fields before and after.

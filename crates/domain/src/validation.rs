@@ -94,6 +94,8 @@ pub enum ValidationCode {
     TenderedBelowTotal { total: Money },
     /// A SKU that is not 1 to `max` letters, digits, `.`, `-` or `_`, or reads as a barcode.
     BadSku { max: usize },
+    /// A till search that is not `min` to `max` characters (control characters refused).
+    BadTillSearch { min: usize, max: usize },
 }
 
 impl fmt::Display for ValidationCode {
@@ -148,6 +150,9 @@ impl fmt::Display for ValidationCode {
             BadCheckDigit { expected } => write!(f, "Wrong check digit: it should be {expected}."),
             BadSku { max } => {
                 write!(f, "Use 1 to {max} letters, digits, '.', '-' or '_' (12 or 13 digits alone are a barcode).")
+            }
+            BadTillSearch { min, max } => {
+                write!(f, "Type or scan {min} to {max} characters: a code or part of a name.")
             }
         }
     }
@@ -254,7 +259,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             BadCheckDigit { .. } => Some(BadSku { max: 32 }),
             BadSku { .. } => Some(CashOnly),
             CashOnly => Some(TenderedBelowTotal { total: Money(1250) }),
-            TenderedBelowTotal { .. } => None,
+            TenderedBelowTotal { .. } => Some(BadTillSearch { min: 1, max: 64 }),
+            BadTillSearch { .. } => None,
         };
         all.push(code);
     }

@@ -118,6 +118,10 @@ async fn scenario(b: &Browser) {
 
     transfer_with_one_unit_missing(b).await;
 
+    sell_at_the_till(b, 1280, "caisse").await;
+    sell_at_the_till(b, 768, "caisse-768").await;
+    b.set_viewport(1280, 900).await;
+
     b.open("/produits").await;
     b.wait("table#products").await;
     b.screenshot("produits").await;
@@ -225,14 +229,14 @@ async fn roles_see_their_own_work(b: &Browser) {
     b.open("/reapprovisionnement").await;
     b.wait("table#pending tr[data-request-id]").await;
     assert!(b.find("table#pending form.approve").await.is_none(), "a cashier has nothing to approve");
-    assert!(b.find("nav a[href=\"/ventes/nouvelle\"]").await.is_some(), "but sells");
+    assert!(b.find("nav a[href=\"/caisse\"]").await.is_some(), "but sells");
     b.screenshot("caissier").await;
     sign_out(b).await;
 
     sign_in_as(b, LOGISTICS).await;
     b.open("/reapprovisionnement").await;
     let pending = b.wait("table#pending tr[data-request-id]").await;
-    assert!(b.find("nav a[href=\"/ventes/nouvelle\"]").await.is_none(), "logistics does not sell");
+    assert!(b.find("nav a[href=\"/caisse\"]").await.is_none(), "logistics does not sell");
     submit(&child(&pending, "form.approve").await).await;
     b.wait_until_replaced(&pending, "approving as logistics").await;
     assert!(b.find("table#pending tr[data-request-id]").await.is_none(), "logistics approved it");
@@ -346,6 +350,76 @@ async fn record_sale(b: &Browser) -> (String, i64) {
     assert_eq!(total, expected, "the receipt's total is quantities times the demo prices");
     b.screenshot("recu").await;
     (sale_id, total)
+}
+
+/// The till (`/caisse`) on a window `width` px wide: three codes typed as a scanner types them
+/// (each followed by Enter: a barcode, a SKU, a barcode), the first line's quantity changed to 2,
+/// cash tendered with change due, « Encaisser ». The screen posted twice more at once (a double
+/// click, a retry) answers the same receipt and records nothing more; the receipt prints.
+async fn sell_at_the_till(b: &Browser, width: u32, name: &str) {
+    b.set_viewport(width, 1000).await;
+    b.open("/ventes?magasin=1").await;
+    let newest_before = b.wait("table#sales tr[data-sale-id]").await.attr("data-sale-id").await.expect("sale id");
+    let keyboards_before = store_quantity(b, "tr[data-product-id=\"1\"]", false).await;
+    b.open("/caisse?magasin=1").await;
+    let input = b.wait("input#code").await;
+    for code in ["2000000000015", "mag-00002", "2000000000046"] {
+        input.send_keys(&format!("{code}\u{E007}")).await.expect("scanning a code");
+    }
+    let deadline = Instant::now() + page::ELEMENT_WAIT;
+    while b.find_all("#till-lines tr.till-line").await.len() < 3 {
+        assert!(Instant::now() < deadline, "three scans make three lines");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Two letters of a name: suggestions, the name that starts with them first.
+    input.send_keys("so").await.expect("typing part of a name");
+    let first = b.wait("ul#suggestions li[role=option]").await;
+    assert!(text(&first).await.starts_with("Souris optique"), "the name that starts with « so » first");
+    b.screenshot(&format!("{name}-suggestions")).await;
+    input.send_keys("\u{E00C}").await.expect("Escape closes the list");
+    input.clear().await.expect("clearing the input");
+    let quantity = b.wait("#till-lines tr[data-product=\"1\"] input.qty").await;
+    quantity.clear().await.expect("clearing the quantity");
+    quantity.send_keys("2").await.expect("typing the quantity");
+    // Keyboards 2 × 89.99, a mouse 25.50, a coffee 15.99: 221.47; 250 tendered, 28.53 back.
+    let total = cents(&b.wait("#till-total").await).await;
+    assert_eq!(total, 2 * 8_999 + 2_550 + 1_599, "the running total");
+    b.wait("#tendered").await.send_keys("250").await.expect("typing what was tendered");
+    assert_eq!(cents(&b.wait("#till-change").await).await, 25_000 - total, "the change due");
+    b.screenshot(name).await;
+    // Two posts of the screen at once, then the click: one sale, the same receipt each time.
+    let posted = b
+        .client
+        .execute(
+            "const data = new URLSearchParams(new FormData(document.getElementById('till')));
+             data.set('action', 'encaisser');
+             const post = () => fetch('/caisse', {method: 'POST', body: data}).then(r => r.url);
+             return Promise.all([post(), post()]);",
+            vec![],
+        )
+        .await
+        .expect("posting the screen twice");
+    b.wait("button#pay").await.click().await.expect("paying");
+    let receipt = b.wait("#receipt[data-sale-id]").await;
+    let sale_id = receipt.attr("data-sale-id").await.expect("sale id").unwrap_or_default();
+    let receipt_path = format!("/ventes/{sale_id}");
+    for url in posted.as_array().expect("two answers") {
+        assert!(url.as_str().is_some_and(|u| u.ends_with(&receipt_path)), "{url} is the same receipt");
+    }
+    assert_eq!(cents(&b.wait("#receipt-total").await).await, total);
+    let payment = text(&b.wait("#receipt tfoot").await).await;
+    assert!(payment.contains("Espèces") && payment.contains("28,53"), "the receipt says the change: {payment}");
+    b.wait("button#print-ticket").await;
+    let pdf = b.print(&format!("{name}-ticket")).await;
+    assert!(pdf.starts_with(b"%PDF"), "the receipt prints");
+    b.screenshot(&format!("{name}-recu")).await;
+    b.open("/ventes?magasin=1").await;
+    let newest = b.wait("table#sales tr[data-sale-id]").await.attr("data-sale-id").await.expect("sale id");
+    assert_eq!(newest.as_deref(), Some(sale_id.as_str()), "the till's sale is the newest");
+    let ids: Vec<i64> =
+        [newest_before, newest].iter().map(|i| i.as_deref().unwrap_or("0").parse().unwrap_or(0)).collect();
+    assert_eq!(ids[1], ids[0] + 1, "one sale, however many times it was posted");
+    assert_eq!(store_quantity(b, "tr[data-product-id=\"1\"]", false).await, keyboards_before - 2);
 }
 
 /// The amount of a receipt line: its `data-cents`, else its `td.total` cell, else its last cell.

@@ -19,6 +19,7 @@ mod sales;
 mod shipping;
 mod stock;
 pub mod throttle;
+mod till;
 pub mod verification;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -7,7 +7,7 @@ use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
     FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow,
     ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShipmentLineRow,
-    ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TrendRow, UserRow,
+    ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TillRow, TrendRow, UserRow,
     WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,6 +31,7 @@ pub trait Engine: Send + Sync + 'static {
     type Db: Driver<
         Row: Reads<StoreRow>
                  + Reads<ProductRow>
+                 + Reads<TillRow>
                  + Reads<PriceRow>
                  + Reads<LevelRow>
                  + Reads<StockItemRow>

@@ -32,6 +32,7 @@ mod stock;
 mod stores;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod till;
 mod timing;
 mod verification;
 
@@ -66,6 +67,7 @@ use magasin_domain::seed::{Dataset, HistoricSale};
 use magasin_domain::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, ShipmentQuery, ShipmentStep};
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
+use magasin_domain::till::{TillItem, TillSearch};
 use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
 use magasin_domain::{
     ApiTokenId, CountId, PoolStats, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId,
@@ -149,6 +151,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn product_by_code(&self, lookup: &CodeLookup) -> StorageResult<Option<Product>> {
         timed("product_by_code", self.product_with_code(lookup)).await
+    }
+
+    async fn till_search(&self, store: StoreId, search: &TillSearch) -> StorageResult<Vec<TillItem>> {
+        timed("till_search", self.till_items(store, search)).await
     }
 
     async fn create_product(&self, product: &NewProduct, ctx: &WriteContext) -> StorageResult<Product> {

@@ -48,6 +48,17 @@ pub struct ProductRow {
     pub code_barres: Option<String>,
 }
 
+/// A product as the till offers it, with what the store can sell of it.
+#[derive(sqlx::FromRow)]
+pub struct TillRow {
+    pub id: i64,
+    pub nom: String,
+    pub prix_cents: i64,
+    pub sku: Option<String>,
+    pub code_barres: Option<String>,
+    pub disponible: i64,
+}
+
 impl From<ProductRow> for Product {
     fn from(r: ProductRow) -> Self {
         Product {

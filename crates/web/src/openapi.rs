@@ -2,7 +2,7 @@
 
 use crate::api::v1::{
     adjustments, audit, catalogue_csv, counts, ledger, products, purchase_orders, receipts, replenishments, reports,
-    returns, rules, sales, shipments, stock, stores, users, warehouse_planning,
+    returns, rules, sales, shipments, stock, stores, till, users, warehouse_planning,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         stock::store_stock, stock::store_stock_list, stock::warehouse_stock,
         ledger::store_ledger, ledger::warehouse_ledger,
         sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale, sales::payment_totals,
+        till::till_search,
         returns::record_return, returns::sale_returns, returns::get_return,
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request, replenishments::apply_suggestions,

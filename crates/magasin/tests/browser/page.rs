@@ -84,6 +84,18 @@ impl Browser {
         self.client.set_window_size(width + extra_width, height + extra_height).await.expect("resizing the window");
     }
 
+    /// Prints the page as Chromium would on an 80 mm ticket roll, saved as `<name>.pdf`; returns
+    /// the PDF's bytes.
+    pub async fn print(&self, name: &str) -> Vec<u8> {
+        use fantoccini::wd::{PrintConfiguration, PrintSize};
+        let ticket =
+            PrintConfiguration::builder().size(PrintSize { width: 8.0, height: 29.7 }).build().expect("an 80 mm page");
+        let pdf = self.client.print(ticket).await.unwrap_or_else(|e| panic!("printing {name}: {e}"));
+        let path = self.screenshots.join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        pdf
+    }
+
     /// Saves the viewport as `<name>.png` in the screenshot directory (without a blinking caret).
     pub async fn screenshot(&self, name: &str) {
         let _ = self.client.execute("if (document.activeElement) { document.activeElement.blur(); }", vec![]).await;

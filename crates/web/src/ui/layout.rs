@@ -16,7 +16,7 @@ use magasin_service::domain::stock::Location;
 pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 11] {
     [
         ("/", t.nav_dashboard),
-        ("/ventes/nouvelle", t.nav_new_sale),
+        ("/caisse", t.till.nav),
         ("/ventes", t.nav_sales),
         ("/rapport", t.nav_report),
         ("/stock", t.nav_stock),
@@ -96,7 +96,7 @@ impl Layout {
     /// Whether the navigation shows the entry `href` (a role sees the pages it can use).
     pub fn shows(&self, href: &str) -> bool {
         match href {
-            "/ventes/nouvelle" => self.can.sell,
+            "/caisse" => self.can.sell,
             "/journal" => self.can.read_journal,
             "/utilisateurs" => self.can.manage_users,
             _ => true,

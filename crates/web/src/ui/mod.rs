@@ -28,6 +28,7 @@ mod shipping;
 pub mod signin;
 pub mod stock;
 pub mod strings;
+mod till;
 pub mod users;
 pub mod verification;
 
@@ -83,6 +84,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/deconnexion", post(signin::sign_out))
         .route("/ventes", get(sales::list))
         .route("/ventes/nouvelle", get(sales::new_sale).post(sales::record))
+        .route("/caisse", get(till::open).post(till::act))
+        .route("/caisse/{id}/recherche", get(crate::api::v1::till::till_search))
         .route("/ventes/{id}", get(sales::detail))
         .route("/ventes/{id}/annulation", get(sales::confirm_cancel).post(sales::cancel))
         .route("/ventes/{id}/retour", get(returning::form).post(returning::record))

@@ -217,6 +217,28 @@ pub struct Strings {
     pub counting: CountingStrings,
     pub shipping: ShippingStrings,
     pub payment: PaymentStrings,
+    pub till: TillStrings,
+}
+
+/// The words of the till (`/caisse`).
+pub struct TillStrings {
+    pub title: &'static str,
+    pub nav: &'static str,
+    pub input_label: &'static str,
+    pub input_hint: &'static str,
+    pub add: &'static str,
+    pub pick: &'static str,
+    pub nothing_found: fn(&str) -> String,
+    pub warning: fn(magasin_domain::till::StockWarning) -> String,
+    pub available: &'static str,
+    pub remove: &'static str,
+    pub no_line: &'static str,
+    pub recount: &'static str,
+    pub pay: &'static str,
+    pub change_due: &'static str,
+    pub keyboard: &'static str,
+    pub print: &'static str,
+    pub switch_store: &'static str,
 }
 
 /// How a receipt names a sale's payment.
@@ -845,6 +867,25 @@ pub static FR: Strings = Strings {
         change: "Rendu",
         name: fr::payment_method,
     },
+    till: TillStrings {
+        title: "Caisse",
+        nav: "Caisse",
+        input_label: "Code-barres, SKU ou nom",
+        input_hint: "Scannez ou tapez un code puis Entrée ; deux lettres d'un nom proposent les produits.",
+        add: "Ajouter",
+        pick: "Plusieurs produits correspondent : choisissez.",
+        nothing_found: fr::nothing_found,
+        warning: fr::stock_warning,
+        available: "Disponible",
+        remove: "Retirer",
+        no_line: "Aucun article : scannez le premier.",
+        recount: "Recalculer",
+        pay: "Encaisser",
+        change_due: "À rendre",
+        print: "Imprimer le ticket",
+        switch_store: "Changer de caisse",
+        keyboard: "Entrée ajoute · Tab passe aux quantités puis au paiement · Entrée sur « Encaisser » enregistre.",
+    },
     shipping: ShippingStrings {
         title: "Expéditions et transferts",
         link: "Expéditions et transferts",
@@ -1046,6 +1087,19 @@ mod fr {
 
     pub fn catalogue_imported(created: usize, changed: usize) -> String {
         format!("Catalogue importé : {created} produit(s) créé(s), {changed} modifié(s).")
+    }
+
+    pub fn nothing_found(typed: &str) -> String {
+        format!("Aucun produit pour « {typed} ».")
+    }
+
+    pub fn stock_warning(warning: magasin_domain::till::StockWarning) -> String {
+        use magasin_domain::till::StockWarning::*;
+        match warning {
+            Short { available } => format!("Stock insuffisant : {available} disponible(s)."),
+            Low { left: 0 } => "Dernières unités : le stock sera épuisé.".to_string(),
+            Low { left } => format!("Stock bas : il en restera {left}."),
+        }
     }
 
     pub fn payment_method(method: magasin_domain::sales::PaymentMethod) -> &'static str {
@@ -1381,6 +1435,9 @@ mod fr {
                 format!(
                     "De 1 à {max} lettres, chiffres, « . », « - » ou « _ » (12 ou 13 chiffres seuls font un code-barres)."
                 )
+            }
+            BadTillSearch { min, max } => {
+                format!("Saisissez ou scannez de {min} à {max} caractères : un code ou une partie du nom.")
             }
         }
     }

@@ -18,8 +18,9 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 27] = [
+const FORMS: [(&str, bool); 28] = [
     ("sale", true),
+    ("till sale", true),
     ("cancel", true),
     ("return", true),
     ("request", true),
@@ -52,7 +53,7 @@ const FORMS: [(&str, bool); 27] = [
 fn allowed(role: Role, form: &str, own_store: bool) -> bool {
     use Role::*;
     match form {
-        "sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
+        "sale" | "till sale" | "cancel" | "return" => matches!(role, Caissier | Gerant) && own_store || role == Admin,
         "request" => role == Gerant && own_store || role == Admin,
         "rules" | "apply suggestions" => role == Gerant && own_store || matches!(role, Logistique | Admin),
         "approve" | "reject" => matches!(role, Logistique | Admin),
@@ -154,6 +155,19 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                             fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
                         fields.push(("quantite-1".into(), "1".into()));
                         ("/ventes/nouvelle".into(), fields)
+                    }
+                    "till sale" => {
+                        let page = browser.get(&format!("/caisse?magasin={store}")).await;
+                        let key = value_of_input(&page.html, "cle").unwrap_or_else(|| format!("k-{tag}"));
+                        let fields = [
+                            ("cle", key),
+                            ("magasin", store.to_string()),
+                            ("produit-1", "1".to_string()),
+                            ("quantite-1", "1".to_string()),
+                            ("paiement.mode", "carte".to_string()),
+                            ("action", "encaisser".to_string()),
+                        ];
+                        ("/caisse".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
                     }
                     "cancel" => {
                         let body = json!({"magasin": store, "lignes": [{"produit": 1, "quantite": 1}]});
@@ -354,7 +368,7 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 41, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 43, "every form × role × store");
     let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
     let ordered = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G").count();
     assert_eq!(ordered, 1, "the warehouse's suggestions were ordered once");

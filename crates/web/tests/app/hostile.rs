@@ -77,7 +77,8 @@ fn assert_handled(reply_status: StatusCode, body: &Value, input: &str) {
     }
 }
 
-const READ_PATHS: [&str; 10] = [
+const READ_PATHS: [&str; 11] = [
+    "/api/v1/stores/1/till-search/",
     "/api/v1/stores/1/stock/",
     "/api/v1/stores/1/stock/list/",
     "/api/v1/warehouse/stock/",
@@ -91,9 +92,10 @@ const READ_PATHS: [&str; 10] = [
 ];
 
 /// Pages with filters: they explain bad input on the page (200), never a 500.
-const PAGES: [&str; 6] = ["/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits"];
+const PAGES: [&str; 7] = ["/caisse", "/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits"];
 
-const PARAMETERS: [&str; 21] = [
+const PARAMETERS: [&str; 22] = [
+    "q",
     "du",
     "au",
     "q",

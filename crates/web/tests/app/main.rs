@@ -19,4 +19,5 @@ mod roles;
 mod rules;
 mod shipments;
 mod shipping_pages;
+mod till;
 mod ui;

@@ -215,7 +215,8 @@ pub(crate) fn cell(html: &str, row_attr: &str, class: &str) -> String {
 }
 
 /// Every page, once signed in and a sale recorded (sale 1).
-const PAGES: [&str; 33] = [
+const PAGES: [&str; 34] = [
+    "/caisse",
     "/",
     "/journal",
     "/compte",
@@ -260,7 +261,7 @@ async fn every_page_renders_with_the_demo_data(mut b: Browser) {
         assert!(page.content_type.starts_with("text/html"), "{path}");
         for href in [
             "/",
-            "/ventes/nouvelle",
+            "/caisse",
             "/ventes",
             "/rapport",
             "/stock",
@@ -330,7 +331,7 @@ async fn unknown_pages_get_the_404_page_and_the_api_keeps_json(mut b: Browser) {
         let page = b.get(path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(page.content_type.starts_with("text/html"), "{path}");
-        assert!(page.has("href=\"/ventes/nouvelle\""), "{path} is in the same frame as every page");
+        assert!(page.has("href=\"/caisse\""), "{path} is in the same frame as every page");
     }
     assert!(b.get("/ventes/999").await.has("Vente n° 999 introuvable."));
     let api = b.get("/api/v1/nothing/").await;
@@ -1025,7 +1026,7 @@ async fn a_user_signs_in_with_a_password_and_acts_within_their_role(mut b: Brows
 
     // The pages show a cashier what a cashier can do, and no more.
     let home = b.get("/").await;
-    assert!(home.has("href=\"/ventes/nouvelle\"") && !home.has("href=\"/journal\""));
+    assert!(home.has("href=\"/caisse\"") && !home.has("href=\"/journal\""));
     b.app.post("/api/v1/replenishments/", serde_json::json!({"magasin": 1, "produit": 1, "quantite": 1})).await;
     let requests = b.get("/reapprovisionnement").await;
     assert!(requests.has("data-request-id") && !requests.has("class=\"approve\""), "no approval buttons");

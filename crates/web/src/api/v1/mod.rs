@@ -18,6 +18,7 @@ pub mod sales;
 pub mod shipments;
 pub mod stock;
 pub mod stores;
+pub mod till;
 pub mod users;
 pub mod warehouse_planning;
 
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         stock::router,
         ledger::router,
         sales::router,
+        till::router,
         returns::router,
         rules::router,
         replenishments::router,
