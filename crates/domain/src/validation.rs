@@ -94,6 +94,8 @@ pub enum ValidationCode {
     TenderedBelowTotal { total: Money },
     /// A SKU that is not 1 to `max` letters, digits, `.`, `-` or `_`, or reads as a barcode.
     BadSku { max: usize },
+    /// A day that has not come yet (a till is closed once its day is over or under way).
+    DayToCome { today: NaiveDate },
 }
 
 impl fmt::Display for ValidationCode {
@@ -149,6 +151,7 @@ impl fmt::Display for ValidationCode {
             BadSku { max } => {
                 write!(f, "Use 1 to {max} letters, digits, '.', '-' or '_' (12 or 13 digits alone are a barcode).")
             }
+            DayToCome { today } => write!(f, "This day has not come yet (today is {today})."),
         }
     }
 }
@@ -254,7 +257,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             BadCheckDigit { .. } => Some(BadSku { max: 32 }),
             BadSku { .. } => Some(CashOnly),
             CashOnly => Some(TenderedBelowTotal { total: Money(1250) }),
-            TenderedBelowTotal { .. } => None,
+            TenderedBelowTotal { .. } => Some(DayToCome { today: crate::reporting::FIRST_FILTER_DAY }),
+            DayToCome { .. } => None,
         };
         all.push(code);
     }

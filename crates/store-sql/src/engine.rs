@@ -4,11 +4,11 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
-    FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow,
-    ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShipmentLineRow,
-    ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TrendRow, UserRow,
-    WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
+    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, ClosingRow, CountLineRow, CountRow, DashboardDbRow,
+    DiscrepancyRow, FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow,
+    ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow,
+    ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TrendRow,
+    UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -82,7 +82,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(Option<String>, i64, i64)>
                  + Reads<HeldRow>
                  + Reads<ShipmentRow>
-                 + Reads<ShipmentLineRow>,
+                 + Reads<ShipmentLineRow>
+                 + Reads<ClosingRow>,
     >;
 
     /// How the engine spells what the two engines say differently.

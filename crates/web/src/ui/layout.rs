@@ -174,6 +174,9 @@ impl From<ServiceError> for UiError {
             ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
                 UiError::Conflict((t.insufficient_stock)(&product_name, available, requested))
             }
+            ServiceError::Storage(StorageError::DayClosed { store_name, jour, .. }) => {
+                UiError::Conflict((t.closing.day_closed)(&store_name, jour))
+            }
             ServiceError::Storage(StorageError::Unavailable(reason)) => UiError::Unavailable(reason),
             ServiceError::Storage(StorageError::Other(source)) | ServiceError::Internal(source) => {
                 UiError::Internal(source.to_string())

@@ -217,6 +217,13 @@ pub struct Strings {
     pub counting: CountingStrings,
     pub shipping: ShippingStrings,
     pub payment: PaymentStrings,
+    pub closing: ClosingStrings,
+}
+
+/// The words of the end-of-day close.
+pub struct ClosingStrings {
+    /// The refusal of a write on a closed day (and of a second close).
+    pub day_closed: fn(&str, chrono::NaiveDate) -> String,
 }
 
 /// How a receipt names a sale's payment.
@@ -839,6 +846,7 @@ pub static FR: Strings = Strings {
         taken_back_by: "Repris par",
         print_hint: "Imprimez cette page pour remettre l'avoir au client.",
     },
+    closing: ClosingStrings { day_closed: fr::day_closed },
     payment: PaymentStrings {
         method: "Paiement",
         tendered: "Montant remis",
@@ -1081,6 +1089,13 @@ mod fr {
         format!("Stock disponible insuffisant — {product} : {available} disponible(s), {requested} demandé(s).")
     }
 
+    pub fn day_closed(store: &str, day: chrono::NaiveDate) -> String {
+        format!(
+            "La caisse du magasin {store} est clôturée pour le {} : ses ventes, annulations et retours de ce jour ne peuvent plus changer.",
+            day.format("%d/%m/%Y")
+        )
+    }
+
     pub fn shipment_number(id: i64) -> String {
         format!("Expédition n° {id}")
     }
@@ -1275,6 +1290,7 @@ mod fr {
             ShipmentShipped => "Expédition",
             ShipmentReceived => "Réception d'expédition",
             ShipmentCancelled => "Annulation d'expédition",
+            DayClosed => "Clôture de caisse",
         }
     }
 
@@ -1381,6 +1397,9 @@ mod fr {
                 format!(
                     "De 1 à {max} lettres, chiffres, « . », « - » ou « _ » (12 ou 13 chiffres seuls font un code-barres)."
                 )
+            }
+            DayToCome { today } => {
+                format!("Ce jour n'est pas encore arrivé (nous sommes le {}).", today.format("%d/%m/%Y"))
             }
         }
     }
