@@ -230,3 +230,91 @@ async fn a_sale_racing_a_close_is_counted_or_refused(app: TestApp) {
         assert_eq!(listed.body["results"].as_array().map(Vec::len), Some(recorded), "store {store}");
     }
 }
+
+/// The page `/cloture`, on both engines.
+mod page {
+    use super::{close, sell, today};
+    use crate::ui::Browser;
+    use axum::http::StatusCode;
+    use serde_json::json;
+
+    magasin_store_sql::on_both_engines!(Browser::start;
+        the_page_shows_the_day_and_closes_it,
+        a_closed_day_refuses_the_sale_form,
+        the_page_refuses_bad_input_cleanly,
+    );
+
+    async fn the_page_shows_the_day_and_closes_it(mut b: Browser) {
+        sell(&b.app, 1, json!({"mode": "especes", "montant_remis": "200"})).await;
+        b.sign_in().await;
+        let page = b.get("/cloture?magasin=1").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.has("id=\"closing\""), "the form");
+        assert!(page.has("Espèces attendues : 179,98"), "{}", page.html);
+        assert!(page.has("href=\"/cloture\""), "in the navigation");
+        assert!(page.has("/api/v1/stores/1/closings/csv/?du="), "the export");
+        let day = today();
+        let closed = b
+            .post_and_follow(
+                "/cloture",
+                &[("magasin", "1"), ("jour", &day), ("especes_comptees", "180,00"), ("note", "RAS")],
+            )
+            .await;
+        assert!(closed.flash().is_some_and(|f| f.contains("clôturée")), "{:?}", closed.flash());
+        assert!(!closed.has("id=\"closing\""), "read-only once closed");
+        let difference = "<tr id=\"ecart\"><th>Écart (compté − attendu)</th><td class=\"num\">0,02\u{a0}€</td></tr>";
+        assert!(closed.has(difference), "{}", closed.html);
+        assert!(closed.has(&format!("data-day=\"{day}\"")), "listed");
+        let again = b.post("/cloture", &[("magasin", "1"), ("jour", &day), ("especes_comptees", "1")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(again.flash().is_some_and(|f| f.starts_with("La caisse du magasin")), "{:?}", again.flash());
+    }
+
+    async fn a_closed_day_refuses_the_sale_form(mut b: Browser) {
+        assert_eq!(close(&b.app, 1, &today(), "0").await.status, StatusCode::CREATED);
+        b.sign_in().await;
+        let refused = b.sell("1", &[("1", "1")]).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        let day = chrono::Utc::now().date_naive().format("%d/%m/%Y").to_string();
+        let closed = |message: &str| {
+            message.starts_with("La caisse du magasin ") && message.contains(&format!("clôturée pour le {day}"))
+        };
+        let message = refused.flash().unwrap_or_default();
+        assert!(closed(&message), "{message}");
+        // A sale of store 2 made before its close: neither cancelled nor taken back after it.
+        let sold = b.app.post(super::SALES, json!({"magasin": 2, "lignes": [{"produit": 1, "quantite": 1}]})).await;
+        assert_eq!(close(&b.app, 2, &today(), "0").await.status, StatusCode::CREATED);
+        let id = sold.body["id"].as_i64().expect("id");
+        b.get(&format!("/ventes/{id}/annulation")).await;
+        let cancel = b.post_and_follow(&format!("/ventes/{id}/annulation"), &[]).await;
+        assert!(cancel.flash().is_some_and(|f| closed(&f)), "{:?}", cancel.flash());
+        let form = b.get(&format!("/ventes/{id}/retour")).await;
+        let key = crate::ui::value_of_input(&form.html, "cle").unwrap_or_default();
+        let fields = [("cle", key.as_str()), ("quantite-1", "1"), ("etat-1", "revendable")];
+        let back = b.post(&format!("/ventes/{id}/retour"), &fields).await;
+        assert_eq!(back.status, StatusCode::CONFLICT);
+        assert!(back.flash().is_some_and(|f| closed(&f)), "{:?}", back.flash());
+    }
+
+    async fn the_page_refuses_bad_input_cleanly(mut b: Browser) {
+        b.sign_in().await;
+        let day = today();
+        for (counted, note) in [("-1", ""), ("douze", ""), ("1,234", ""), ("", ""), ("1", &"x".repeat(501)[..])] {
+            let page = b
+                .post("/cloture", &[("magasin", "1"), ("jour", &day), ("especes_comptees", counted), ("note", note)])
+                .await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{counted}");
+            assert!(page.has("class=\"field-error\""), "{counted}");
+        }
+        let future = b.post("/cloture", &[("magasin", "1"), ("jour", "2999-01-01"), ("especes_comptees", "1")]).await;
+        assert_eq!(future.status, StatusCode::BAD_REQUEST);
+        assert!(future.has("pas encore arrivé"), "{}", future.html);
+        let unknown = b.post("/cloture", &[("magasin", "99"), ("jour", &day), ("especes_comptees", "1")]).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        for path in ["/cloture?magasin=99", "/cloture?magasin=abc&jour=hier", "/cloture?jour=2026-02-30"] {
+            let page = b.get(path).await;
+            assert!(page.status.as_u16() < 500, "{path}: {}", page.status);
+        }
+        assert_eq!(b.app.get("/api/v1/stores/1/closings/").await.body["results"], json!([]), "nothing closed");
+    }
+}

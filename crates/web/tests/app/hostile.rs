@@ -94,7 +94,7 @@ const READ_PATHS: [&str; 12] = [
 ];
 
 /// Pages with filters: they explain bad input on the page (200), never a 500.
-const PAGES: [&str; 6] = ["/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits"];
+const PAGES: [&str; 7] = ["/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits", "/cloture"];
 
 const PARAMETERS: [&str; 22] = [
     "du",
