@@ -178,10 +178,9 @@ async fn closing_page(
 
 pub async fn page(State(state): State<AppState>, visitor: Visitor, Query(query): Query) -> Result<Response, UiError> {
     let mut form = ClosingForm::from_fields(&query);
-    // The day shown is chosen, not typed: a bad one falls back to today and says so.
-    let status = if form.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    // A bad store or day in the address is said next to its field, and the default shown.
     form.counted.clear();
-    closing_page(&state, visitor, form, status).await
+    closing_page(&state, visitor, form, StatusCode::OK).await
 }
 
 pub async fn close(State(state): State<AppState>, visitor: Visitor, Form(fields): Form) -> Result<Response, UiError> {

@@ -171,6 +171,7 @@ async fn bad_closes_are_refused(app: TestApp) {
     assert_error_body(&app.get(&open).await, 404, &open);
     assert_eq!(app.get(&format!("{CLOSINGS}hier/")).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.get(&format!("{CLOSINGS}?du=hier")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{CLOSINGS}?du=2026-12-06&au=2026-12-05")).await.status, StatusCode::BAD_REQUEST);
 }
 
 async fn closes_export_as_csv(app: TestApp) {
@@ -313,8 +314,10 @@ mod page {
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         for path in ["/cloture?magasin=99", "/cloture?magasin=abc&jour=hier", "/cloture?jour=2026-02-30"] {
             let page = b.get(path).await;
-            assert!(page.status.as_u16() < 500, "{path}: {}", page.status);
+            assert_eq!(page.status, StatusCode::OK, "{path}: the defaults shown");
         }
+        let bad_day = b.get("/cloture?magasin=1&jour=hier").await;
+        assert!(bad_day.has("<span class=\"field-error\">Saisissez"), "said beside the day: {}", bad_day.html);
         assert_eq!(b.app.get("/api/v1/stores/1/closings/").await.body["results"], json!([]), "nothing closed");
     }
 }

@@ -155,6 +155,17 @@ fn closing_request(store: StoreId, input: ClosingInput) -> Result<ClosingRequest
     }
 }
 
+/// The days `du` and `au` (inclusive): `du` after `au` is a 400.
+fn day_range(params: &Params) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ApiError> {
+    let (from, to) = (params.date("du")?, params.date("au")?);
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(ApiError::field("du", ValidationCode::AfterEnd { end: "au".into() }));
+    }
+    Ok((from, to))
+}
+
 /// A day named in the path.
 fn path_day(text: &str) -> Result<NaiveDate, ApiError> {
     day(text).map_err(|code| ApiError::field("jour", code))
@@ -182,7 +193,8 @@ pub async fn close_day(
     Ok((StatusCode::CREATED, Json(ClosingDto::from(close))).into_response())
 }
 
-/// A store's closes, the last recorded first, within a range of days (inclusive).
+/// A store's closes, the last recorded first, within a range of days (inclusive; `du` after
+/// `au` is a 400).
 #[utoipa::path(get, path = "/api/v1/stores/{id}/closings/", tag = "sales",
     params(("id" = i64, Path), ("du" = Option<String>, Query, description = "YYYY-MM-DD"),
         ("au" = Option<String>, Query, description = "YYYY-MM-DD"), ("before" = Option<i64>, Query), ("page_size" = Option<u32>, Query)),
@@ -193,12 +205,8 @@ pub async fn list_closings(
     Path(id): Path<i64>,
     params: Params,
 ) -> Result<Json<CursorPaginated<ClosingDto>>, ApiError> {
-    let query = ClosingQuery {
-        magasin: StoreId(id),
-        from: params.date("du")?,
-        to: params.date("au")?,
-        cursor: cursor_request(&params)?,
-    };
+    let (from, to) = day_range(&params)?;
+    let query = ClosingQuery { magasin: StoreId(id), from, to, cursor: cursor_request(&params)? };
     let page = state.services.list_closings(&query).await?;
     Ok(Json(cursor(page, &params, ClosingDto::from)))
 }
@@ -296,12 +304,7 @@ pub fn to_csv(closes: &[DayClosing]) -> Result<Vec<u8>, csv::Error> {
     responses((status = 200, content_type = "text/csv", body = String), (status = 400, description = "Invalid day"),
         (status = 404, body = crate::error::ErrorBody, description = "Unknown store")))]
 pub async fn export(State(state): State<AppState>, Path(id): Path<i64>, params: Params) -> Result<Response, ApiError> {
-    let (from, to) = (params.date("du")?, params.date("au")?);
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        return Err(ApiError::field("du", ValidationCode::AfterEnd { end: "au".into() }));
-    }
+    let (from, to) = day_range(&params)?;
     let closes = state.services.closings_by_day(StoreId(id), from, to).await?;
     let body = to_csv(&closes).map_err(|e| ApiError::Internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"clotures-magasin-{id}.csv\"");
