@@ -48,7 +48,7 @@ impl Role {
         use Action::*;
         match self {
             Role::Admin => true,
-            Role::Siege => matches!(action, EditCatalogue | ReadAudit),
+            Role::Siege => matches!(action, EditCatalogue | ReadAudit | CloseTill(_)),
             Role::Logistique => matches!(
                 action,
                 DecideReplenishment
@@ -67,8 +67,9 @@ impl Role {
                     | AdjustStock(Location::Store(_))
                     | ShipGoods(Location::Store(_))
                     | ReceiveShipment(_)
+                    | CloseTill(_)
             ),
-            Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_) | ReturnGoods(_)),
+            Role::Caissier => matches!(action, RecordSale(_) | CancelSale(_) | ReturnGoods(_) | CloseTill(_)),
         }
     }
 
@@ -141,6 +142,8 @@ pub enum Action {
     ShipGoods(Location),
     /// Taking a shipment in at its store.
     ReceiveShipment(StoreId),
+    /// Closing a store's till for a day (counting the cash).
+    CloseTill(StoreId),
     EditCatalogue,
     ManageUsers,
     /// Reading who did what (the audit log).
@@ -158,7 +161,8 @@ impl Action {
             | Action::RequestReplenishment(s)
             | Action::AdjustStock(Location::Store(s))
             | Action::ShipGoods(Location::Store(s))
-            | Action::ReceiveShipment(s) => Some(*s),
+            | Action::ReceiveShipment(s)
+            | Action::CloseTill(s) => Some(*s),
             Action::AdjustStock(Location::Warehouse)
             | Action::ShipGoods(Location::Warehouse)
             | Action::DecideReplenishment
@@ -401,6 +405,20 @@ mod tests {
         expect(Role::Siege, [false, false, false, false, false], [false, true, false, true, false]);
         expect(Role::Admin, [true, true, true, true, true], [true, true, true, true, true]);
         assert!(Actor::Service.may(&ManageUsers) && Actor::Service.may(&RecordSale(other)));
+        // A till is closed by its store's people, or by head office for any store.
+        for (role, own_store, other_store) in [
+            (Role::Caissier, true, false),
+            (Role::Gerant, true, false),
+            (Role::Logistique, false, false),
+            (Role::Siege, true, true),
+            (Role::Admin, true, true),
+        ] {
+            let actor = match user(role, &[1]) {
+                Actor::User(u) if !role.is_store_bound() => Actor::User(UserActor { stores: StoreScope::All, ..u }),
+                actor => actor,
+            };
+            assert_eq!((actor.may(&CloseTill(own)), actor.may(&CloseTill(other))), (own_store, other_store), "{role}");
+        }
     }
 
     #[test]

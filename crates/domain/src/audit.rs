@@ -36,10 +36,12 @@ pub enum AuditAction {
     ShipmentShipped,
     ShipmentReceived,
     ShipmentCancelled,
+    /// A store's till closed for a day.
+    DayClosed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SaleRecorded,
         AuditAction::SaleCancelled,
         AuditAction::ReplenishmentRequested,
@@ -69,6 +71,7 @@ impl AuditAction {
         AuditAction::ShipmentShipped,
         AuditAction::ShipmentReceived,
         AuditAction::ShipmentCancelled,
+        AuditAction::DayClosed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +105,7 @@ impl AuditAction {
             AuditAction::ShipmentShipped => "expedition",
             AuditAction::ShipmentReceived => "reception_expedition",
             AuditAction::ShipmentCancelled => "annulation_expedition",
+            AuditAction::DayClosed => "cloture_caisse",
         }
     }
 
@@ -144,6 +148,7 @@ impl AuditAction {
             | AuditAction::ShipmentShipped
             | AuditAction::ShipmentReceived
             | AuditAction::ShipmentCancelled => "expedition",
+            AuditAction::DayClosed => "cloture",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Errors of the domain: invalid input (see [`crate::validation`]), and what the storage port
 //! can answer.
 
-use crate::ids::ProductId;
+use crate::ids::{ProductId, StoreId};
 use crate::validation::ValidationErrors;
 
 /// What a storage adapter answers when it cannot do what was asked.
@@ -21,6 +21,13 @@ pub enum StorageError {
     /// `available`: the stock before the sale). The text is the API's; the web interface has its own.
     #[error("Insufficient stock for {product_name} (product {product}): {available} available, {requested} requested.")]
     InsufficientStock { product: ProductId, product_name: String, requested: i64, available: i64 },
+    /// The store's till is closed for the day: the day's sales, cancellations and returns can
+    /// no longer change, and it is not closed twice. The text is the API's; the web interface
+    /// has its own.
+    #[error(
+        "The till of store {store_name} (store {store}) is closed for {jour}: its sales, cancellations and returns of that day can no longer change."
+    )]
+    DayClosed { store: StoreId, store_name: String, jour: chrono::NaiveDate },
     /// The database cannot be reached right now.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod adjustments;
 pub mod audit;
 pub mod catalogue;
+pub mod closing;
 pub mod counts;
 pub mod error;
 pub mod ids;

@@ -4,6 +4,7 @@ use crate::accounts::{ApiTokenInfo, NewUser, User, UserChange, UserCredentials};
 use crate::adjustments::{Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageQuery, ValidAdjustment};
 use crate::audit::{AuditEntry, AuditQuery};
 use crate::catalogue::{CatalogueRow, CodeLookup, NewProduct, Product, ProductPatch};
+use crate::closing::{ClosingQuery, DayClosing, DayFigures, ValidClosing};
 use crate::counts::{Count, CountEntry, CountQuery, NewCount};
 use crate::error::StorageError;
 use crate::ids::{
@@ -134,6 +135,20 @@ pub trait Storage: Send + Sync + 'static {
     /// A store's sales of one day (not cancelled) by payment method: one read of that day's
     /// sales, by the store-day index.
     async fn payment_totals(&self, store: StoreId, day: NaiveDate) -> StorageResult<Vec<PaymentTotal>>;
+
+    // End-of-day closes.
+    /// A store's day as a close would keep it now (its sales by the store-day index, its
+    /// cancellations by the cancellation-time index, its returns by the day index); an unknown
+    /// store is not found.
+    async fn day_figures(&self, store: StoreId, day: NaiveDate) -> StorageResult<DayFigures>;
+    /// Closes a store's day once, its figures read in the same transaction under the store's
+    /// lock (so no sale, cancellation or return of that store can slip between the figures and
+    /// the close), with its audit row. A day closed already is [`StorageError::DayClosed`].
+    async fn close_day(&self, closing: &ValidClosing, ctx: &WriteContext) -> StorageResult<DayClosing>;
+    /// The close of a store's day, if it was closed; an unknown store is not found.
+    async fn get_closing(&self, store: StoreId, day: NaiveDate) -> StorageResult<Option<DayClosing>>;
+    /// A store's closes, the last recorded first; an unknown store is not found.
+    async fn list_closings(&self, query: &ClosingQuery) -> StorageResult<CursorPage<DayClosing>>;
 
     // Reordering rules.
     /// Sets a store's rules (others stay) in one transaction with its audit row; an unknown store

@@ -96,6 +96,8 @@ pub enum ValidationCode {
     BadSku { max: usize },
     /// A till search that is not `min` to `max` characters (control characters refused).
     BadTillSearch { min: usize, max: usize },
+    /// A day that has not come yet (a till is closed once its day is over or under way).
+    DayToCome { today: NaiveDate },
 }
 
 impl fmt::Display for ValidationCode {
@@ -154,6 +156,7 @@ impl fmt::Display for ValidationCode {
             BadTillSearch { min, max } => {
                 write!(f, "Type or scan {min} to {max} characters: a code or part of a name.")
             }
+            DayToCome { today } => write!(f, "This day has not come yet (today is {today})."),
         }
     }
 }
@@ -260,7 +263,8 @@ pub fn every_code() -> Vec<ValidationCode> {
             BadSku { .. } => Some(CashOnly),
             CashOnly => Some(TenderedBelowTotal { total: Money(1250) }),
             TenderedBelowTotal { .. } => Some(BadTillSearch { min: 1, max: 64 }),
-            BadTillSearch { .. } => None,
+            BadTillSearch { .. } => Some(DayToCome { today: crate::reporting::FIRST_FILTER_DAY }),
+            DayToCome { .. } => None,
         };
         all.push(code);
     }

@@ -135,6 +135,37 @@ async fn scenario(b: &Browser) {
     roles_see_their_own_work(b).await;
 
     logistics_receives_goods_and_counts_them(b).await;
+
+    sign_in(b).await;
+    close_the_day(b, 2, 1280, "cloture").await;
+    close_the_day(b, 1, 768, "cloture-768").await;
+}
+
+/// Closes store `store`'s day on a window `width` px wide: the figures, the expected cash, one
+/// euro missing from the count, « Clôturer »; the close then shows the difference, and the till
+/// refuses a sale of that day with a message that says why.
+async fn close_the_day(b: &Browser, store: i64, width: u32, name: &str) {
+    b.set_viewport(width, 1000).await;
+    b.open(&format!("/cloture?magasin={store}")).await;
+    b.wait("table#figures").await;
+    let expected = cents(&b.wait("p#attendues span.montant").await).await;
+    let counted = expected.max(100) - 100;
+    let field = b.wait("input#especes_comptees").await;
+    field.send_keys(&format!("{}.{:02}", counted / 100, counted % 100)).await.expect("typing the cash counted");
+    b.screenshot(name).await;
+    submit(&b.wait("form#closing").await).await;
+    let difference = cents(&b.wait("table#close tr#ecart td").await).await;
+    assert_eq!(difference, counted - expected, "the difference is recorded");
+    b.screenshot(&format!("{name}-faite")).await;
+    // The day is closed: the till refuses to sell on it, and says why.
+    b.open(&format!("/caisse?magasin={store}")).await;
+    let input = b.wait("input#code").await;
+    input.send_keys("2000000000046\u{E007}").await.expect("scanning a coffee");
+    b.wait("#till-lines tr.till-line").await;
+    b.wait("input[name=\"paiement.mode\"][value=\"carte\"]").await.click().await.expect("paying by card");
+    b.wait("button#pay").await.click().await.expect("paying");
+    let refusal = text(&b.wait("#till-message").await).await;
+    assert!(refusal.contains("est clôturée pour le"), "a sale on a closed day is refused: {refusal}");
 }
 
 /// A customer brings back one unit of the sale's first line, resellable: « Retourner des

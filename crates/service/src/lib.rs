@@ -6,6 +6,7 @@ mod adjustments;
 mod audit;
 pub mod cache;
 mod catalogue;
+mod closing;
 mod counts;
 pub mod demo;
 mod error;

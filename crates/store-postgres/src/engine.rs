@@ -20,7 +20,7 @@ const POSTGRES: Dialect = Dialect {
     for_update: " FOR UPDATE",
     // The key is any constant no other advisory lock of the database uses.
     verifier_lock: Some("SELECT pg_try_advisory_xact_lock(72026010)"),
-    for_share: " FOR SHARE",
+    for_share: " FOR KEY SHARE",
 };
 
 impl Engine for PgEngine {

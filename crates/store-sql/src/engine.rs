@@ -4,11 +4,11 @@
 use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
-    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, CountLineRow, CountRow, DashboardDbRow, DiscrepancyRow,
-    FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow, ReceiptLineRow,
-    ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow, ShipmentLineRow,
-    ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TillRow, TrendRow, UserRow,
-    WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
+    AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, ClosingRow, CountLineRow, CountRow, DashboardDbRow,
+    DiscrepancyRow, FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow,
+    ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow,
+    ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TillRow,
+    TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -83,7 +83,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(Option<String>, i64, i64)>
                  + Reads<HeldRow>
                  + Reads<ShipmentRow>
-                 + Reads<ShipmentLineRow>,
+                 + Reads<ShipmentLineRow>
+                 + Reads<ClosingRow>,
     >;
 
     /// How the engine spells what the two engines say differently.
@@ -134,7 +135,9 @@ pub struct Dialect {
     /// A statement answering whether this transaction now holds the ledger verifier's lock
     /// (released at its end); `None` on an engine with one instance.
     pub verifier_lock: Option<&'static str>,
-    /// Appended to a `SELECT` to share-lock the rows read (empty where writers are serialized).
+    /// Appended to a `SELECT` to share-lock the rows read against a `for_update` (empty where
+    /// writers are serialized). PostgreSQL's `FOR KEY SHARE`: the lock a foreign key already
+    /// takes on the store of a sale, so a sale pays no stronger lock than before.
     pub for_share: &'static str,
 }
 

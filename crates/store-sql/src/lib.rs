@@ -8,6 +8,7 @@ mod accounts;
 mod adjustments;
 mod audit;
 mod catalogue;
+mod closing;
 mod counts;
 mod driver;
 mod engine;
@@ -49,6 +50,7 @@ use magasin_domain::adjustments::{
 };
 use magasin_domain::audit::{AuditEntry, AuditQuery};
 use magasin_domain::catalogue::{CatalogueRow, CodeLookup, NewProduct, Product, ProductPatch};
+use magasin_domain::closing::{ClosingQuery, DayClosing, DayFigures, ValidClosing};
 use magasin_domain::counts::{Count, CountEntry, CountQuery, NewCount};
 use magasin_domain::ledger::{LedgerDiscrepancy, LedgerEntry, LedgerQuery};
 use magasin_domain::paging::{CursorPage, Page, PageRequest};
@@ -203,6 +205,22 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn list_sales(&self, query: &SaleQuery) -> StorageResult<CursorPage<Sale>> {
         timed("list_sales", self.sales_page(query)).await
+    }
+
+    async fn day_figures(&self, store: StoreId, day: NaiveDate) -> StorageResult<DayFigures> {
+        timed("day_figures", self.figures_of_day(store, day)).await
+    }
+
+    async fn close_day(&self, closing: &ValidClosing, ctx: &WriteContext) -> StorageResult<DayClosing> {
+        timed("close_day", self.insert_closing(closing, ctx)).await
+    }
+
+    async fn get_closing(&self, store: StoreId, day: NaiveDate) -> StorageResult<Option<DayClosing>> {
+        timed("get_closing", self.closing_of_day(store, day)).await
+    }
+
+    async fn list_closings(&self, query: &ClosingQuery) -> StorageResult<CursorPage<DayClosing>> {
+        timed("list_closings", self.closings_page(query)).await
     }
 
     async fn create_replenishment(

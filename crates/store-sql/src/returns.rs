@@ -179,6 +179,7 @@ impl<E: Engine> SqlStorage<E> {
             return Ok(RecordedReturn { retour, replayed: true });
         }
         let store = Self::lock_returnable_sale(&mut tx, retour).await?;
+        Self::check_day_open(&mut tx, store, &[retour.at.date_naive()]).await?;
         let lignes = Self::price_return(&mut tx, retour).await?;
         let mut sums = Sums::new();
         let mut montant = Money::ZERO;

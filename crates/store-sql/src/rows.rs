@@ -1,6 +1,6 @@
 //! Row structs read from either engine and their conversion into domain types.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::adjustments::{Adjustment, ShrinkageLine};
 use magasin_domain::catalogue::Product;
 use magasin_domain::counts::{Count, CountLine, CountStatus};
@@ -747,4 +747,30 @@ pub struct ShipmentLineRow {
     pub quantite: i64,
     pub manquante: Option<i64>,
     pub endommagee: Option<i64>,
+}
+
+/// An end-of-day close as stored.
+#[derive(sqlx::FromRow)]
+pub struct ClosingRow {
+    pub id: i64,
+    pub magasin_id: i64,
+    pub magasin_nom: String,
+    pub jour: NaiveDate,
+    pub especes_ventes: i64,
+    pub especes_cents: i64,
+    pub carte_ventes: i64,
+    pub carte_cents: i64,
+    pub autre_ventes: i64,
+    pub autre_cents: i64,
+    pub non_precise_ventes: i64,
+    pub non_precise_cents: i64,
+    pub annulations: i64,
+    pub retours: i64,
+    pub retours_cents: i64,
+    pub especes_attendues_cents: i64,
+    pub especes_comptees_cents: i64,
+    pub ecart_cents: i64,
+    pub note: String,
+    pub acteur: String,
+    pub date: DateTime<Utc>,
 }

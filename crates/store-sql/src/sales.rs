@@ -4,14 +4,14 @@ use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
 use crate::idempotency::SALE_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
-use crate::rows::{HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, corrupt, invariant};
+use crate::rows::{HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{
-    PaymentMethod, PaymentTotal, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total, settle,
+    PaymentTotal, RecordedSale, Sale, SaleLine, SaleQuery, SaleStatus, ValidSale, sale_total, settle,
 };
 use magasin_domain::stock::Location;
 use magasin_domain::{Money, ProductId, SaleId, StorageError, StorageResult, StoreId, WriteContext};
@@ -247,7 +247,7 @@ impl<E: Engine> SqlStorage<E> {
             let sale = Self::fetch_sale(&mut tx, SaleId(id)).await?;
             return Ok(RecordedSale { sale, replayed: true });
         }
-        let magasin_nom = Self::fetch_store(&mut tx, sale.magasin).await?.nom;
+        let magasin_nom = Self::check_day_open(&mut tx, sale.magasin, &[sale.at.date_naive()]).await?;
         let lignes = Self::price_lines(&mut tx, sale).await?;
         let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
         let paiement = sale.paiement.map(|p| settle(&p, Money(total))).transpose().map_err(StorageError::Invalid)?;
@@ -319,24 +319,7 @@ impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn payments_of_day(&self, store: StoreId, day: NaiveDate) -> StorageResult<Vec<PaymentTotal>> {
         let mut conn = self.reader.acquire().await?;
         Self::fetch_store(&mut conn, store).await?;
-        let select = Statement::new(
-            "SELECT mode_paiement, CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(total_cents), 0) AS BIGINT)
-             FROM sales WHERE magasin_id = $1 AND jour = $2 AND statut = $3
-             GROUP BY mode_paiement ORDER BY mode_paiement",
-        )
-        .value(store.0)
-        .value(day)
-        .value(SaleStatus::Recorded.as_str());
-        let rows: Vec<(Option<String>, i64, i64)> = Self::all(&mut conn, &select).await?;
-        rows.into_iter()
-            .map(|(mode, ventes, cents)| {
-                let mode = match mode {
-                    None => None,
-                    Some(m) => Some(PaymentMethod::parse(&m).ok_or_else(|| corrupt("payment method", &m))?),
-                };
-                Ok(PaymentTotal { mode, ventes, montant: Money(cents) })
-            })
-            .collect()
+        Self::fetch_payments(&mut conn, store, day).await
     }
 
     pub(crate) async fn cancel(&self, id: SaleId, ctx: &WriteContext) -> StorageResult<Sale> {
@@ -362,6 +345,8 @@ impl<E: Engine> SqlStorage<E> {
             )));
         };
         let store = StoreId(store);
+        // The sale's day and today: a cancel changes both.
+        Self::check_day_open(&mut tx, store, &[jour, ctx.at.date_naive()]).await?;
         let sums = per_product(&sale.lignes)?;
         let lines: Vec<(ProductId, i64)> = sale.lignes.iter().map(|l| (l.produit, l.quantite)).collect();
         Self::put_back(&mut tx, store, &lines, LedgerReason::SaleCancelled, SourceDocument::Sale(id), ctx).await?;

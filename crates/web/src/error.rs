@@ -169,7 +169,9 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound { entity, id } => ApiError::NotFound(format!("No {entity} with id {id}.")),
             StorageError::Invalid(errors) => ApiError::Fields(errors),
             StorageError::Conflict(message) => ApiError::Conflict(message),
-            e @ StorageError::InsufficientStock { .. } => ApiError::Conflict(e.to_string()),
+            e @ (StorageError::InsufficientStock { .. } | StorageError::DayClosed { .. }) => {
+                ApiError::Conflict(e.to_string())
+            }
             StorageError::Unavailable(reason) => ApiError::DatabaseUnavailable(reason),
             StorageError::Other(source) => ApiError::Internal(source.to_string()),
         }

@@ -54,7 +54,7 @@ impl Fields {
 
 /// Exactly four digits, a dash, two digits, a dash, two digits: no sign, no wider year, no
 /// one-digit month (chrono's `%Y` alone reads `+200000` and `-5000`), then a real day in range.
-fn day(text: &str) -> Result<NaiveDate, ValidationCode> {
+pub fn day(text: &str) -> Result<NaiveDate, ValidationCode> {
     let bytes = text.as_bytes();
     let plain = bytes.len() == 10
         && bytes.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });

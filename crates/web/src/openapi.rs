@@ -1,8 +1,8 @@
 //! The OpenAPI description of API v1, served at `/api/openapi.json` with Swagger UI at `/swagger/`.
 
 use crate::api::v1::{
-    adjustments, audit, catalogue_csv, counts, ledger, products, purchase_orders, receipts, replenishments, reports,
-    returns, rules, sales, shipments, stock, stores, till, users, warehouse_planning,
+    adjustments, audit, catalogue_csv, closings, counts, ledger, products, purchase_orders, receipts, replenishments,
+    reports, returns, rules, sales, shipments, stock, stores, till, users, warehouse_planning,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         sales::record_sale, sales::list_sales, sales::get_sale, sales::cancel_sale, sales::payment_totals,
         till::till_search,
         returns::record_return, returns::sale_returns, returns::get_return,
+        closings::close_day, closings::list_closings, closings::get_closing, closings::preview, closings::export,
         replenishments::create_request, replenishments::list_requests, replenishments::get_request,
         replenishments::approve_request, replenishments::reject_request, replenishments::apply_suggestions,
         rules::store_rules, rules::set_rules, rules::import_rules, rules::delete_rule, rules::suggestions,

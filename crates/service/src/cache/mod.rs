@@ -351,6 +351,9 @@ impl ServiceError {
                         available: *available,
                     }
                 }
+                StorageError::DayClosed { store, store_name, jour } => {
+                    StorageError::DayClosed { store: *store, store_name: store_name.clone(), jour: *jour }
+                }
                 StorageError::Unavailable(m) => StorageError::Unavailable(m.clone()),
                 StorageError::Other(source) => StorageError::Other(source.to_string().into()),
             }),

@@ -13,11 +13,12 @@ use magasin_service::domain::accounts::{Action, Actor};
 use magasin_service::domain::stock::Location;
 
 /// The navigation: where each page lives (the browser test relies on these hrefs).
-pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 11] {
+pub fn navigation(t: &Strings) -> [(&'static str, &'static str); 12] {
     [
         ("/", t.nav_dashboard),
         ("/caisse", t.till.nav),
         ("/ventes", t.nav_sales),
+        ("/cloture", t.closing.nav),
         ("/rapport", t.nav_report),
         ("/stock", t.nav_stock),
         ("/entrepot", t.nav_warehouse),
@@ -41,6 +42,8 @@ pub struct Offers {
     pub receive: bool,
     /// Adjusting stock somewhere: a store of the visitor's, or the warehouse.
     pub adjust: bool,
+    /// Closing a store's till.
+    pub close: bool,
 }
 
 impl Offers {
@@ -54,6 +57,7 @@ impl Offers {
             manage_users: false,
             receive: true,
             adjust: true,
+            close: true,
         }
     }
 
@@ -68,6 +72,7 @@ impl Offers {
             receive: actor.may(&Action::ReceiveGoods),
             adjust: actor.may(&Action::AdjustStock(Location::Warehouse))
                 || actor.may_somewhere(|s| Action::AdjustStock(Location::Store(s))),
+            close: actor.may_somewhere(Action::CloseTill),
         }
     }
 }
@@ -89,7 +94,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn nav(&self) -> [(&'static str, &'static str); 11] {
+    pub fn nav(&self) -> [(&'static str, &'static str); 12] {
         navigation(self.t)
     }
 
@@ -97,6 +102,7 @@ impl Layout {
     pub fn shows(&self, href: &str) -> bool {
         match href {
             "/caisse" => self.can.sell,
+            "/cloture" => self.can.close,
             "/journal" => self.can.read_journal,
             "/utilisateurs" => self.can.manage_users,
             _ => true,
@@ -173,6 +179,9 @@ impl From<ServiceError> for UiError {
             ServiceError::Storage(StorageError::Conflict(message)) => UiError::Conflict(message),
             ServiceError::Storage(StorageError::InsufficientStock { product_name, requested, available, .. }) => {
                 UiError::Conflict((t.insufficient_stock)(&product_name, available, requested))
+            }
+            ServiceError::Storage(StorageError::DayClosed { store_name, jour, .. }) => {
+                UiError::Conflict((t.closing.day_closed)(&store_name, jour))
             }
             ServiceError::Storage(StorageError::Unavailable(reason)) => UiError::Unavailable(reason),
             ServiceError::Storage(StorageError::Other(source)) | ServiceError::Internal(source) => {

@@ -99,6 +99,10 @@ pub fn explain_refusal(
             *message = Some(text);
             Ok(StatusCode::CONFLICT)
         }
+        ServiceError::Storage(StorageError::DayClosed { store_name, jour, .. }) => {
+            *message = Some((t.closing.day_closed)(&store_name, jour));
+            Ok(StatusCode::CONFLICT)
+        }
         other => Err(other.into()),
     }
 }

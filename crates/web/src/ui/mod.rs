@@ -5,6 +5,7 @@ pub mod account;
 pub mod adjusting;
 pub mod assets;
 pub mod charts;
+mod closing;
 pub mod counting;
 pub mod dashboard;
 pub mod forms;
@@ -90,6 +91,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/ventes/{id}/annulation", get(sales::confirm_cancel).post(sales::cancel))
         .route("/ventes/{id}/retour", get(returning::form).post(returning::record))
         .route("/retours/{id}", get(returning::credit_note))
+        .route("/cloture", get(closing::page).post(closing::close))
         .route("/rapport", get(report::page))
         .route("/rapport.csv", get(report::csv))
         .route("/stock", get(stock::store_stock))

@@ -292,6 +292,9 @@ pub async fn cancel(
     match state.services.cancel_sale(&visitor.actor()?, SaleId(id), None).await {
         Ok(_) => Ok(visitor.redirect(&to, Flash::success((t.sale_cancelled)(id)))),
         Err(ServiceError::Storage(StorageError::Conflict(message))) => Ok(visitor.redirect(&to, Flash::error(message))),
+        Err(ServiceError::Storage(StorageError::DayClosed { store_name, jour, .. })) => {
+            Ok(visitor.redirect(&to, Flash::error((t.closing.day_closed)(&store_name, jour))))
+        }
         Err(other) => Err(other.into()),
     }
 }

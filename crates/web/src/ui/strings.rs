@@ -218,6 +218,37 @@ pub struct Strings {
     pub shipping: ShippingStrings,
     pub payment: PaymentStrings,
     pub till: TillStrings,
+    pub closing: ClosingStrings,
+}
+
+/// The words of the end-of-day close page (`/cloture`).
+pub struct ClosingStrings {
+    pub title: &'static str,
+    pub nav: &'static str,
+    pub day: &'static str,
+    pub show: &'static str,
+    pub figures: &'static str,
+    pub method: &'static str,
+    pub sales: &'static str,
+    pub unspecified: &'static str,
+    pub standing_sales: &'static str,
+    pub cancellations: &'static str,
+    pub returns: &'static str,
+    pub refunded: &'static str,
+    pub expected_cash: &'static str,
+    pub expected_rule: &'static str,
+    pub counted_cash: &'static str,
+    pub difference: &'static str,
+    pub note: &'static str,
+    pub close: &'static str,
+    pub close_hint: &'static str,
+    pub not_allowed: &'static str,
+    pub closed_by: fn(&str, &str) -> String,
+    pub recent: &'static str,
+    pub export: &'static str,
+    pub closed_flash: fn(&str, chrono::NaiveDate) -> String,
+    /// The refusal of a write on a closed day (and of a second close).
+    pub day_closed: fn(&str, chrono::NaiveDate) -> String,
 }
 
 /// The words of the till (`/caisse`).
@@ -861,6 +892,33 @@ pub static FR: Strings = Strings {
         taken_back_by: "Repris par",
         print_hint: "Imprimez cette page pour remettre l'avoir au client.",
     },
+    closing: ClosingStrings {
+        title: "Clôture de caisse",
+        nav: "Clôture",
+        day: "Jour",
+        show: "Afficher",
+        figures: "Chiffres du jour",
+        method: "Mode de paiement",
+        sales: "Ventes",
+        unspecified: "Non précisé",
+        standing_sales: "Ventes (hors annulées)",
+        cancellations: "Annulations du jour",
+        returns: "Retours du jour",
+        refunded: "Montant remboursé",
+        expected_cash: "Espèces attendues",
+        expected_rule: "Espèces attendues = ventes en espèces du jour − retours du jour (remboursés en espèces).",
+        counted_cash: "Espèces comptées",
+        difference: "Écart (compté − attendu)",
+        note: "Note (facultative)",
+        close: "Clôturer la caisse",
+        close_hint: "Une fois clôturé, le jour est en lecture seule : plus aucune vente, annulation ni retour.",
+        not_allowed: "Vous ne pouvez pas clôturer la caisse de ce magasin.",
+        closed_by: fr::closed_by,
+        recent: "Dernières clôtures",
+        export: "Exporter les clôtures (CSV)",
+        closed_flash: fr::day_closed_flash,
+        day_closed: fr::day_closed,
+    },
     payment: PaymentStrings {
         method: "Paiement",
         tendered: "Montant remis",
@@ -1135,6 +1193,21 @@ mod fr {
         format!("Stock disponible insuffisant — {product} : {available} disponible(s), {requested} demandé(s).")
     }
 
+    pub fn closed_by(who: &str, when: &str) -> String {
+        format!("Clôturée par {who} le {when}.")
+    }
+
+    pub fn day_closed_flash(store: &str, day: chrono::NaiveDate) -> String {
+        format!("Caisse du magasin {store} clôturée pour le {}.", day.format("%d/%m/%Y"))
+    }
+
+    pub fn day_closed(store: &str, day: chrono::NaiveDate) -> String {
+        format!(
+            "La caisse du magasin {store} est clôturée pour le {} : ses ventes, annulations et retours de ce jour ne peuvent plus changer.",
+            day.format("%d/%m/%Y")
+        )
+    }
+
     pub fn shipment_number(id: i64) -> String {
         format!("Expédition n° {id}")
     }
@@ -1329,6 +1402,7 @@ mod fr {
             ShipmentShipped => "Expédition",
             ShipmentReceived => "Réception d'expédition",
             ShipmentCancelled => "Annulation d'expédition",
+            DayClosed => "Clôture de caisse",
         }
     }
 
@@ -1438,6 +1512,9 @@ mod fr {
             }
             BadTillSearch { min, max } => {
                 format!("Saisissez ou scannez de {min} à {max} caractères : un code ou une partie du nom.")
+            }
+            DayToCome { today } => {
+                format!("Ce jour n'est pas encore arrivé (nous sommes le {}).", today.format("%d/%m/%Y"))
             }
         }
     }

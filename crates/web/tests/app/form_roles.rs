@@ -18,7 +18,7 @@ const OTHER: i64 = 2;
 const PASSWORD: &str = "un mot de passe solide";
 
 /// Every form that writes; `true` when it acts in a store (then tried in both).
-const FORMS: [(&str, bool); 28] = [
+const FORMS: [(&str, bool); 29] = [
     ("sale", true),
     ("till sale", true),
     ("cancel", true),
@@ -47,6 +47,7 @@ const FORMS: [(&str, bool); 28] = [
     ("cancel shipment", true),
     ("receive shipment", true),
     ("catalogue import", false),
+    ("close day", true),
 ];
 
 /// Which roles may post each form, in their own store or another one.
@@ -67,6 +68,8 @@ fn allowed(role: Role, form: &str, own_store: bool) -> bool {
         "transfer" | "ship shipment" | "cancel shipment" | "receive shipment" => {
             role == Gerant && own_store || role == Admin
         }
+        // A store's people close its till; head office closes any store's.
+        "close day" => matches!(role, Caissier | Gerant) && own_store || matches!(role, Siege | Admin),
         other => panic!("unknown form {other}"),
     }
 }
@@ -102,6 +105,8 @@ async fn state(app: &TestApp) -> Value {
         "users": users,
         "tokens": tokens,
         "shipments": app.get("/api/v1/shipments/?page_size=100").await.body["results"],
+        "closings": [app.get("/api/v1/stores/1/closings/").await.body["results"],
+            app.get("/api/v1/stores/2/closings/").await.body["results"]],
     })
 }
 
@@ -346,6 +351,14 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
                         browser.get("/expeditions").await;
                         (format!("/expeditions/{id}/reception"), vec![])
                     }
+                    "close day" => {
+                        // A day of its own for every post: a day is closed once.
+                        let back = chrono::Duration::days(1 + i64::try_from(checked).unwrap_or(0));
+                        let day = (chrono::Utc::now().date_naive() - back).to_string();
+                        browser.get(&format!("/cloture?magasin={store}&jour={day}")).await;
+                        let fields = [("magasin", store.to_string()), ("jour", day), ("especes_comptees", "0".into())];
+                        ("/cloture".into(), fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
                     _ => unreachable!(),
                 };
                 let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -368,7 +381,7 @@ async fn every_form_is_allowed_to_its_roles_in_their_stores_only(b: Browser) {
             }
         }
     }
-    assert_eq!(checked, Role::ALL.len() * 43, "every form × role × store");
+    assert_eq!(checked, Role::ALL.len() * 45, "every form × role × store");
     let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
     let ordered = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G").count();
     assert_eq!(ordered, 1, "the warehouse's suggestions were ordered once");

@@ -16,6 +16,7 @@ magasin_store_sql::on_both_engines!(TestApp::start;
     arbitrary_idempotency_keys_never_fail,
     arbitrary_return_order_and_rule_bodies_never_fail,
     arbitrary_request_approval_and_planning_bodies_never_fail,
+    arbitrary_closing_bodies_and_days_never_fail,
 );
 
 /// Inputs per test and engine: enough to meet every branch of the parsers, few enough for CI.
@@ -77,7 +78,7 @@ fn assert_handled(reply_status: StatusCode, body: &Value, input: &str) {
     }
 }
 
-const READ_PATHS: [&str; 11] = [
+const READ_PATHS: [&str; 13] = [
     "/api/v1/stores/1/till-search/",
     "/api/v1/stores/1/stock/",
     "/api/v1/stores/1/stock/list/",
@@ -89,14 +90,18 @@ const READ_PATHS: [&str; 11] = [
     "/api/v1/dashboard/",
     "/api/v1/stores/1/ledger/",
     "/api/v1/warehouse/ledger/",
+    "/api/v1/stores/1/closings/",
+    "/api/v1/stores/1/closings/csv/",
 ];
 
 /// Pages with filters: they explain bad input on the page (200), never a 500.
-const PAGES: [&str; 7] = ["/caisse", "/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits"];
+const PAGES: [&str; 8] =
+    ["/caisse", "/ventes", "/rapport", "/rapport.csv", "/stock", "/entrepot", "/produits", "/cloture"];
 
-const PARAMETERS: [&str; 22] = [
+const PARAMETERS: [&str; 23] = [
     "q",
     "du",
+    "jour",
     "au",
     "q",
     "tri",
@@ -312,5 +317,27 @@ async fn arbitrary_idempotency_keys_never_fail(app: TestApp) {
         let body = json!({"magasin": 1, "lignes": [{"produit": 3, "quantite": 1}]}).to_string();
         let reply = app.send_raw(Method::POST, "/api/v1/sales/", body, Some(TOKEN), &[("Idempotency-Key", &key)]).await;
         assert_handled(reply.status, &reply.body, &format!("Idempotency-Key {key:?}"));
+    }
+}
+
+/// Closes: whatever the body, or the day named in the path, a handled answer.
+async fn arbitrary_closing_bodies_and_days_never_fail(app: TestApp) {
+    let path = "/api/v1/stores/1/closings/";
+    let day = prop_oneof![text().prop_map(Value::String), json_value()];
+    let counted = prop_oneof![text().prop_map(Value::String), number_ish()];
+    let close = prop_oneof![
+        4 => (day, counted, text()).prop_map(|(j, c, n)| json!({"jour": j, "especes_comptees": c, "note": n})),
+        1 => json_value(),
+    ];
+    for body in samples(close) {
+        let reply = app.post(path, body.clone()).await;
+        assert_handled(reply.status, &reply.body, &body.to_string());
+    }
+    for day in samples(text()) {
+        let segment: String = form_urlencoded::byte_serialize(day.as_bytes()).collect();
+        for uri in [format!("{path}{segment}/"), format!("{path}{segment}/preview/")] {
+            let reply = app.get(&uri).await;
+            assert_handled(reply.status, &reply.body, &uri);
+        }
     }
 }

@@ -4,6 +4,7 @@
 mod account_pages;
 mod adjustments;
 mod api;
+mod closings;
 mod codes;
 mod counts;
 mod engines_agree;

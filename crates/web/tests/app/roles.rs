@@ -93,6 +93,10 @@ async fn state(app: &TestApp) -> Value {
     let warehouse = app.get("/api/v1/warehouse/stock/?page_size=100").await.body;
     let orders = app.get("/api/v1/warehouse/purchase-orders/?page_size=100").await.body;
     let shipments = app.get("/api/v1/shipments/?page_size=100").await.body;
+    let closings = json!([
+        app.get("/api/v1/stores/1/closings/?page_size=100").await.body["results"],
+        app.get("/api/v1/stores/2/closings/?page_size=100").await.body["results"]
+    ]);
     let rules = json!([
         app.get("/api/v1/stores/1/rules/").await.body,
         app.get("/api/v1/stores/2/rules/").await.body,
@@ -100,7 +104,7 @@ async fn state(app: &TestApp) -> Value {
     ]);
     json!({"sales": sales["results"], "requests": requests["results"], "products": products["results"], "stock": stock,
         "users": users, "receipts": receipts["results"], "warehouse": warehouse["results"], "orders": orders["results"], "rules": rules,
-        "shipments": shipments["results"]})
+        "shipments": shipments["results"], "closings": closings})
 }
 
 /// Which roles may do each write, in the user's own store and in another one.
@@ -119,6 +123,8 @@ fn allowed(role: Role, write: &str, own_store: bool) -> bool {
         "store adjustment" => role == Gerant && own_store || role == Admin,
         // A transfer's origin ships and cancels it; its destination receives it.
         "transfer" | "ship" | "cancel shipment" | "receive" => role == Gerant && own_store || role == Admin,
+        // A store's people close its till; head office closes any store's.
+        "close day" => matches!(role, Caissier | Gerant) && own_store || matches!(role, Siege | Admin),
         other => panic!("unknown write {other}"),
     }
 }
@@ -155,6 +161,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                 "ship",
                 "cancel shipment",
                 "receive",
+                "close day",
             ] {
                 let name = format!("{role}-{write}-{store}-{}", uuid_free_suffix());
                 let (method, path, body) = match write {
@@ -281,6 +288,15 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
                             Value::Null,
                         )
                     }
+                    "close day" => {
+                        // A day of its own for every attempt: a day is closed once.
+                        let day = chrono::Utc::now().date_naive() - chrono::Duration::days(1 + checked);
+                        (
+                            Method::POST,
+                            format!("/api/v1/stores/{store}/closings/"),
+                            json!({"jour": day.to_string(), "especes_comptees": "0"}),
+                        )
+                    }
                     _ => unreachable!(),
                 };
                 let before = state(&app).await;
@@ -305,7 +321,7 @@ async fn every_write_is_allowed_to_its_roles_in_their_stores_only(app: TestApp) 
             }
         }
     }
-    assert_eq!(checked, 5 * 2 * 23);
+    assert_eq!(checked, 5 * 2 * 24);
     let drafts = app.get("/api/v1/warehouse/purchase-orders/?statut=brouillon&page_size=100").await.body;
     let from_suggestions = drafts["results"].as_array().expect("orders").iter().filter(|o| o["fournisseur"] == "G");
     assert_eq!(from_suggestions.count(), 1, "the warehouse's suggestions were ordered once");

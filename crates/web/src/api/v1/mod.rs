@@ -4,6 +4,7 @@
 pub mod adjustments;
 pub mod audit;
 pub mod catalogue_csv;
+pub mod closings;
 pub mod counts;
 pub mod ledger;
 pub mod pagination;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         sales::router,
         till::router,
         returns::router,
+        closings::router,
         rules::router,
         replenishments::router,
         receipts::router,
