@@ -15,7 +15,7 @@ use super::strings::current;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::sales::{LineRequest, MAX_LINES, Payment, PaymentMethod, SaleRequest, settle};
@@ -278,6 +278,9 @@ async fn till_page(
     };
     let mut response = visitor.page(&page)?;
     *response.status_mut() = status;
+    // Never kept for the Back button: a screen shown again would carry the key of a sale already
+    // recorded, and other lines would be refused as another sale under the same key.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 

@@ -126,6 +126,8 @@ mod screen {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.has("id=\"code\"") && page.has("autofocus"), "the input waits for the first scan");
         let key = value_of_input(&page.html, "cle").expect("a key made when the screen opens");
+        let cache = page.headers.get("cache-control").and_then(|v| v.to_str().ok());
+        assert_eq!(cache, Some("no-store"), "Back opens a new screen, never a recorded sale's key");
         // Keyboard (89.99) by barcode, mouse (25.50) by SKU, the keyboard again: one more.
         let page = act(&mut b, &page, &[("code", "2000000000015"), ("action", "ajouter")]).await;
         let page = act(&mut b, &page, &[("code", "mag-00002"), ("action", "ajouter")]).await;
