@@ -251,7 +251,7 @@ mod page {
         let page = b.get("/cloture?magasin=1").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.has("id=\"closing\""), "the form");
-        assert!(page.has("Espèces attendues : 179,98"), "{}", page.html);
+        assert!(page.has("Espèces attendues : <span class=\"montant\">179,98"), "{}", page.html);
         assert!(page.has("href=\"/cloture\""), "in the navigation");
         assert!(page.has("/api/v1/stores/1/closings/csv/?du="), "the export");
         let day = today();
