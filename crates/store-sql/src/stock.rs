@@ -8,7 +8,7 @@ use crate::statement::Statement;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
 use magasin_domain::paging::Page;
 use magasin_domain::stock::{Location, StockItem, StockOrdering, StockQuery, StoreStockRow, WarehouseStockRow};
-use magasin_domain::{ProductId, StorageResult, StoreId, WriteContext};
+use magasin_domain::{ProductId, StorageError, StorageResult, StoreId, WriteContext};
 use std::collections::{BTreeMap, HashMap};
 
 /// Appends the filters of a stock query (the stock table is aliased `s`, products `p`).
@@ -54,12 +54,24 @@ impl<E: Engine> SqlStorage<E> {
         Ok(rows.into_iter().map(StockItem::from).collect())
     }
 
+    /// A page of a store's stock in two statements: the store (unknown: not found) with the rows
+    /// the filters keep, counted by the store's own index (the products joined only for a name
+    /// filter), then the page itself — skipped when the count says it is empty.
     pub(crate) async fn store_page(&self, store: StoreId, query: &StockQuery) -> StorageResult<Page<StoreStockRow>> {
-        let mut count = Statement::new(
-            "SELECT COUNT(*) FROM store_stock s JOIN products p ON p.id = s.produit_id WHERE s.magasin_id = ",
-        );
-        count.bind(store.0);
+        let mut count = Statement::new("SELECT m.nom, (SELECT COUNT(*) FROM store_stock s");
+        if query.name_contains.is_some() {
+            count.push(" JOIN products p ON p.id = s.produit_id");
+        }
+        count.push(" WHERE s.magasin_id = m.id");
         push_filters::<E>(&mut count, query);
+        count.push(") FROM stores m WHERE m.id = ").bind(store.0);
+        let mut conn = self.reader.acquire().await?;
+        let found: Option<(String, i64)> = Self::optional(&mut conn, &count).await?;
+        let (_, total) = found.ok_or(StorageError::not_found("store", store.0))?;
+        let count = u64::try_from(total).unwrap_or(0);
+        if total <= query.page.offset() {
+            return Ok(Page { count, items: Vec::new() });
+        }
         let mut select = Statement::new(
             "SELECT s.id, s.produit_id, s.magasin_id, s.quantite, p.nom AS produit_nom, m.nom AS magasin_nom
              FROM store_stock s JOIN products p ON p.id = s.produit_id JOIN stores m ON m.id = s.magasin_id
@@ -68,19 +80,17 @@ impl<E: Engine> SqlStorage<E> {
         select.bind(store.0);
         push_filters::<E>(&mut select, query);
         push_order_and_page::<E>(&mut select, query);
-        let mut conn = self.reader.acquire().await?;
-        Self::fetch_store(&mut conn, store).await?;
-        let (total,): (i64,) = Self::one(&mut conn, &count).await?;
         let rows: Vec<StoreStockDbRow> = Self::all(&mut conn, &select).await?;
-        Ok(Page {
-            count: u64::try_from(total).unwrap_or(0),
-            items: rows.into_iter().map(StoreStockRow::from).collect(),
-        })
+        Ok(Page { count, items: rows.into_iter().map(StoreStockRow::from).collect() })
     }
 
     pub(crate) async fn warehouse_page(&self, query: &StockQuery) -> StorageResult<Page<WarehouseStockRow>> {
-        let mut count =
-            Statement::new("SELECT COUNT(*) FROM warehouse_stock s JOIN products p ON p.id = s.produit_id WHERE TRUE");
+        // Counted by the stock table alone unless a name filter needs the products.
+        let mut count = Statement::new("SELECT COUNT(*) FROM warehouse_stock s");
+        if query.name_contains.is_some() {
+            count.push(" JOIN products p ON p.id = s.produit_id");
+        }
+        count.push(" WHERE TRUE");
         push_filters::<E>(&mut count, query);
         let mut select = Statement::new(
             "SELECT s.produit_id, p.nom AS produit_nom, s.quantite, s.reserve
