@@ -129,7 +129,8 @@ impl TillForm {
         }
     }
 
-    /// The payment as typed, its messages kept.
+    /// The payment as typed, its messages kept (what is not a method or an amount; the rules of
+    /// a payment are the domain's, said back by the service next to the same fields).
     fn payment(&mut self) -> Option<Payment> {
         let mode = PaymentMethod::parse(&self.mode);
         if mode.is_none() {
@@ -139,9 +140,6 @@ impl TillForm {
             "" => None,
             text => Money::parse_price(text).map_err(|e| self.errors.add_code(TENDERED, &e.into())).ok(),
         };
-        if tendered.is_some() && mode.is_some_and(|m| m != PaymentMethod::Cash) {
-            self.errors.add_code(TENDERED, &ValidationCode::CashOnly);
-        }
         Some(Payment { mode: mode?, montant_remis: tendered })
     }
 
