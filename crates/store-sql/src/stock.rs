@@ -67,14 +67,15 @@ impl<E: Engine> SqlStorage<E> {
         count.push(") FROM stores m WHERE m.id = ").bind(store.0);
         let mut conn = self.reader.acquire().await?;
         let found: Option<(String, i64)> = Self::optional(&mut conn, &count).await?;
-        let (_, total) = found.ok_or(StorageError::not_found("store", store.0))?;
+        let (magasin_nom, total) = found.ok_or(StorageError::not_found("store", store.0))?;
         let count = u64::try_from(total).unwrap_or(0);
         if total <= query.page.offset() {
             return Ok(Page { count, items: Vec::new() });
         }
-        let mut select = Statement::new(
-            "SELECT s.id, s.produit_id, s.magasin_id, s.quantite, p.nom AS produit_nom, m.nom AS magasin_nom
-             FROM store_stock s JOIN products p ON p.id = s.produit_id JOIN stores m ON m.id = s.magasin_id
+        // The store's name as just read, rather than the stores table joined again per row.
+        let mut select = Statement::new("SELECT s.id, s.produit_id, s.magasin_id, s.quantite, p.nom AS produit_nom, ");
+        select.bind(magasin_nom).push(
+            " AS magasin_nom FROM store_stock s JOIN products p ON p.id = s.produit_id
              WHERE s.magasin_id = ",
         );
         select.bind(store.0);
