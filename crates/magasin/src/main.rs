@@ -26,6 +26,11 @@ use magasin_web::{AppState, ServerLimits};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// mimalloc rather than glibc's allocator: a request allocates and frees many small buffers, and
+/// glibc's malloc and free were a sixth of a cached read's time (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();

@@ -20,15 +20,29 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use magasin_service::Services;
 use request_id::REQUEST_ID;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::util::MapRequestLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
-/// What every handler shares.
+/// What every handler shares: cloned by every extractor and middleware that takes it, so a clone
+/// is one reference count (the settings behind it are built once, by the `with_*` methods).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The services and settings behind an [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub services: Services,
     pub token: ApiToken,
     /// Renders `/metrics`; `None` when metrics are off.
@@ -51,7 +65,7 @@ impl AppState {
     /// State with metrics off and the instance called `magasin`.
     pub fn new(services: Services, token: ApiToken) -> Self {
         let ui = ui::UiConfig::new(&ui::session::SessionSecret::random());
-        Self {
+        Self(Arc::new(Shared {
             services,
             token,
             exporter: None,
@@ -61,64 +75,72 @@ impl AppState {
             trusted_proxies: Default::default(),
             request_timeout: deadline::DEFAULT_REQUEST_TIMEOUT,
             public_reads: true,
-        }
+        }))
+    }
+
+    /// The settings to change (copied first if another clone shares them).
+    fn settings(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
-        self.exporter = Some(observability::exporter::Exporter::new(handle));
+        self.settings().exporter = Some(observability::exporter::Exporter::new(handle));
         self
     }
 
     pub fn with_access_log(mut self, mode: observability::request_log::AccessLog) -> Self {
-        self.access_log = mode;
+        self.settings().access_log = mode;
         self
     }
 
     /// Links from the observability page to Prometheus and Grafana, when they are deployed.
     pub fn with_monitoring_links(mut self, prometheus: Option<String>, grafana: Option<String>) -> Self {
-        self.ui = self.ui.with_links(prometheus, grafana);
+        let ui = self.ui.clone().with_links(prometheus, grafana);
+        self.settings().ui = ui;
         self
     }
 
     /// The secret of the web interface's cookie and CSRF keys (without it: a random one, so the
     /// sessions of this process are its own). Give every instance the same one.
     pub fn with_session_secret(mut self, secret: &ui::session::SessionSecret) -> Self {
-        self.ui = self.ui.with_secret(secret);
+        let ui = self.ui.clone().with_secret(secret);
+        self.settings().ui = ui;
         self
     }
 
     /// How long a sign-in of the web interface lasts (idle timeout and lifetime).
     pub fn with_session_limits(mut self, limits: ui::session::SessionLimits) -> Self {
-        self.ui.keys.limits = limits;
+        self.settings().ui.keys.limits = limits;
         self
     }
 
     /// Marks the web interface's cookies `Secure`, for deployments served over HTTPS.
     pub fn with_secure_cookies(mut self, secure: bool) -> Self {
-        self.ui = self.ui.with_secure_cookies(secure);
+        let ui = self.ui.clone().with_secure_cookies(secure);
+        self.settings().ui = ui;
         self
     }
 
     /// The proxies whose forwarded headers are believed (the default: 127.0.0.1).
     pub fn with_trusted_proxies(mut self, proxies: forwarded::TrustedProxies) -> Self {
-        self.trusted_proxies = proxies;
+        self.settings().trusted_proxies = proxies;
         self
     }
 
     /// The longest a request may take before it is abandoned with a 503.
     /// Reads open to anyone (`true`, the lab's), or only to a token or a signed-in user.
     pub fn with_public_reads(mut self, public: bool) -> Self {
-        self.public_reads = public;
+        self.settings().public_reads = public;
         self
     }
 
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
+        self.settings().request_timeout = timeout;
         self
     }
 
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
-        self.instance = instance.into();
+        self.settings().instance = instance.into();
         self
     }
 }
