@@ -144,6 +144,11 @@ pub struct ServeArgs {
     /// Longest wait for Redis before answering from the database, in milliseconds.
     #[arg(long, env = "MAGASIN_REDIS_TIMEOUT_MS", default_value_t = 50)]
     pub redis_timeout_ms: u64,
+    /// With `--cache redis`: let a cached answer lag another instance's writes by up to this many
+    /// milliseconds, for throughput (the bounded-staleness mode: docs/performance.md). Without it,
+    /// no answer is ever older than an acknowledged write, on any instance.
+    #[arg(long, env = "MAGASIN_CACHE_STALENESS_MS", value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub cache_staleness_ms: Option<u64>,
     /// Prefix of magasin's keys and channel in Redis (several deployments can share one Redis).
     #[arg(long, env = "MAGASIN_CACHE_PREFIX", default_value = "magasin")]
     pub cache_prefix: String,

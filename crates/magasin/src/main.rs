@@ -138,6 +138,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             url: args.redis_url.clone(),
             timeout: Duration::from_millis(args.redis_timeout_ms),
             prefix: args.cache_prefix.clone(),
+            staleness: args.cache_staleness_ms.map(Duration::from_millis),
         },
     })
     .map_err(anyhow::Error::msg)?;

@@ -31,6 +31,7 @@ fn redis(prefix: &str) -> CacheConfig {
         url: "redis://127.0.0.1:6379".into(),
         timeout: Duration::from_millis(200),
         prefix: prefix.into(),
+        staleness: None,
     }
 }
 
@@ -94,6 +95,83 @@ async fn a_sale_through_one_instance_is_in_the_report_read_through_another_at_on
         assert_eq!(store_total(&b, 1).await, before + 2550, "round {round}: B served a report older than A's sale");
         assert_eq!(local_qty(&b, 1, 2).await, stock_before - 1, "round {round}: B served old stock");
     }
+}
+
+/// Reads waiting at the same moment share one round trip to Redis for their generations; a read
+/// never takes one sent before it began, so every read started after a write sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_through_another_instance_all_see_an_acknowledged_sale() {
+    let (_database, a, b) = two_instances_on_redis().await;
+    let b = Arc::new(b);
+    for round in 1..=10 {
+        let before = store_total(&b, 1).await;
+        // Reads of B in flight while A sells: they may show either total...
+        let during: Vec<_> = (0..16)
+            .map(|_| {
+                let b = Arc::clone(&b);
+                tokio::spawn(async move { store_total(&b, 1).await })
+            })
+            .collect();
+        sell(&a, 1, 2, 1).await;
+        // ...but every read begun after the sale was acknowledged shows it.
+        let after: Vec<_> = (0..32)
+            .map(|_| {
+                let b = Arc::clone(&b);
+                tokio::spawn(async move { store_total(&b, 1).await })
+            })
+            .collect();
+        for read in during {
+            let total = read.await.expect("read");
+            assert!(total == before || total == before + 2550, "round {round}: {total} is neither total");
+        }
+        for read in after {
+            assert_eq!(
+                read.await.expect("read"),
+                before + 2550,
+                "round {round}: a read begun after the sale missed it"
+            );
+        }
+    }
+}
+
+/// The bounded-staleness mode: an instance sees its own writes at once, and another instance's
+/// within the bound (in practice sooner: the invalidation message).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_staleness_bound_another_instance_sees_a_sale_within_the_bound() {
+    let bound = Duration::from_millis(300);
+    let database = database();
+    let url = database.url();
+    let prefix = format!("test-{}", unique());
+    let bounded = |prefix: &str| match redis(prefix) {
+        CacheConfig::Redis { url, timeout, prefix, .. } => {
+            CacheConfig::Redis { url, timeout, prefix, staleness: Some(bound) }
+        }
+        other => other,
+    };
+    let a = instance(&url, bounded(&prefix)).await;
+    let b = instance(&url, bounded(&prefix)).await;
+    wait_for_redis(&a).await;
+    wait_for_redis(&b).await;
+    let mut slowest = Duration::ZERO;
+    for round in 1..=10 {
+        let before = store_total(&b, 1).await;
+        assert_eq!(store_total(&a, 1).await, before);
+        sell(&a, 1, 2, 1).await;
+        let acknowledged = std::time::Instant::now();
+        assert_eq!(store_total(&a, 1).await, before + 2550, "round {round}: A did not see its own sale");
+        loop {
+            let total = store_total(&b, 1).await;
+            let lag = acknowledged.elapsed();
+            if total == before + 2550 {
+                slowest = slowest.max(lag);
+                break;
+            }
+            assert_eq!(total, before, "round {round}: neither total");
+            assert!(lag < bound, "round {round}: B still served the total before A's sale {lag:?} after it");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    eprintln!("slowest lag of B behind A's sale: {slowest:?} (bound {bound:?})");
 }
 
 /// A return through one instance: the next reads through another show the refund taken off the
@@ -265,6 +343,7 @@ async fn without_redis_answers_come_from_the_database() {
         url: "redis://127.0.0.1:1".into(),
         timeout: Duration::from_millis(50),
         prefix: "x".into(),
+        staleness: None,
     };
     let services = instance(&url, unreachable).await;
     sell(&services, 1, 1, 1).await;
@@ -319,6 +398,7 @@ async fn failed_attempts_are_throttled_locally_while_redis_fails() {
         url: "redis://127.0.0.1:1".into(),
         timeout: Duration::from_millis(50),
         prefix: "x".into(),
+        staleness: None,
     };
     let services = instance(&database.url(), unreachable).await;
     throttles_each_subject(&services, &services).await;

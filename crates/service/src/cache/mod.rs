@@ -4,9 +4,13 @@
 //! (`sales:<store>`, `stock:<store>`, `names`, `product:<id>`, `stores`). A
 //! write bumps the generations of the scopes it changes before it is acknowledged; later reads
 //! compose new keys and miss. With Redis, the generations live in Redis and are read on every
-//! cached read (one `MGET` per answer, however many parts it has), so no instance serves an
-//! answer older than an acknowledged write; a pub/sub message also makes every instance drop its
-//! local entries of those scopes at once, instead of waiting for them to age out. In `local` mode
+//! cached read, so no instance serves an answer older than an acknowledged write: one `MGET` per
+//! round trip, shared by every read waiting at that moment (a read joins the next round trip,
+//! never one already sent). A pub/sub message also makes every instance drop its local entries
+//! of those scopes at once, instead of waiting for them to age out. In the bounded-staleness
+//! mode (`staleness`), a read uses generations read less than the bound ago, so an answer is at
+//! most that much older than another instance's acknowledged write; the pub/sub message makes
+//! the lag shorter in practice. In `local` mode
 //! the generations are in-process (one instance only).
 //!
 //! **Memory.** The in-process tier is bounded in bytes (the encoded size of each answer), with
@@ -44,8 +48,10 @@ pub enum CacheConfig {
     None,
     /// In-process only (one instance).
     Local,
-    /// In-process in front of Redis (several instances).
-    Redis { url: String, timeout: Duration, prefix: String },
+    /// In-process in front of Redis (several instances). With `staleness`, an answer may be up to
+    /// that much older than the last acknowledged write of another instance (the
+    /// bounded-staleness mode); without (the default), never.
+    Redis { url: String, timeout: Duration, prefix: String, staleness: Option<Duration> },
 }
 
 /// A part of the data that cached answers depend on and writes change.
@@ -145,7 +151,9 @@ impl Cache {
         let redis = match &config {
             CacheConfig::None => return Ok(Self::default()),
             CacheConfig::Local => None,
-            CacheConfig::Redis { url, timeout, prefix } => Some(RedisTier::start(url, *timeout, prefix)?),
+            CacheConfig::Redis { url, timeout, prefix, staleness } => {
+                Some(RedisTier::start(url, *timeout, prefix, *staleness)?)
+            }
         };
         let index = Arc::new(KeyIndex::default());
         let forget = Arc::clone(&index);
@@ -235,6 +243,9 @@ impl Cache {
         inner.drop_local(&names).await;
         if let Some(redis) = &inner.redis {
             redis.invalidate(&names).await;
+            if let Some(seen) = redis.seen() {
+                seen.forget(&names);
+            }
         }
     }
 }
@@ -247,7 +258,7 @@ impl Inner {
         names.sort();
         names.dedup();
         let values = match &self.redis {
-            Some(redis) => redis.generations(name, &names).await?,
+            Some(redis) => redis.generations(&names).await?,
             None => {
                 let generations = self.generations.lock().ok()?;
                 names.iter().map(|n| generations.get(n).copied().unwrap_or(0)).collect()

@@ -5,10 +5,11 @@ use super::Inner;
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::oneshot;
 
 /// How long an answer stays in Redis at most.
 const REDIS_TTL_SECONDS: u64 = 60;
@@ -18,53 +19,81 @@ const RETRY: Duration = Duration::from_secs(1);
 const WARN_EVERY_SECONDS: u64 = 5;
 
 pub struct RedisTier {
+    link: Arc<Link>,
+    /// Scopes whose invalidation did not reach Redis yet: the cache is bypassed until it does.
+    unsent: Mutex<BTreeSet<String>>,
+    /// The reads of generations waiting for the next round trip.
+    batch: Arc<Mutex<Batch>>,
+    /// With a staleness bound: the generations last read, and when.
+    seen: Option<Arc<Seen>>,
+}
+
+/// The connection to Redis, its key names and its failures.
+struct Link {
     client: redis::Client,
     connection: Arc<RwLock<Option<ConnectionManager>>>,
     timeout: Duration,
     prefix: String,
-    /// Scopes whose invalidation did not reach Redis yet: the cache is bypassed until it does.
-    unsent: Mutex<BTreeSet<String>>,
     last_warning: AtomicU64,
 }
 
-fn now_seconds() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+/// What a read of generations receives: every scope's generation as of a moment after the
+/// read began, or `None` when Redis failed.
+type Generations = Option<Arc<HashMap<String, u64>>>;
+
+/// Generation reads waiting for the next round trip: one `MGET` answers every read that arrived
+/// while the previous one was out. A read never takes an answer already on its way, which
+/// Redis may have given before a write acknowledged before the read began.
+#[derive(Default)]
+struct Batch {
+    scopes: BTreeSet<String>,
+    waiters: Vec<oneshot::Sender<Generations>>,
+    /// Whether a task is sending round trips (it stops when no read waits).
+    running: bool,
 }
 
-impl RedisTier {
-    /// Checks the URL and connects in the background, retrying until Redis answers.
-    pub fn start(url: &str, timeout: Duration, prefix: &str) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("invalid Redis URL: {e}"))?;
-        let connection = Arc::new(RwLock::new(None));
-        let slot = Arc::clone(&connection);
-        let connecting = client.clone();
-        tokio::spawn(async move {
-            loop {
-                match ConnectionManager::new(connecting.clone()).await {
-                    Ok(manager) => {
-                        if let Ok(mut slot) = slot.write() {
-                            *slot = Some(manager);
-                        }
-                        tracing::info!("cache: connected to Redis");
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cache: Redis unreachable, answering from the database; retrying");
-                        tokio::time::sleep(RETRY).await;
-                    }
-                }
-            }
-        });
-        Ok(Self {
-            client,
-            connection,
-            timeout,
-            prefix: prefix.to_string(),
-            unsent: Mutex::new(BTreeSet::new()),
-            last_warning: AtomicU64::new(0),
-        })
+/// The bounded-staleness mode's memory: each scope's generation and when the read that gave it
+/// was sent. A read whose scopes were all read within the bound uses them without Redis; an
+/// invalidation message forgets them at once.
+pub(super) struct Seen {
+    bound: Duration,
+    generations: Mutex<HashMap<String, (u64, Instant)>>,
+}
+
+impl Seen {
+    fn new(bound: Duration) -> Self {
+        Self { bound, generations: Mutex::new(HashMap::new()) }
     }
 
+    /// The generations of `scopes` when every one was read less than the bound before `now`.
+    fn recent(&self, scopes: &[String], now: Instant) -> Option<Vec<u64>> {
+        let seen = self.generations.lock().ok()?;
+        scopes
+            .iter()
+            .map(|s| seen.get(s).filter(|(_, at)| now.saturating_duration_since(*at) < self.bound).map(|(g, _)| *g))
+            .collect()
+    }
+
+    /// Remembers generations read by a round trip sent at `sent`.
+    fn record(&self, generations: &HashMap<String, u64>, sent: Instant) {
+        if let Ok(mut seen) = self.generations.lock() {
+            for (scope, generation) in generations {
+                seen.insert(scope.clone(), (*generation, sent));
+            }
+        }
+    }
+
+    /// Forgets `scopes` (another instance changed them).
+    pub(super) fn forget(&self, scopes: &[String]) {
+        if let Ok(mut seen) = self.generations.lock() {
+            for scope in scopes {
+                seen.remove(scope);
+            }
+        }
+    }
+}
+
+impl Link {
     fn key(&self, kind: &str, name: &str) -> String {
         format!("{}:{kind}:{name}", self.prefix)
     }
@@ -85,7 +114,7 @@ impl RedisTier {
     }
 
     /// Runs one Redis command within the timeout; `None` (and a recorded error) on any failure.
-    async fn run<T: redis::FromRedisValue>(&self, cache: &'static str, command: &redis::Cmd) -> Option<T> {
+    pub(super) async fn run<T: redis::FromRedisValue>(&self, cache: &'static str, command: &redis::Cmd) -> Option<T> {
         self.bounded(cache, |mut connection| async move { command.query_async::<T>(&mut connection).await }).await
     }
 
@@ -117,30 +146,92 @@ impl RedisTier {
             }
         }
     }
+}
+
+fn now_seconds() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl RedisTier {
+    /// Checks the URL and connects in the background, retrying until Redis answers.
+    /// With `staleness`, a cached read may use generations read up to that long ago (the
+    /// bounded-staleness mode); without, every cached read asks Redis.
+    pub fn start(url: &str, timeout: Duration, prefix: &str, staleness: Option<Duration>) -> Result<Self, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("invalid Redis URL: {e}"))?;
+        let connection = Arc::new(RwLock::new(None));
+        let slot = Arc::clone(&connection);
+        let connecting = client.clone();
+        tokio::spawn(async move {
+            loop {
+                match ConnectionManager::new(connecting.clone()).await {
+                    Ok(manager) => {
+                        if let Ok(mut slot) = slot.write() {
+                            *slot = Some(manager);
+                        }
+                        tracing::info!("cache: connected to Redis");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cache: Redis unreachable, answering from the database; retrying");
+                        tokio::time::sleep(RETRY).await;
+                    }
+                }
+            }
+        });
+        Ok(Self {
+            link: Arc::new(Link {
+                client,
+                connection,
+                timeout,
+                prefix: prefix.to_string(),
+                last_warning: AtomicU64::new(0),
+            }),
+            unsent: Mutex::new(BTreeSet::new()),
+            batch: Arc::new(Mutex::new(Batch::default())),
+            seen: staleness.map(|bound| Arc::new(Seen::new(bound))),
+        })
+    }
+
+    /// The bounded-staleness mode's memory, when the mode is on.
+    pub(super) fn seen(&self) -> Option<&Seen> {
+        self.seen.as_deref()
+    }
 
     pub async fn ping(&self) -> Result<(), String> {
-        self.run::<String>("health", &redis::cmd("PING"))
+        self.link
+            .run::<String>("health", &redis::cmd("PING"))
             .await
             .map(|_| ())
             .ok_or_else(|| "Redis does not answer".to_string())
     }
 
     /// Current generations of `scopes`; `None` when Redis fails or invalidations are still unsent.
-    pub async fn generations(&self, cache: &'static str, scopes: &[String]) -> Option<Vec<u64>> {
-        if !self.flush_unsent(cache).await {
+    /// Without a staleness bound they are read after the call began (so no acknowledged write is
+    /// missed), in one round trip shared with every read waiting at the same moment.
+    pub async fn generations(&self, scopes: &[String]) -> Option<Vec<u64>> {
+        if !self.flush_unsent("generations").await {
             return None;
         }
-        let mut command = redis::cmd("MGET");
-        for scope in scopes {
-            command.arg(self.key("gen", scope));
+        if let Some(recent) = self.seen.as_ref().and_then(|seen| seen.recent(scopes, Instant::now())) {
+            return Some(recent);
         }
-        let values: Vec<Option<u64>> = self.run(cache, &command).await?;
-        Some(values.into_iter().map(|v| v.unwrap_or(0)).collect())
+        let (reply, answer) = oneshot::channel();
+        let start = {
+            let mut batch = self.batch.lock().ok()?;
+            batch.scopes.extend(scopes.iter().cloned());
+            batch.waiters.push(reply);
+            !std::mem::replace(&mut batch.running, true)
+        };
+        if start {
+            tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(&self.batch), self.seen.clone()));
+        }
+        let generations = answer.await.ok()??;
+        Some(scopes.iter().map(|s| generations.get(s).copied().unwrap_or(0)).collect())
     }
 
     /// The answer under `key` and its size in bytes, when Redis holds it.
     pub async fn get<T: DeserializeOwned>(&self, cache: &'static str, key: &str) -> Option<(T, usize)> {
-        let bytes: Option<Vec<u8>> = self.run(cache, redis::cmd("GET").arg(self.key("v", key))).await?;
+        let bytes: Option<Vec<u8>> = self.link.run(cache, redis::cmd("GET").arg(self.link.key("v", key))).await?;
         let found = bytes.and_then(|b| serde_json::from_slice(&b).ok().map(|v| (v, b.len())));
         let result = if found.is_some() { "hit" } else { "miss" };
         metrics::counter!("magasin_cache_requests_total", "cache" => cache, "tier" => "redis", "result" => result)
@@ -151,26 +242,26 @@ impl RedisTier {
     /// Stores an answer already encoded by the caller.
     pub async fn set(&self, cache: &'static str, key: &str, encoded: &[u8]) {
         let command =
-            redis::cmd("SET").arg(self.key("v", key)).arg(encoded).arg("EX").arg(REDIS_TTL_SECONDS).to_owned();
-        let _: Option<()> = self.run(cache, &command).await;
+            redis::cmd("SET").arg(self.link.key("v", key)).arg(encoded).arg("EX").arg(REDIS_TTL_SECONDS).to_owned();
+        let _: Option<()> = self.link.run(cache, &command).await;
     }
 
     /// Counts one failure of `subject` in its window, which opens at its first failure and lasts
     /// `window` seconds: the count so far and the seconds left. `None` when Redis fails.
     pub async fn count_failure(&self, subject: &str, window: u64) -> Option<(u64, u64)> {
-        let key = self.key("auth-failures", subject);
+        let key = self.link.key("auth-failures", subject);
         let mut pipe = redis::pipe();
         pipe.cmd("INCR").arg(&key).cmd("EXPIRE").arg(&key).arg(window).arg("NX").ignore().cmd("TTL").arg(&key);
-        let (count, ttl): (u64, i64) = self.run_pipeline("auth-throttle", &pipe).await?;
+        let (count, ttl): (u64, i64) = self.link.run_pipeline("auth-throttle", &pipe).await?;
         Some((count, u64::try_from(ttl).unwrap_or(window)))
     }
 
     /// The failures of `subject` in its current window and the seconds left; `None` when Redis fails.
     pub async fn failures(&self, subject: &str) -> Option<(u64, u64)> {
-        let key = self.key("auth-failures", subject);
+        let key = self.link.key("auth-failures", subject);
         let mut pipe = redis::pipe();
         pipe.cmd("GET").arg(&key).cmd("TTL").arg(&key);
-        let (count, ttl): (Option<u64>, i64) = self.run_pipeline("auth-throttle", &pipe).await?;
+        let (count, ttl): (Option<u64>, i64) = self.link.run_pipeline("auth-throttle", &pipe).await?;
         Some((count.unwrap_or(0), u64::try_from(ttl).unwrap_or(0)))
     }
 
@@ -192,15 +283,15 @@ impl RedisTier {
         let mut pipe = redis::pipe();
         pipe.atomic();
         for scope in &pending {
-            pipe.cmd("INCR").arg(self.key("gen", scope)).ignore();
+            pipe.cmd("INCR").arg(self.link.key("gen", scope)).ignore();
         }
-        pipe.cmd("PUBLISH").arg(self.channel()).arg(pending.join(",")).ignore();
-        let connection = self.connection.read().ok().and_then(|c| c.clone());
+        pipe.cmd("PUBLISH").arg(self.link.channel()).arg(pending.join(",")).ignore();
+        let connection = self.link.connection.read().ok().and_then(|c| c.clone());
         let Some(mut connection) = connection else {
-            self.failed(cache, "not connected");
+            self.link.failed(cache, "not connected");
             return false;
         };
-        match tokio::time::timeout(self.timeout, pipe.query_async::<()>(&mut connection)).await {
+        match tokio::time::timeout(self.link.timeout, pipe.query_async::<()>(&mut connection)).await {
             Ok(Ok(())) => {
                 if let Ok(mut unsent) = self.unsent.lock() {
                     for scope in &pending {
@@ -210,11 +301,11 @@ impl RedisTier {
                 true
             }
             Ok(Err(e)) => {
-                self.failed(cache, &e.to_string());
+                self.link.failed(cache, &e.to_string());
                 false
             }
             Err(_) => {
-                self.failed(cache, "timed out");
+                self.link.failed(cache, "timed out");
                 false
             }
         }
@@ -222,8 +313,8 @@ impl RedisTier {
 
     /// Drops local entries when another instance invalidates; resubscribes after failures.
     pub(super) fn listen_for_invalidations(&self, cache: Weak<Inner>) {
-        let client = self.client.clone();
-        let channel = self.channel();
+        let client = self.link.client.clone();
+        let channel = self.link.channel();
         tokio::spawn(async move {
             loop {
                 if cache.strong_count() == 0 {
@@ -237,6 +328,9 @@ impl RedisTier {
                                 let Some(inner) = cache.upgrade() else { return };
                                 if let Ok(payload) = message.get_payload::<String>() {
                                     let scopes: Vec<String> = payload.split(',').map(str::to_string).collect();
+                                    if let Some(seen) = inner.redis.as_ref().and_then(RedisTier::seen) {
+                                        seen.forget(&scopes);
+                                    }
                                     inner.drop_local(&scopes).await;
                                 }
                             }
@@ -247,5 +341,63 @@ impl RedisTier {
                 tokio::time::sleep(RETRY).await;
             }
         });
+    }
+}
+
+/// Sends round trips while reads wait: each takes every read waiting when it leaves.
+async fn send_batches(link: Arc<Link>, batch: Arc<Mutex<Batch>>, seen: Option<Arc<Seen>>) {
+    loop {
+        let (scopes, waiters) = {
+            let Ok(mut waiting) = batch.lock() else { return };
+            if waiting.waiters.is_empty() {
+                waiting.running = false;
+                return;
+            }
+            (std::mem::take(&mut waiting.scopes), std::mem::take(&mut waiting.waiters))
+        };
+        let sent = Instant::now();
+        let mut command = redis::cmd("MGET");
+        for scope in &scopes {
+            command.arg(link.key("gen", scope));
+        }
+        let values: Option<Vec<Option<u64>>> = link.run("generations", &command).await;
+        let generations: Generations = values
+            .map(|values| Arc::new(scopes.into_iter().zip(values).map(|(scope, g)| (scope, g.unwrap_or(0))).collect()));
+        if let (Some(seen), Some(generations)) = (&seen, &generations) {
+            seen.record(generations, sent);
+        }
+        for waiter in waiters {
+            let _ = waiter.send(generations.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(scopes: &[(&str, u64)]) -> HashMap<String, u64> {
+        scopes.iter().map(|(s, g)| (s.to_string(), *g)).collect()
+    }
+
+    #[test]
+    fn generations_read_within_the_bound_are_used_and_older_ones_are_not() {
+        let seen = Seen::new(Duration::from_millis(100));
+        let sent = Instant::now();
+        seen.record(&read(&[("stock:1", 4), ("names", 2)]), sent);
+        let scopes = ["stock:1".to_string(), "names".to_string()];
+        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(99)), Some(vec![4, 2]));
+        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(100)), None, "as old as the bound");
+        assert_eq!(seen.recent(&["stock:2".to_string()], sent), None, "never read");
+    }
+
+    #[test]
+    fn a_forgotten_scope_is_read_again() {
+        let seen = Seen::new(Duration::from_secs(60));
+        let sent = Instant::now();
+        seen.record(&read(&[("stock:1", 4), ("names", 2)]), sent);
+        seen.forget(&["stock:1".to_string()]);
+        assert_eq!(seen.recent(&["stock:1".to_string(), "names".to_string()], sent), None);
+        assert_eq!(seen.recent(&["names".to_string()], sent), Some(vec![2]));
     }
 }
