@@ -5,10 +5,10 @@ use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, ClosingRow, CountLineRow, CountRow, DashboardDbRow,
-    DiscrepancyRow, FigureRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow, ProductRow,
-    ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow, SaleRow,
-    ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow, TillRow,
-    TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
+    DiscrepancyRow, FigureRow, HeldPriceRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow,
+    ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow,
+    SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow,
+    TillRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -33,6 +33,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<ProductRow>
                  + Reads<TillRow>
                  + Reads<PriceRow>
+                 + Reads<HeldPriceRow>
                  + Reads<LevelRow>
                  + Reads<StockItemRow>
                  + Reads<StoreStockDbRow>

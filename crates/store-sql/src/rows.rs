@@ -96,6 +96,16 @@ pub struct HeldRow {
     pub reserve: i64,
 }
 
+/// A store's stock of a product being sold, with the product's name and current price.
+#[derive(sqlx::FromRow)]
+pub struct HeldPriceRow {
+    pub produit_id: i64,
+    pub quantite: i64,
+    pub reserve: i64,
+    pub nom: String,
+    pub prix_cents: i64,
+}
+
 #[derive(sqlx::FromRow)]
 pub struct StockItemRow {
     pub produit_id: i64,

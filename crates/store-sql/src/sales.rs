@@ -4,7 +4,7 @@ use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
 use crate::idempotency::SALE_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
-use crate::rows::{HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
+use crate::rows::{HeldPriceRow, HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::audit::AuditAction;
@@ -100,13 +100,41 @@ impl<E: Engine> SqlStorage<E> {
         Ok(CursorPage::from_rows(sales, query.cursor, |s| s.id.0))
     }
 
-    /// The sale's lines with each product's name and current price, in the order given.
-    async fn price_lines(conn: &mut Connection<E>, sale: &ValidSale) -> StorageResult<Vec<SaleLine>> {
-        let mut select = Statement::new("SELECT id, nom, prix_cents FROM products WHERE id IN (");
-        select.bind_list(sale.lignes.iter().map(|l| l.produit.0)).push(")");
-        let rows: Vec<PriceRow> = Self::all(conn, &select).await?;
-        let products: HashMap<i64, PriceRow> = rows.into_iter().map(|r| (r.id, r)).collect();
-        sale.lignes
+    /// The sale's lines with each product's name and current price, in the order given, and the
+    /// store's stock of each product (quantity and reserve, missing: none held), in one
+    /// statement that locks the stock rows in product order where the engine locks rows, so two
+    /// sales cannot deadlock. A product the store holds no row of is read from the catalogue
+    /// alone (unknown: not found).
+    async fn price_and_hold(
+        conn: &mut Connection<E>,
+        sale: &ValidSale,
+    ) -> StorageResult<(Vec<SaleLine>, HashMap<i64, HeldRow>)> {
+        let mut select = Statement::new(
+            "SELECT s.produit_id, s.quantite, s.reserve, p.nom, p.prix_cents
+             FROM store_stock s JOIN products p ON p.id = s.produit_id WHERE s.magasin_id = ",
+        );
+        select.bind(sale.magasin.0).push(" AND s.produit_id IN (").bind_list(sale.lignes.iter().map(|l| l.produit.0));
+        select.push(") ORDER BY s.produit_id");
+        if !E::DIALECT.for_update.is_empty() {
+            select.push(E::DIALECT.for_update).push(" OF s");
+        }
+        let rows: Vec<HeldPriceRow> = Self::all(conn, &select).await?;
+        let mut products: HashMap<i64, PriceRow> = HashMap::new();
+        let mut held: HashMap<i64, HeldRow> = HashMap::new();
+        for r in rows {
+            products.insert(r.produit_id, PriceRow { id: r.produit_id, nom: r.nom, prix_cents: r.prix_cents });
+            held.insert(r.produit_id, HeldRow { produit_id: r.produit_id, quantite: r.quantite, reserve: r.reserve });
+        }
+        let unheld: Vec<i64> =
+            sale.lignes.iter().map(|l| l.produit.0).filter(|id| !products.contains_key(id)).collect();
+        if !unheld.is_empty() {
+            let mut select = Statement::new("SELECT id, nom, prix_cents FROM products WHERE id IN (");
+            select.bind_list(unheld.iter().copied()).push(")");
+            let rows: Vec<PriceRow> = Self::all(conn, &select).await?;
+            products.extend(rows.into_iter().map(|r| (r.id, r)));
+        }
+        let lignes = sale
+            .lignes
             .iter()
             .map(|line| {
                 let product =
@@ -118,29 +146,23 @@ impl<E: Engine> SqlStorage<E> {
                     prix_unitaire: Money(product.prix_cents),
                 })
             })
-            .collect()
+            .collect::<StorageResult<Vec<SaleLine>>>()?;
+        Ok((lignes, held))
     }
 
-    /// Reads (and, where the engine locks rows, locks in product order, so two sales cannot
-    /// deadlock) the store's stock of the sold products, checks every product has enough beside
-    /// what prepared transfers reserve, and
-    /// decrements them. Returns the quantities before the sale.
+    /// Checks every product has enough of the stock `held` (locked by [`Self::price_and_hold`])
+    /// beside what prepared transfers reserve, and decrements it. Returns the quantities before
+    /// the sale.
     async fn take_stock(
         conn: &mut Connection<E>,
         store: StoreId,
         lignes: &[SaleLine],
         sums: &Sums,
+        held: &HashMap<i64, HeldRow>,
     ) -> StorageResult<HashMap<i64, i64>> {
-        let mut select = Statement::new("SELECT produit_id, quantite, reserve FROM store_stock WHERE magasin_id = ");
-        select.bind(store.0).push(" AND produit_id IN (").bind_list(sums.keys().copied());
-        select.push(") ORDER BY produit_id").push(E::DIALECT.for_update);
-        let levels: Vec<HeldRow> = Self::all(conn, &select).await?;
-        let before: HashMap<i64, i64> = levels.iter().map(|r| (r.produit_id, r.quantite)).collect();
-        let reserved: HashMap<i64, i64> = levels.iter().map(|r| (r.produit_id, r.reserve)).collect();
         for line in lignes {
             let requested = sums.get(&line.produit.0).map_or(line.quantite, |(q, _)| *q);
-            let available =
-                before.get(&line.produit.0).copied().unwrap_or(0) - reserved.get(&line.produit.0).copied().unwrap_or(0);
+            let available = held.get(&line.produit.0).map_or(0, |r| r.quantite - r.reserve);
             if available < requested {
                 return Err(StorageError::InsufficientStock {
                     product: line.produit,
@@ -163,7 +185,7 @@ impl<E: Engine> SqlStorage<E> {
         if updated != sums.len() {
             return Err(invariant(format!("locked stock rows changed: {updated} of {} updated", sums.len())));
         }
-        Ok(before)
+        Ok(held.iter().map(|(p, r)| (*p, r.quantite)).collect())
     }
 
     /// Adds per-product sums to a pair of kept aggregates, rows taken in product order.
@@ -248,11 +270,11 @@ impl<E: Engine> SqlStorage<E> {
             return Ok(RecordedSale { sale, replayed: true });
         }
         let magasin_nom = Self::check_day_open(&mut tx, sale.magasin, &[sale.at.date_naive()]).await?;
-        let lignes = Self::price_lines(&mut tx, sale).await?;
+        let (lignes, held) = Self::price_and_hold(&mut tx, sale).await?;
         let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
         let paiement = sale.paiement.map(|p| settle(&p, Money(total))).transpose().map_err(StorageError::Invalid)?;
         let sums = per_product(&lignes)?;
-        let mut balance = Self::take_stock(&mut tx, sale.magasin, &lignes, &sums).await?;
+        let mut balance = Self::take_stock(&mut tx, sale.magasin, &lignes, &sums, &held).await?;
 
         let jour = sale.at.date_naive();
         let insert = Statement::new(
