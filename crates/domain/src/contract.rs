@@ -10,13 +10,13 @@ use crate::error::StorageError;
 use crate::ids::{ApiTokenId, ProductId, ReplenishmentId, SaleId, StoreId, UserId};
 use crate::ledger::{LedgerQuery, LedgerReason, SourceDocument};
 use crate::money::Money;
-use crate::paging::{CursorRequest, PageRequest};
+use crate::paging::{CursorRequest, Page, PageRequest};
 use crate::receiving::{ReceiptLineRequest, ReceiptQuery, ValidReceipt};
 use crate::replenishment::{ApprovalOutcome, ApprovalTerms, NewReplenishment, ReplenishmentQuery, ReplenishmentStatus};
 use crate::reporting::ReportFilter;
 use crate::sales::{IdempotencyKey, LineRequest, SaleQuery, SaleStatus, ValidSale};
 use crate::seed::{Dataset, HistoricLine, HistoricSale};
-use crate::stock::{Location, StockOrdering, StockQuery, StockThresholds};
+use crate::stock::{Location, StockOrdering, StockQuery, StockThresholds, StoreStockRow};
 use crate::storage::{Storage, WriteContext};
 use crate::stores::Magasin;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -674,6 +674,30 @@ pub async fn stock_lists_filter_sort_and_page(s: &dyn Storage) {
         .await
         .expect("page");
     assert_eq!(none.count, 0, "accents matter");
+    // Filtered by name, the page and its count come together (a window over the same rows).
+    let names = |page: &Page<StoreStockRow>| page.items.iter().map(|r| r.produit_nom.clone()).collect::<Vec<_>>();
+    let first = s
+        .store_stock_page(CENTRE, &q(Some("c"), StockOrdering::QuantityDesc, PageRequest::new(1, 1)))
+        .await
+        .expect("page");
+    assert_eq!((first.count, names(&first)), (2, vec!["Clavier mécanique".to_string()]));
+    let second = s
+        .store_stock_page(CENTRE, &q(Some("c"), StockOrdering::QuantityDesc, PageRequest::new(2, 1)))
+        .await
+        .expect("page");
+    assert_eq!((second.count, names(&second)), (2, vec!["Café moulu".to_string()]));
+    let by_name = s
+        .store_stock_page(CENTRE, &q(Some("c"), StockOrdering::NameDesc, PageRequest::new(1, 10)))
+        .await
+        .expect("page");
+    assert_eq!(names(&by_name), vec!["Clavier mécanique", "Café moulu"]);
+    let past = s
+        .store_stock_page(CENTRE, &q(Some("c"), StockOrdering::QuantityDesc, PageRequest::new(3, 1)))
+        .await
+        .expect("page");
+    assert_eq!((past.count, past.items.len()), (2, 0), "past the end: the count, no rows");
+    let unknown = s.store_stock_page(StoreId(99), &q(Some("c"), StockOrdering::NameAsc, PageRequest::new(1, 10))).await;
+    assert!(matches!(unknown, Err(StorageError::NotFound { entity: "store", .. })), "an unknown store, filtered");
     let mut ranged = q(None, StockOrdering::NameDesc, PageRequest::new(1, 10));
     ranged.quantite_gte = Some(10);
     let page = s.store_stock_page(CENTRE, &ranged).await.expect("page");

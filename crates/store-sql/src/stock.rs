@@ -28,16 +28,27 @@ fn push_filters<E: Engine>(s: &mut Statement, query: &StockQuery) {
     }
 }
 
-/// Names sort by bytes on every engine, so both answer the same order.
-fn push_order_and_page<E: Engine>(s: &mut Statement, query: &StockQuery) {
-    let (by, direction) = match query.ordering {
-        StockOrdering::NameAsc => (format!("p.nom{}", E::DIALECT.byte_order), "ASC, p.id ASC"),
-        StockOrdering::NameDesc => (format!("p.nom{}", E::DIALECT.byte_order), "DESC, p.id DESC"),
-        StockOrdering::QuantityAsc => ("s.quantite".to_string(), "ASC, p.id ASC"),
-        StockOrdering::QuantityDesc => ("s.quantite".to_string(), "DESC, p.id ASC"),
+/// Names sort by bytes on every engine, so both answer the same order; equal quantities by product.
+fn push_order<E: Engine>(s: &mut Statement, ordering: StockOrdering) {
+    let order = match ordering {
+        StockOrdering::NameAsc => format!("p.nom{} ASC, p.id ASC", E::DIALECT.byte_order),
+        StockOrdering::NameDesc => format!("p.nom{} DESC, p.id DESC", E::DIALECT.byte_order),
+        StockOrdering::QuantityAsc => "s.quantite ASC, s.produit_id ASC".to_string(),
+        StockOrdering::QuantityDesc => "s.quantite DESC, s.produit_id ASC".to_string(),
     };
-    s.push(&format!(" ORDER BY {by} {direction} LIMIT ")).bind(query.page.limit());
+    s.push(" ORDER BY ").push(&order);
+}
+
+fn push_order_and_page<E: Engine>(s: &mut Statement, query: &StockQuery) {
+    push_order::<E>(s, query.ordering);
+    s.push(" LIMIT ").bind(query.page.limit());
     s.push(" OFFSET ").bind(query.page.offset());
+}
+
+/// Whether a store's page can be chosen from its stock rows alone (ordered and filtered by
+/// quantity, through the store's quantity index), the products joined to the page's rows only.
+fn paged_by_stock_alone(query: &StockQuery) -> bool {
+    query.name_contains.is_none() && matches!(query.ordering, StockOrdering::QuantityAsc | StockOrdering::QuantityDesc)
 }
 
 impl<E: Engine> SqlStorage<E> {
@@ -56,8 +67,11 @@ impl<E: Engine> SqlStorage<E> {
 
     /// A page of a store's stock in two statements: the store (unknown: not found) with the rows
     /// the filters keep, counted by the store's own index (the products joined only for a name
-    /// filter), then the page itself — skipped when the count says it is empty.
+    /// filter), then the page itself — skipped when the count says it is empty. (One statement
+    /// counting by a window over the page's rows was tried for the name filter: the window makes
+    /// the page read every row of the store instead of stopping at the page, 3 ms instead of 0.8.)
     pub(crate) async fn store_page(&self, store: StoreId, query: &StockQuery) -> StorageResult<Page<StoreStockRow>> {
+        let mut conn = self.reader.acquire().await?;
         let mut count = Statement::new("SELECT m.nom, (SELECT COUNT(*) FROM store_stock s");
         if query.name_contains.is_some() {
             count.push(" JOIN products p ON p.id = s.produit_id");
@@ -65,7 +79,6 @@ impl<E: Engine> SqlStorage<E> {
         count.push(" WHERE s.magasin_id = m.id");
         push_filters::<E>(&mut count, query);
         count.push(") FROM stores m WHERE m.id = ").bind(store.0);
-        let mut conn = self.reader.acquire().await?;
         let found: Option<(String, i64)> = Self::optional(&mut conn, &count).await?;
         let (magasin_nom, total) = found.ok_or(StorageError::not_found("store", store.0))?;
         let count = u64::try_from(total).unwrap_or(0);
@@ -74,13 +87,21 @@ impl<E: Engine> SqlStorage<E> {
         }
         // The store's name as just read, rather than the stores table joined again per row.
         let mut select = Statement::new("SELECT s.id, s.produit_id, s.magasin_id, s.quantite, p.nom AS produit_nom, ");
-        select.bind(magasin_nom).push(
-            " AS magasin_nom FROM store_stock s JOIN products p ON p.id = s.produit_id
-             WHERE s.magasin_id = ",
-        );
-        select.bind(store.0);
-        push_filters::<E>(&mut select, query);
-        push_order_and_page::<E>(&mut select, query);
+        select.bind(magasin_nom).push(" AS magasin_nom FROM ");
+        if paged_by_stock_alone(query) {
+            select
+                .push("(SELECT s.id, s.produit_id, s.magasin_id, s.quantite FROM store_stock s WHERE s.magasin_id = ");
+            select.bind(store.0);
+            push_filters::<E>(&mut select, query);
+            push_order_and_page::<E>(&mut select, query);
+            select.push(") s JOIN products p ON p.id = s.produit_id");
+            push_order::<E>(&mut select, query.ordering);
+        } else {
+            select.push("store_stock s JOIN products p ON p.id = s.produit_id WHERE s.magasin_id = ");
+            select.bind(store.0);
+            push_filters::<E>(&mut select, query);
+            push_order_and_page::<E>(&mut select, query);
+        }
         let rows: Vec<StoreStockDbRow> = Self::all(&mut conn, &select).await?;
         Ok(Page { count, items: rows.into_iter().map(StoreStockRow::from).collect() })
     }

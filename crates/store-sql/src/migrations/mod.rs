@@ -71,6 +71,7 @@ const ALL: &[Listed] = &[
     listed!(17, "0017_payments.sql", Sqlite::Derived),
     listed!(18, "0018_day_closings.sql", Sqlite::Derived),
     listed!(19, "0019_products_name_order.sql", Sqlite::Absent),
+    listed!(20, "0020_stock_quantity_order.sql", Sqlite::Derived),
 ];
 
 /// Column types PostgreSQL writes and SQLite spells otherwise, longest first. SQLite's integer
@@ -161,6 +162,7 @@ mod tests {
         (Dialect::Postgres, 17, "1f3fe27d3ede8299b8d5b6c7fca897a8bf46cc5e09e12249f9eaad83c26955bbda5ba23838db0215d6cf6dc72b2fec63"),
         (Dialect::Postgres, 18, "54931812c528a148d28a1f5a96c9692cc2e30eac5fe0afb577633042120d462febfb2b951b0f5f143be611f468e0dfaf"),
         (Dialect::Postgres, 19, "0b73ab30c443fbc3d546584592919479e6100de53ce656f65ccdffee8edd5e89a205db77018fa8a3bf633640b17da1de"),
+        (Dialect::Postgres, 20, "4d9a7c3c6570685ac0dd71a9ac7b67723f60668022238415ef68dcef9a0d77db748d520ea2e78c9960606edbf042bbec"),
         (Dialect::Sqlite, 1, "0882c5bdc8a7af0b6bfd1ede0dd8c21ef7e69c3596ad41bb0ee3233bcb4e73ece4fb3e8046e209d16e2458dde540d27b"),
         (Dialect::Sqlite, 2, "a28de2dbd7cc3cbede6b88ba759f92cfe6ba0276a6edf36f16edda0a3b836b332ec9f7af1d4e674c6c35f4d9bf55917b"),
         (Dialect::Sqlite, 3, "24a1560251eb2d14ee405bd3fc93e01ae2a4fb21be28baf862f65d86d9541ce9b1ed2b8edf69a20966c4216a1772222b"),
@@ -178,6 +180,7 @@ mod tests {
         (Dialect::Sqlite, 16, "1a6caca7003f313cd29f9bee0789c7405d36e8eb798e44fa049b2c6f34d9df3c2ca77f972932413d1e35099c97bad9b6"),
         (Dialect::Sqlite, 17, "7d0887cf4ed6727c04421b5f0a550c4dd93758e9e36164ed6b23b7bef179fd96b60ab73b62b8eecee7d90bc8f8492a03"),
         (Dialect::Sqlite, 18, "72bcc8f2f8970e457f5e88b87ae57399027193303ce0d8cb565cd666db14806811c652f7186e1b0753fe81bbd1be13c4"),
+        (Dialect::Sqlite, 20, "4d9a7c3c6570685ac0dd71a9ac7b67723f60668022238415ef68dcef9a0d77db748d520ea2e78c9960606edbf042bbec"),
     ];
 
     fn hex(bytes: &[u8]) -> String {
