@@ -33,6 +33,7 @@ macro_rules! storage_contract {
             an_empty_patch_answers_the_product_unchanged,
             unknown_ids_are_not_found,
             a_sale_decrements_stock_and_appends_the_ledger,
+            a_sale_names_the_products_it_left_below_their_automatic_minimum,
             a_sale_is_all_or_nothing,
             a_write_appends_its_movements_in_order_with_its_context,
             a_refused_sale_names_the_first_product_short_of_its_total,
@@ -287,6 +288,36 @@ pub async fn unknown_ids_are_not_found(s: &dyn Storage) {
     assert!(missing(s.sales_report(&filter).await.map(|_| ())));
     assert!(missing(s.dashboard(&filter, StockThresholds::default(), noon().date_naive()).await.map(|_| ())));
     assert_eq!(local_qty(s, CENTRE, CLAVIER).await, Some(20), "nothing was written");
+}
+
+/// The sale reads each product's automatic rule with its stock: it names the products it left
+/// below their minimum (Centre: Clavier 20, Café 10), not those above it, manual rules' or a
+/// replay's.
+pub async fn a_sale_names_the_products_it_left_below_their_automatic_minimum(s: &dyn Storage) {
+    use crate::reordering::{RuleChange, RuleMode, ValidRule};
+    let rule = |produit, min, mode| ValidRule { produit, min, max: 50, multiple: 1, mode };
+    let change = RuleChange {
+        magasin: CENTRE,
+        rules: vec![rule(CLAVIER, 19, RuleMode::Automatic), rule(CAFE, 9, RuleMode::Manual)],
+        at: noon(),
+    };
+    s.set_rules(&change, &ctx()).await.expect("rules");
+    let keyed = |key: &str| {
+        let mut sale = sale(CENTRE, &[(CLAVIER, 1), (CAFE, 5)]);
+        sale.idempotency = Some(IdempotencyKey { key: key.into(), fingerprint: "f".into() });
+        sale
+    };
+    let first = s.record_sale(&keyed("k1"), &ctx()).await.expect("sale");
+    assert_eq!(
+        first.below_automatic_minimum,
+        Vec::<ProductId>::new(),
+        "Clavier 19 is not below 19; Café's rule is manual"
+    );
+    let second = s.record_sale(&keyed("k2"), &ctx()).await.expect("sale");
+    assert_eq!(second.below_automatic_minimum, vec![CLAVIER], "Clavier 18 < 19");
+    let replay = s.record_sale(&keyed("k2"), &ctx()).await.expect("replay");
+    assert!(replay.replayed);
+    assert!(replay.below_automatic_minimum.is_empty(), "a replay changes nothing");
 }
 
 pub async fn a_sale_decrements_stock_and_appends_the_ledger(s: &dyn Storage) {

@@ -278,6 +278,9 @@ pub struct Sale {
 pub struct RecordedSale {
     pub sale: Sale,
     pub replayed: bool,
+    /// The sold products whose automatic reordering rule the sale left below its minimum (read
+    /// with the stock it locked): the store may need an automatic request. Empty for a replay.
+    pub below_automatic_minimum: Vec<ProductId>,
 }
 
 /// Filters of the sales history, newest first.

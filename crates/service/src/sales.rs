@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use magasin_domain::accounts::{Action, Actor};
 use magasin_domain::paging::CursorPage;
 use magasin_domain::sales::{IdempotencyKey, PaymentTotal, RecordedSale, Sale, SaleQuery, SaleRequest, validate_sale};
-use magasin_domain::{ProductId, SaleId, StoreId, WriteContext};
+use magasin_domain::{SaleId, StoreId, WriteContext};
 
 /// What a sale, its cancellation or a return changes: sales figures and stock levels, that store's own.
 pub(crate) fn sale_scopes(store: StoreId) -> [Scope; 2] {
@@ -39,8 +39,12 @@ impl Services {
                 .increment(u64::try_from(recorded.sale.total.0).unwrap_or(0));
             metrics::counter!("magasin_units_sold_total", "store" => store)
                 .increment(u64::try_from(units).unwrap_or(0));
-            let products: Vec<ProductId> = recorded.sale.lignes.iter().map(|l| l.produit).collect();
-            self.raise_automatic_request(recorded.sale.magasin, &products, ctx.request_id.clone()).await;
+            // The sale read each product's automatic rule with its stock: only a product it left
+            // below its minimum needs the check for a pending request (one more statement).
+            if !recorded.below_automatic_minimum.is_empty() {
+                let products = &recorded.below_automatic_minimum;
+                self.raise_automatic_request(recorded.sale.magasin, products, ctx.request_id.clone()).await;
+            }
         }
         Ok(recorded)
     }

@@ -21,6 +21,7 @@ const POSTGRES: Dialect = Dialect {
     // The key is any constant no other advisory lock of the database uses.
     verifier_lock: Some("SELECT pg_try_advisory_xact_lock(72026010)"),
     for_share: " FOR KEY SHARE",
+    chains_writes: true,
 };
 
 impl Engine for PgEngine {

@@ -9,6 +9,28 @@ use magasin_domain::paging::CursorPage;
 use magasin_domain::{StorageResult, WriteContext};
 use serde_json::Value;
 
+/// The statement recording `action` on `entity_id` by the context's actor.
+pub(crate) fn audit_insert(
+    ctx: &WriteContext,
+    action: AuditAction,
+    entity_id: i64,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO audit_log (date, acteur, action, entite, entite_id, avant, apres, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .value(ctx.at)
+    .value(ctx.actor.as_str())
+    .value(action.as_str())
+    .value(action.entity())
+    .value(entity_id)
+    .value(before.map(|v| v.to_string()))
+    .value(after.map(|v| v.to_string()))
+    .value(ctx.request_id.as_deref())
+}
+
 impl<E: Engine> SqlStorage<E> {
     /// Appends what `ctx`'s actor did: `action` on the entity `entity_id`, with what it was and
     /// what it is after when they matter.
@@ -20,19 +42,7 @@ impl<E: Engine> SqlStorage<E> {
         before: Option<Value>,
         after: Option<Value>,
     ) -> StorageResult<()> {
-        let insert = Statement::new(
-            "INSERT INTO audit_log (date, acteur, action, entite, entite_id, avant, apres, request_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .value(ctx.at)
-        .value(ctx.actor.as_str())
-        .value(action.as_str())
-        .value(action.entity())
-        .value(entity_id)
-        .value(before.map(|v| v.to_string()))
-        .value(after.map(|v| v.to_string()))
-        .value(ctx.request_id.as_deref());
-        Self::execute(conn, &insert).await
+        Self::execute(conn, &audit_insert(ctx, action, entity_id, before, after)).await
     }
 
     pub(crate) async fn audit_page(&self, query: &AuditQuery) -> StorageResult<CursorPage<AuditEntry>> {

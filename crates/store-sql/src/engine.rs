@@ -140,6 +140,9 @@ pub struct Dialect {
     /// writers are serialized). PostgreSQL's `FOR KEY SHARE`: the lock a foreign key already
     /// takes on the store of a sale, so a sale pays no stronger lock than before.
     pub for_share: &'static str,
+    /// Whether several data-modifying statements can be sent as one (PostgreSQL's
+    /// data-modifying `WITH`): one round trip instead of one per statement.
+    pub chains_writes: bool,
 }
 
 /// The most values one statement binds: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32),

@@ -24,6 +24,13 @@ pub(crate) const RETURN_KEYS: KeyTable =
 pub(crate) const ADJUSTMENT_KEYS: KeyTable =
     KeyTable { table: "adjustment_idempotency_keys", record: "ajustement_id", what: "adjustment" };
 
+/// The statement linking a claimed key to the record its write made.
+pub(crate) fn key_link(keys: &KeyTable, key: &IdempotencyKey, record: i64) -> Statement {
+    Statement::new(&format!("UPDATE {} SET {} = $1 WHERE cle = $2", keys.table, keys.record))
+        .value(record)
+        .value(key.key.as_str())
+}
+
 impl<E: Engine> SqlStorage<E> {
     /// `None` when this transaction claimed the key; the id of the record to replay otherwise.
     pub(crate) async fn claim_key(
@@ -62,9 +69,6 @@ impl<E: Engine> SqlStorage<E> {
         key: &IdempotencyKey,
         record: i64,
     ) -> StorageResult<()> {
-        let link = Statement::new(&format!("UPDATE {} SET {} = $1 WHERE cle = $2", keys.table, keys.record))
-            .value(record)
-            .value(key.key.as_str());
-        Self::execute(conn, &link).await
+        Self::execute(conn, &key_link(keys, key, record)).await
     }
 }

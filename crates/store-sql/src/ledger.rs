@@ -81,10 +81,32 @@ const LEDGER_INSERT: &str =
      VALUES ";
 const LEDGER_WIDTH: usize = 15;
 
+/// The statements appending the batch's movements, as few as the engine's bind limit allows.
+pub(crate) fn ledger_inserts(batch: LedgerBatch<'_>) -> Vec<Statement> {
+    row_inserts(LEDGER_INSERT, "", LEDGER_WIDTH, batch.rows())
+}
+
+/// `head` followed by as many rows of `width` values as one statement may bind, then `tail`;
+/// as many statements as the rows need.
+fn row_inserts(head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Vec<Statement> {
+    let per_statement = (MAX_BINDS / width).max(1);
+    let mut rows = rows.into_iter().peekable();
+    let mut inserts = Vec::new();
+    while rows.peek().is_some() {
+        let mut insert = Statement::new(head);
+        insert.bind_rows(rows.by_ref().take(per_statement)).push(tail);
+        inserts.push(insert);
+    }
+    inserts
+}
+
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
     pub(crate) async fn append_ledger(conn: &mut Connection<E>, batch: LedgerBatch<'_>) -> StorageResult<()> {
-        Self::insert_rows(conn, LEDGER_INSERT, "", LEDGER_WIDTH, batch.rows()).await
+        for insert in ledger_inserts(batch) {
+            Self::execute(conn, &insert).await?;
+        }
+        Ok(())
     }
 
     /// `head` followed by as many rows of `width` values as one statement may bind, then
@@ -96,11 +118,7 @@ impl<E: Engine> SqlStorage<E> {
         width: usize,
         rows: Vec<Vec<Value>>,
     ) -> StorageResult<()> {
-        let per_statement = (MAX_BINDS / width).max(1);
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let mut insert = Statement::new(head);
-            insert.bind_rows(rows.by_ref().take(per_statement)).push(tail);
+        for insert in row_inserts(head, tail, width, rows) {
             Self::execute(conn, &insert).await?;
         }
         Ok(())

@@ -36,6 +36,7 @@ pub mod testing;
 mod till;
 mod timing;
 mod verification;
+mod write_batch;
 
 pub use driver::{Column, Driver, Reads};
 pub use engine::{Connection, Db, Dialect, Engine, is_duplicate_product_name};

@@ -96,7 +96,8 @@ pub struct HeldRow {
     pub reserve: i64,
 }
 
-/// A store's stock of a product being sold, with the product's name and current price.
+/// A store's stock of a product being sold, with the product's name, its current price and its
+/// automatic reordering minimum.
 #[derive(sqlx::FromRow)]
 pub struct HeldPriceRow {
     pub produit_id: i64,
@@ -104,6 +105,8 @@ pub struct HeldPriceRow {
     pub reserve: i64,
     pub nom: String,
     pub prix_cents: i64,
+    /// The minimum of the store's automatic reordering rule of the product, if it has one.
+    pub seuil_auto: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,11 +1,13 @@
 //! Sales: record (atomically, stock never negative), cancel once, read and list.
 
 use crate::SqlStorage;
+use crate::audit::audit_insert;
 use crate::engine::{Connection, Engine};
-use crate::idempotency::SALE_KEYS;
-use crate::ledger::{LedgerBatch, Movement};
+use crate::idempotency::{SALE_KEYS, key_link};
+use crate::ledger::{LedgerBatch, Movement, ledger_inserts};
 use crate::rows::{HeldPriceRow, HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
+use crate::write_batch::WriteBatch;
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::audit::AuditAction;
 use magasin_domain::ledger::{LedgerReason, SourceDocument};
@@ -50,6 +52,30 @@ fn per_product(lignes: &[SaleLine]) -> StorageResult<Sums> {
         entry.1 = entry.1.checked_add(amount.0).ok_or_else(too_large)?;
     }
     Ok(sums)
+}
+
+/// The statements adding per-product sums to a pair of kept aggregates (all-time, then the
+/// day's), rows taken in product order.
+pub(crate) fn aggregate_upserts(kept: &KeptSums, store: StoreId, jour: NaiveDate, sums: &Sums) -> [Statement; 2] {
+    let KeptSums { totals, daily } = kept;
+    let mut all_time =
+        Statement::new(&format!("INSERT INTO {totals} (magasin_id, produit_id, quantite, montant_cents) VALUES "));
+    all_time.bind_rows(sums.iter().map(|(p, (q, a))| [store.0.into(), (*p).into(), (*q).into(), (*a).into()]));
+    all_time.push(&format!(
+        " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET
+             quantite = {totals}.quantite + excluded.quantite,
+             montant_cents = {totals}.montant_cents + excluded.montant_cents"
+    ));
+    let mut per_day =
+        Statement::new(&format!("INSERT INTO {daily} (magasin_id, jour, produit_id, quantite, montant_cents) VALUES "));
+    per_day
+        .bind_rows(sums.iter().map(|(p, (q, a))| [store.0.into(), jour.into(), (*p).into(), (*q).into(), (*a).into()]));
+    per_day.push(&format!(
+        " ON CONFLICT (magasin_id, jour, produit_id) DO UPDATE SET
+             quantite = {daily}.quantite + excluded.quantite,
+             montant_cents = {daily}.montant_cents + excluded.montant_cents"
+    ));
+    [all_time, per_day]
 }
 
 impl<E: Engine> SqlStorage<E> {
@@ -100,18 +126,21 @@ impl<E: Engine> SqlStorage<E> {
         Ok(CursorPage::from_rows(sales, query.cursor, |s| s.id.0))
     }
 
-    /// The sale's lines with each product's name and current price, in the order given, and the
-    /// store's stock of each product (quantity and reserve, missing: none held), in one
-    /// statement that locks the stock rows in product order where the engine locks rows, so two
-    /// sales cannot deadlock. A product the store holds no row of is read from the catalogue
-    /// alone (unknown: not found).
+    /// The sale's lines with each product's name and current price, in the order given, the
+    /// store's stock of each product (quantity and reserve, missing: none held) and the minimum
+    /// of its automatic reordering rule, in one statement that locks the stock rows in product
+    /// order where the engine locks rows, so two sales cannot deadlock. A product the store
+    /// holds no row of is read from the catalogue alone (unknown: not found).
     async fn price_and_hold(
         conn: &mut Connection<E>,
         sale: &ValidSale,
-    ) -> StorageResult<(Vec<SaleLine>, HashMap<i64, HeldRow>)> {
+    ) -> StorageResult<(Vec<SaleLine>, HashMap<i64, HeldRow>, HashMap<i64, i64>)> {
         let mut select = Statement::new(
-            "SELECT s.produit_id, s.quantite, s.reserve, p.nom, p.prix_cents
-             FROM store_stock s JOIN products p ON p.id = s.produit_id WHERE s.magasin_id = ",
+            "SELECT s.produit_id, s.quantite, s.reserve, p.nom, p.prix_cents, r.seuil_min AS seuil_auto
+             FROM store_stock s JOIN products p ON p.id = s.produit_id
+             LEFT JOIN reorder_rules r ON r.magasin_id = s.magasin_id AND r.produit_id = s.produit_id
+                                      AND r.mode = 'automatique'
+             WHERE s.magasin_id = ",
         );
         select.bind(sale.magasin.0).push(" AND s.produit_id IN (").bind_list(sale.lignes.iter().map(|l| l.produit.0));
         select.push(") ORDER BY s.produit_id");
@@ -121,7 +150,11 @@ impl<E: Engine> SqlStorage<E> {
         let rows: Vec<HeldPriceRow> = Self::all(conn, &select).await?;
         let mut products: HashMap<i64, PriceRow> = HashMap::new();
         let mut held: HashMap<i64, HeldRow> = HashMap::new();
+        let mut automatic_minimums: HashMap<i64, i64> = HashMap::new();
         for r in rows {
+            if let Some(minimum) = r.seuil_auto {
+                automatic_minimums.insert(r.produit_id, minimum);
+            }
             products.insert(r.produit_id, PriceRow { id: r.produit_id, nom: r.nom, prix_cents: r.prix_cents });
             held.insert(r.produit_id, HeldRow { produit_id: r.produit_id, quantite: r.quantite, reserve: r.reserve });
         }
@@ -147,7 +180,7 @@ impl<E: Engine> SqlStorage<E> {
                 })
             })
             .collect::<StorageResult<Vec<SaleLine>>>()?;
-        Ok((lignes, held))
+        Ok((lignes, held, automatic_minimums))
     }
 
     /// Checks every product has enough of the stock `held` (locked by [`Self::price_and_hold`])
@@ -196,28 +229,9 @@ impl<E: Engine> SqlStorage<E> {
         jour: NaiveDate,
         sums: &Sums,
     ) -> StorageResult<()> {
-        let KeptSums { totals, daily } = kept;
-        let mut all_time =
-            Statement::new(&format!("INSERT INTO {totals} (magasin_id, produit_id, quantite, montant_cents) VALUES "));
-        all_time.bind_rows(sums.iter().map(|(p, (q, a))| [store.0.into(), (*p).into(), (*q).into(), (*a).into()]));
-        all_time.push(&format!(
-            " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET
-                 quantite = {totals}.quantite + excluded.quantite,
-                 montant_cents = {totals}.montant_cents + excluded.montant_cents"
-        ));
-        Self::execute(conn, &all_time).await?;
-        let mut per_day = Statement::new(&format!(
-            "INSERT INTO {daily} (magasin_id, jour, produit_id, quantite, montant_cents) VALUES "
-        ));
-        per_day.bind_rows(
-            sums.iter().map(|(p, (q, a))| [store.0.into(), jour.into(), (*p).into(), (*q).into(), (*a).into()]),
-        );
-        per_day.push(&format!(
-            " ON CONFLICT (magasin_id, jour, produit_id) DO UPDATE SET
-                 quantite = {daily}.quantite + excluded.quantite,
-                 montant_cents = {daily}.montant_cents + excluded.montant_cents"
-        ));
-        Self::execute(conn, &per_day).await?;
+        for upsert in aggregate_upserts(kept, store, jour, sums) {
+            Self::execute(conn, &upsert).await?;
+        }
         Ok(())
     }
 
@@ -267,10 +281,10 @@ impl<E: Engine> SqlStorage<E> {
             && let Some(id) = Self::claim_key(&mut tx, &SALE_KEYS, key, ctx).await?
         {
             let sale = Self::fetch_sale(&mut tx, SaleId(id)).await?;
-            return Ok(RecordedSale { sale, replayed: true });
+            return Ok(RecordedSale { sale, replayed: true, below_automatic_minimum: Vec::new() });
         }
         let magasin_nom = Self::check_day_open(&mut tx, sale.magasin, &[sale.at.date_naive()]).await?;
-        let (lignes, held) = Self::price_and_hold(&mut tx, sale).await?;
+        let (lignes, held, automatic_minimums) = Self::price_and_hold(&mut tx, sale).await?;
         let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
         let paiement = sale.paiement.map(|p| settle(&p, Money(total))).transpose().map_err(StorageError::Invalid)?;
         let sums = per_product(&lignes)?;
@@ -292,12 +306,15 @@ impl<E: Engine> SqlStorage<E> {
         .value(paiement.and_then(|p| p.montant_remis).map(|m| m.0))
         .value(paiement.and_then(|p| p.rendu).map(|m| m.0));
         let (sale_id, date_vente): (i64, DateTime<Utc>) = Self::one(&mut tx, &insert).await?;
+        // Everything else the sale writes touches rows of its own (its lines, its ledger rows, the
+        // aggregates' rows, its key, its audit row): one batch, one round trip on PostgreSQL.
+        let mut writes = WriteBatch::default();
         let mut insert =
             Statement::new("INSERT INTO sale_lines (vente_id, produit_id, quantite, prix_unitaire_cents) VALUES ");
         insert.bind_rows(
             lignes.iter().map(|l| [sale_id.into(), l.produit.0.into(), l.quantite.into(), l.prix_unitaire.0.into()]),
         );
-        Self::execute(&mut tx, &insert).await?;
+        writes.push(insert);
 
         let mut ledger = LedgerBatch::new(ctx);
         for line in &lignes {
@@ -312,10 +329,10 @@ impl<E: Engine> SqlStorage<E> {
                 document: Some(SourceDocument::Sale(SaleId(sale_id))),
             });
         }
-        Self::append_ledger(&mut tx, ledger).await?;
-        Self::add_to_aggregates(&mut tx, &SOLD, sale.magasin, jour, &sums).await?;
+        writes.extend(ledger_inserts(ledger));
+        writes.extend(aggregate_upserts(&SOLD, sale.magasin, jour, &sums));
         if let Some(key) = &sale.idempotency {
-            Self::link_key(&mut tx, &SALE_KEYS, key, sale_id).await?;
+            writes.push(key_link(&SALE_KEYS, key, sale_id));
         }
         let recorded = Sale {
             id: SaleId(sale_id),
@@ -331,9 +348,15 @@ impl<E: Engine> SqlStorage<E> {
             paiement,
         };
         let summary = serde_json::json!({"magasin": recorded.magasin.0, "total": recorded.total.to_string()});
-        Self::audit(&mut tx, ctx, AuditAction::SaleRecorded, sale_id, None, Some(summary)).await?;
+        writes.push(audit_insert(ctx, AuditAction::SaleRecorded, sale_id, None, Some(summary)));
+        Self::run_batch(&mut tx, writes).await?;
         tx.commit().await.map_err(E::map_error)?;
-        Ok(RecordedSale { sale: recorded, replayed: false })
+        let below_automatic_minimum = automatic_minimums
+            .iter()
+            .filter(|(produit, minimum)| balance.get(produit).is_some_and(|after| after < minimum))
+            .map(|(produit, _)| ProductId(*produit))
+            .collect();
+        Ok(RecordedSale { sale: recorded, replayed: false, below_automatic_minimum })
     }
 
     /// A store's sales of one day by payment method (cancelled ones left out), through the

@@ -127,6 +127,24 @@ impl Statement {
         self
     }
 
+    /// Appends `other`, its placeholders renumbered after this statement's values.
+    pub fn append(&mut self, other: &Statement) -> &mut Self {
+        let offset = self.values.len();
+        let mut rest = other.sql.as_str();
+        while let Some(at) = rest.find('$') {
+            self.sql.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if let Ok(n) = rest[..digits].parse::<usize>() {
+                let _ = write!(self.sql, "{}", n + offset);
+                rest = &rest[digits..];
+            }
+        }
+        self.sql.push_str(rest);
+        self.values.extend(other.values.iter().cloned());
+        self
+    }
+
     pub fn sql(&self) -> &str {
         &self.sql
     }
@@ -149,5 +167,14 @@ mod tests {
         assert_eq!(s.sql(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3) AND c IN ($4, $5), ($6, $7)");
         assert_eq!(s.values.len(), 7);
         assert_eq!(s.values[4], Value::Text("x".into()));
+    }
+
+    #[test]
+    fn an_appended_statement_is_numbered_after_the_first() {
+        let mut first = Statement::new("UPDATE a SET x = $1 WHERE id = $2").value(1i64).value(2i64);
+        let second = Statement::new("; INSERT INTO b VALUES ($1, $2), ($10, '$')").value(3i64).value(4i64);
+        first.append(&second);
+        assert_eq!(first.sql(), "UPDATE a SET x = $1 WHERE id = $2; INSERT INTO b VALUES ($3, $4), ($12, '$')");
+        assert_eq!(first.values(), &[Value::Int(1), Value::Int(2), Value::Int(3), Value::Int(4)]);
     }
 }

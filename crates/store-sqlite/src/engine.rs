@@ -19,6 +19,7 @@ impl Engine for SqliteEngine {
         for_update: "",
         verifier_lock: None,
         for_share: "",
+        chains_writes: false,
     };
 
     fn map_error(error: sqlx::Error) -> StorageError {
