@@ -7,7 +7,7 @@ local products = tonumber(os.getenv("PRODUCTS") or "2000")
 local token = os.getenv("API_TOKEN") or "token-430"
 local threads = {}
 local counter = 0
-local statuses = {}
+statuses = {} -- global: the main thread reads each thread's with thread:get at the end
 local run = tostring(os.time())
 
 function setup(thread)

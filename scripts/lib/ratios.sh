@@ -192,6 +192,11 @@ ratios() {
     wrk_figure cached_redis "$one$stock"
     cluster_down
 
+    step "magasin, one instance, --cache redis with a 100 ms staleness bound (demo data)"
+    MAGASIN_CACHE_STALENESS_MS=100 cluster_up 1 redis "$demo" none
+    wrk_figure cached_redis_bounded "$one$stock"
+    cluster_down
+
     step "magasin, three instances + Redis behind NGINX (demo data)"
     cluster_up 3 redis "$demo" none
     wrk_figure cached_nginx3 "http://127.0.0.1:8080$stock"

@@ -34,6 +34,7 @@ def ratio_rows(queries):
     rows = [
         ("cached_local", "cached `GET /api/v1/stores/1/stock/`, one instance, `--cache local`", "ref_nginx", 0.5),
         ("cached_redis", "the same, `--cache redis`", "ref_nginx", 0.35),
+        ("cached_redis_bounded", "the same, `--cache redis --cache-staleness-ms 100`", "ref_nginx", None),
         ("cached_nginx3", "the same through NGINX, 3 instances + Redis", "ref_nginx", 0.3),
         ("product", "`GET /api/v1/products/1/` uncached, PostgreSQL", "ref_select", 0.5),
         (
