@@ -22,6 +22,7 @@ const POSTGRES: Dialect = Dialect {
     verifier_lock: Some("SELECT pg_try_advisory_xact_lock(72026010)"),
     for_share: " FOR KEY SHARE",
     chains_writes: true,
+    join_texts: "string_agg",
 };
 
 impl Engine for PgEngine {

@@ -5,10 +5,10 @@ use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, ClosingRow, CountLineRow, CountRow, DashboardDbRow,
-    DiscrepancyRow, FigureRow, HeldPriceRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PriceRow,
-    ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow,
-    SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow,
-    TillRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
+    DiscrepancyRow, HeldPriceRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PackedFiguresRow,
+    PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow,
+    RuleRow, SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow,
+    SuggestionRow, TillRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -57,7 +57,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<ReplenishmentRow>
                  + Reads<RequestLineRow>
                  + Reads<LedgerRow>
-                 + Reads<FigureRow>
+                 + Reads<PackedFiguresRow>
                  + Reads<DashboardDbRow>
                  + Reads<TrendRow>
                  + Reads<UserRow>
@@ -143,6 +143,8 @@ pub struct Dialect {
     /// Whether several data-modifying statements can be sent as one (PostgreSQL's
     /// data-modifying `WITH`): one round trip instead of one per statement.
     pub chains_writes: bool,
+    /// The aggregate joining texts with a separator: `f(text, ',')`.
+    pub join_texts: &'static str,
 }
 
 /// The most values one statement binds: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32),

@@ -5,7 +5,7 @@
 
 use crate::SqlStorage;
 use crate::engine::{Connection, Engine};
-use crate::rows::{DashboardDbRow, FigureRow, StoreRow, TrendRow};
+use crate::rows::{DashboardDbRow, PackedFiguresRow, StoreRow, TrendRow, invariant};
 use crate::sales::{KeptSums, RETURNED, SOLD};
 use crate::statement::Statement;
 use chrono::NaiveDate;
@@ -16,11 +16,43 @@ use magasin_domain::stock::StockThresholds;
 use magasin_domain::{Money, ProductId, StorageError, StorageResult, StoreId};
 use std::collections::HashMap;
 
-/// `figure` of a [`FigureRow`]: a quantity sold or returned (with its amount), or a current
-/// stock level.
+/// `figure` of a [`Figure`]: a quantity sold or returned (with its amount), or a current stock
+/// level.
 const FIGURE_SOLD: i64 = 0;
 const FIGURE_IN_STOCK: i64 = 1;
 const FIGURE_RETURNED: i64 = 2;
+
+/// A figure of the report: a quantity sold or returned with its amount, or a stock level.
+struct Figure {
+    figure: i64,
+    magasin_id: i64,
+    produit_id: i64,
+    quantite: i64,
+    montant_cents: i64,
+}
+
+/// The figures packed per store and kind (`produit:quantite:montant,…`), one by one.
+fn unpack(packed: Vec<PackedFiguresRow>) -> StorageResult<Vec<Figure>> {
+    let mut figures = Vec::new();
+    for row in packed {
+        for item in row.packed.split(',').filter(|i| !i.is_empty()) {
+            let mut fields = item.splitn(3, ':').map(str::parse::<i64>);
+            let (Some(Ok(produit_id)), Some(Ok(quantite)), Some(Ok(montant_cents))) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                return Err(invariant(format!("a packed report figure is not produit:quantite:montant: {item:?}")));
+            };
+            figures.push(Figure {
+                figure: row.figure,
+                magasin_id: row.magasin_id,
+                produit_id,
+                quantite,
+                montant_cents,
+            });
+        }
+    }
+    Ok(figures)
+}
 
 fn push_store_filter(statement: &mut Statement, filter: &ReportFilter, column: &str) {
     if let Some(id) = filter.magasin {
@@ -101,7 +133,8 @@ impl<E: Engine> SqlStorage<E> {
 
     /// Three queries whatever the number of stores: the stores, every product's name (read once
     /// rather than joined on every aggregate row), and the sold, returned and stock figures
-    /// together (unordered: sorting them per store in Rust is cheaper than sorting the union).
+    /// together, packed into one text per store and kind (unordered: sorting them per store in
+    /// Rust is cheaper than sorting the union).
     pub(crate) async fn report(&self, filter: &ReportFilter) -> StorageResult<Vec<StoreReport>> {
         let mut conn = self.reader.acquire().await?;
         let mut reports: Vec<StoreReport> = Self::report_stores(&mut conn, filter)
@@ -122,7 +155,11 @@ impl<E: Engine> SqlStorage<E> {
             Self::all(&mut conn, &Statement::new("SELECT id, nom FROM products")).await?.into_iter().collect();
 
         let mut statement = Statement::new(&format!(
-            "SELECT CAST({FIGURE_SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM ("
+            "SELECT figure, magasin_id,
+                    {}(CAST(produit_id AS TEXT) || ':' || CAST(quantite AS TEXT) || ':' || CAST(montant_cents AS TEXT), ',')
+                        AS packed
+             FROM (SELECT CAST({FIGURE_SOLD} AS BIGINT) AS figure, magasin_id, produit_id, quantite, montant_cents FROM (",
+            E::DIALECT.join_texts
         ));
         push_sums(&mut statement, filter, &SOLD);
         statement.push(&format!(
@@ -133,7 +170,9 @@ impl<E: Engine> SqlStorage<E> {
             ") returned UNION ALL SELECT {FIGURE_IN_STOCK}, magasin_id, produit_id, quantite, 0 FROM store_stock WHERE TRUE"
         ));
         push_store_filter(&mut statement, filter, "magasin_id");
-        let figures: Vec<FigureRow> = Self::all(&mut conn, &statement).await?;
+        statement.push(") figures GROUP BY figure, magasin_id");
+        let packed: Vec<PackedFiguresRow> = Self::all(&mut conn, &statement).await?;
+        let figures = unpack(packed)?;
 
         let mut net: HashMap<(usize, i64), i64> = HashMap::new();
         for f in figures {

@@ -651,14 +651,14 @@ pub fn store_column(location: Location) -> Option<i64> {
     }
 }
 
-/// A figure of the report: a quantity sold with its amount, or a stock level (amount 0).
+/// One figure of every product of a store, packed into one text (`produit:quantite:montant`,
+/// comma-separated): a store's thousands of figures cross from the database as one row, not
+/// one row each (SQLite's driver pays a thread hand-off per row).
 #[derive(sqlx::FromRow)]
-pub struct FigureRow {
+pub struct PackedFiguresRow {
     pub figure: i64,
     pub magasin_id: i64,
-    pub produit_id: i64,
-    pub quantite: i64,
-    pub montant_cents: i64,
+    pub packed: String,
 }
 
 /// A store's line of the dashboard, before its trend.

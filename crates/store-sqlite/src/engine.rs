@@ -20,6 +20,7 @@ impl Engine for SqliteEngine {
         verifier_lock: None,
         for_share: "",
         chains_writes: false,
+        join_texts: "group_concat",
     };
 
     fn map_error(error: sqlx::Error) -> StorageError {

@@ -32,6 +32,11 @@ static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| migrations::migrator(Dial
 /// Readers that may run beside the writer.
 const READ_CONNECTIONS: u32 = 4;
 
+/// Rows a reader's thread may read ahead of the request consuming them. sqlx's default (50) makes
+/// the two trade a wake-up for nearly every row of a large answer: the report at 2,000 products
+/// × 20 stores (80,000 rows) spent 41 % of its time switching threads.
+const READ_ROW_BUFFER: usize = 4096;
+
 /// Opens (creating it when missing) the database at `url` (`sqlite://path/to/file.db`) and
 /// applies the embedded migrations.
 pub async fn connect(url: &str) -> StorageResult<SqliteStorage> {
@@ -52,7 +57,7 @@ pub async fn connect(url: &str) -> StorageResult<SqliteStorage> {
     let reader = SqlitePoolOptions::new()
         .max_connections(READ_CONNECTIONS)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options.read_only(true))
+        .connect_with(options.read_only(true).row_buffer_size(READ_ROW_BUFFER))
         .await
         .map_err(map_error)?;
     Ok(SqlStorage::new(NamedPool::new(writer, "write"), NamedPool::new(reader, "read"), &MIGRATOR))
