@@ -22,7 +22,7 @@ TIMING_BUDGET_MS = 100.0
 MEMORY_BUDGET_MIB = 100.0
 
 REFERENCES = [
-    ("ref_nginx", "NGINX, the same bytes as a static file"),
+    ("ref_nginx", "NGINX, a static 2 KB JSON file"),
     ("ref_select", "`pgbench -S` (point SELECT), scale 10"),
     ("ref_tpcb", "`pgbench` TPC-B, scale 10"),
     ("ref_redis", "`redis-benchmark` GET"),
