@@ -125,7 +125,7 @@ def chart(rows, figures):
         for key, what, ref, target in rows
         if ref and key in figures and figures.get(ref, [0])[0] > 0
     ]
-    label_w, bar_w, row_h, top = 560, 420, 24, 50
+    label_w, bar_w, row_h, top = 660, 420, 24, 50
     w, h = label_w + bar_w + 80, top + row_h * len(shown) + 40
     scale = max([1.0] + [r for _, r, _ in shown])
     svg = [
@@ -142,7 +142,8 @@ def chart(rows, figures):
         svg.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * ratio / scale:.1f}" height="{row_h - 8}" fill="{color}"/>'
         )
-        svg.append(f'<text x="{label_w + bar_w * ratio / scale + 6:.1f}" y="{y + 15}">{ratio:.2f}</text>')
+        end = max(ratio, target or 0)  # the figure after the bar and the target's tick
+        svg.append(f'<text x="{label_w + bar_w * end / scale + 6:.1f}" y="{y + 15}">{ratio:.2f}</text>')
         if target is not None:
             x = label_w + bar_w * target / scale
             svg.append(

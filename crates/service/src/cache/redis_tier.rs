@@ -225,7 +225,9 @@ impl RedisTier {
         if start {
             tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(&self.batch), self.seen.clone()));
         }
-        let generations = answer.await.ok()??;
+        // The round trip ahead of ours and ours each end within the timeout; past both, the
+        // read goes to the database rather than wait on.
+        let generations = tokio::time::timeout(self.link.timeout * 2, answer).await.ok()?.ok()??;
         Some(scopes.iter().map(|s| generations.get(s).copied().unwrap_or(0)).collect())
     }
 
