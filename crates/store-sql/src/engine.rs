@@ -5,10 +5,10 @@ use crate::SqlStorage;
 use crate::driver::{Driver, Reads};
 use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, ClosingRow, CountLineRow, CountRow, DashboardDbRow,
-    DiscrepancyRow, HeldPriceRow, HeldRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PackedFiguresRow,
-    PriceRow, ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow,
-    RuleRow, SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow,
-    SuggestionRow, TillRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
+    DiscrepancyRow, HeldPriceRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PackedFiguresRow, PriceRow,
+    ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow,
+    SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow,
+    TillRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use magasin_domain::seed::HistoricSale;
@@ -82,7 +82,6 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(Option<i64>, Option<i64>)>
                  + Reads<(i64, Option<String>)>
                  + Reads<(Option<String>, i64, i64)>
-                 + Reads<HeldRow>
                  + Reads<ShipmentRow>
                  + Reads<ShipmentLineRow>
                  + Reads<ClosingRow>,

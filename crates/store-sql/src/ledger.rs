@@ -103,10 +103,7 @@ fn row_inserts(head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> V
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
     pub(crate) async fn append_ledger(conn: &mut Connection<E>, batch: LedgerBatch<'_>) -> StorageResult<()> {
-        for insert in ledger_inserts(batch) {
-            Self::execute(conn, &insert).await?;
-        }
-        Ok(())
+        Self::execute_all(conn, ledger_inserts(batch)).await
     }
 
     /// `head` followed by as many rows of `width` values as one statement may bind, then
@@ -118,10 +115,7 @@ impl<E: Engine> SqlStorage<E> {
         width: usize,
         rows: Vec<Vec<Value>>,
     ) -> StorageResult<()> {
-        for insert in row_inserts(head, tail, width, rows) {
-            Self::execute(conn, &insert).await?;
-        }
-        Ok(())
+        Self::execute_all(conn, row_inserts(head, tail, width, rows)).await
     }
 
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {

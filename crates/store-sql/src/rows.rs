@@ -88,14 +88,6 @@ pub struct LevelRow {
     pub quantite: i64,
 }
 
-/// A stock row's quantity and what prepared shipments reserve of it.
-#[derive(sqlx::FromRow)]
-pub struct HeldRow {
-    pub produit_id: i64,
-    pub quantite: i64,
-    pub reserve: i64,
-}
-
 /// A store's stock of a product being sold, with the product's name, its current price and its
 /// automatic reordering minimum.
 #[derive(sqlx::FromRow)]

@@ -60,6 +60,17 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// Runs a statement that answers nothing needed.
+    /// Runs `statements` in turn.
+    pub(crate) async fn execute_all(
+        conn: &mut Connection<E>,
+        statements: impl IntoIterator<Item = Statement>,
+    ) -> StorageResult<()> {
+        for statement in statements {
+            Self::execute(conn, &statement).await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn execute(conn: &mut Connection<E>, statement: &Statement) -> StorageResult<()> {
         let arguments = Db::<E>::arguments(statement.values()).map_err(E::map_error)?;
         sqlx::query_with(statement.sql(), arguments).execute(Db::<E>::executor(conn)).await.map_err(E::map_error)?;

@@ -5,7 +5,7 @@ use crate::audit::audit_insert;
 use crate::engine::{Connection, Engine};
 use crate::idempotency::{SALE_KEYS, key_link};
 use crate::ledger::{LedgerBatch, Movement, ledger_inserts};
-use crate::rows::{HeldPriceRow, HeldRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
+use crate::rows::{HeldPriceRow, LineRow, PriceRow, SaleRow, assemble_sales, invariant};
 use crate::statement::Statement;
 use crate::write_batch::WriteBatch;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -134,7 +134,7 @@ impl<E: Engine> SqlStorage<E> {
     async fn price_and_hold(
         conn: &mut Connection<E>,
         sale: &ValidSale,
-    ) -> StorageResult<(Vec<SaleLine>, HashMap<i64, HeldRow>, HashMap<i64, i64>)> {
+    ) -> StorageResult<(Vec<SaleLine>, HashMap<i64, HeldPriceRow>)> {
         let mut select = Statement::new(
             "SELECT s.produit_id, s.quantite, s.reserve, p.nom, p.prix_cents, r.seuil_min AS seuil_auto
              FROM store_stock s JOIN products p ON p.id = s.produit_id
@@ -148,39 +148,34 @@ impl<E: Engine> SqlStorage<E> {
             select.push(E::DIALECT.for_update).push(" OF s");
         }
         let rows: Vec<HeldPriceRow> = Self::all(conn, &select).await?;
-        let mut products: HashMap<i64, PriceRow> = HashMap::new();
-        let mut held: HashMap<i64, HeldRow> = HashMap::new();
-        let mut automatic_minimums: HashMap<i64, i64> = HashMap::new();
-        for r in rows {
-            if let Some(minimum) = r.seuil_auto {
-                automatic_minimums.insert(r.produit_id, minimum);
-            }
-            products.insert(r.produit_id, PriceRow { id: r.produit_id, nom: r.nom, prix_cents: r.prix_cents });
-            held.insert(r.produit_id, HeldRow { produit_id: r.produit_id, quantite: r.quantite, reserve: r.reserve });
-        }
-        let unheld: Vec<i64> =
-            sale.lignes.iter().map(|l| l.produit.0).filter(|id| !products.contains_key(id)).collect();
+        let held: HashMap<i64, HeldPriceRow> = rows.into_iter().map(|r| (r.produit_id, r)).collect();
+        let unheld: Vec<i64> = sale.lignes.iter().map(|l| l.produit.0).filter(|id| !held.contains_key(id)).collect();
+        let mut catalogue: HashMap<i64, PriceRow> = HashMap::new();
         if !unheld.is_empty() {
             let mut select = Statement::new("SELECT id, nom, prix_cents FROM products WHERE id IN (");
             select.bind_list(unheld.iter().copied()).push(")");
             let rows: Vec<PriceRow> = Self::all(conn, &select).await?;
-            products.extend(rows.into_iter().map(|r| (r.id, r)));
+            catalogue.extend(rows.into_iter().map(|r| (r.id, r)));
         }
         let lignes = sale
             .lignes
             .iter()
             .map(|line| {
-                let product =
-                    products.get(&line.produit.0).ok_or(StorageError::not_found("product", line.produit.0))?;
+                let id = line.produit.0;
+                let (nom, prix_cents) = match (held.get(&id), catalogue.get(&id)) {
+                    (Some(h), _) => (&h.nom, h.prix_cents),
+                    (None, Some(p)) => (&p.nom, p.prix_cents),
+                    (None, None) => return Err(StorageError::not_found("product", id)),
+                };
                 Ok(SaleLine {
                     produit: line.produit,
-                    produit_nom: product.nom.clone(),
+                    produit_nom: nom.clone(),
                     quantite: line.quantite,
-                    prix_unitaire: Money(product.prix_cents),
+                    prix_unitaire: Money(prix_cents),
                 })
             })
             .collect::<StorageResult<Vec<SaleLine>>>()?;
-        Ok((lignes, held, automatic_minimums))
+        Ok((lignes, held))
     }
 
     /// Checks every product has enough of the stock `held` (locked by [`Self::price_and_hold`])
@@ -191,7 +186,7 @@ impl<E: Engine> SqlStorage<E> {
         store: StoreId,
         lignes: &[SaleLine],
         sums: &Sums,
-        held: &HashMap<i64, HeldRow>,
+        held: &HashMap<i64, HeldPriceRow>,
     ) -> StorageResult<HashMap<i64, i64>> {
         for line in lignes {
             let requested = sums.get(&line.produit.0).map_or(line.quantite, |(q, _)| *q);
@@ -229,10 +224,7 @@ impl<E: Engine> SqlStorage<E> {
         jour: NaiveDate,
         sums: &Sums,
     ) -> StorageResult<()> {
-        for upsert in aggregate_upserts(kept, store, jour, sums) {
-            Self::execute(conn, &upsert).await?;
-        }
-        Ok(())
+        Self::execute_all(conn, aggregate_upserts(kept, store, jour, sums)).await
     }
 
     /// Takes a cancelled sale's sums back out of the aggregates (the sale created their rows),
@@ -284,7 +276,7 @@ impl<E: Engine> SqlStorage<E> {
             return Ok(RecordedSale { sale, replayed: true, below_automatic_minimum: Vec::new() });
         }
         let magasin_nom = Self::check_day_open(&mut tx, sale.magasin, &[sale.at.date_naive()]).await?;
-        let (lignes, held, automatic_minimums) = Self::price_and_hold(&mut tx, sale).await?;
+        let (lignes, held) = Self::price_and_hold(&mut tx, sale).await?;
         let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
         let paiement = sale.paiement.map(|p| settle(&p, Money(total))).transpose().map_err(StorageError::Invalid)?;
         let sums = per_product(&lignes)?;
@@ -351,10 +343,12 @@ impl<E: Engine> SqlStorage<E> {
         writes.push(audit_insert(ctx, AuditAction::SaleRecorded, sale_id, None, Some(summary)));
         Self::run_batch(&mut tx, writes).await?;
         tx.commit().await.map_err(E::map_error)?;
-        let below_automatic_minimum = automatic_minimums
-            .iter()
-            .filter(|(produit, minimum)| balance.get(produit).is_some_and(|after| after < minimum))
-            .map(|(produit, _)| ProductId(*produit))
+        let below_automatic_minimum = held
+            .values()
+            .filter(|h| {
+                h.seuil_auto.is_some_and(|minimum| balance.get(&h.produit_id).is_some_and(|after| *after < minimum))
+            })
+            .map(|h| ProductId(h.produit_id))
             .collect();
         Ok(RecordedSale { sale: recorded, replayed: false, below_automatic_minimum })
     }

@@ -67,10 +67,7 @@ fn chain(mut group: Vec<Statement>) -> Statement {
 
 impl<E: Engine> SqlStorage<E> {
     pub(crate) async fn run_batch(conn: &mut Connection<E>, batch: WriteBatch) -> StorageResult<()> {
-        for statement in batch.into_sent::<E>() {
-            Self::execute(conn, &statement).await?;
-        }
-        Ok(())
+        Self::execute_all(conn, batch.into_sent::<E>()).await
     }
 }
 
