@@ -178,6 +178,9 @@ pub struct ServeArgs {
     /// Most client connections served at once; more wait until one closes.
     #[arg(long, env = "MAGASIN_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Threads serving connections, each with its own event loop (default: one per core).
+    #[arg(long, env = "MAGASIN_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
     /// Addresses of the proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` are believed,
     /// comma-separated; from anyone else they are ignored.
     #[arg(long, env = "MAGASIN_TRUSTED_PROXIES", value_delimiter = ',', default_value = "127.0.0.1")]

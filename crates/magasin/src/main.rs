@@ -22,7 +22,7 @@ use magasin_service::{Services, Settings};
 use magasin_web::auth::ApiToken;
 use magasin_web::forwarded::TrustedProxies;
 use magasin_web::observability::request_log::AccessLog;
-use magasin_web::{AppState, ServerLimits};
+use magasin_web::{AppState, ServerLimits, build_app};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -117,7 +117,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
             tracing::warn!(address = %args.bind, "no API token given: accepting the development token from other machines (--allow-dev-token-on-network)");
         }
     }
-    let storage = storage::open(&args.db).await?;
+    let workers = args.workers.map_or_else(magasin_web::server::default_workers, usize::from);
+    let (storage, worker_storages) = storage::open_for_workers(&args.db, workers).await?;
     // After opening: the database's folder exists, and the secret is kept beside its file.
     let session_secret =
         session_secret::resolve(args.session_secret.as_deref(), &storage::url(&args.db), args.production)?;
@@ -175,14 +176,20 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(address = %args.bind, instance = %instance, "magasin listening");
-    magasin_web::serve(
+    let apps = state
+        .services
+        .per_worker(worker_storages)
+        .into_iter()
+        .map(|services| build_app(state.clone().with_services(services)));
+    magasin_web::serve_each(
         listener,
-        magasin_web::build_app(state),
+        apps.collect(),
         shutdown_signal(),
         ServerLimits {
             header_read_timeout: Duration::from_secs(args.header_read_timeout.max(1)),
             max_connections: args.max_connections.max(1),
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
+            workers,
         },
     )
     .await

@@ -50,6 +50,18 @@ fn the_development_token_is_not_offered_to_the_network() {
 }
 
 #[test]
+fn a_worker_count_outside_one_to_256_is_refused() {
+    for workers in ["0", "257", "two"] {
+        let database = temp_db();
+        let out =
+            magasin(&["serve", "--workers", workers, "--bind", "127.0.0.1:0"], &[("DATABASE_URL", &database.url())]);
+        assert!(!out.status.success(), "--workers {workers} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--workers"), "{workers}: {stderr}");
+    }
+}
+
+#[test]
 fn an_unknown_database_scheme_is_refused() {
     let out = magasin(&["migrate"], &[("DATABASE_URL", "mysql://localhost/x")]);
     assert!(!out.status.success());

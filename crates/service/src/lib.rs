@@ -52,12 +52,29 @@ pub struct Services {
     settings: Settings,
     cache: cache::Cache,
     throttle: throttle::LocalCounts,
+    /// Every worker's storage when the server gives each worker its own pool (their occupancy
+    /// is reported together); empty otherwise.
+    pools: Arc<[Arc<dyn Storage>]>,
 }
 
 impl Services {
     /// The use cases over `storage` (which times its every operation for the metrics).
     pub fn new(storage: Arc<dyn Storage>, settings: Settings) -> Self {
-        Self { storage, settings, cache: cache::Cache::default(), throttle: throttle::LocalCounts::default() }
+        Self {
+            storage,
+            settings,
+            cache: cache::Cache::default(),
+            throttle: throttle::LocalCounts::default(),
+            pools: Arc::new([]),
+        }
+    }
+
+    /// The same use cases, cache and throttle once per worker, each over its own storage (the
+    /// same database through the worker's own connection pool). Each reports the occupancy of
+    /// all of them.
+    pub fn per_worker(&self, storages: Vec<Arc<dyn Storage>>) -> Vec<Self> {
+        let pools: Arc<[Arc<dyn Storage>]> = storages.clone().into();
+        storages.into_iter().map(|storage| Self { storage, pools: pools.clone(), ..self.clone() }).collect()
     }
 
     /// The same use cases, with their expensive reads cached.
@@ -71,9 +88,31 @@ impl Services {
         if self.cache.is_enabled() { Some(self.cache.check().await) } else { None }
     }
 
-    /// Occupancy of the storage's connection pools.
+    /// Occupancy of the storage's connection pools; with a pool per worker, the workers' pools
+    /// added up under their common name.
     pub fn pool_stats(&self) -> Vec<magasin_domain::PoolStats> {
-        self.storage.pool_stats()
+        if self.pools.is_empty() {
+            return self.storage.pool_stats();
+        }
+        // Workers sharing one storage (SQLite) share its pools: counted once.
+        let mut distinct: Vec<&Arc<dyn Storage>> = Vec::new();
+        for storage in self.pools.iter() {
+            if !distinct.iter().any(|seen| Arc::ptr_eq(seen, storage)) {
+                distinct.push(storage);
+            }
+        }
+        let mut total: Vec<magasin_domain::PoolStats> = Vec::new();
+        for stats in distinct.into_iter().flat_map(|storage| storage.pool_stats()) {
+            match total.iter_mut().find(|t| t.pool == stats.pool) {
+                Some(t) => {
+                    t.size += stats.size;
+                    t.idle += stats.idle;
+                    t.max += stats.max;
+                }
+                None => total.push(stats),
+            }
+        }
+        total
     }
 
     /// The storage engine name (`sqlite` or `postgres`).

@@ -66,6 +66,19 @@ pub async fn connect_with_options(
     Ok(from_pool(pool))
 }
 
+/// A storage over the same database as `storage`, with a pool of its own of at most
+/// `max_connections` connections, opened when first needed (none at once). A server worker
+/// that runs its own event loop uses one, so that its connections are driven by that loop and
+/// no database answer waits for another thread (docs/architecture.md).
+pub fn worker_storage(storage: &PgStorage, max_connections: u32) -> PgStorage {
+    let main = storage.writer();
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_lazy_with((*main.connect_options()).clone());
+    from_pool(pool)
+}
+
 /// Wraps an existing pool as it is: call [`migrate`] unless it is known to be migrated.
 pub fn from_pool(pool: PgPool) -> PgStorage {
     let pool = NamedPool::new(pool, "main");

@@ -241,6 +241,22 @@ async fn ping_requires_every_migration() {
 }
 
 #[tokio::test]
+async fn a_worker_storage_opens_its_own_connections_when_needed_on_the_same_database() {
+    let s = seeded().await;
+    let worker = magasin_store_postgres::worker_storage(&s, 3);
+    let stats = worker.pool_stats();
+    assert_eq!((stats[0].size, stats[0].max), (0, 3), "nothing opened before the first use");
+    assert_eq!(worker.get_store(NORD).await.expect("the store, through the worker's pool").id, NORD);
+    s.record_sale(&sale(NORD, &[(CLAVIER, 1)]), &ctx()).await.expect("a sale through the main pool");
+    let stock = worker.store_stock(NORD).await.expect("stock through the worker's pool");
+    let stock_main = s.store_stock(NORD).await.expect("stock through the main pool");
+    assert_eq!(stock, stock_main, "both pools see the same database");
+    let stats = worker.pool_stats();
+    assert!((1..=3).contains(&stats[0].size), "{stats:?}");
+    assert!(worker.writer().connect_options().get_database() == s.writer().connect_options().get_database());
+}
+
+#[tokio::test]
 async fn an_unreachable_database_is_unavailable() {
     let pool = PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_millis(300))

@@ -12,7 +12,10 @@ pub mod openapi;
 pub mod private_reads;
 pub mod request_id;
 pub mod security_headers;
+pub mod server;
 pub mod ui;
+
+pub use server::{ServerLimits, serve, serve_each};
 
 use auth::ApiToken;
 use axum::Router;
@@ -22,7 +25,6 @@ use magasin_service::Services;
 use request_id::REQUEST_ID;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tower::util::MapRequestLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa_swagger_ui::SwaggerUi;
@@ -81,6 +83,12 @@ impl AppState {
     /// The settings to change (copied first if another clone shares them).
     fn settings(&mut self) -> &mut Shared {
         Arc::make_mut(&mut self.0)
+    }
+
+    /// The same settings over other services (a worker's own database pool).
+    pub fn with_services(mut self, services: Services) -> Self {
+        self.settings().services = services;
+        self
     }
 
     pub fn with_metrics(mut self, handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
@@ -177,89 +185,4 @@ pub fn build_app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(MapRequestLayer::new(request_id::drop_unless_plain))
         .layer(security_headers::layer())
-}
-
-/// How the server treats connections.
-#[derive(Clone, Copy, Debug)]
-pub struct ServerLimits {
-    /// Longest wait for a request's complete headers, counted from the connection's opening or
-    /// from the end of the previous answer: it closes connections whose client sends headers
-    /// too slowly, or nothing, and idle keep-alive connections.
-    pub header_read_timeout: Duration,
-    /// Most connections served at once; more wait in the listen backlog until one closes.
-    pub max_connections: usize,
-    /// Time given to in-flight requests after shutdown is asked.
-    pub shutdown_grace: Duration,
-}
-
-impl Default for ServerLimits {
-    fn default() -> Self {
-        Self {
-            header_read_timeout: Duration::from_secs(10),
-            max_connections: 1024,
-            shutdown_grace: Duration::from_secs(20),
-        }
-    }
-}
-
-/// Serves `app` (HTTP/1.1) on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish (for at most `limits.shutdown_grace`). Each request knows its peer's address
-/// (`ConnectInfo`), which decides whether its forwarded headers are believed.
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    limits: ServerLimits,
-) -> std::io::Result<()> {
-    use axum::extract::ConnectInfo;
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use tower::ServiceExt;
-
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            _ = &mut shutdown => break,
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
-        let (stream, peer) = tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request)
-        });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
-            }
-            drop(permit);
-        });
-    }
-    drop(listener);
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(limits.shutdown_grace) => {
-            tracing::warn!(grace_seconds = limits.shutdown_grace.as_secs(), "in-flight requests did not finish in time; exiting");
-        }
-    }
-    Ok(())
 }

@@ -281,3 +281,59 @@ async fn a_request_past_its_time_is_a_503_and_writes_nothing() {
     let _ = stop.send(());
     server.await.expect("join").expect("serve");
 }
+
+/// Sends a GET on a kept-alive connection and returns the body of its answer.
+async fn get_kept_alive(stream: &mut TcpStream, path: &str) -> String {
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok())
+                .expect("a content length");
+            if answer.len() >= end + 4 + length {
+                assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+                return text[end + 4..end + 4 + length].to_string();
+            }
+        }
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .expect("answer in time")
+            .expect("read");
+        assert!(read > 0, "the server closed the connection");
+        answer.extend_from_slice(&chunk[..read]);
+    }
+}
+
+#[tokio::test]
+async fn connections_are_spread_over_the_workers_and_each_stays_on_its_own() {
+    let app = Router::new()
+        .route("/worker", get(|| async { std::thread::current().name().unwrap_or("unnamed").to_string() }));
+    let limits = ServerLimits { workers: 2, ..ServerLimits::default() };
+    let (addr, stop, server) = start_with(app, limits).await;
+    // Connections arriving on one core fill its worker up to twice the other's plus a few, then
+    // the other takes some: 24 open at once reach both.
+    let mut connections = Vec::new();
+    let mut first = Vec::new();
+    for _ in 0..24 {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        first.push(get_kept_alive(&mut stream, "/worker").await);
+        connections.push(stream);
+    }
+    let mut names = first.clone();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, ["magasin-http-0", "magasin-http-1"], "both workers serve");
+    for (stream, worker) in connections.iter_mut().zip(&first) {
+        assert_eq!(&get_kept_alive(stream, "/worker").await, worker, "a connection stays on its worker");
+    }
+    drop(connections);
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+}
