@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # `scripts/bench ratios`: magasin's hot paths beside what this machine does at its best, in one
-# run, with one load generator (wrk -t2 -c64) for every HTTP figure. Sourced by scripts/bench
+# run, with one load generator (wrk -t2 -c64) for every HTTP figure (the median of --repeat runs). Sourced by scripts/bench
 # (which defines ROOT, PY, step and the services' helpers); never run on its own.
 #
 # References: NGINX serving the same bytes as the cached stock answer from a static file,
@@ -15,20 +15,25 @@ RATIO_QUERIES=("ordering=-quantite" "ordering=quantite" "ordering=produit__nom" 
                "produit__nom=Produit%2001" "quantite__gte=20&quantite__lte=40" "ordering=quantite&page=20")
 
 ratios_usage() {
-    echo "usage: scripts/bench ratios [--short] [--duration 10s] [--sales 500000] [--runs 20] [--runs-dir DIR] [--no-targets]" >&2
+    echo "usage: scripts/bench ratios [--short] [--duration 10s] [--repeat 3] [--sales 500000] [--runs 20] [--runs-dir DIR] [--no-targets]" >&2
     exit 2
 }
 
-wrk_figure() { # key url [lua-script] — one wrk run; appends "key rate failed p50 p99" to the figures
-    local key=$1 url=$2 script=${3:-}
-    local log=$RAW/$key.wrk
+wrk_figure() { # key url [lua-script] — --repeat wrk runs; appends the median run's "key rate failed p50 p99"
+    local key=$1 url=$2 script=${3:-} i log
+    local runs=()
     curl -s -o /dev/null "$url" || true # warm: the first answer fills the caches
-    if [ -n "$script" ]; then
-        wrk -t2 -c64 -d"$DURATION" --latency -s "$script" "$url" > "$log" 2>&1 || true
-    else
-        wrk -t2 -c64 -d"$DURATION" --latency "$url" > "$log" 2>&1 || true
-    fi
-    echo "$key $(python3 "$PY/ratios_report.py" wrk "$log")" | tee -a "$FIGURES"
+    for i in $(seq 1 "$REPEAT"); do
+        log=$RAW/$key.$i.wrk
+        if [ -n "$script" ]; then
+            wrk -t2 -c64 -d"$DURATION" --latency -s "$script" "$url" > "$log" 2>&1 || true
+        else
+            wrk -t2 -c64 -d"$DURATION" --latency "$url" > "$log" 2>&1 || true
+        fi
+        runs+=("$(python3 "$PY/ratios_report.py" wrk "$log")")
+    done
+    printf '%s\n' "${runs[@]}" > "$RAW/$key.runs"
+    echo "$key $(sort -g -k1,1 "$RAW/$key.runs" | sed -n "$(((REPEAT + 1) / 2))p")" | tee -a "$FIGURES"
 }
 
 timing_figure() { # key url — median and p95 in ms of --runs requests in sequence after 3 warm-ups
@@ -135,12 +140,13 @@ ratios_cleanup() { # whatever a run left running, and its scratch folder
 
 ratios() {
     local check=1 short=0
-    DURATION=10s; SALES=500000; RUNS=20
+    DURATION=10s; REPEAT=3; SALES=500000; RUNS=20
     OUT=$ROOT/results/$(date +%F)
     while [ $# -gt 0 ]; do
         case "$1" in
             --short) short=1; shift ;;
             --duration) DURATION=$2; shift 2 ;;
+            --repeat) REPEAT=$2; shift 2 ;;
             --sales) SALES=$2; shift 2 ;;
             --runs) RUNS=$2; shift 2 ;;
             --runs-dir) OUT=$2; shift 2 ;;
@@ -149,8 +155,9 @@ ratios() {
         esac
     done
     # The short form keeps the command working in CI: every row, small data, no targets.
-    if [ "$short" = 1 ]; then DURATION=2s; SALES=3000; RUNS=5; check=0; fi
+    if [ "$short" = 1 ]; then DURATION=2s; REPEAT=1; SALES=3000; RUNS=5; check=0; fi
     [[ $DURATION =~ ^[0-9]+s$ ]] || { echo "--duration takes seconds, e.g. 10s" >&2; exit 2; }
+    [[ $REPEAT =~ ^[1-9][0-9]?$ ]] || { echo "--repeat takes a number of runs from 1 to 99" >&2; exit 2; }
     mkdir -p "$OUT"
     WORK=$(mktemp -d); RAW=$WORK/raw; mkdir -p "$RAW"; FIGURES=$WORK/figures; : > "$FIGURES"
     SQLITE_SERVER=
@@ -227,6 +234,6 @@ ratios() {
     step "table and chart"
     local flags=()
     [ "$check" = 1 ] || flags+=(--no-targets)
-    python3 "$PY/ratios_report.py" write "$FIGURES" "$OUT" --duration "$DURATION" --sales "$SALES" --runs "$RUNS" \
+    python3 "$PY/ratios_report.py" write "$FIGURES" "$OUT" --duration "$DURATION" --repeat "$REPEAT" --sales "$SALES" --runs "$RUNS" \
         --queries "${RATIO_QUERIES[@]}" "${flags[@]}"
 }

@@ -5,7 +5,7 @@
   ratios_report.py pgbench FILE    pgbench's output → "tps 0 0 0"
   ratios_report.py redis FILE      redis-benchmark -q's output → "rate 0 0 0"
   ratios_report.py timings         seconds on stdin, one per line → "median_ms 0 p95_ms 0"
-  ratios_report.py write FIGURES OUT [--no-targets] [--duration D] [--sales N] [--runs N] --queries Q…
+  ratios_report.py write FIGURES OUT [--no-targets] [--duration D] [--repeat N] [--sales N] [--runs N] --queries Q…
       writes OUT/ratios.md (printed too) and OUT/ratios.svg; exits 1 when a row misses its target
       (unless --no-targets).
 
@@ -170,8 +170,9 @@ def write(args):
     lines = [
         f"# magasin beside the machine's references ({date.today().isoformat()})",
         "",
-        f"`scripts/bench ratios --duration {args.duration} --sales {args.sales} --runs {args.runs}`"
-        f"{' --no-targets' if args.no_targets else ''}: every HTTP figure by wrk -t2 -c64 for {args.duration},"
+        f"`scripts/bench ratios --duration {args.duration} --repeat {args.repeat} --sales {args.sales}"
+        f" --runs {args.runs}`{' --no-targets' if args.no_targets else ''}: every HTTP figure by wrk -t2 -c64"
+        f" for {args.duration}, the median of {args.repeat} run{'s' if args.repeat != 1 else ''} by throughput;"
         " pgbench and redis-benchmark with 64 clients, all on the same machine in one run.",
         f"History: {int(figures.get('history_lines', [0])[0]):,} sale lines ({args.sales:,} sales) on each engine.",
         "",
@@ -265,6 +266,7 @@ def main():
         parser.add_argument("--duration", default="10s")
         parser.add_argument("--sales", type=int, default=0)
         parser.add_argument("--runs", type=int, default=0)
+        parser.add_argument("--repeat", type=int, default=1)
         parser.add_argument("--queries", nargs="+", default=[])
         return write(parser.parse_args(sys.argv[2:]))
     else:
