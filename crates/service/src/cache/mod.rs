@@ -31,6 +31,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -264,18 +265,27 @@ impl Inner {
                 names.iter().map(|n| generations.get(n).copied().unwrap_or(0)).collect()
             }
         };
-        let current: HashMap<String, u64> = names.into_iter().zip(values).collect();
+        if values.len() != names.len() {
+            return None;
+        }
+        // `names` is sorted: a scope's generation is found by binary search, and each key is
+        // written straight into its string (no map, no intermediate strings to join).
+        let generation =
+            |scope: &str| names.binary_search_by(|n| n.as_str().cmp(scope)).ok().and_then(|i| values.get(i).copied());
         let keys = parts.iter().map(|part| {
-            let generations: Vec<String> = part
-                .scopes
-                .iter()
-                .map(|s| {
-                    let n = s.name();
-                    let g = current.get(&n).copied().unwrap_or(0);
-                    format!("{n}={g}")
-                })
-                .collect();
-            Arc::new(format!("{name}|{}|{}", generations.join(","), part.params))
+            let mut key = String::with_capacity(name.len() + 24 * part.scopes.len() + part.params.len() + 2);
+            key.push_str(name);
+            key.push('|');
+            for (i, scope) in part.scopes.iter().enumerate() {
+                let n = scope.name();
+                if i > 0 {
+                    key.push(',');
+                }
+                let _ = write!(key, "{n}={}", generation(&n).unwrap_or(0));
+            }
+            key.push('|');
+            key.push_str(&part.params);
+            Arc::new(key)
         });
         Some(keys.collect())
     }

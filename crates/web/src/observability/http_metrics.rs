@@ -4,6 +4,8 @@
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// Route label of requests that matched no route.
@@ -26,49 +28,100 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 /// Status recorded for a request whose client went away before the answer was ready (nginx's
 /// "client closed request"): the handler's future was dropped, nothing was sent.
 pub const CLIENT_CLOSED: &str = "499";
+const CLIENT_CLOSED_STATUS: u16 = 499;
 
 /// One request in flight: counted in the gauge while it lives. Dropped before `finish`
 /// (the client disconnected and the server dropped the request's future), it still leaves the
 /// gauge and is counted and timed with status 499.
 struct InFlight {
     method: &'static str,
-    route: Option<String>,
+    /// `None` once recorded.
+    route: Option<Option<MatchedPath>>,
     started: Instant,
     gauge: metrics::Gauge,
 }
 
-impl InFlight {
-    fn start(method: &'static str, route: String) -> Self {
+/// The metric handles of one route, method and status.
+struct Series {
+    method: &'static str,
+    status: u16,
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+thread_local! {
+    /// Handles already registered, by route, on this thread: a request then finds its series
+    /// without building labels or searching the registry. Bounded: routes are templates,
+    /// methods and statuses are few.
+    static SERIES: RefCell<HashMap<String, Vec<Series>>> = RefCell::new(HashMap::new());
+    static GAUGES: RefCell<Vec<(&'static str, metrics::Gauge)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn in_flight_gauge(method: &'static str) -> metrics::Gauge {
+    GAUGES.with_borrow_mut(|gauges| {
+        if let Some((_, gauge)) = gauges.iter().find(|(m, _)| *m == method) {
+            return gauge.clone();
+        }
         let gauge = metrics::gauge!("magasin_http_requests_in_flight", "method" => method);
+        gauges.push((method, gauge.clone()));
+        gauge
+    })
+}
+
+fn record_request(method: &'static str, route: &str, status: u16, seconds: f64) {
+    SERIES.with_borrow_mut(|series| {
+        if !series.contains_key(route) {
+            series.insert(route.to_string(), Vec::new());
+        }
+        let Some(of_route) = series.get_mut(route) else { return };
+        let found = of_route.iter().position(|s| s.method == method && s.status == status);
+        let index = found.unwrap_or_else(|| {
+            let status_label: metrics::SharedString =
+                if status == CLIENT_CLOSED_STATUS { CLIENT_CLOSED.into() } else { status.to_string().into() };
+            let labels: [(&'static str, metrics::SharedString); 3] =
+                [("method", method.into()), ("route", route.to_string().into()), ("status", status_label)];
+            of_route.push(Series {
+                method,
+                status,
+                requests: metrics::counter!("magasin_http_requests_total", &labels),
+                duration: metrics::histogram!("magasin_http_request_duration_seconds", &labels),
+            });
+            of_route.len() - 1
+        });
+        let series = &of_route[index];
+        series.requests.increment(1);
+        series.duration.record(seconds);
+    });
+}
+
+impl InFlight {
+    fn start(method: &'static str, route: Option<MatchedPath>) -> Self {
+        let gauge = in_flight_gauge(method);
         gauge.increment(1.0);
         Self { method, route: Some(route), started: Instant::now(), gauge }
     }
 
-    fn record(&mut self, status: metrics::SharedString) {
+    fn record(&mut self, status: u16) {
         let Some(route) = self.route.take() else { return };
         let elapsed = self.started.elapsed().as_secs_f64();
         self.gauge.decrement(1.0);
-        let labels: [(&'static str, metrics::SharedString); 3] =
-            [("method", self.method.into()), ("route", route.into()), ("status", status)];
-        metrics::counter!("magasin_http_requests_total", &labels).increment(1);
-        metrics::histogram!("magasin_http_request_duration_seconds", &labels).record(elapsed);
+        record_request(self.method, route.as_ref().map_or(UNMATCHED, MatchedPath::as_str), status, elapsed);
     }
 
     fn finish(mut self, status: axum::http::StatusCode) {
-        self.record(status.as_u16().to_string().into());
+        self.record(status.as_u16());
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.record(CLIENT_CLOSED.into());
+        self.record(CLIENT_CLOSED_STATUS);
     }
 }
 
 /// Counts, times and tracks in-flight requests, those whose client went away included.
 pub async fn track(request: Request, next: Next) -> Response {
-    let route =
-        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| UNMATCHED.into());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let in_flight = InFlight::start(method_label(request.method()), route);
     let response = next.run(request).await;
     in_flight.finish(response.status());
