@@ -71,9 +71,16 @@ impl Services {
 
     /// The same use cases, cache and throttle once per worker, each over its own storage (the
     /// same database through the worker's own connection pool). Each reports the occupancy of
-    /// all of them.
+    /// all of them, a storage shared by several workers once.
     pub fn per_worker(&self, storages: Vec<Arc<dyn Storage>>) -> Vec<Self> {
-        let pools: Arc<[Arc<dyn Storage>]> = storages.clone().into();
+        // Workers sharing one storage (SQLite) share its pools: kept once.
+        let mut distinct: Vec<Arc<dyn Storage>> = Vec::new();
+        for storage in &storages {
+            if !distinct.iter().any(|seen| Arc::ptr_eq(seen, storage)) {
+                distinct.push(Arc::clone(storage));
+            }
+        }
+        let pools: Arc<[Arc<dyn Storage>]> = distinct.into();
         storages.into_iter().map(|storage| Self { storage, pools: pools.clone(), ..self.clone() }).collect()
     }
 
@@ -94,15 +101,8 @@ impl Services {
         if self.pools.is_empty() {
             return self.storage.pool_stats();
         }
-        // Workers sharing one storage (SQLite) share its pools: counted once.
-        let mut distinct: Vec<&Arc<dyn Storage>> = Vec::new();
-        for storage in self.pools.iter() {
-            if !distinct.iter().any(|seen| Arc::ptr_eq(seen, storage)) {
-                distinct.push(storage);
-            }
-        }
         let mut total: Vec<magasin_domain::PoolStats> = Vec::new();
-        for stats in distinct.into_iter().flat_map(|storage| storage.pool_stats()) {
+        for stats in self.pools.iter().flat_map(|storage| storage.pool_stats()) {
             match total.iter_mut().find(|t| t.pool == stats.pool) {
                 Some(t) => {
                     t.size += stats.size;

@@ -27,16 +27,16 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 
 /// Status recorded for a request whose client went away before the answer was ready (nginx's
 /// "client closed request"): the handler's future was dropped, nothing was sent.
-pub const CLIENT_CLOSED: &str = "499";
-const CLIENT_CLOSED_STATUS: u16 = 499;
+pub const CLIENT_CLOSED: u16 = 499;
 
 /// One request in flight: counted in the gauge while it lives. Dropped before `finish`
 /// (the client disconnected and the server dropped the request's future), it still leaves the
 /// gauge and is counted and timed with status 499.
 struct InFlight {
     method: &'static str,
-    /// `None` once recorded.
-    route: Option<Option<MatchedPath>>,
+    /// `None` for a request that matched no route.
+    route: Option<MatchedPath>,
+    recorded: bool,
     started: Instant,
     gauge: metrics::Gauge,
 }
@@ -76,10 +76,8 @@ fn record_request(method: &'static str, route: &str, status: u16, seconds: f64) 
         let Some(of_route) = series.get_mut(route) else { return };
         let found = of_route.iter().position(|s| s.method == method && s.status == status);
         let index = found.unwrap_or_else(|| {
-            let status_label: metrics::SharedString =
-                if status == CLIENT_CLOSED_STATUS { CLIENT_CLOSED.into() } else { status.to_string().into() };
             let labels: [(&'static str, metrics::SharedString); 3] =
-                [("method", method.into()), ("route", route.to_string().into()), ("status", status_label)];
+                [("method", method.into()), ("route", route.to_string().into()), ("status", status.to_string().into())];
             of_route.push(Series {
                 method,
                 status,
@@ -98,14 +96,16 @@ impl InFlight {
     fn start(method: &'static str, route: Option<MatchedPath>) -> Self {
         let gauge = in_flight_gauge(method);
         gauge.increment(1.0);
-        Self { method, route: Some(route), started: Instant::now(), gauge }
+        Self { method, route, recorded: false, started: Instant::now(), gauge }
     }
 
     fn record(&mut self, status: u16) {
-        let Some(route) = self.route.take() else { return };
+        if std::mem::replace(&mut self.recorded, true) {
+            return;
+        }
         let elapsed = self.started.elapsed().as_secs_f64();
         self.gauge.decrement(1.0);
-        record_request(self.method, route.as_ref().map_or(UNMATCHED, MatchedPath::as_str), status, elapsed);
+        record_request(self.method, self.route.as_ref().map_or(UNMATCHED, MatchedPath::as_str), status, elapsed);
     }
 
     fn finish(mut self, status: axum::http::StatusCode) {
@@ -115,7 +115,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.record(CLIENT_CLOSED_STATUS);
+        self.record(CLIENT_CLOSED);
     }
 }
 
