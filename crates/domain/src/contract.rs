@@ -51,6 +51,7 @@ macro_rules! storage_contract {
             report_and_dashboard_can_be_restricted,
             dashboard_counts_stock_outs_overstock_and_trends,
             stock_lists_filter_sort_and_page,
+            a_store_list_counts_the_rows_its_restocks_create,
             searches_with_control_characters_match_nothing,
             sales_are_listed_by_store_and_day_with_cursor,
             ledger_is_paged_newest_first,
@@ -668,6 +669,33 @@ pub async fn searches_with_control_characters_match_nothing(s: &dyn Storage) {
         let store = s.store_stock_page(CENTRE, &query).await.expect("store");
         assert_eq!((store.count, store.items.len()), (0, 0), "{needle:?}");
     }
+}
+
+/// A store's list counts every stock row without a filter as with one (`quantite >= 0` keeps
+/// every row), after seeding and after restocks that create rows, racing ones included.
+pub async fn a_store_list_counts_the_rows_its_restocks_create(s: &dyn Storage) {
+    async fn counts(s: &dyn Storage, store: StoreId) -> (u64, u64, usize) {
+        let page = PageRequest::new(1, 10);
+        let all = s.store_stock_page(store, &StockQuery::all(page)).await.expect("page");
+        let kept = StockQuery { quantite_gte: Some(0), ..StockQuery::all(page) };
+        let filtered = s.store_stock_page(store, &kept).await.expect("page");
+        (all.count, filtered.count, s.store_stock(store).await.expect("stock").len())
+    }
+    let (before, ..) = counts(s, NORD).await;
+    assert_eq!(counts(s, NORD).await, (before, before, usize::try_from(before).expect("small")));
+    assert_eq!(local_qty(s, NORD, CAFE).await, None, "the test needs a product the store lacks");
+    let first = s.create_replenishment(&request(NORD, CAFE, 5), &ctx()).await.expect("create");
+    let second = s.create_replenishment(&request(NORD, CAFE, 7), &ctx()).await.expect("create");
+    let (c, lab) = (ctx(), ApprovalTerms::lab());
+    let (a, b) =
+        futures::join!(s.approve_replenishment(first.id, &lab, &c), s.approve_replenishment(second.id, &lab, &c));
+    assert!(matches!((&a, &b), (Ok(ApprovalOutcome::Approved(_)), Ok(ApprovalOutcome::Approved(_)))), "{a:?} {b:?}");
+    assert_eq!(local_qty(s, NORD, CAFE).await, Some(12));
+    let after = before + 1;
+    assert_eq!(counts(s, NORD).await, (after, after, usize::try_from(after).expect("small")), "one row created");
+    let again = s.create_replenishment(&request(NORD, CAFE, 1), &ctx()).await.expect("create");
+    s.approve_replenishment(again.id, &lab, &c).await.expect("approve");
+    assert_eq!(counts(s, NORD).await.0, after, "a row added to is not counted again");
 }
 
 pub async fn stock_lists_filter_sort_and_page(s: &dyn Storage) {

@@ -79,6 +79,9 @@ impl<E: Engine> SqlStorage<E> {
         let local = d.local.iter().map(|(s, p, q)| vec![s.0.into(), p.0.into(), (*q).into()]).collect();
         Self::insert_rows(&mut tx, "INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES ", "", 3, local)
             .await?;
+        let counted =
+            "UPDATE stores SET stock_rows = (SELECT COUNT(*) FROM store_stock s WHERE s.magasin_id = stores.id)";
+        Self::execute(&mut tx, &Statement::new(counted)).await?;
 
         let mut ledger = LedgerBatch::new(ctx);
         let opening = d

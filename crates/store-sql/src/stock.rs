@@ -45,6 +45,14 @@ fn push_order_and_page<E: Engine>(s: &mut Statement, query: &StockQuery) {
     s.push(" OFFSET ").bind(query.page.offset());
 }
 
+/// Whether a query keeps only some of the stock rows (otherwise the store's own count serves).
+fn is_filtered(query: &StockQuery) -> bool {
+    query.name_contains.is_some()
+        || query.quantite.is_some()
+        || query.quantite_gte.is_some()
+        || query.quantite_lte.is_some()
+}
+
 /// Whether a store's page can be chosen from its stock rows alone (ordered and filtered by
 /// quantity, through the store's quantity index), the products joined to the page's rows only.
 fn paged_by_stock_alone(query: &StockQuery) -> bool {
@@ -66,19 +74,26 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// A page of a store's stock in two statements: the store (unknown: not found) with the rows
-    /// the filters keep, counted by the store's own index (the products joined only for a name
-    /// filter), then the page itself — skipped when the count says it is empty. (One statement
+    /// the filters keep, then the page itself — skipped when the count says it is empty. Without
+    /// a filter the count is the store's own (`stores.stock_rows`); with one, the rows are counted
+    /// by the store's index (the products joined only for a name filter). (One statement
     /// counting by a window over the page's rows was tried for the name filter: the window makes
     /// the page read every row of the store instead of stopping at the page, 3 ms instead of 0.8.)
     pub(crate) async fn store_page(&self, store: StoreId, query: &StockQuery) -> StorageResult<Page<StoreStockRow>> {
         let mut conn = self.reader.acquire().await?;
-        let mut count = Statement::new("SELECT m.nom, (SELECT COUNT(*) FROM store_stock s");
-        if query.name_contains.is_some() {
-            count.push(" JOIN products p ON p.id = s.produit_id");
+        let mut count = Statement::new("SELECT m.nom, ");
+        if is_filtered(query) {
+            count.push("(SELECT COUNT(*) FROM store_stock s");
+            if query.name_contains.is_some() {
+                count.push(" JOIN products p ON p.id = s.produit_id");
+            }
+            count.push(" WHERE s.magasin_id = m.id");
+            push_filters::<E>(&mut count, query);
+            count.push(")");
+        } else {
+            count.push("m.stock_rows");
         }
-        count.push(" WHERE s.magasin_id = m.id");
-        push_filters::<E>(&mut count, query);
-        count.push(") FROM stores m WHERE m.id = ").bind(store.0);
+        count.push(" FROM stores m WHERE m.id = ").bind(store.0);
         let found: Option<(String, i64)> = Self::optional(&mut conn, &count).await?;
         let (magasin_nom, total) = found.ok_or(StorageError::not_found("store", store.0))?;
         let count = u64::try_from(total).unwrap_or(0);
@@ -86,17 +101,21 @@ impl<E: Engine> SqlStorage<E> {
             return Ok(Page { count, items: Vec::new() });
         }
         // The store's name as just read, rather than the stores table joined again per row.
-        let mut select = Statement::new("SELECT s.id, s.produit_id, s.magasin_id, s.quantite, p.nom AS produit_nom, ");
-        select.bind(magasin_nom).push(" AS magasin_nom FROM ");
+        let mut select = Statement::new("SELECT s.id, s.produit_id, s.magasin_id, s.quantite, ");
         if paged_by_stock_alone(query) {
+            // Each of the page's rows finds its product's name by the key: joined, PostgreSQL
+            // would hash the whole catalogue for a page of 10 rows.
+            select.push("(SELECT p.nom FROM products p WHERE p.id = s.produit_id) AS produit_nom, ");
+            select.bind(magasin_nom).push(" AS magasin_nom FROM ");
             select
                 .push("(SELECT s.id, s.produit_id, s.magasin_id, s.quantite FROM store_stock s WHERE s.magasin_id = ");
             select.bind(store.0);
             push_filters::<E>(&mut select, query);
             push_order_and_page::<E>(&mut select, query);
-            select.push(") s JOIN products p ON p.id = s.produit_id");
+            select.push(") s");
             push_order::<E>(&mut select, query.ordering);
         } else {
+            select.push("p.nom AS produit_nom, ").bind(magasin_nom).push(" AS magasin_nom FROM ");
             select.push("store_stock s JOIN products p ON p.id = s.produit_id WHERE s.magasin_id = ");
             select.bind(store.0);
             push_filters::<E>(&mut select, query);
@@ -138,6 +157,12 @@ impl<E: Engine> SqlStorage<E> {
     /// Adds quantities to a store's stock, creating missing rows; `items` are `(product,
     /// quantity)` with distinct products, taken in product order (the order every writer locks
     /// rows in). Returns the new balance per product.
+    ///
+    /// The missing rows are created first (a row another transaction is creating is waited for,
+    /// then counted as existing), then the existing ones are added to. The store's count of stock
+    /// rows grows by the rows created, after every stock row is locked: no restock holds the
+    /// store's row while it waits for a stock row. (Sales lock the store's row `FOR KEY SHARE`,
+    /// which this update does not wait for.)
     pub(crate) async fn restock_store(
         conn: &mut Connection<E>,
         store: StoreId,
@@ -145,14 +170,29 @@ impl<E: Engine> SqlStorage<E> {
     ) -> StorageResult<HashMap<i64, i64>> {
         let mut sorted = items.to_vec();
         sorted.sort_unstable();
-        let mut upsert = Statement::new("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES ");
-        upsert.bind_rows(sorted.iter().map(|&(p, q)| [store.0.into(), p.into(), q.into()]));
-        upsert.push(
-            " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET quantite = store_stock.quantite + excluded.quantite
-             RETURNING produit_id, quantite",
-        );
-        let rows: Vec<LevelRow> = Self::all(conn, &upsert).await?;
-        Ok(rows.into_iter().map(|r| (r.produit_id, r.quantite)).collect())
+        let mut create = Statement::new("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES ");
+        create.bind_rows(sorted.iter().map(|&(p, q)| [store.0.into(), p.into(), q.into()]));
+        create.push(" ON CONFLICT (magasin_id, produit_id) DO NOTHING RETURNING produit_id, quantite");
+        let created: Vec<LevelRow> = Self::all(conn, &create).await?;
+        let mut balances: HashMap<i64, i64> = created.iter().map(|r| (r.produit_id, r.quantite)).collect();
+        let existing: Vec<(i64, i64)> = sorted.into_iter().filter(|(p, _)| !balances.contains_key(p)).collect();
+        if !existing.is_empty() {
+            let mut add = Statement::new("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES ");
+            add.bind_rows(existing.iter().map(|&(p, q)| [store.0.into(), p.into(), q.into()]));
+            add.push(
+                " ON CONFLICT (magasin_id, produit_id) DO UPDATE SET quantite = store_stock.quantite + excluded.quantite
+                 RETURNING produit_id, quantite",
+            );
+            let rows: Vec<LevelRow> = Self::all(conn, &add).await?;
+            balances.extend(rows.into_iter().map(|r| (r.produit_id, r.quantite)));
+        }
+        if !created.is_empty() {
+            let count = Statement::new("UPDATE stores SET stock_rows = stock_rows + $1 WHERE id = $2")
+                .value(i64::try_from(created.len()).unwrap_or(i64::MAX))
+                .value(store.0);
+            Self::execute(conn, &count).await?;
+        }
+        Ok(balances)
     }
 
     /// Puts goods back into a store's stock, `lines` being `(product, units)` in the document's
