@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use thread_local::ThreadLocal;
 use tokio::sync::oneshot;
 
 /// How long an answer stays in Redis at most.
@@ -22,16 +23,25 @@ pub struct RedisTier {
     link: Arc<Link>,
     /// Scopes whose invalidation did not reach Redis yet: the cache is bypassed until it does.
     unsent: Mutex<BTreeSet<String>>,
-    /// The reads of generations waiting for the next round trip.
-    batch: Arc<Mutex<Batch>>,
+    /// Each thread's reads of generations waiting for its next round trip: a worker's reads
+    /// share its round trips, sent on its own connection, and are never woken from another core.
+    batches: ThreadLocal<Arc<Mutex<Batch>>>,
     /// With a staleness bound: the generations last read, and when.
     seen: Option<Arc<Seen>>,
 }
 
-/// The connection to Redis, its key names and its failures.
+/// A connection once made, or not yet.
+type Slot = Arc<RwLock<Option<ConnectionManager>>>;
+
+/// The connections to Redis, its key names and its failures.
 struct Link {
     client: redis::Client,
-    connection: Arc<RwLock<Option<ConnectionManager>>>,
+    /// Made at start, on the runtime that started the cache; used by a thread until its own is made.
+    shared: Slot,
+    /// Each thread's own connection, made in the background on the thread's runtime the first
+    /// time it calls Redis: a socket is driven by the runtime that made it, so a worker serving
+    /// requests on its own runtime answers them without waking another core.
+    own: ThreadLocal<Slot>,
     timeout: Duration,
     prefix: String,
     last_warning: AtomicU64,
@@ -123,14 +133,27 @@ impl Link {
         self.bounded(cache, |mut connection| async move { pipe.query_async::<T>(&mut connection).await }).await
     }
 
+    /// This thread's own connection when made, else the shared one; the first call on a thread
+    /// inside a runtime starts making the thread's own.
+    fn connection(&self) -> Option<ConnectionManager> {
+        let own = self.own.get_or(|| {
+            let slot: Slot = Arc::new(RwLock::new(None));
+            if tokio::runtime::Handle::try_current().is_ok() {
+                tokio::spawn(connect(self.client.clone(), Arc::downgrade(&slot)));
+            }
+            slot
+        });
+        let made = |slot: &Slot| slot.read().ok().and_then(|c| c.clone());
+        made(own).or_else(|| made(&self.shared))
+    }
+
     /// `call` on the connection, within the timeout.
     async fn bounded<T, F, Fut>(&self, cache: &'static str, call: F) -> Option<T>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
-        let connection = self.connection.read().ok().and_then(|c| c.clone());
-        let Some(connection) = connection else {
+        let Some(connection) = self.connection() else {
             self.failed(cache, "not connected");
             return None;
         };
@@ -148,6 +171,26 @@ impl Link {
     }
 }
 
+/// Makes a thread's own connection, retrying quietly (the shared connection's task reports
+/// Redis's failures) until it is made or the cache is gone.
+async fn connect(client: redis::Client, slot: Weak<RwLock<Option<ConnectionManager>>>) {
+    loop {
+        let made = ConnectionManager::new(client.clone()).await;
+        let Some(slot) = slot.upgrade() else { return };
+        match made {
+            Ok(manager) => {
+                if let Ok(mut slot) = slot.write() {
+                    *slot = Some(manager);
+                }
+                return;
+            }
+            Err(e) => tracing::debug!(error = %e, "cache: a worker's Redis connection failed; retrying"),
+        }
+        drop(slot);
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
 fn now_seconds() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -158,8 +201,8 @@ impl RedisTier {
     /// bounded-staleness mode); without, every cached read asks Redis.
     pub fn start(url: &str, timeout: Duration, prefix: &str, staleness: Option<Duration>) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| format!("invalid Redis URL: {e}"))?;
-        let connection = Arc::new(RwLock::new(None));
-        let slot = Arc::clone(&connection);
+        let shared: Slot = Arc::new(RwLock::new(None));
+        let slot = Arc::clone(&shared);
         let connecting = client.clone();
         tokio::spawn(async move {
             loop {
@@ -181,13 +224,14 @@ impl RedisTier {
         Ok(Self {
             link: Arc::new(Link {
                 client,
-                connection,
+                shared,
+                own: ThreadLocal::new(),
                 timeout,
                 prefix: prefix.to_string(),
                 last_warning: AtomicU64::new(0),
             }),
             unsent: Mutex::new(BTreeSet::new()),
-            batch: Arc::new(Mutex::new(Batch::default())),
+            batches: ThreadLocal::new(),
             seen: staleness.map(|bound| Arc::new(Seen::new(bound))),
         })
     }
@@ -216,14 +260,15 @@ impl RedisTier {
             return Some(recent);
         }
         let (reply, answer) = oneshot::channel();
+        let batch = self.batches.get_or(Arc::default);
         let start = {
-            let mut batch = self.batch.lock().ok()?;
+            let mut batch = batch.lock().ok()?;
             batch.scopes.extend(scopes.iter().cloned());
             batch.waiters.push(reply);
             !std::mem::replace(&mut batch.running, true)
         };
         if start {
-            tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(&self.batch), self.seen.clone()));
+            tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(batch), self.seen.clone()));
         }
         // The round trip ahead of ours and ours each end within the timeout; past both, the
         // read goes to the database rather than wait on.
@@ -288,8 +333,7 @@ impl RedisTier {
             pipe.cmd("INCR").arg(self.link.key("gen", scope)).ignore();
         }
         pipe.cmd("PUBLISH").arg(self.link.channel()).arg(pending.join(",")).ignore();
-        let connection = self.link.connection.read().ok().and_then(|c| c.clone());
-        let Some(mut connection) = connection else {
+        let Some(mut connection) = self.link.connection() else {
             self.link.failed(cache, "not connected");
             return false;
         };
@@ -391,6 +435,38 @@ mod tests {
         assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(99)), Some(vec![4, 2]));
         assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(100)), None, "as old as the bound");
         assert_eq!(seen.recent(&["stock:2".to_string()], sent), None, "never read");
+    }
+
+    /// `CLIENT ID` of the connection the calling thread uses, once its own is made.
+    async fn own_client_id(tier: &RedisTier) -> u64 {
+        for _ in 0..200 {
+            let own = tier.link.own.get().and_then(|slot| slot.read().ok().and_then(|c| c.clone()));
+            if let Some(mut own) = own {
+                return redis::cmd("CLIENT").arg("ID").query_async(&mut own).await.expect("CLIENT ID");
+            }
+            // The first call starts making the thread's own connection.
+            let _ = tier.generations(&["stock:1".to_string()]).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the thread's own connection was never made");
+    }
+
+    #[test]
+    fn each_thread_calls_redis_on_a_connection_of_its_own() {
+        let runtime = || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let tier = runtime().block_on(async {
+            RedisTier::start("redis://127.0.0.1:6379", Duration::from_secs(2), "magasin-test-own", None)
+                .expect("a valid URL")
+        });
+        let tier = Arc::new(tier);
+        let ids: Vec<u64> = (0..2)
+            .map(|_| {
+                let tier = Arc::clone(&tier);
+                std::thread::spawn(move || runtime().block_on(own_client_id(&tier)))
+            })
+            .map(|thread| thread.join().expect("the thread ends"))
+            .collect();
+        assert_ne!(ids[0], ids[1], "two threads, two connections");
     }
 
     #[test]
