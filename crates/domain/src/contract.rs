@@ -755,6 +755,12 @@ pub async fn stock_lists_filter_sort_and_page(s: &dyn Storage) {
         .await
         .expect("page");
     assert_eq!((past.count, past.items.len()), (2, 0), "past the end: the count, no rows");
+    let past_all =
+        s.store_stock_page(CENTRE, &q(None, StockOrdering::QuantityAsc, PageRequest::new(2, 3))).await.expect("page");
+    assert_eq!((past_all.count, past_all.items.len()), (3, 0), "past the end of every row");
+    let unknown_all =
+        s.store_stock_page(StoreId(99), &q(None, StockOrdering::QuantityAsc, PageRequest::new(1, 10))).await;
+    assert!(matches!(unknown_all, Err(StorageError::NotFound { entity: "store", .. })), "an unknown store");
     let unknown = s.store_stock_page(StoreId(99), &q(Some("c"), StockOrdering::NameAsc, PageRequest::new(1, 10))).await;
     assert!(matches!(unknown, Err(StorageError::NotFound { entity: "store", .. })), "an unknown store, filtered");
     let mut ranged = q(None, StockOrdering::NameDesc, PageRequest::new(1, 10));

@@ -113,7 +113,7 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// The store's name, its row locked with `lock` (the engine's `FOR UPDATE` or `FOR KEY SHARE`).
-    async fn lock_store(conn: &mut Connection<E>, store: StoreId, lock: &str) -> StorageResult<String> {
+    pub(crate) async fn lock_store(conn: &mut Connection<E>, store: StoreId, lock: &str) -> StorageResult<String> {
         let mut select = Statement::new("SELECT nom FROM stores WHERE id = ");
         select.bind(store.0).push(lock);
         let row: Option<(String,)> = Self::optional(conn, &select).await?;
@@ -121,7 +121,7 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// The first of `days` the store's till is closed for.
-    async fn closed_day(
+    pub(crate) async fn closed_day(
         conn: &mut Connection<E>,
         store: StoreId,
         days: &[NaiveDate],

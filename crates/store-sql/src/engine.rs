@@ -7,7 +7,7 @@ use crate::rows::{
     AdjustmentRow, AggregateRow, ApiTokenRow, AuditRow, ClosingRow, CountLineRow, CountRow, DashboardDbRow,
     DiscrepancyRow, HeldPriceRow, LedgerRow, LevelRow, LineRow, OrderLineRow, OrderRow, PackedFiguresRow, PriceRow,
     ProductRow, ReceiptLineRow, ReceiptRow, ReplenishmentRow, RequestLineRow, ReturnLineRow, ReturnRow, RuleRow,
-    SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StoreRow, StoreStockDbRow, SuggestionRow,
+    SaleRow, ShipmentLineRow, ShipmentRow, ShrinkageRow, StockItemRow, StorePageDbRow, StoreRow, SuggestionRow,
     TillRow, TrendRow, UserRow, WarehouseDbRow, WarehouseRuleRow, WarehouseSuggestionRow,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -36,7 +36,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<HeldPriceRow>
                  + Reads<LevelRow>
                  + Reads<StockItemRow>
-                 + Reads<StoreStockDbRow>
+                 + Reads<StorePageDbRow>
                  + Reads<WarehouseDbRow>
                  + Reads<DiscrepancyRow>
                  + Reads<SaleRow>
@@ -78,6 +78,7 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<(i64, DateTime<Utc>, i64, i64, String, i64)>
                  + Reads<(i64, NaiveDate)>
                  + Reads<(i64, DateTime<Utc>)>
+                 + Reads<(i64, DateTime<Utc>, i64)>
                  + Reads<(Option<i64>, String)>
                  + Reads<(Option<i64>, Option<i64>)>
                  + Reads<(i64, Option<String>)>

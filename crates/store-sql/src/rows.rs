@@ -99,6 +99,8 @@ pub struct HeldPriceRow {
     pub prix_cents: i64,
     /// The minimum of the store's automatic reordering rule of the product, if it has one.
     pub seuil_auto: Option<i64>,
+    /// The sale's day when the store's till is closed for it (the same on every row).
+    pub jour_ferme: Option<NaiveDate>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -114,26 +116,29 @@ impl From<StockItemRow> for StockItem {
     }
 }
 
+/// A row of a store's stock page: the store with the number of rows its filters keep, and one
+/// of the page's rows (none when the page is past the end).
 #[derive(sqlx::FromRow)]
-pub struct StoreStockDbRow {
-    pub id: i64,
-    pub produit_id: i64,
-    pub magasin_id: i64,
-    pub quantite: i64,
-    pub produit_nom: String,
+pub struct StorePageDbRow {
     pub magasin_nom: String,
+    pub total: i64,
+    pub id: Option<i64>,
+    pub produit_id: Option<i64>,
+    pub quantite: Option<i64>,
+    pub produit_nom: Option<String>,
 }
 
-impl From<StoreStockDbRow> for StoreStockRow {
-    fn from(r: StoreStockDbRow) -> Self {
-        StoreStockRow {
-            id: r.id,
-            produit: ProductId(r.produit_id),
-            magasin: StoreId(r.magasin_id),
-            quantite: r.quantite,
-            produit_nom: r.produit_nom,
-            magasin_nom: r.magasin_nom,
-        }
+impl StorePageDbRow {
+    /// The page's row, if this row holds one.
+    pub fn into_item(self, store: StoreId) -> Option<StoreStockRow> {
+        Some(StoreStockRow {
+            id: self.id?,
+            produit: ProductId(self.produit_id?),
+            magasin: store,
+            quantite: self.quantite?,
+            produit_nom: self.produit_nom?,
+            magasin_nom: self.magasin_nom,
+        })
     }
 }
 

@@ -131,12 +131,22 @@ impl<E: Engine> SqlStorage<E> {
     /// of its automatic reordering rule, in one statement that locks the stock rows in product
     /// order where the engine locks rows, so two sales cannot deadlock. A product the store
     /// holds no row of is read from the catalogue alone (unknown: not found).
+    ///
+    /// The same statement reads whether the store's till is closed for the sale's day (refused:
+    /// day closed). It runs after the store's row is taken (`lock_store`): on PostgreSQL it then
+    /// sees a close that committed while this transaction waited for that row.
     async fn price_and_hold(
         conn: &mut Connection<E>,
         sale: &ValidSale,
+        store_name: &str,
     ) -> StorageResult<(Vec<SaleLine>, HashMap<i64, HeldPriceRow>)> {
+        let jour = sale.at.date_naive();
         let mut select = Statement::new(
-            "SELECT s.produit_id, s.quantite, s.reserve, p.nom, p.prix_cents, r.seuil_min AS seuil_auto
+            "SELECT s.produit_id, s.quantite, s.reserve, p.nom, p.prix_cents, r.seuil_min AS seuil_auto,
+                    (SELECT MIN(c.jour) FROM day_closings c WHERE c.magasin_id = ",
+        );
+        select.bind(sale.magasin.0).push(" AND c.jour = ").bind(jour).push(
+            ") AS jour_ferme
              FROM store_stock s JOIN products p ON p.id = s.produit_id
              LEFT JOIN reorder_rules r ON r.magasin_id = s.magasin_id AND r.produit_id = s.produit_id
                                       AND r.mode = 'automatique'
@@ -148,6 +158,13 @@ impl<E: Engine> SqlStorage<E> {
             select.push(E::DIALECT.for_update).push(" OF s");
         }
         let rows: Vec<HeldPriceRow> = Self::all(conn, &select).await?;
+        let closed = match rows.first() {
+            Some(row) => row.jour_ferme,
+            None => Self::closed_day(conn, sale.magasin, &[jour]).await?,
+        };
+        if let Some(jour) = closed {
+            return Err(StorageError::DayClosed { store: sale.magasin, store_name: store_name.to_string(), jour });
+        }
         let held: HashMap<i64, HeldPriceRow> = rows.into_iter().map(|r| (r.produit_id, r)).collect();
         let unheld: Vec<i64> = sale.lignes.iter().map(|l| l.produit.0).filter(|id| !held.contains_key(id)).collect();
         let mut catalogue: HashMap<i64, PriceRow> = HashMap::new();
@@ -179,15 +196,14 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// Checks every product has enough of the stock `held` (locked by [`Self::price_and_hold`])
-    /// beside what prepared transfers reserve, and decrements it. Returns the quantities before
-    /// the sale.
-    async fn take_stock(
-        conn: &mut Connection<E>,
+    /// beside what prepared transfers reserve. Returns the statement decrementing it (answering
+    /// one row per product it decremented) and the quantities before the sale.
+    fn take_stock(
         store: StoreId,
         lignes: &[SaleLine],
         sums: &Sums,
         held: &HashMap<i64, HeldPriceRow>,
-    ) -> StorageResult<HashMap<i64, i64>> {
+    ) -> StorageResult<(Statement, HashMap<i64, i64>)> {
         for line in lignes {
             let requested = sums.get(&line.produit.0).map_or(line.quantite, |(q, _)| *q);
             let available = held.get(&line.produit.0).map_or(0, |r| r.quantite - r.reserve);
@@ -208,12 +224,35 @@ impl<E: Engine> SqlStorage<E> {
             " AND store_stock.produit_id = u.column1 AND store_stock.quantite - store_stock.reserve >= u.column2",
         );
         update.push(" RETURNING store_stock.produit_id");
-        let updated: Vec<(i64,)> = Self::all(conn, &update).await?;
-        let updated = updated.len();
-        if updated != sums.len() {
-            return Err(invariant(format!("locked stock rows changed: {updated} of {} updated", sums.len())));
+        Ok((update, held.iter().map(|(p, r)| (*p, r.quantite)).collect()))
+    }
+
+    /// Decrements the stock (`take`, from [`Self::take_stock`]) and inserts the sale's row
+    /// (`insert`), answering its id and time: chained into one statement where the engine
+    /// chains writes (they touch different rows), one after the other elsewhere. Every product
+    /// must be decremented: its row is locked, so anything else is a broken invariant.
+    async fn take_and_insert(
+        conn: &mut Connection<E>,
+        take: Statement,
+        insert: Statement,
+        products: usize,
+    ) -> StorageResult<(i64, DateTime<Utc>)> {
+        let (sale_id, date_vente, taken) = if E::DIALECT.chains_writes {
+            let mut chained = Statement::new("WITH taken AS (");
+            chained.append(&take).push(") ").append(&insert);
+            chained.push(" RETURNING id, date_vente, (SELECT COUNT(*) FROM taken)");
+            let (id, at, taken): (i64, DateTime<Utc>, i64) = Self::one(conn, &chained).await?;
+            (id, at, usize::try_from(taken).unwrap_or(0))
+        } else {
+            let taken: Vec<(i64,)> = Self::all(conn, &take).await?;
+            let mut insert = insert;
+            let (id, at): (i64, DateTime<Utc>) = Self::one(conn, insert.push(" RETURNING id, date_vente")).await?;
+            (id, at, taken.len())
+        };
+        if taken != products {
+            return Err(invariant(format!("locked stock rows changed: {taken} of {products} updated")));
         }
-        Ok(held.iter().map(|(p, r)| (*p, r.quantite)).collect())
+        Ok((sale_id, date_vente))
     }
 
     /// Adds per-product sums to a pair of kept aggregates, rows taken in product order.
@@ -275,18 +314,18 @@ impl<E: Engine> SqlStorage<E> {
             let sale = Self::fetch_sale(&mut tx, SaleId(id)).await?;
             return Ok(RecordedSale { sale, replayed: true, below_automatic_minimum: Vec::new() });
         }
-        let magasin_nom = Self::check_day_open(&mut tx, sale.magasin, &[sale.at.date_naive()]).await?;
-        let (lignes, held) = Self::price_and_hold(&mut tx, sale).await?;
+        let magasin_nom = Self::lock_store(&mut tx, sale.magasin, E::DIALECT.for_share).await?;
+        let (lignes, held) = Self::price_and_hold(&mut tx, sale, &magasin_nom).await?;
         let total = sale_total(&lignes).map_err(StorageError::Invalid)?.0;
         let paiement = sale.paiement.map(|p| settle(&p, Money(total))).transpose().map_err(StorageError::Invalid)?;
         let sums = per_product(&lignes)?;
-        let mut balance = Self::take_stock(&mut tx, sale.magasin, &lignes, &sums, &held).await?;
+        let (take, mut balance) = Self::take_stock(sale.magasin, &lignes, &sums, &held)?;
 
         let jour = sale.at.date_naive();
         let insert = Statement::new(
             "INSERT INTO sales (magasin_id, date_vente, jour, total_cents, statut, acteur, mode_paiement,
                                 montant_remis_cents, rendu_cents)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id, date_vente",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .value(sale.magasin.0)
         .value(sale.at)
@@ -297,7 +336,7 @@ impl<E: Engine> SqlStorage<E> {
         .value(paiement.map(|p| p.mode.as_str()))
         .value(paiement.and_then(|p| p.montant_remis).map(|m| m.0))
         .value(paiement.and_then(|p| p.rendu).map(|m| m.0));
-        let (sale_id, date_vente): (i64, DateTime<Utc>) = Self::one(&mut tx, &insert).await?;
+        let (sale_id, date_vente) = Self::take_and_insert(&mut tx, take, insert, sums.len()).await?;
         // Everything else the sale writes touches rows of its own (its lines, its ledger rows, the
         // aggregates' rows, its key, its audit row): one batch, one round trip on PostgreSQL.
         let mut writes = WriteBatch::default();

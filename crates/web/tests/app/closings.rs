@@ -128,6 +128,11 @@ async fn a_closed_day_refuses_sales_cancels_and_returns(app: TestApp) {
     assert_error_body(&refused, 409, SALES);
     let message = refused.body["message"].as_str().unwrap_or("");
     assert!(message.contains("is closed for") && message.contains(&today()), "{message}");
+    // A product the store holds no row of: refused for the closed day, not for want of stock.
+    assert_eq!(close(&app, 3, &today(), "0").await.status, StatusCode::CREATED);
+    let unheld = app.post(SALES, json!({"magasin": 3, "lignes": [{"produit": 1, "quantite": 1}]})).await;
+    assert_error_body(&unheld, 409, SALES);
+    assert!(unheld.body["message"].as_str().unwrap_or("").contains("is closed for"), "{}", unheld.body);
     let cancel = format!("{SALES}{sold}/cancel/");
     assert_error_body(&app.post(&cancel, Value::Null).await, 409, &cancel);
     let returned = give_back_one(&app, sold).await;
