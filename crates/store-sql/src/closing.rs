@@ -142,9 +142,15 @@ impl<E: Engine> SqlStorage<E> {
         days: &[NaiveDate],
     ) -> StorageResult<String> {
         let store_name = Self::lock_store(conn, store, E::DIALECT.for_share).await?;
-        match Self::closed_day(conn, store, days).await? {
-            Some(jour) => Err(StorageError::DayClosed { store, store_name, jour }),
-            None => Ok(store_name),
+        Self::refuse_closed(store, &store_name, Self::closed_day(conn, store, days).await?)?;
+        Ok(store_name)
+    }
+
+    /// Refused (day closed) when `closed` names a day the store's till is closed for.
+    pub(crate) fn refuse_closed(store: StoreId, store_name: &str, closed: Option<NaiveDate>) -> StorageResult<()> {
+        match closed {
+            Some(jour) => Err(StorageError::DayClosed { store, store_name: store_name.to_string(), jour }),
+            None => Ok(()),
         }
     }
 

@@ -162,9 +162,7 @@ impl<E: Engine> SqlStorage<E> {
             Some(row) => row.jour_ferme,
             None => Self::closed_day(conn, sale.magasin, &[jour]).await?,
         };
-        if let Some(jour) = closed {
-            return Err(StorageError::DayClosed { store: sale.magasin, store_name: store_name.to_string(), jour });
-        }
+        Self::refuse_closed(sale.magasin, store_name, closed)?;
         let held: HashMap<i64, HeldPriceRow> = rows.into_iter().map(|r| (r.produit_id, r)).collect();
         let unheld: Vec<i64> = sale.lignes.iter().map(|l| l.produit.0).filter(|id| !held.contains_key(id)).collect();
         let mut catalogue: HashMap<i64, PriceRow> = HashMap::new();
@@ -234,7 +232,7 @@ impl<E: Engine> SqlStorage<E> {
     async fn take_and_insert(
         conn: &mut Connection<E>,
         take: Statement,
-        insert: Statement,
+        mut insert: Statement,
         products: usize,
     ) -> StorageResult<(i64, DateTime<Utc>)> {
         let (sale_id, date_vente, taken) = if E::DIALECT.chains_writes {
@@ -245,7 +243,6 @@ impl<E: Engine> SqlStorage<E> {
             (id, at, usize::try_from(taken).unwrap_or(0))
         } else {
             let taken: Vec<(i64,)> = Self::all(conn, &take).await?;
-            let mut insert = insert;
             let (id, at): (i64, DateTime<Utc>) = Self::one(conn, insert.push(" RETURNING id, date_vente")).await?;
             (id, at, taken.len())
         };
