@@ -155,6 +155,8 @@ async fn warehouse_qty(s: &dyn Storage, product: ProductId) -> i64 {
 async fn assert_ledger_sound(s: &dyn Storage) {
     let bad = s.ledger_discrepancies().await.expect("ledger check");
     assert!(bad.is_empty(), "ledger does not add up: {bad:?}");
+    let rows = s.stock_rows_discrepancies().await.expect("stock rows check");
+    assert!(rows.is_empty(), "stores' numbers of stock rows do not match: {rows:?}");
 }
 
 fn request(store: StoreId, product: ProductId, quantite: i64) -> NewReplenishment {

@@ -26,7 +26,7 @@ use crate::seed::{Dataset, HistoricSale};
 use crate::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, ShipmentQuery, ShipmentStep};
 use crate::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use crate::stores::Magasin;
-use crate::verification::{AggregateDiscrepancy, VerificationReport};
+use crate::verification::{AggregateDiscrepancy, StockRowsDiscrepancy, VerificationReport};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -318,6 +318,8 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<Option<VerificationReport>>;
     /// Every kept sales aggregate that differs from the sale lines it sums (the full check).
     async fn aggregate_discrepancies(&self) -> StorageResult<Vec<AggregateDiscrepancy>>;
+    /// Every store whose kept number of stock rows differs from the rows it holds.
+    async fn stock_rows_discrepancies(&self) -> StorageResult<Vec<StockRowsDiscrepancy>>;
     /// The last pass, if one ran.
     async fn last_verification(&self) -> StorageResult<Option<VerificationReport>>;
 

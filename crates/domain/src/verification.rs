@@ -1,7 +1,7 @@
 //! The ledger checking itself while the chain runs: a pass compares every balance with the sum
 //! of its ledger (adding only the ledger rows since the last pass to the sums it keeps), and the
 //! kept sales and returns aggregates of the days and products touched since with the lines they
-//! sum.
+//! sum, and each store's kept number of stock rows with the rows it holds.
 
 use crate::ids::{ProductId, StoreId};
 use crate::ledger::LedgerDiscrepancy;
@@ -47,6 +47,15 @@ pub struct AggregateDiscrepancy {
     pub summed_montant: i64,
 }
 
+/// A store whose kept number of stock rows (`stores.stock_rows`, the count its unfiltered stock
+/// list answers) differs from the stock rows it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockRowsDiscrepancy {
+    pub magasin: StoreId,
+    pub kept: i64,
+    pub counted: i64,
+}
+
 /// One pass of the verifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerificationReport {
@@ -59,12 +68,16 @@ pub struct VerificationReport {
     /// Aggregates that differ from their sale or return lines (at most [`MAX_KEPT_DISCREPANCIES`]).
     pub aggregates: Vec<AggregateDiscrepancy>,
     pub aggregate_count: i64,
+    /// Stores whose kept number of stock rows differs from their rows (at most
+    /// [`MAX_KEPT_DISCREPANCIES`]).
+    pub stock_rows: Vec<StockRowsDiscrepancy>,
+    pub stock_rows_count: i64,
     pub duration_ms: i64,
 }
 
 impl VerificationReport {
     /// Every invariant holds.
     pub fn is_sound(&self) -> bool {
-        self.stock_count == 0 && self.aggregate_count == 0
+        self.stock_count == 0 && self.aggregate_count == 0 && self.stock_rows_count == 0
     }
 }

@@ -65,6 +65,7 @@ async fn main() -> Result<()> {
             let storage = storage::open(&db).await?;
             let bad = storage.ledger_discrepancies().await?;
             let aggregates = storage.aggregate_discrepancies().await?;
+            let stock_rows = storage.stock_rows_discrepancies().await?;
             for d in &bad {
                 let transit = if d.en_transit { " (goods in transit to it)" } else { "" };
                 eprintln!(
@@ -83,15 +84,20 @@ async fn main() -> Result<()> {
                     a.magasin, a.produit, a.kept_quantite, a.kept_montant, a.summed_quantite, a.summed_montant
                 );
             }
-            match (bad.len(), aggregates.len()) {
-                (0, 0) => {
+            for r in &stock_rows {
+                eprintln!("store {}: kept number of stock rows {}, rows counted {}", r.magasin, r.kept, r.counted);
+            }
+            match (bad.len(), aggregates.len(), stock_rows.len()) {
+                (0, 0, 0) => {
                     eprintln!(
-                        "stock ledger: every location and product adds up; sales and returns aggregates: every one adds up"
+                        "stock ledger: every location and product adds up; sales and returns aggregates: every one adds up; \
+                         stores' numbers of stock rows: every one matches"
                     );
                     Ok(())
                 }
-                (stock, kept) => bail!(
-                    "{stock} stock balances do not match their ledger; {kept} sales or returns aggregates do not match their lines"
+                (stock, kept, rows) => bail!(
+                    "{stock} stock balances do not match their ledger; {kept} sales or returns aggregates do not match their lines; \
+                     {rows} stores' numbers of stock rows do not match their rows"
                 ),
             }
         }

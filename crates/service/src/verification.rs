@@ -20,8 +20,10 @@ impl Services {
             Some(report) if !report.is_sound() => tracing::error!(
                 stock = report.stock_count,
                 aggregates = report.aggregate_count,
+                stock_rows = report.stock_rows_count,
                 first_stock = ?report.stock.first(),
                 first_aggregate = ?report.aggregates.first(),
+                first_stock_rows = ?report.stock_rows.first(),
                 "ledger verification found invariant violations"
             ),
             Some(report) => {
@@ -48,6 +50,7 @@ impl Services {
 fn export(report: &VerificationReport) {
     metrics::gauge!("magasin_invariant_violations", "kind" => "stock").set(report.stock_count as f64);
     metrics::gauge!("magasin_invariant_violations", "kind" => "aggregate").set(report.aggregate_count as f64);
+    metrics::gauge!("magasin_invariant_violations", "kind" => "stock_rows").set(report.stock_rows_count as f64);
     metrics::gauge!("magasin_ledger_verification_last_pass_timestamp_seconds").set(report.at.timestamp() as f64);
     metrics::gauge!("magasin_ledger_verification_duration_seconds").set(report.duration_ms as f64 / 1000.0);
 }

@@ -75,7 +75,8 @@ pub trait Engine: Send + Sync + 'static {
                  + Reads<AggregateRow>
                  + Reads<CountRow>
                  + Reads<CountLineRow>
-                 + Reads<(i64, DateTime<Utc>, i64, i64, String, i64)>
+                 + Reads<(i64, DateTime<Utc>, i64, i64, i64, String, i64)>
+                 + Reads<(i64, i64, i64)>
                  + Reads<(i64, NaiveDate)>
                  + Reads<(i64, DateTime<Utc>)>
                  + Reads<(i64, DateTime<Utc>, i64)>

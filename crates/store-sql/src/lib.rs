@@ -71,7 +71,7 @@ use magasin_domain::shipping::{Gaps, NewTransfer, Shipment, ShipmentOutcome, Shi
 use magasin_domain::stock::{StockItem, StockQuery, StockThresholds, StoreStockRow, WarehouseStockRow};
 use magasin_domain::stores::Magasin;
 use magasin_domain::till::{TillItem, TillSearch};
-use magasin_domain::verification::{AggregateDiscrepancy, VerificationReport};
+use magasin_domain::verification::{AggregateDiscrepancy, StockRowsDiscrepancy, VerificationReport};
 use magasin_domain::{
     ApiTokenId, CountId, PoolStats, ProductId, PurchaseOrderId, ReceiptId, ReplenishmentId, ReturnId, SaleId,
     ShipmentId, Storage, StorageResult, StoreId, UserId, WriteContext,
@@ -371,6 +371,10 @@ impl<E: Engine> Storage for SqlStorage<E> {
 
     async fn aggregate_discrepancies(&self) -> StorageResult<Vec<AggregateDiscrepancy>> {
         timed("aggregate_discrepancies", self.every_aggregate_discrepancy()).await
+    }
+
+    async fn stock_rows_discrepancies(&self) -> StorageResult<Vec<StockRowsDiscrepancy>> {
+        timed("stock_rows_discrepancies", self.every_stock_rows_discrepancy()).await
     }
 
     async fn last_verification(&self) -> StorageResult<Option<VerificationReport>> {

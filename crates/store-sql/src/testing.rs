@@ -97,8 +97,8 @@ pub async fn tamper<E: crate::engine::Engine>(storage: &crate::SqlStorage<E>, sq
 }
 
 /// The ledger's verifier on a seeded storage (the conformance fixture): a sound ledger passes;
-/// a balance changed behind the storage's back, then a kept aggregate, are found by the next
-/// pass, which only adds the ledger rows written since; the last pass is kept for every
+/// a balance changed behind the storage's back, then a kept aggregate, then a store's number of
+/// stock rows, are found by the next pass, which only adds the ledger rows written since; the last pass is kept for every
 /// instance to read; once repaired, the next pass is sound again.
 pub async fn the_verifier_catches_what_was_changed_behind_its_back<E: crate::engine::Engine>(s: &crate::SqlStorage<E>) {
     use chrono::{Duration, Utc};
@@ -180,4 +180,28 @@ pub async fn the_verifier_catches_what_was_changed_behind_its_back<E: crate::eng
     assert_eq!(full.len(), 2, "{full:?}");
     tamper(s, "UPDATE returns_daily SET montant_cents = montant_cents - 7 WHERE produit_id = 1").await;
     assert!(s.aggregate_discrepancies().await.expect("full check").is_empty());
+    let (now, settled) = all_settled();
+    assert!(s.verify_ledger(now, settled).await.expect("pass").expect("not busy").is_sound());
+
+    // A store's kept number of stock rows (its unfiltered list's count), changed behind the
+    // storage's back, is found by the next pass and by the full check; the stock still adds up.
+    tamper(s, "UPDATE stores SET stock_rows = stock_rows + 3 WHERE id = 1").await;
+    let (now, settled) = all_settled();
+    let eighth = s.verify_ledger(now, settled).await.expect("pass").expect("not busy");
+    assert_eq!((eighth.stock_count, eighth.aggregate_count, eighth.stock_rows_count), (0, 0, 1), "{eighth:?}");
+    let d = &eighth.stock_rows[0];
+    assert_eq!((d.magasin, d.kept - d.counted), (CENTRE, 3), "{eighth:?}");
+    assert!(d.counted > 0, "the store holds stock rows: {eighth:?}");
+    assert!(!eighth.is_sound());
+    let kept = s.last_verification().await.expect("last").expect("a pass");
+    assert_eq!(
+        (kept.stock_rows_count, kept.stock_rows.clone()),
+        (1, eighth.stock_rows.clone()),
+        "the details are kept"
+    );
+    assert_eq!(s.stock_rows_discrepancies().await.expect("full check"), eighth.stock_rows);
+    tamper(s, "UPDATE stores SET stock_rows = stock_rows - 3 WHERE id = 1").await;
+    assert!(s.stock_rows_discrepancies().await.expect("full check").is_empty());
+    let (now, settled) = all_settled();
+    assert!(s.verify_ledger(now, settled).await.expect("pass").expect("not busy").is_sound());
 }

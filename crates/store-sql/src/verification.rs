@@ -7,7 +7,8 @@
 //! 2. with reads only (writers are never held up), compares every balance with its kept sum plus
 //!    the newer rows — a join over stock rows, whatever the length of the history — and the kept
 //!    aggregates of the store-days (and store-products) that sales, cancellations or returns
-//!    touched since the last pass with the sale or return lines they sum;
+//!    touched since the last pass with the sale or return lines they sum, and each store's kept
+//!    number of stock rows with the rows it holds (one pass over the stock rows' store index);
 //! 3. records what it found for every instance to show.
 
 use crate::SqlStorage;
@@ -17,7 +18,9 @@ use crate::rows::{AggregateRow, DiscrepancyRow, LIEU, location_of};
 use crate::statement::Statement;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use magasin_domain::ledger::LedgerDiscrepancy;
-use magasin_domain::verification::{AggregateDiscrepancy, AggregateKind, MAX_KEPT_DISCREPANCIES, VerificationReport};
+use magasin_domain::verification::{
+    AggregateDiscrepancy, AggregateKind, MAX_KEPT_DISCREPANCIES, StockRowsDiscrepancy, VerificationReport,
+};
 use magasin_domain::{ProductId, StorageResult, StoreId};
 use serde_json::{Value, json};
 
@@ -40,6 +43,11 @@ fn stock_against_checkpoint() -> String {
          ORDER BY CASE WHEN COALESCE(v.lieu, s.lieu) = 0 THEN 0 ELSE 1 END, ABS(COALESCE(v.lieu, s.lieu)), 1 DESC, 2"
     )
 }
+
+/// Every store whose kept number of stock rows differs from the rows it holds.
+const STOCK_ROWS_AGAINST_COUNT: &str = "SELECT m.id, m.stock_rows, COALESCE(c.n, 0) FROM stores m
+     LEFT JOIN (SELECT magasin_id, COUNT(*) AS n FROM store_stock GROUP BY magasin_id) c ON c.magasin_id = m.id
+     WHERE m.stock_rows <> COALESCE(c.n, 0) ORDER BY m.id";
 
 /// A pair of kept aggregates and the lines they sum: which store-days and store-products were
 /// touched since a pass (records with an id above `$1`, and for sales those cancelled at or
@@ -140,7 +148,7 @@ fn aggregate_of(kind: AggregateKind, r: AggregateRow) -> AggregateDiscrepancy {
 }
 
 /// What the state row keeps of a pass's discrepancies (the first of each kind).
-fn details(stock: &[LedgerDiscrepancy], aggregates: &[AggregateDiscrepancy]) -> String {
+fn details(stock: &[LedgerDiscrepancy], aggregates: &[AggregateDiscrepancy], rows: &[StockRowsDiscrepancy]) -> String {
     let store = |l: magasin_domain::stock::Location| match l {
         magasin_domain::stock::Location::Warehouse => None,
         magasin_domain::stock::Location::Store(s) => Some(s.0),
@@ -150,12 +158,20 @@ fn details(stock: &[LedgerDiscrepancy], aggregates: &[AggregateDiscrepancy]) -> 
             .collect::<Vec<_>>(),
         "aggregates": aggregates.iter().map(|a| json!([a.magasin.0, a.jour, a.produit.0, a.kept_quantite,
             a.kept_montant, a.summed_quantite, a.summed_montant, a.kind.as_str()])).collect::<Vec<_>>(),
+        "stock_rows": rows.iter().map(|r| json!([r.magasin.0, r.kept, r.counted])).collect::<Vec<_>>(),
     })
     .to_string()
 }
 
-/// The discrepancies a state row keeps, read back.
-fn parse_details(text: &str) -> (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepancy>) {
+/// A pass as the state row keeps it: the ledger id it reached, when, how many balances,
+/// aggregates and stores' numbers of stock rows differ, the details, how long it took.
+type PassRow = (i64, DateTime<Utc>, i64, i64, i64, String, i64);
+
+type Details = (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepancy>, Vec<StockRowsDiscrepancy>);
+
+/// The discrepancies a state row keeps, read back (a pass kept before stores' rows were checked
+/// has none of those).
+fn parse_details(text: &str) -> Details {
     let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
     let int = |v: &Value| v.as_i64().unwrap_or(0);
     let stock = value["stock"]
@@ -189,7 +205,15 @@ fn parse_details(text: &str) -> (Vec<LedgerDiscrepancy>, Vec<AggregateDiscrepanc
                 .collect()
         })
         .unwrap_or_default();
-    (stock, aggregates)
+    let rows = value["stock_rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| StockRowsDiscrepancy { magasin: StoreId(int(&r[0])), kept: int(&r[1]), counted: int(&r[2]) })
+                .collect()
+        })
+        .unwrap_or_default();
+    (stock, aggregates, rows)
 }
 
 impl<E: Engine> SqlStorage<E> {
@@ -213,6 +237,14 @@ impl<E: Engine> SqlStorage<E> {
             }
         }
         Ok(found)
+    }
+
+    async fn stock_rows_against_count(conn: &mut Connection<E>) -> StorageResult<Vec<StockRowsDiscrepancy>> {
+        let rows: Vec<(i64, i64, i64)> = Self::all(conn, &Statement::new(STOCK_ROWS_AGAINST_COUNT)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kept, counted)| StockRowsDiscrepancy { magasin: StoreId(id), kept, counted })
+            .collect())
     }
 
     pub(crate) async fn verification_pass(
@@ -275,6 +307,7 @@ impl<E: Engine> SqlStorage<E> {
         // Cancellations since the last pass, with the same margin as the ledger's.
         let since = last_at.map_or(DateTime::<Utc>::UNIX_EPOCH, |at| at - (now - settled));
         let aggregates = Self::aggregate_discrepancies(&mut conn, last_sale, since, last_return).await?;
+        let stock_rows = Self::stock_rows_against_count(&mut conn).await?;
         drop(conn);
         let report = VerificationReport {
             at: now,
@@ -283,21 +316,24 @@ impl<E: Engine> SqlStorage<E> {
             aggregate_count: i64::try_from(aggregates.len()).unwrap_or(i64::MAX),
             stock: stock.into_iter().take(MAX_KEPT_DISCREPANCIES).collect(),
             aggregates: aggregates.into_iter().take(MAX_KEPT_DISCREPANCIES).collect(),
+            stock_rows_count: i64::try_from(stock_rows.len()).unwrap_or(i64::MAX),
+            stock_rows: stock_rows.into_iter().take(MAX_KEPT_DISCREPANCIES).collect(),
             duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
         };
 
         // 3. What it found, for every instance to show.
         let record = Statement::new(
             "UPDATE ledger_verification SET vente_id = $1, date = $2, ecarts_stock = $3, ecarts_agregats = $4,
-                    details = $5, duree_ms = $6, retour_id = $7 WHERE id = 1",
+                    details = $5, duree_ms = $6, retour_id = $7, ecarts_lignes = $8 WHERE id = 1",
         )
         .value(next_sale.max(last_sale))
         .value(report.at)
         .value(report.stock_count)
         .value(report.aggregate_count)
-        .value(details(&report.stock, &report.aggregates))
+        .value(details(&report.stock, &report.aggregates, &report.stock_rows))
         .value(report.duration_ms)
-        .value(next_return.max(last_return));
+        .value(next_return.max(last_return))
+        .value(report.stock_rows_count);
         let mut conn = self.writer.acquire().await?;
         Self::execute(&mut conn, &record).await?;
         Ok(Some(report))
@@ -309,15 +345,21 @@ impl<E: Engine> SqlStorage<E> {
         Self::aggregate_discrepancies(&mut conn, 0, DateTime::<Utc>::UNIX_EPOCH, 0).await
     }
 
+    /// Every store whose kept number of stock rows differs from its rows.
+    pub(crate) async fn every_stock_rows_discrepancy(&self) -> StorageResult<Vec<StockRowsDiscrepancy>> {
+        let mut conn = self.reader.acquire().await?;
+        Self::stock_rows_against_count(&mut conn).await
+    }
+
     pub(crate) async fn last_pass(&self) -> StorageResult<Option<VerificationReport>> {
         let mut conn = self.reader.acquire().await?;
         let select = Statement::new(
-            "SELECT jusqu_a, date, ecarts_stock, ecarts_agregats, details, duree_ms FROM ledger_verification
+            "SELECT jusqu_a, date, ecarts_stock, ecarts_agregats, ecarts_lignes, details, duree_ms FROM ledger_verification
              WHERE id = 1 AND date IS NOT NULL",
         );
-        let row: Option<(i64, DateTime<Utc>, i64, i64, String, i64)> = Self::optional(&mut conn, &select).await?;
-        Ok(row.map(|(through, at, stock_count, aggregate_count, text, duration_ms)| {
-            let (stock, aggregates) = parse_details(&text);
+        let row: Option<PassRow> = Self::optional(&mut conn, &select).await?;
+        Ok(row.map(|(through, at, stock_count, aggregate_count, stock_rows_count, text, duration_ms)| {
+            let (stock, aggregates, stock_rows) = parse_details(&text);
             VerificationReport {
                 at,
                 ledger_through: through,
@@ -325,6 +367,8 @@ impl<E: Engine> SqlStorage<E> {
                 stock_count,
                 aggregates,
                 aggregate_count,
+                stock_rows,
+                stock_rows_count,
                 duration_ms,
             }
         }))

@@ -453,7 +453,7 @@ pub struct VerificationStrings {
     pub duration: &'static str,
     pub result: &'static str,
     pub sound: &'static str,
-    pub violations: fn(i64, i64) -> String,
+    pub violations: fn(i64, i64, i64) -> String,
     pub never: &'static str,
     pub stock_title: &'static str,
     pub ledger_sum: &'static str,
@@ -466,6 +466,9 @@ pub struct VerificationStrings {
     pub summed_units: &'static str,
     pub kept_cents: &'static str,
     pub summed_cents: &'static str,
+    pub stock_rows_title: &'static str,
+    pub kept_rows: &'static str,
+    pub counted_rows: &'static str,
 }
 
 /// The words of the stock movement (ledger) pages.
@@ -1004,7 +1007,7 @@ pub static FR: Strings = Strings {
     },
     verification: VerificationStrings {
         title: "Vérification du registre",
-        help: "En tâche de fond, magasin vérifie que chaque stock est égal à la somme de ses mouvements et que les cumuls de ventes tenus à jour sont égaux aux lignes de vente qu'ils résument. Chaque passage n'ajoute que les mouvements écrits depuis le précédent. « magasin check-ledger » fait la vérification complète à la demande.",
+        help: "En tâche de fond, magasin vérifie que chaque stock est égal à la somme de ses mouvements et que les cumuls de ventes tenus à jour sont égaux aux lignes de vente qu'ils résument, et que le nombre de lignes de stock tenu pour chaque magasin est celui de ses lignes. Chaque passage n'ajoute que les mouvements écrits depuis le précédent. « magasin check-ledger » fait la vérification complète à la demande.",
         last_pass: "Dernier passage",
         through: "Mouvements vérifiés jusqu'au n°",
         duration: "Durée",
@@ -1023,6 +1026,9 @@ pub static FR: Strings = Strings {
         summed_units: "Unités des lignes",
         kept_cents: "Montant tenu (centimes)",
         summed_cents: "Montant des lignes (centimes)",
+        stock_rows_title: "Magasins dont le nombre de lignes de stock tenu diffère de leurs lignes",
+        kept_rows: "Lignes tenues",
+        counted_rows: "Lignes comptées",
     },
     movements: MovementStrings {
         link: "Mouvements de stock",
@@ -1102,8 +1108,10 @@ mod fr {
         format!("Inventaire n° {id} annulé.")
     }
 
-    pub fn verification_violations(stock: i64, aggregates: i64) -> String {
-        format!("{stock} stock(s) et {aggregates} cumul(s) de ventes ne correspondent pas.")
+    pub fn verification_violations(stock: i64, aggregates: i64, stock_rows: i64) -> String {
+        format!(
+            "{stock} stock(s), {aggregates} cumul(s) de ventes et {stock_rows} nombre(s) de lignes de stock ne correspondent pas."
+        )
     }
 
     pub fn ledger_reason(reason: magasin_domain::ledger::LedgerReason) -> &'static str {

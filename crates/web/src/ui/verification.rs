@@ -1,5 +1,6 @@
 //! `/verification`: what the ledger's last verification pass found (whichever instance ran it):
-//! when, how far into the ledger, and every balance or sales aggregate that does not add up.
+//! when, how far into the ledger, and every balance, sales aggregate or store's number of stock
+//! rows that does not add up.
 
 use super::layout::{Layout, UiError};
 use super::session::Visitor;
@@ -18,9 +19,12 @@ pub struct LastPass {
     pub sound: bool,
     pub stock_count: i64,
     pub aggregate_count: i64,
+    pub stock_rows_count: i64,
     /// `(location, product, quantity, ledger sum)`.
     pub stock: Vec<(String, i64, i64, i64)>,
     pub aggregates: Vec<AggregateRow>,
+    /// `(store, kept number of stock rows, rows counted)`.
+    pub stock_rows: Vec<(i64, i64, i64)>,
 }
 
 /// `(what it sums, store, day or "total", product, kept units, summed units, kept cents, summed
@@ -33,7 +37,7 @@ impl LastPass {
         if self.sound {
             t.verification.sound.to_string()
         } else {
-            (t.verification.violations)(self.stock_count, self.aggregate_count)
+            (t.verification.violations)(self.stock_count, self.aggregate_count, self.stock_rows_count)
         }
     }
 }
@@ -54,6 +58,8 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Res
         sound: r.is_sound(),
         stock_count: r.stock_count,
         aggregate_count: r.aggregate_count,
+        stock_rows_count: r.stock_rows_count,
+        stock_rows: r.stock_rows.iter().map(|d| (d.magasin.0, d.kept, d.counted)).collect(),
         stock: r
             .stock
             .iter()
