@@ -4,7 +4,7 @@ use crate::errors::map_error;
 use crate::seeding::{copy_history, reset_sequences};
 use magasin_domain::seed::HistoricSale;
 use magasin_domain::{StorageError, StorageResult};
-use magasin_store_sql::{Dialect, Engine};
+use magasin_store_sql::{Dialect, Engine, MAX_BINDS};
 use sqlx::PgConnection;
 
 /// The PostgreSQL engine.
@@ -23,6 +23,7 @@ const POSTGRES: Dialect = Dialect {
     for_share: " FOR KEY SHARE",
     chains_writes: true,
     join_texts: "string_agg",
+    binds_per_statement: MAX_BINDS,
 };
 
 impl Engine for PgEngine {

@@ -47,7 +47,7 @@ impl<E: Engine> SqlStorage<E> {
         ids: &[i64],
     ) -> StorageResult<()> {
         let mut known = std::collections::HashSet::new();
-        for chunk in ids.chunks(crate::engine::MAX_BINDS) {
+        for chunk in ids.chunks(E::DIALECT.binds_per_statement) {
             let mut select = Statement::new("SELECT id FROM products WHERE id IN (");
             select.bind_list(chunk.iter().copied()).push(")");
             let found: Vec<(i64,)> = Self::all(conn, &select).await?;

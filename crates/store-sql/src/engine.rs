@@ -146,10 +146,13 @@ pub struct Dialect {
     pub chains_writes: bool,
     /// The aggregate joining texts with a separator: `f(text, ',')`.
     pub join_texts: &'static str,
+    /// The most values a statement of many rows (or ids) binds: the rows beyond go to the next
+    /// statement. At most [`MAX_BINDS`].
+    pub binds_per_statement: usize,
 }
 
-/// The most values one statement binds: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32),
-/// the smaller of the two engines' (PostgreSQL's is 65,535).
+/// The most values one statement may bind: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER` since
+/// 3.32), the smaller of the two engines' (PostgreSQL's is 65,535).
 pub const MAX_BINDS: usize = 32_766;
 
 /// Whether `error` is the violation of the unique product name. PostgreSQL names the violated

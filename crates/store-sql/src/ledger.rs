@@ -2,7 +2,7 @@
 //! location, and checked against the stock tables.
 
 use crate::SqlStorage;
-use crate::engine::{Connection, Engine, MAX_BINDS};
+use crate::engine::{Connection, Engine};
 use crate::rows::{DiscrepancyRow, LIEU, LedgerRow, store_column};
 use crate::statement::{Statement, Value};
 use magasin_domain::ledger::{DocumentIds, LedgerDiscrepancy, LedgerEntry, LedgerQuery, LedgerReason, SourceDocument};
@@ -81,15 +81,20 @@ const LEDGER_INSERT: &str =
      VALUES ";
 const LEDGER_WIDTH: usize = 15;
 
-/// The statements appending the batch's movements, as few as the engine's bind limit allows.
-pub(crate) fn ledger_inserts(batch: LedgerBatch<'_>) -> Vec<Statement> {
-    row_inserts(LEDGER_INSERT, "", LEDGER_WIDTH, batch.rows())
+/// The statements appending the batch's movements, as few as the engine's bind budget allows.
+pub(crate) fn ledger_inserts<E: Engine>(batch: LedgerBatch<'_>) -> Vec<Statement> {
+    row_inserts::<E>(LEDGER_INSERT, "", LEDGER_WIDTH, batch.rows())
 }
 
-/// `head` followed by as many rows of `width` values as one statement may bind, then `tail`;
-/// as many statements as the rows need.
-fn row_inserts(head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Vec<Statement> {
-    let per_statement = (MAX_BINDS / width).max(1);
+/// `head` followed by as many rows of `width` values as one statement of the engine binds (its
+/// `binds_per_statement`), then `tail`; as many statements as the rows need.
+fn row_inserts<E: Engine>(head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Vec<Statement> {
+    row_inserts_within(E::DIALECT.binds_per_statement, head, tail, width, rows)
+}
+
+/// [`row_inserts`] for a budget of `binds` values per statement (one row at least).
+fn row_inserts_within(binds: usize, head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Vec<Statement> {
+    let per_statement = (binds / width).max(1);
     let mut rows = rows.into_iter().peekable();
     let mut inserts = Vec::new();
     while rows.peek().is_some() {
@@ -103,7 +108,7 @@ fn row_inserts(head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> V
 impl<E: Engine> SqlStorage<E> {
     /// Appends the batch's movements, in as few statements as the engine's bind limit allows.
     pub(crate) async fn append_ledger(conn: &mut Connection<E>, batch: LedgerBatch<'_>) -> StorageResult<()> {
-        Self::execute_all(conn, ledger_inserts(batch)).await
+        Self::execute_all(conn, ledger_inserts::<E>(batch)).await
     }
 
     /// `head` followed by as many rows of `width` values as one statement may bind, then
@@ -115,7 +120,7 @@ impl<E: Engine> SqlStorage<E> {
         width: usize,
         rows: Vec<Vec<Value>>,
     ) -> StorageResult<()> {
-        Self::execute_all(conn, row_inserts(head, tail, width, rows)).await
+        Self::execute_all(conn, row_inserts::<E>(head, tail, width, rows)).await
     }
 
     pub(crate) async fn ledger_page(&self, query: &LedgerQuery) -> StorageResult<CursorPage<LedgerEntry>> {
@@ -159,5 +164,30 @@ impl<E: Engine> SqlStorage<E> {
         ));
         let rows: Vec<DiscrepancyRow> = Self::all(&mut conn, &select).await?;
         Ok(rows.into_iter().map(LedgerDiscrepancy::from).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: i64, width: usize) -> Vec<Vec<Value>> {
+        (0..n).map(|i| (0..width).map(|_| Value::from(i)).collect()).collect()
+    }
+
+    #[test]
+    fn rows_are_split_within_the_bind_budget_and_none_is_lost() {
+        let inserts = row_inserts_within(500, "INSERT INTO t VALUES ", " ON CONFLICT DO NOTHING", 15, rows(100, 15));
+        let sizes: Vec<usize> = inserts.iter().map(|s| s.values().len()).collect();
+        assert_eq!(sizes, [495, 495, 495, 15], "33 rows of 15 values per statement");
+        assert!(inserts.iter().all(|s| s.sql().ends_with(" ON CONFLICT DO NOTHING")));
+        let first_of_each: Vec<&Value> = inserts.iter().map(|s| &s.values()[0]).collect();
+        assert_eq!(first_of_each, [&Value::Int(0), &Value::Int(33), &Value::Int(66), &Value::Int(99)]);
+    }
+
+    #[test]
+    fn a_row_wider_than_the_budget_still_goes_alone() {
+        let inserts = row_inserts_within(10, "INSERT INTO t VALUES ", "", 15, rows(2, 15));
+        assert_eq!(inserts.iter().map(|s| s.values().len()).collect::<Vec<_>>(), [15, 15]);
     }
 }

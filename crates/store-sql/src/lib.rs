@@ -39,7 +39,7 @@ mod verification;
 mod write_batch;
 
 pub use driver::{Column, Driver, Reads};
-pub use engine::{Connection, Db, Dialect, Engine, is_duplicate_product_name};
+pub use engine::{Connection, Db, Dialect, Engine, MAX_BINDS, is_duplicate_product_name};
 pub use pools::NamedPool;
 
 use async_trait::async_trait;

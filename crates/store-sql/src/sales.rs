@@ -357,7 +357,7 @@ impl<E: Engine> SqlStorage<E> {
                 document: Some(SourceDocument::Sale(SaleId(sale_id))),
             });
         }
-        writes.extend(ledger_inserts(ledger));
+        writes.extend(ledger_inserts::<E>(ledger));
         writes.extend(aggregate_upserts(&SOLD, sale.magasin, jour, &sums));
         if let Some(key) = &sale.idempotency {
             writes.push(key_link(&SALE_KEYS, key, sale_id));

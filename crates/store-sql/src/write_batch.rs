@@ -5,7 +5,7 @@
 //! different rows, none reading what another writes.
 
 use crate::SqlStorage;
-use crate::engine::{Connection, Engine, MAX_BINDS};
+use crate::engine::{Connection, Engine};
 use crate::statement::Statement;
 use magasin_domain::StorageResult;
 
@@ -36,7 +36,7 @@ impl WriteBatch {
         let mut group: Vec<Statement> = Vec::new();
         let mut binds = 0;
         for statement in self.statements {
-            if !group.is_empty() && binds + statement.values().len() > MAX_BINDS {
+            if !group.is_empty() && binds + statement.values().len() > E::DIALECT.binds_per_statement {
                 sent.push(chain(std::mem::take(&mut group)));
                 binds = 0;
             }
