@@ -74,6 +74,7 @@ const ALL: &[Listed] = &[
     listed!(20, "0020_stock_quantity_order.sql", Sqlite::Derived),
     listed!(21, "0021_store_stock_rows.sql", Sqlite::Derived),
     listed!(22, "0022_verified_stock_rows.sql", Sqlite::Derived),
+    listed!(23, "0023_ledger_document_indexes_partial.sql", Sqlite::Derived),
 ];
 
 /// Column types PostgreSQL writes and SQLite spells otherwise, longest first. SQLite's integer
@@ -167,6 +168,7 @@ mod tests {
         (Dialect::Postgres, 20, "4d9a7c3c6570685ac0dd71a9ac7b67723f60668022238415ef68dcef9a0d77db748d520ea2e78c9960606edbf042bbec"),
         (Dialect::Postgres, 21, "deb239aa8a66e6e5e048b7c39630366592308f01cebe85b1ccf0cdb0544c1cc02cbef66f9d7137277892b813ca9b056c"),
         (Dialect::Postgres, 22, "882b282a2104fe6dd16dcb812ab5cae78ee0a1677cef87c9b21443c4301c6e9a90188135aed07f9b15eba9e6463a3857"),
+        (Dialect::Postgres, 23, "5944eb71de4a29e333f8197bbbd54fa300a1221e8910bc87dd4d4ab336a65962a1bae579a83f20cc212f58b7f3074d93"),
         (Dialect::Sqlite, 1, "0882c5bdc8a7af0b6bfd1ede0dd8c21ef7e69c3596ad41bb0ee3233bcb4e73ece4fb3e8046e209d16e2458dde540d27b"),
         (Dialect::Sqlite, 2, "a28de2dbd7cc3cbede6b88ba759f92cfe6ba0276a6edf36f16edda0a3b836b332ec9f7af1d4e674c6c35f4d9bf55917b"),
         (Dialect::Sqlite, 3, "24a1560251eb2d14ee405bd3fc93e01ae2a4fb21be28baf862f65d86d9541ce9b1ed2b8edf69a20966c4216a1772222b"),
@@ -187,6 +189,7 @@ mod tests {
         (Dialect::Sqlite, 20, "4d9a7c3c6570685ac0dd71a9ac7b67723f60668022238415ef68dcef9a0d77db748d520ea2e78c9960606edbf042bbec"),
         (Dialect::Sqlite, 21, "8e7f378df3f92db6dae14c5147a4f7e00421eadc3f6e5b34f3801eb07c62b606c9c4982181b16f7c5b6f275af182cc8d"),
         (Dialect::Sqlite, 22, "c69530a733ca2cfdeeebaa43e3fce0662a4666274eb2e0f5b31a20ad42c98187b313d0e7d02057bea0c22bf4977a12bc"),
+        (Dialect::Sqlite, 23, "5944eb71de4a29e333f8197bbbd54fa300a1221e8910bc87dd4d4ab336a65962a1bae579a83f20cc212f58b7f3074d93"),
     ];
 
     fn hex(bytes: &[u8]) -> String {
