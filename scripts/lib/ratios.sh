@@ -31,6 +31,11 @@ wrk_figure() { # key url [lua-script] — --repeat wrk runs; appends the median 
             wrk -t2 -c64 -d"$DURATION" --latency "$url" > "$log" 2>&1 || true
         fi
         runs+=("$(python3 "$PY/ratios_report.py" wrk "$log")")
+        # A read that failed keeps wrk's output beside the results: it says which (status or socket).
+        # (A sale's failures are refusals for want of stock.)
+        if [ -z "$script" ] && [ "$(cut -d' ' -f2 <<< "${runs[-1]}")" != 0 ]; then
+            mkdir -p "$OUT/failed-runs"; cp "$log" "$OUT/failed-runs/"
+        fi
     done
     printf '%s\n' "${runs[@]}" > "$RAW/$key.runs"
     echo "$key $(sort -g -k1,1 "$RAW/$key.runs" | sed -n "$(((REPEAT + 1) / 2))p")" | tee -a "$FIGURES"
