@@ -98,8 +98,8 @@ pub async fn tamper<E: crate::engine::Engine>(storage: &crate::SqlStorage<E>, sq
 
 /// The ledger's verifier on a seeded storage (the conformance fixture): a sound ledger passes;
 /// a balance changed behind the storage's back, then a kept aggregate, then a store's number of
-/// stock rows, are found by the next pass, which only adds the ledger rows written since; the last pass is kept for every
-/// instance to read; once repaired, the next pass is sound again.
+/// stock rows, are found by the next pass, which only adds the ledger rows written since; the
+/// last pass is kept for every instance to read; once repaired, the next pass is sound again.
 pub async fn the_verifier_catches_what_was_changed_behind_its_back<E: crate::engine::Engine>(s: &crate::SqlStorage<E>) {
     use chrono::{Duration, Utc};
     use magasin_domain::Storage;
