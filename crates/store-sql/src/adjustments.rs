@@ -64,7 +64,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(to) = query.to {
             select.push(" AND a.jour <= ").bind(to);
         }
-        select.push(" ORDER BY a.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY a.id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<AdjustmentRow> = Self::all(&mut conn, &select).await?;
         let items = rows.into_iter().map(Adjustment::try_from).collect::<Result<Vec<_>, _>>()?;

@@ -62,7 +62,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(to) = query.to.and_then(|d| d.succ_opt()) {
             select.push(" AND date < ").bind(to.and_time(chrono::NaiveTime::MIN).and_utc());
         }
-        select.push(" ORDER BY id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<AuditRow> = Self::all(&mut conn, &select).await?;
         let entries = rows

@@ -116,7 +116,7 @@ impl<E: Engine> SqlStorage<E> {
         filter(&mut count);
         let mut select = Statement::new(&format!("SELECT {COLUMNS} FROM products"));
         filter(&mut select);
-        select.push(" ORDER BY id LIMIT ").bind(page.limit()).push(" OFFSET ").bind(page.offset());
+        select.push(" ORDER BY id").limit(page.limit()).offset(page.offset());
         let mut conn = self.reader.acquire().await?;
         let (total,): (i64,) = Self::one(&mut conn, &count).await?;
         let rows: Vec<ProductRow> = Self::all(&mut conn, &select).await?;

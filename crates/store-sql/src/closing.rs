@@ -219,7 +219,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(to) = query.to {
             select.push(" AND c.jour <= ").bind(to);
         }
-        select.push(" ORDER BY c.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY c.id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         Self::fetch_store(&mut conn, query.magasin).await?;
         let rows: Vec<ClosingRow> = Self::all(&mut conn, &select).await?;

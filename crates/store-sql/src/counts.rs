@@ -78,7 +78,7 @@ impl<E: Engine> SqlStorage<E> {
             Location::Warehouse => select.push(" AND magasin_id IS NULL"),
             Location::Store(id) => select.push(" AND magasin_id = ").bind(id.0),
         };
-        select.push(" ORDER BY id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<CountRow> = Self::all(&mut conn, &select).await?;
         let counts = rows.into_iter().map(|r| r.into_count(Vec::new())).collect::<Result<Vec<_>, _>>()?;

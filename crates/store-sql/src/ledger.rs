@@ -138,7 +138,7 @@ impl<E: Engine> SqlStorage<E> {
             select.push(" AND l.produit_id = ").bind(p.0);
         }
         select.push(" AND l.id < ").bind(query.cursor.before_or_max());
-        select.push(" ORDER BY l.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY l.id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<LedgerRow> = Self::all(&mut conn, &select).await?;
         let entries = rows.into_iter().map(LedgerEntry::try_from).collect::<Result<Vec<_>, _>>()?;

@@ -87,7 +87,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(statut) = query.statut {
             select.push(" AND statut = ").bind(statut.as_str());
         }
-        select.push(" ORDER BY id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<OrderRow> = Self::all(&mut conn, &select).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

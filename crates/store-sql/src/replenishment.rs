@@ -143,7 +143,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(statut) = query.statut {
             select.push(" AND r.statut = ").bind(statut.as_str());
         }
-        select.push(" ORDER BY r.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY r.id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<ReplenishmentRow> = Self::all(&mut conn, &select).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

@@ -117,7 +117,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(to) = query.to {
             select.push(" AND v.jour <= ").bind(to);
         }
-        select.push(" ORDER BY v.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY v.id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<SaleRow> = Self::all(&mut conn, &select).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

@@ -114,7 +114,7 @@ impl<E: Engine> SqlStorage<E> {
         if let Some(statut) = query.statut {
             select.push(" AND e.statut = ").bind(statut.as_str());
         }
-        select.push(" ORDER BY e.id DESC LIMIT ").bind(query.cursor.fetch_limit());
+        select.push(" ORDER BY e.id DESC").limit(query.cursor.fetch_limit());
         let mut conn = self.reader.acquire().await?;
         if let Some(store) = query.magasin {
             Self::fetch_store(&mut conn, store).await?;

@@ -58,8 +58,7 @@ fn push_order<E: Engine>(s: &mut Statement, ordering: StockOrdering, c: &SortCol
 
 fn push_order_and_page<E: Engine>(s: &mut Statement, query: &StockQuery) {
     push_order::<E>(s, query.ordering, &ROWS);
-    s.push(" LIMIT ").bind(query.page.limit());
-    s.push(" OFFSET ").bind(query.page.offset());
+    s.limit(query.page.limit()).offset(query.page.offset());
 }
 
 /// Whether a query keeps only some of the stock rows (otherwise the store's own count serves).

@@ -61,7 +61,7 @@ impl<E: Engine> SqlStorage<E> {
                 (sku.as_deref(), None)
             }
         };
-        select.push(" LIMIT ").bind(limit);
+        select.limit(limit);
         let mut conn = self.reader.acquire().await?;
         Self::fetch_store(&mut conn, store).await?;
         let rows: Vec<TillRow> = Self::all(&mut conn, &select).await?;
