@@ -62,6 +62,19 @@ struct Batch {
     running: bool,
 }
 
+/// What the bounded-staleness mode knows of a read's scopes.
+#[derive(Debug, PartialEq, Eq)]
+enum Recent {
+    /// Every scope read within half the bound: used as they are.
+    Fresh(Vec<u64>),
+    /// Every scope read within the bound, some of them more than half of it ago: used, and read
+    /// again in the background so that reads rarely find them past the bound.
+    Aging(Vec<u64>),
+    /// Some scope never read, forgotten, or read as long ago as the bound: the read waits for
+    /// Redis.
+    Stale,
+}
+
 /// The bounded-staleness mode's memory: each scope's generation and when the read that gave it
 /// was sent. A read whose scopes were all read within the bound uses them without Redis; an
 /// invalidation message forgets them at once.
@@ -76,12 +89,20 @@ impl Seen {
     }
 
     /// The generations of `scopes` when every one was read less than the bound before `now`.
-    fn recent(&self, scopes: &[String], now: Instant) -> Option<Vec<u64>> {
-        let seen = self.generations.lock().ok()?;
-        scopes
-            .iter()
-            .map(|s| seen.get(s).filter(|(_, at)| now.saturating_duration_since(*at) < self.bound).map(|(g, _)| *g))
-            .collect()
+    fn recent(&self, scopes: &[String], now: Instant) -> Recent {
+        let Ok(seen) = self.generations.lock() else { return Recent::Stale };
+        let mut aging = false;
+        let mut generations = Vec::with_capacity(scopes.len());
+        for scope in scopes {
+            let Some((generation, at)) = seen.get(scope) else { return Recent::Stale };
+            let age = now.saturating_duration_since(*at);
+            if age >= self.bound {
+                return Recent::Stale;
+            }
+            aging |= age >= self.bound / 2;
+            generations.push(*generation);
+        }
+        if aging { Recent::Aging(generations) } else { Recent::Fresh(generations) }
     }
 
     /// Remembers generations read by a round trip sent at `sent`.
@@ -256,11 +277,30 @@ impl RedisTier {
         if !self.flush_unsent("generations").await {
             return None;
         }
-        if let Some(recent) = self.seen.as_ref().and_then(|seen| seen.recent(scopes, Instant::now())) {
-            return Some(recent);
+        let batch = self.batches.get_or(Arc::default);
+        if let Some(seen) = &self.seen {
+            match seen.recent(scopes, Instant::now()) {
+                Recent::Fresh(generations) => return Some(generations),
+                Recent::Aging(generations) => {
+                    // Read them again unless a round trip is out already: the reads go on with
+                    // these meanwhile, instead of all waiting at the bound for one round trip.
+                    let start = batch.lock().ok().is_some_and(|mut batch| {
+                        if batch.running {
+                            return false;
+                        }
+                        batch.scopes.extend(scopes.iter().cloned());
+                        batch.running = true;
+                        true
+                    });
+                    if start {
+                        tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(batch), self.seen.clone()));
+                    }
+                    return Some(generations);
+                }
+                Recent::Stale => {}
+            }
         }
         let (reply, answer) = oneshot::channel();
-        let batch = self.batches.get_or(Arc::default);
         let start = {
             let mut batch = batch.lock().ok()?;
             batch.scopes.extend(scopes.iter().cloned());
@@ -390,12 +430,13 @@ impl RedisTier {
     }
 }
 
-/// Sends round trips while reads wait: each takes every read waiting when it leaves.
+/// Sends round trips while reads wait (or, with a staleness bound, scopes are to be read again):
+/// each takes every read waiting when it leaves.
 async fn send_batches(link: Arc<Link>, batch: Arc<Mutex<Batch>>, seen: Option<Arc<Seen>>) {
     loop {
         let (scopes, waiters) = {
             let Ok(mut waiting) = batch.lock() else { return };
-            if waiting.waiters.is_empty() {
+            if waiting.waiters.is_empty() && waiting.scopes.is_empty() {
                 waiting.running = false;
                 return;
             }
@@ -432,9 +473,11 @@ mod tests {
         let sent = Instant::now();
         seen.record(&read(&[("stock:1", 4), ("names", 2)]), sent);
         let scopes = ["stock:1".to_string(), "names".to_string()];
-        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(99)), Some(vec![4, 2]));
-        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(100)), None, "as old as the bound");
-        assert_eq!(seen.recent(&["stock:2".to_string()], sent), None, "never read");
+        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(49)), Recent::Fresh(vec![4, 2]));
+        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(50)), Recent::Aging(vec![4, 2]), "half the bound");
+        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(99)), Recent::Aging(vec![4, 2]));
+        assert_eq!(seen.recent(&scopes, sent + Duration::from_millis(100)), Recent::Stale, "as old as the bound");
+        assert_eq!(seen.recent(&["stock:2".to_string()], sent), Recent::Stale, "never read");
     }
 
     /// `CLIENT ID` of the connection the calling thread uses, once its own is made.
@@ -469,13 +512,53 @@ mod tests {
         assert_ne!(ids[0], ids[1], "two threads, two connections");
     }
 
+    /// With a bound, generations read more than half of it ago are still used, and read again in
+    /// the background: reads do not all wait for one round trip when the bound comes.
+    #[tokio::test]
+    async fn with_a_bound_generations_past_half_of_it_are_read_again_in_the_background() {
+        let bound = Duration::from_secs(2);
+        let prefix = format!("magasin-test-ahead-{}", std::process::id());
+        let tier = RedisTier::start("redis://127.0.0.1:6379", Duration::from_secs(2), &prefix, Some(bound))
+            .expect("a valid URL");
+        let scopes = ["stock:1".to_string()];
+        let mut first = None;
+        for _ in 0..200 {
+            first = tier.generations(&scopes).await;
+            if first.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let first = first.expect("Redis answers");
+        let read_at = Instant::now();
+        // Another instance's write, without its message: only a read of Redis can see it.
+        let client = redis::Client::open("redis://127.0.0.1:6379").expect("a valid URL");
+        let mut redis = client.get_multiplexed_async_connection().await.expect("Redis");
+        let _: u64 =
+            redis::cmd("INCR").arg(format!("{prefix}:gen:stock:1")).query_async(&mut redis).await.expect("INCR");
+        assert_eq!(tier.generations(&scopes).await, Some(first.clone()), "within half the bound: as remembered");
+        tokio::time::sleep(bound / 2 + Duration::from_millis(100)).await;
+        assert_eq!(tier.generations(&scopes).await, Some(first.clone()), "past half the bound: used without waiting");
+        let mut seen_again = None;
+        while read_at.elapsed() < bound - Duration::from_millis(100) {
+            let now = tier.generations(&scopes).await;
+            if now != Some(first.clone()) {
+                seen_again = now;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _: () = redis::cmd("DEL").arg(format!("{prefix}:gen:stock:1")).query_async(&mut redis).await.expect("DEL");
+        assert_eq!(seen_again, Some(vec![first[0] + 1]), "read again before the bound");
+    }
+
     #[test]
     fn a_forgotten_scope_is_read_again() {
         let seen = Seen::new(Duration::from_secs(60));
         let sent = Instant::now();
         seen.record(&read(&[("stock:1", 4), ("names", 2)]), sent);
         seen.forget(&["stock:1".to_string()]);
-        assert_eq!(seen.recent(&["stock:1".to_string(), "names".to_string()], sent), None);
-        assert_eq!(seen.recent(&["names".to_string()], sent), Some(vec![2]));
+        assert_eq!(seen.recent(&["stock:1".to_string(), "names".to_string()], sent), Recent::Stale);
+        assert_eq!(seen.recent(&["names".to_string()], sent), Recent::Fresh(vec![2]));
     }
 }
