@@ -73,7 +73,19 @@ def millis(text):
 
 
 def parse_wrk(path):
-    text = open(path).read()
+    return parse_wrk_text(open(path).read())
+
+
+def parse_wrk_text(text):
+    r"""wrk's output → "rate failed p50_ms p99_ms". wrk pads a latency in seconds with a space:
+
+    >>> parse_wrk_text(
+    ...     "  Latency Distribution\n     50%    0.94ms\n     99%    1.39s \n"
+    ...     "  366460 requests in 10.02s, 426.37MB read\n"
+    ...     "  Socket errors: connect 0, read 0, write 0, timeout 56\n"
+    ... )
+    '36572.9 56 0.940 1390.000'
+    """
     total = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", text)
     if not total:
         return "0 0 0 0"
@@ -83,7 +95,7 @@ def parse_wrk(path):
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     failed = int(non_2xx.group(1)) if non_2xx else 0
     failed += sum(int(g) for g in errors.groups()) if errors else 0
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", text, re.M))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", text, re.M))
     p50 = millis(latency["50"]) if "50" in latency else 0.0
     p99 = millis(latency["99"]) if "99" in latency else 0.0
     ok = max(requests - (int(non_2xx.group(1)) if non_2xx else 0), 0)
