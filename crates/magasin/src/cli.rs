@@ -141,8 +141,11 @@ pub struct ServeArgs {
     /// Redis for `--cache redis`.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
-    /// Longest wait for Redis before answering from the database, in milliseconds.
-    #[arg(long, env = "MAGASIN_REDIS_TIMEOUT_MS", default_value_t = 50)]
+    /// Longest wait for Redis before answering from the database, in milliseconds (1 to 10,000).
+    /// On a loaded machine a round trip can pass 50 ms, and every read waiting for it then goes
+    /// to the database at once (docs/performance.md).
+    #[arg(long, env = "MAGASIN_REDIS_TIMEOUT_MS", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub redis_timeout_ms: u64,
     /// With `--cache redis`: let a cached answer lag another instance's writes by up to this many
     /// milliseconds, for throughput (the bounded-staleness mode: docs/performance.md). Without it,

@@ -62,6 +62,20 @@ fn a_worker_count_outside_one_to_256_is_refused() {
 }
 
 #[test]
+fn a_redis_timeout_outside_one_to_10000_ms_is_refused() {
+    for timeout in ["0", "10001", "fast"] {
+        let database = temp_db();
+        let out = magasin(
+            &["serve", "--redis-timeout-ms", timeout, "--bind", "127.0.0.1:0"],
+            &[("DATABASE_URL", &database.url())],
+        );
+        assert!(!out.status.success(), "--redis-timeout-ms {timeout} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--redis-timeout-ms"), "{timeout}: {stderr}");
+    }
+}
+
+#[test]
 fn an_unknown_database_scheme_is_refused() {
     let out = magasin(&["migrate"], &[("DATABASE_URL", "mysql://localhost/x")]);
     assert!(!out.status.success());
