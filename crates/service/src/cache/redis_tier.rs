@@ -88,7 +88,8 @@ impl Seen {
         Self { bound, generations: Mutex::new(HashMap::new()) }
     }
 
-    /// The generations of `scopes` when every one was read less than the bound before `now`.
+    /// What is known of `scopes` at `now`: their generations when every one was read less than
+    /// the bound before, and whether some were read more than half of it before.
     fn recent(&self, scopes: &[String], now: Instant) -> Recent {
         let Ok(seen) = self.generations.lock() else { return Recent::Stale };
         let mut aging = false;
