@@ -278,11 +278,11 @@ impl RedisTier {
         if !self.flush_unsent("generations").await {
             return None;
         }
-        let batch = self.batches.get_or(Arc::default);
         if let Some(seen) = &self.seen {
             match seen.recent(scopes, Instant::now()) {
                 Recent::Fresh(generations) => return Some(generations),
                 Recent::Aging(generations) => {
+                    let batch = self.batches.get_or(Arc::default);
                     // Read them again unless a round trip is out already: the reads go on with
                     // these meanwhile, instead of all waiting at the bound for one round trip.
                     let start = batch.lock().ok().is_some_and(|mut batch| {
@@ -294,7 +294,7 @@ impl RedisTier {
                         true
                     });
                     if start {
-                        tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(batch), self.seen.clone()));
+                        self.send_batches(batch);
                     }
                     return Some(generations);
                 }
@@ -302,6 +302,7 @@ impl RedisTier {
             }
         }
         let (reply, answer) = oneshot::channel();
+        let batch = self.batches.get_or(Arc::default);
         let start = {
             let mut batch = batch.lock().ok()?;
             batch.scopes.extend(scopes.iter().cloned());
@@ -309,12 +310,17 @@ impl RedisTier {
             !std::mem::replace(&mut batch.running, true)
         };
         if start {
-            tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(batch), self.seen.clone()));
+            self.send_batches(batch);
         }
         // The round trip ahead of ours and ours each end within the timeout; past both, the
         // read goes to the database rather than wait on.
         let generations = tokio::time::timeout(self.link.timeout * 2, answer).await.ok()?.ok()??;
         Some(scopes.iter().map(|s| generations.get(s).copied().unwrap_or(0)).collect())
+    }
+
+    /// Starts the task sending `batch`'s round trips (its `running` is set by the caller).
+    fn send_batches(&self, batch: &Arc<Mutex<Batch>>) {
+        tokio::spawn(send_batches(Arc::clone(&self.link), Arc::clone(batch), self.seen.clone()));
     }
 
     /// The answer under `key` and its size in bytes, when Redis holds it.
