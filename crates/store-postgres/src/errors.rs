@@ -12,6 +12,12 @@ fn means_unavailable(code: &str) -> bool {
     code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
+/// SQLSTATEs of a transaction the server rolled back to settle a conflict with another one (a
+/// deadlock, a serialization failure): the same request, sent again, may well succeed.
+fn means_try_again(code: &str) -> bool {
+    matches!(code, "40P01" | "40001")
+}
+
 /// A statement cancelled, by `statement_timeout` most often: its transaction rolls back, and
 /// the request may be retried.
 const QUERY_CANCELED: &str = "57014";
@@ -45,6 +51,12 @@ fn map_database_error(db: &dyn DatabaseError) -> Option<StorageError> {
     }
     if means_unavailable(&code) {
         return Some(StorageError::Unavailable(db.message().to_string()));
+    }
+    if means_try_again(&code) {
+        return Some(StorageError::Unavailable(format!(
+            "the database rolled the transaction back to settle a conflict with another one ({}); try again",
+            db.message()
+        )));
     }
     Some(match db.kind() {
         ErrorKind::UniqueViolation if is_duplicate_product_name(db) => {
@@ -104,5 +116,7 @@ mod tests {
         assert!(means_unavailable("57P01"));
         assert!(!means_unavailable("23505"));
         assert!(!means_unavailable("40P01"));
+        assert!(means_try_again("40P01"));
+        assert!(!means_try_again("23505"));
     }
 }

@@ -549,3 +549,88 @@ async fn concurrent_deliveries_of_one_order_never_receive_more_than_it_ordered()
     assert_eq!(after, (before + 9, 1), "the warehouse holds what was received; 1 is still due");
     assert_eq!(s.ledger_discrepancies().await.expect("ledger"), vec![]);
 }
+
+/// A count whose validation creates a store's stock row, then waits for another row of the
+/// store that a restock holds, no longer holds the store's row meanwhile: the restock adding
+/// its created rows to the store's count goes through instead of deadlocking (PostgreSQL would
+/// abort one of the two after a second), then the count goes on and counts every row it created.
+#[tokio::test]
+async fn a_count_creating_stock_rows_does_not_deadlock_with_a_restock_of_the_store() {
+    use magasin_domain::counts::{CountEntry, NewCount};
+    let s = seeded().await;
+    let nord = Location::Store(NORD);
+    // Nord holds no row for Café nor for Souris: the count's validation creates both, in order.
+    let count = s.open_count(&NewCount { location: nord, categorie: None, at: Utc::now() }, &ctx()).await;
+    let count = count.expect("count opened");
+    let entries = [
+        CountEntry { produit: CLAVIER, compte: 15 },
+        CountEntry { produit: CAFE, compte: 4 },
+        CountEntry { produit: SOURIS, compte: 1 },
+    ];
+    s.enter_count(count.id, &entries, &ctx()).await.expect("entered");
+    // Another writer (a delivery, say) is creating Nord's Souris row.
+    let mut restock = s.writer().begin().await.expect("begin");
+    sqlx::query("INSERT INTO store_stock (magasin_id, produit_id, quantite) VALUES ($1, $2, 0)")
+        .bind(NORD.0)
+        .bind(SOURIS.0)
+        .execute(&mut *restock)
+        .await
+        .expect("its row");
+    let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *restock).await.expect("pid");
+    let validation = tokio::spawn({
+        let s = s.shared();
+        async move { s.close_count(count.id, true, &ctx()).await }
+    });
+    // The validation has created Café's row and now waits for Souris's.
+    let blocked = "SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+    for _ in 0..500 {
+        let n: i64 = sqlx::query_scalar(blocked).bind(holder).fetch_one(s.writer()).await.expect("activity");
+        if n > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let counted = sqlx::query("UPDATE stores SET stock_rows = stock_rows + 1 WHERE id = $1")
+        .bind(NORD.0)
+        .execute(&mut *restock)
+        .await;
+    assert!(counted.is_ok(), "the restock waited for the count's lock on the store: {counted:?}");
+    restock.commit().await.expect("the restock commits");
+    let validated = validation.await.expect("joined");
+    assert!(validated.is_ok(), "{validated:?}");
+    let (rows, counted): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM store_stock WHERE magasin_id = $1), (SELECT stock_rows FROM stores WHERE id = $1)",
+    )
+    .bind(NORD.0)
+    .fetch_one(s.writer())
+    .await
+    .expect("counts");
+    assert_eq!((rows, counted), (3, 3));
+    let levels: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT produit_id, quantite FROM store_stock WHERE magasin_id = $1 ORDER BY 1")
+            .bind(NORD.0)
+            .fetch_all(s.writer())
+            .await
+            .expect("levels");
+    assert_eq!(levels, vec![(CLAVIER.0, 15), (CAFE.0, 4), (SOURIS.0, 1)]);
+    assert_ledger_sound(&s).await;
+}
+
+/// A transaction PostgreSQL rolls back to break a deadlock is `Unavailable` (a 503 the client
+/// may retry), not an internal error.
+#[tokio::test]
+async fn a_deadlock_is_unavailable_not_an_internal_error() {
+    let s = seeded().await;
+    let lock = "UPDATE store_stock SET quantite = quantite WHERE magasin_id = $1 AND produit_id = $2";
+    let mut first = s.writer().begin().await.expect("begin");
+    let mut second = s.writer().begin().await.expect("begin");
+    sqlx::query(lock).bind(CENTRE.0).bind(CLAVIER.0).execute(&mut *first).await.expect("first's row");
+    sqlx::query(lock).bind(CENTRE.0).bind(CAFE.0).execute(&mut *second).await.expect("second's row");
+    let (a, b) = tokio::join!(
+        sqlx::query(lock).bind(CENTRE.0).bind(CAFE.0).execute(&mut *first),
+        sqlx::query(lock).bind(CENTRE.0).bind(CLAVIER.0).execute(&mut *second),
+    );
+    let refused = a.err().or(b.err()).expect("PostgreSQL breaks the deadlock");
+    let mapped = magasin_store_postgres::map_error(refused);
+    assert!(matches!(&mapped, StorageError::Unavailable(reason) if reason.contains("try again")), "{mapped:?}");
+}

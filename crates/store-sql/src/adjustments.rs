@@ -8,6 +8,7 @@ use crate::idempotency::ADJUSTMENT_KEYS;
 use crate::ledger::{LedgerBatch, Movement};
 use crate::rows::{AdjustmentRow, ShrinkageRow, store_column};
 use crate::statement::Statement;
+use crate::stock::NewStockRows;
 use magasin_domain::adjustments::AdjustmentReason;
 use magasin_domain::adjustments::{
     Adjustment, AdjustmentQuery, RecordedAdjustment, Shrinkage, ShrinkageLine, ShrinkageQuery, ValidAdjustment,
@@ -99,12 +100,13 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// Changes the quantity of `location` by `delta`, never below what prepared shipments
-    /// reserve there; the balance after.
+    /// reserve there; the balance after. A store's stock row it creates is tallied in `created`.
     async fn apply_delta(
         conn: &mut Connection<E>,
         location: Location,
         product: (i64, &str),
         delta: i64,
+        created: &mut NewStockRows,
     ) -> StorageResult<i64> {
         let (produit_id, produit_nom) = product;
         let update = match location {
@@ -115,7 +117,7 @@ impl<E: Engine> SqlStorage<E> {
             .value(delta)
             .value(produit_id),
             Location::Store(store) if delta > 0 => {
-                let levels = Self::restock_store(conn, store, &[(produit_id, delta)]).await?;
+                let levels = Self::restock_store_rows(conn, store, &[(produit_id, delta)], created).await?;
                 return levels
                     .get(&produit_id)
                     .copied()
@@ -153,14 +155,16 @@ impl<E: Engine> SqlStorage<E> {
     }
 
     /// Changes the stock as `posting` says (never below zero), records the adjustment and its
-    /// ledger row; the adjustment's id and the balance after.
+    /// ledger row; the adjustment's id and the balance after. A store's stock row it creates is
+    /// tallied in `created`, for the transaction to record last.
     pub(crate) async fn post_adjustment(
         conn: &mut Connection<E>,
         posting: &Posting<'_>,
         ctx: &WriteContext,
+        created: &mut NewStockRows,
     ) -> StorageResult<(i64, i64)> {
         let (produit, nom, prix_cents) = posting.product;
-        let solde = Self::apply_delta(conn, posting.location, (produit.0, nom), posting.delta).await?;
+        let solde = Self::apply_delta(conn, posting.location, (produit.0, nom), posting.delta, created).await?;
         let insert = Statement::new(
             "INSERT INTO adjustments (magasin_id, produit_id, quantite, solde, motif, note, prix_unitaire_cents,
                                       date, jour, acteur, request_id, inventaire_id)
@@ -220,7 +224,8 @@ impl<E: Engine> SqlStorage<E> {
             note: &adjustment.note,
             count: None,
         };
-        let (id, solde) = Self::post_adjustment(&mut tx, &posted, ctx).await?;
+        let mut created = NewStockRows::default();
+        let (id, solde) = Self::post_adjustment(&mut tx, &posted, ctx, &mut created).await?;
         if let Some(key) = &adjustment.idempotency {
             Self::link_key(&mut tx, &ADJUSTMENT_KEYS, key, id).await?;
         }
@@ -234,6 +239,7 @@ impl<E: Engine> SqlStorage<E> {
         });
         Self::audit(&mut tx, ctx, AuditAction::StockAdjusted, id, None, Some(summary)).await?;
         let recorded = Self::fetch_adjustment(&mut tx, AdjustmentId(id)).await?;
+        created.record::<E>(&mut tx).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(RecordedAdjustment { adjustment: recorded, replayed: false })
     }

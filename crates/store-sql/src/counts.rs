@@ -8,6 +8,7 @@ use crate::adjustments::Posting;
 use crate::engine::{Connection, Engine};
 use crate::rows::{CountLineRow, CountRow, store_column};
 use crate::statement::Statement;
+use crate::stock::NewStockRows;
 use magasin_domain::adjustments::AdjustmentReason;
 use magasin_domain::audit::AuditAction;
 use magasin_domain::counts::{Count, CountEntry, CountQuery, CountStatus, NewCount};
@@ -188,6 +189,9 @@ impl<E: Engine> SqlStorage<E> {
         let mut tx = self.writer.begin().await?;
         let row = Self::open_count(&mut tx, id).await?;
         let mut posted = 0;
+        // The stock rows its lines create are added to the store's count last: holding the
+        // store's row from one line to the next could deadlock with a restock of the store.
+        let mut created = NewStockRows::default();
         if validate {
             let location = row.location();
             let note = format!("Inventaire n° {id}");
@@ -204,7 +208,7 @@ impl<E: Engine> SqlStorage<E> {
                         note: &note,
                         count: Some(id.0),
                     };
-                    adjustment = Some(Self::post_adjustment(&mut tx, &posting, ctx).await?.0);
+                    adjustment = Some(Self::post_adjustment(&mut tx, &posting, ctx, &mut created).await?.0);
                     posted += 1;
                 }
                 let keep = Statement::new(
@@ -232,6 +236,7 @@ impl<E: Engine> SqlStorage<E> {
         let summary = serde_json::json!({"ajustements": posted});
         Self::audit(&mut tx, ctx, action, id.0, None, Some(summary)).await?;
         let count = Self::fetch_count(&mut tx, id).await?;
+        created.record::<E>(&mut tx).await?;
         tx.commit().await.map_err(E::map_error)?;
         Ok(count)
     }

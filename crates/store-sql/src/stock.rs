@@ -75,6 +75,30 @@ fn paged_by_stock_alone(query: &StockQuery) -> bool {
     query.name_contains.is_none() && matches!(query.ordering, StockOrdering::QuantityAsc | StockOrdering::QuantityDesc)
 }
 
+/// The stock rows a transaction created, per store, to add to the stores' counts
+/// (`stores.stock_rows`) by [`NewStockRows::record`], the transaction's last lock on a store.
+#[derive(Debug, Default)]
+pub(crate) struct NewStockRows(BTreeMap<StoreId, i64>);
+
+impl NewStockRows {
+    pub(crate) fn add(&mut self, store: StoreId, rows: usize) {
+        if rows > 0 {
+            *self.0.entry(store).or_default() += i64::try_from(rows).unwrap_or(i64::MAX);
+        }
+    }
+
+    /// Adds the tallied rows to their stores' counts, in store order.
+    pub(crate) async fn record<E: Engine>(self, conn: &mut Connection<E>) -> StorageResult<()> {
+        for (store, rows) in self.0 {
+            let count = Statement::new("UPDATE stores SET stock_rows = stock_rows + $1 WHERE id = $2")
+                .value(rows)
+                .value(store.0);
+            SqlStorage::<E>::execute(conn, &count).await?;
+        }
+        Ok(())
+    }
+}
+
 impl<E: Engine> SqlStorage<E> {
     /// A store's whole local stock, by product id.
     pub(crate) async fn store_items(&self, store: StoreId) -> StorageResult<Vec<StockItem>> {
@@ -168,19 +192,35 @@ impl<E: Engine> SqlStorage<E> {
         Ok(Page { count: u64::try_from(total).unwrap_or(0), items })
     }
 
-    /// Adds quantities to a store's stock, creating missing rows; `items` are `(product,
-    /// quantity)` with distinct products, taken in product order (the order every writer locks
-    /// rows in). Returns the new balance per product.
-    ///
-    /// The missing rows are created first (a row another transaction is creating is waited for,
-    /// then counted as existing), then the existing ones are added to. The store's count of stock
-    /// rows grows by the rows created, after every stock row is locked: no restock holds the
-    /// store's row while it waits for a stock row. (Sales lock the store's row `FOR KEY SHARE`,
-    /// which this update does not wait for.)
+    /// Adds quantities to a store's stock, creating missing rows, and adds the rows created to
+    /// the store's count as its last statement; for a transaction that restocks once and then
+    /// takes no lock another restock could hold. See [`Self::restock_store_rows`].
     pub(crate) async fn restock_store(
         conn: &mut Connection<E>,
         store: StoreId,
         items: &[(i64, i64)],
+    ) -> StorageResult<HashMap<i64, i64>> {
+        let mut created = NewStockRows::default();
+        let balances = Self::restock_store_rows(conn, store, items, &mut created).await?;
+        created.record::<E>(conn).await?;
+        Ok(balances)
+    }
+
+    /// Adds quantities to a store's stock, creating missing rows; `items` are `(product,
+    /// quantity)` with distinct products, taken in product order (the order every writer locks
+    /// rows in). Returns the new balance per product; the rows created are tallied in `created`.
+    ///
+    /// The missing rows are created first (a row another transaction is creating is waited for,
+    /// then counted as existing), then the existing ones are added to. The store's count of stock
+    /// rows is left to `created.record`, the transaction's last lock: a transaction that held the
+    /// store's row while it waited for a stock row could deadlock with another restock of that
+    /// store, which holds the stock row and waits for the store's. (Sales lock the store's row
+    /// `FOR KEY SHARE`, which that update does not wait for.)
+    pub(crate) async fn restock_store_rows(
+        conn: &mut Connection<E>,
+        store: StoreId,
+        items: &[(i64, i64)],
+        created_rows: &mut NewStockRows,
     ) -> StorageResult<HashMap<i64, i64>> {
         let mut sorted = items.to_vec();
         sorted.sort_unstable();
@@ -200,12 +240,7 @@ impl<E: Engine> SqlStorage<E> {
             let rows: Vec<LevelRow> = Self::all(conn, &add).await?;
             balances.extend(rows.into_iter().map(|r| (r.produit_id, r.quantite)));
         }
-        if !created.is_empty() {
-            let count = Statement::new("UPDATE stores SET stock_rows = stock_rows + $1 WHERE id = $2")
-                .value(i64::try_from(created.len()).unwrap_or(i64::MAX))
-                .value(store.0);
-            Self::execute(conn, &count).await?;
-        }
+        created_rows.add(store, created.len());
         Ok(balances)
     }
 
