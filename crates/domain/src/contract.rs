@@ -52,6 +52,7 @@ macro_rules! storage_contract {
             dashboard_counts_stock_outs_overstock_and_trends,
             stock_lists_filter_sort_and_page,
             a_store_list_counts_the_rows_its_restocks_create,
+            a_store_list_filtered_by_name_follows_new_rows_and_renames,
             searches_with_control_characters_match_nothing,
             sales_are_listed_by_store_and_day_with_cursor,
             ledger_is_paged_newest_first,
@@ -671,6 +672,29 @@ pub async fn searches_with_control_characters_match_nothing(s: &dyn Storage) {
         let store = s.store_stock_page(CENTRE, &query).await.expect("store");
         assert_eq!((store.count, store.items.len()), (0, 0), "{needle:?}");
     }
+}
+
+/// A store's list filtered by name (its search key) counts what it shows: a stock row created by a restock is
+/// counted under its product's name, and a renamed product under its new name only, in every store.
+pub async fn a_store_list_filtered_by_name_follows_new_rows_and_renames(s: &dyn Storage) {
+    async fn named(s: &dyn Storage, store: StoreId, needle: &str) -> (u64, Vec<String>) {
+        let query = StockQuery { name_contains: Some(needle.into()), ..StockQuery::all(PageRequest::new(1, 10)) };
+        let page = s.store_stock_page(store, &query).await.expect("page");
+        (page.count, page.items.into_iter().map(|r| r.produit_nom).collect())
+    }
+    assert_eq!(named(s, NORD, "café").await, (0, vec![]), "Nord holds no Café");
+    let request = s.create_replenishment(&request(NORD, CAFE, 5), &ctx()).await.expect("create");
+    s.approve_replenishment(request.id, &ApprovalTerms::lab(), &ctx()).await.expect("approve");
+    assert_eq!(named(s, NORD, "café").await, (1, vec!["Café moulu".to_string()]));
+    let rename = ProductPatch { nom: Some("Thé vert".into()), ..Default::default() };
+    s.update_product(CAFE, &rename, &ctx()).await.expect("rename");
+    for store in [CENTRE, NORD] {
+        assert_eq!(named(s, store, "café").await, (0, vec![]), "{store:?}: the old name no longer matches");
+        assert_eq!(named(s, store, "thé v").await, (1, vec!["Thé vert".to_string()]), "{store:?}");
+    }
+    let price = ProductPatch { prix: Some(Money(799)), ..Default::default() };
+    s.update_product(CAFE, &price, &ctx()).await.expect("new price");
+    assert_eq!(named(s, NORD, "vert").await.0, 1, "a patch without a name keeps the key");
 }
 
 /// A store's list counts every stock row without a filter as with one (`quantite >= 0` keeps

@@ -550,6 +550,19 @@ async fn concurrent_deliveries_of_one_order_never_receive_more_than_it_ordered()
     assert_eq!(s.ledger_discrepancies().await.expect("ledger"), vec![]);
 }
 
+/// Returns once a session waits for a lock the session `holder` (a backend's pid) holds, or
+/// after 5 s (the test's assertions then tell what went wrong).
+async fn wait_until_someone_waits_for(s: &PgStorage, holder: i32) {
+    let blocked = "SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+    for _ in 0..500 {
+        let n: i64 = sqlx::query_scalar(blocked).bind(holder).fetch_one(s.writer()).await.expect("activity");
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// A count whose validation creates a store's stock row, then waits for another row of the
 /// store that a restock holds, no longer holds the store's row meanwhile: the restock adding
 /// its created rows to the store's count goes through instead of deadlocking (PostgreSQL would
@@ -582,14 +595,7 @@ async fn a_count_creating_stock_rows_does_not_deadlock_with_a_restock_of_the_sto
         async move { s.close_count(count.id, true, &ctx()).await }
     });
     // The validation has created Café's row and now waits for Souris's.
-    let blocked = "SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
-    for _ in 0..500 {
-        let n: i64 = sqlx::query_scalar(blocked).bind(holder).fetch_one(s.writer()).await.expect("activity");
-        if n > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_until_someone_waits_for(&s, holder).await;
     let counted = sqlx::query("UPDATE stores SET stock_rows = stock_rows + 1 WHERE id = $1")
         .bind(NORD.0)
         .execute(&mut *restock)
@@ -633,4 +639,42 @@ async fn a_deadlock_is_unavailable_not_an_internal_error() {
     let refused = a.err().or(b.err()).expect("PostgreSQL breaks the deadlock");
     let mapped = magasin_store_postgres::map_error(refused);
     assert!(matches!(&mapped, StorageError::Unavailable(reason) if reason.contains("try again")), "{mapped:?}");
+}
+
+/// A rename updates the product's stock rows (their copy of its name key): it locks them before
+/// the product, the order a sale takes them in (its stock rows, then the product `FOR KEY SHARE`
+/// through its lines' foreign key). A sale holding a row of the product while the rename waits
+/// then goes on, instead of deadlocking with it.
+#[tokio::test]
+async fn a_rename_waits_for_a_sale_of_the_product_instead_of_deadlocking_with_it() {
+    use magasin_domain::catalogue::ProductPatch;
+    let s = seeded().await;
+    let mut sale = s.writer().begin().await.expect("begin");
+    sqlx::query("SELECT quantite FROM store_stock WHERE magasin_id = $1 AND produit_id = $2 FOR UPDATE")
+        .bind(CENTRE.0)
+        .bind(CAFE.0)
+        .fetch_one(&mut *sale)
+        .await
+        .expect("the sale's stock row");
+    let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *sale).await.expect("pid");
+    let rename = tokio::spawn({
+        let s = s.shared();
+        async move {
+            let patch = ProductPatch { nom: Some("Café en grains".into()), ..Default::default() };
+            s.update_product(CAFE, &patch, &ctx()).await
+        }
+    });
+    wait_until_someone_waits_for(&s, holder).await;
+    let line = sqlx::query("SELECT id FROM products WHERE id = $1 FOR KEY SHARE").bind(CAFE.0).fetch_one(&mut *sale);
+    let line = tokio::time::timeout(std::time::Duration::from_secs(5), line).await.expect("not left waiting");
+    assert!(line.is_ok(), "the sale waited for the rename: {line:?}");
+    sale.commit().await.expect("the sale commits");
+    let renamed = rename.await.expect("joined");
+    assert!(renamed.is_ok(), "{renamed:?}");
+    let keys: Vec<String> = sqlx::query_scalar("SELECT nom_key FROM store_stock WHERE produit_id = $1")
+        .bind(CAFE.0)
+        .fetch_all(s.writer())
+        .await
+        .expect("keys");
+    assert_eq!(keys, vec!["café en grains".to_string()]);
 }

@@ -246,6 +246,16 @@ impl<E: Engine> SqlStorage<E> {
             update.push(", code_barres = ").bind(code.as_deref());
         }
         update.push(" WHERE id = ").bind(id.0).push(&format!(" RETURNING {COLUMNS}"));
+        if patch.nom.is_some() && !E::DIALECT.for_update.is_empty() {
+            // A new name's key reaches every stock row of the product (a trigger): its rows are
+            // locked first, in store order, then the product, the order a sale takes them in.
+            let rows = Statement::new(&format!(
+                "SELECT id FROM store_stock WHERE produit_id = $1 ORDER BY magasin_id{}",
+                E::DIALECT.for_update
+            ))
+            .value(id.0);
+            let _: Vec<(i64,)> = Self::all(tx, &rows).await?;
+        }
         let select = Statement::new(&format!("SELECT {COLUMNS} FROM products WHERE id = $1{}", E::DIALECT.for_update))
             .value(id.0);
         let before: Option<ProductRow> = Self::optional(tx, &select).await?;

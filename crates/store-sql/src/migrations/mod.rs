@@ -37,6 +37,8 @@ enum Sqlite {
     Frozen(i64, &'static [Patch]),
     /// Under the same version, derived.
     Derived,
+    /// Under the same version, derived, then edited where SQLite cannot say the same (triggers).
+    Edited(&'static [Patch]),
 }
 
 macro_rules! listed {
@@ -50,7 +52,8 @@ macro_rules! listed {
     };
 }
 
-/// Every migration, by version. A new one is a new file and a new line here (`Derived`).
+/// Every migration, by version. A new one is a new file and a new line here (`Derived`, or
+/// `Edited` where SQLite needs other words).
 const ALL: &[Listed] = &[
     listed!(1, "0001_schema.sql", Sqlite::Frozen(1, sqlite_patches::SCHEMA)),
     listed!(2, "0002_sales_daily_by_store.sql", Sqlite::Absent),
@@ -75,6 +78,8 @@ const ALL: &[Listed] = &[
     listed!(21, "0021_store_stock_rows.sql", Sqlite::Derived),
     listed!(22, "0022_verified_stock_rows.sql", Sqlite::Derived),
     listed!(23, "0023_ledger_document_indexes_partial.sql", Sqlite::Derived),
+    listed!(24, "0024_stock_name_key.sql", Sqlite::Edited(sqlite_patches::STOCK_NAME_KEY)),
+    listed!(25, "0025_products_name_bytes_with_key.sql", Sqlite::Absent),
 ];
 
 /// Column types PostgreSQL writes and SQLite spells otherwise, longest first. SQLite's integer
@@ -120,6 +125,9 @@ impl Listed {
             (Dialect::Postgres, _) => (self.version, Cow::Borrowed(self.sql)),
             (Dialect::Sqlite, Sqlite::Absent) => return None,
             (Dialect::Sqlite, Sqlite::Derived) => (self.version, Cow::Owned(sqlite_spelling(self.sql))),
+            (Dialect::Sqlite, Sqlite::Edited(patches)) => {
+                (self.version, Cow::Owned(sqlite_patches::apply(sqlite_spelling(self.sql), patches)))
+            }
             (Dialect::Sqlite, Sqlite::Frozen(version, patches)) => {
                 // Each named its twin in the other folder; the twins now stand under each other's names.
                 let twin = format!("store-sqlite/migrations/{version:04}_{}", &self.file[5..]);
@@ -169,6 +177,8 @@ mod tests {
         (Dialect::Postgres, 21, "deb239aa8a66e6e5e048b7c39630366592308f01cebe85b1ccf0cdb0544c1cc02cbef66f9d7137277892b813ca9b056c"),
         (Dialect::Postgres, 22, "882b282a2104fe6dd16dcb812ab5cae78ee0a1677cef87c9b21443c4301c6e9a90188135aed07f9b15eba9e6463a3857"),
         (Dialect::Postgres, 23, "5944eb71de4a29e333f8197bbbd54fa300a1221e8910bc87dd4d4ab336a65962a1bae579a83f20cc212f58b7f3074d93"),
+        (Dialect::Postgres, 24, "f5b289e786063a5093270e3d13190f1e5ec0f7f6065bd5e23bc27c88c2ed5b4e2f9aa1b8f0281f1849ec6a3b7be5e3e9"),
+        (Dialect::Postgres, 25, "6eeb9d62fe221c8032ce981c1c8bebba7032d57f306e1530bc16af1691dec8fbb0f31272a3f2399e1d119f1dc9cf578b"),
         (Dialect::Sqlite, 1, "0882c5bdc8a7af0b6bfd1ede0dd8c21ef7e69c3596ad41bb0ee3233bcb4e73ece4fb3e8046e209d16e2458dde540d27b"),
         (Dialect::Sqlite, 2, "a28de2dbd7cc3cbede6b88ba759f92cfe6ba0276a6edf36f16edda0a3b836b332ec9f7af1d4e674c6c35f4d9bf55917b"),
         (Dialect::Sqlite, 3, "24a1560251eb2d14ee405bd3fc93e01ae2a4fb21be28baf862f65d86d9541ce9b1ed2b8edf69a20966c4216a1772222b"),
@@ -190,6 +200,7 @@ mod tests {
         (Dialect::Sqlite, 21, "8e7f378df3f92db6dae14c5147a4f7e00421eadc3f6e5b34f3801eb07c62b606c9c4982181b16f7c5b6f275af182cc8d"),
         (Dialect::Sqlite, 22, "c69530a733ca2cfdeeebaa43e3fce0662a4666274eb2e0f5b31a20ad42c98187b313d0e7d02057bea0c22bf4977a12bc"),
         (Dialect::Sqlite, 23, "5944eb71de4a29e333f8197bbbd54fa300a1221e8910bc87dd4d4ab336a65962a1bae579a83f20cc212f58b7f3074d93"),
+        (Dialect::Sqlite, 24, "2dcb5a82c76c23da07539ee8a082695196ff2ef7066fa5e4c7632821dac937490352f5ef6347b479dcc278cb718c091a"),
     ];
 
     fn hex(bytes: &[u8]) -> String {

@@ -1,7 +1,8 @@
 //! Where SQLite's first eleven migrations, written by hand before the engines shared one folder,
 //! say something other than their PostgreSQL twin's derived spelling. Their text is in every
 //! SQLite database as a checksum, so these edits reproduce it to the byte (a test checks each
-//! checksum); no later migration has any.
+//! checksum). Later migrations have edits only where SQLite cannot say the same thing: triggers,
+//! which it writes without functions ([`STOCK_NAME_KEY`]).
 
 /// One edit of a derived text, applied in order.
 #[derive(Debug, Clone, Copy)]
@@ -12,9 +13,11 @@ pub enum Patch {
     Replace(&'static str, &'static str),
     /// This text added at the end.
     Append(&'static str),
+    /// The text from where `from` stands (once) to the end made `to`.
+    ReplaceRest(&'static str, &'static str),
 }
 
-use Patch::{Append, Header, Replace};
+use Patch::{Append, Header, Replace, ReplaceRest};
 
 /// SQLite has no trigger functions: one trigger for updates and one for deletes.
 const APPEND_ONLY: &str = "CREATE TRIGGER stock_ledger_no_update BEFORE UPDATE ON stock_ledger
@@ -134,6 +137,23 @@ pub const REORDER_RULES: &[Patch] = &[Header(
 ",
 )];
 
+/// SQLite's triggers run statements, not functions: the new row takes its product's key once
+/// inserted (a single writer: no rename can commit meanwhile), a renamed product's key reaches its rows.
+pub const STOCK_NAME_KEY: &[Patch] = &[ReplaceRest(
+    "CREATE FUNCTION store_stock_takes_name_key()",
+    "CREATE TRIGGER store_stock_takes_name_key AFTER INSERT ON store_stock
+BEGIN
+    UPDATE store_stock SET nom_key = COALESCE((SELECT p.nom_key FROM products p WHERE p.id = NEW.produit_id), '')
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER products_name_key_to_stock AFTER UPDATE OF nom_key ON products
+    WHEN OLD.nom_key IS NOT NEW.nom_key
+BEGIN
+    UPDATE store_stock SET nom_key = NEW.nom_key WHERE produit_id = NEW.id;
+END;
+",
+)];
+
 /// `text` with `patches` applied. A `Replace` whose `from` does not stand exactly once is a
 /// mistake in this file, caught by the checksum test before any database sees it.
 pub fn apply(text: String, patches: &[Patch]) -> String {
@@ -147,5 +167,10 @@ pub fn apply(text: String, patches: &[Patch]) -> String {
             text.replacen(from, to, 1)
         }
         Append(end) => text + end,
+        ReplaceRest(from, to) => {
+            debug_assert_eq!(text.matches(from).count(), 1, "{from:?} must stand once");
+            let at = text.find(from).unwrap_or(text.len());
+            format!("{}{to}", &text[..at])
+        }
     })
 }
