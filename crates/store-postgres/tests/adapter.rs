@@ -550,17 +550,19 @@ async fn concurrent_deliveries_of_one_order_never_receive_more_than_it_ordered()
     assert_eq!(s.ledger_discrepancies().await.expect("ledger"), vec![]);
 }
 
-/// Returns once a session waits for a lock the session `holder` (a backend's pid) holds, or
-/// after 5 s (the test's assertions then tell what went wrong).
-async fn wait_until_someone_waits_for(s: &PgStorage, holder: i32) {
-    let blocked = "SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))";
+/// The first session found waiting for a lock the session `holder` (a backend's pid) holds,
+/// within 5 s (none: the test's assertions then tell what went wrong).
+async fn wait_until_someone_waits_for(s: &PgStorage, holder: i32) -> Option<i32> {
+    let blocked = "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) LIMIT 1";
     for _ in 0..500 {
-        let n: i64 = sqlx::query_scalar(blocked).bind(holder).fetch_one(s.writer()).await.expect("activity");
-        if n > 0 {
-            return;
+        let waiter: Option<i32> =
+            sqlx::query_scalar(blocked).bind(holder).fetch_optional(s.writer()).await.expect("activity");
+        if waiter.is_some() {
+            return waiter;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    None
 }
 
 /// A count whose validation creates a store's stock row, then waits for another row of the
@@ -595,7 +597,7 @@ async fn a_count_creating_stock_rows_does_not_deadlock_with_a_restock_of_the_sto
         async move { s.close_count(count.id, true, &ctx()).await }
     });
     // The validation has created Café's row and now waits for Souris's.
-    wait_until_someone_waits_for(&s, holder).await;
+    wait_until_someone_waits_for(&s, holder).await.expect("the validation waits for the restock");
     let counted = sqlx::query("UPDATE stores SET stock_rows = stock_rows + 1 WHERE id = $1")
         .bind(NORD.0)
         .execute(&mut *restock)
@@ -641,13 +643,24 @@ async fn a_deadlock_is_unavailable_not_an_internal_error() {
     assert!(matches!(&mapped, StorageError::Unavailable(reason) if reason.contains("try again")), "{mapped:?}");
 }
 
+/// Renames Café "Café en grains" on a task of its own.
+fn rename_cafe_in_the_background(
+    s: &TestStorage<PgStorage>,
+) -> tokio::task::JoinHandle<Result<magasin_domain::catalogue::Product, StorageError>> {
+    let s = s.shared();
+    tokio::spawn(async move {
+        let patch =
+            magasin_domain::catalogue::ProductPatch { nom: Some("Café en grains".into()), ..Default::default() };
+        s.update_product(CAFE, &patch, &ctx()).await
+    })
+}
+
 /// A rename updates the product's stock rows (their copy of its name key): it locks them before
 /// the product, the order a sale takes them in (its stock rows, then the product `FOR KEY SHARE`
 /// through its lines' foreign key). A sale holding a row of the product while the rename waits
 /// then goes on, instead of deadlocking with it.
 #[tokio::test]
 async fn a_rename_waits_for_a_sale_of_the_product_instead_of_deadlocking_with_it() {
-    use magasin_domain::catalogue::ProductPatch;
     let s = seeded().await;
     let mut sale = s.writer().begin().await.expect("begin");
     sqlx::query("SELECT quantite FROM store_stock WHERE magasin_id = $1 AND produit_id = $2 FOR UPDATE")
@@ -657,14 +670,8 @@ async fn a_rename_waits_for_a_sale_of_the_product_instead_of_deadlocking_with_it
         .await
         .expect("the sale's stock row");
     let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *sale).await.expect("pid");
-    let rename = tokio::spawn({
-        let s = s.shared();
-        async move {
-            let patch = ProductPatch { nom: Some("Café en grains".into()), ..Default::default() };
-            s.update_product(CAFE, &patch, &ctx()).await
-        }
-    });
-    wait_until_someone_waits_for(&s, holder).await;
+    let rename = rename_cafe_in_the_background(&s);
+    wait_until_someone_waits_for(&s, holder).await.expect("the rename waits for the sale");
     let line = sqlx::query("SELECT id FROM products WHERE id = $1 FOR KEY SHARE").bind(CAFE.0).fetch_one(&mut *sale);
     let line = tokio::time::timeout(std::time::Duration::from_secs(5), line).await.expect("not left waiting");
     assert!(line.is_ok(), "the sale waited for the rename: {line:?}");
@@ -677,4 +684,44 @@ async fn a_rename_waits_for_a_sale_of_the_product_instead_of_deadlocking_with_it
         .await
         .expect("keys");
     assert_eq!(keys, vec!["café en grains".to_string()]);
+}
+
+/// A restock of a stock row that exists (here an approval) waits for a rename holding that row
+/// without holding the product meanwhile: the rename, waiting for the product behind a sale's
+/// line, then goes on once the sale commits, and so does the restock. (Reading the product's key
+/// before each proposed row, the restock held the product and deadlocked with the rename.)
+#[tokio::test]
+async fn a_restock_of_an_existing_row_waits_for_a_rename_instead_of_deadlocking_with_it() {
+    let s = seeded().await;
+    let request = s.create_replenishment(&NewReplenishment::one(CENTRE, CAFE, 2, Utc::now()), &ctx()).await;
+    let request = request.expect("request");
+    // A sale's line holds the product `FOR KEY SHARE` (its foreign key) until the sale commits.
+    let mut sale = s.writer().begin().await.expect("begin");
+    sqlx::query("SELECT id FROM products WHERE id = $1 FOR KEY SHARE")
+        .bind(CAFE.0)
+        .fetch_one(&mut *sale)
+        .await
+        .expect("the sale's line");
+    let holder: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *sale).await.expect("pid");
+    let rename = rename_cafe_in_the_background(&s);
+    // The rename holds Centre's Café row and waits for the product.
+    let renaming = wait_until_someone_waits_for(&s, holder).await.expect("the rename waits for the sale");
+    let approval = tokio::spawn({
+        let s = s.shared();
+        async move { s.approve_replenishment(request.id, &ApprovalTerms::lab(), &ctx()).await }
+    });
+    wait_until_someone_waits_for(&s, renaming).await.expect("the approval waits for the rename");
+    sale.commit().await.expect("the sale commits");
+    let renamed = rename.await.expect("joined");
+    assert!(renamed.is_ok(), "{renamed:?}");
+    let approved = approval.await.expect("joined");
+    assert!(approved.is_ok(), "{approved:?}");
+    let row: (i64, String) =
+        sqlx::query_as("SELECT quantite, nom_key FROM store_stock WHERE magasin_id = $1 AND produit_id = $2")
+            .bind(CENTRE.0)
+            .bind(CAFE.0)
+            .fetch_one(s.writer())
+            .await
+            .expect("row");
+    assert_eq!(row, (12, "café en grains".to_string()));
 }

@@ -80,6 +80,7 @@ const ALL: &[Listed] = &[
     listed!(23, "0023_ledger_document_indexes_partial.sql", Sqlite::Derived),
     listed!(24, "0024_stock_name_key.sql", Sqlite::Edited(sqlite_patches::STOCK_NAME_KEY)),
     listed!(25, "0025_products_name_bytes_with_key.sql", Sqlite::Absent),
+    listed!(26, "0026_stock_name_key_after_insert.sql", Sqlite::Absent),
 ];
 
 /// Column types PostgreSQL writes and SQLite spells otherwise, longest first. SQLite's integer
@@ -179,6 +180,7 @@ mod tests {
         (Dialect::Postgres, 23, "5944eb71de4a29e333f8197bbbd54fa300a1221e8910bc87dd4d4ab336a65962a1bae579a83f20cc212f58b7f3074d93"),
         (Dialect::Postgres, 24, "f5b289e786063a5093270e3d13190f1e5ec0f7f6065bd5e23bc27c88c2ed5b4e2f9aa1b8f0281f1849ec6a3b7be5e3e9"),
         (Dialect::Postgres, 25, "6eeb9d62fe221c8032ce981c1c8bebba7032d57f306e1530bc16af1691dec8fbb0f31272a3f2399e1d119f1dc9cf578b"),
+        (Dialect::Postgres, 26, "2c548d2c85a2ca16044ddce6bd4cc6b5fa24d9359f2ffb7aedcdd559510bb4cc4ce5c282ef9ee65244323c9108c079da"),
         (Dialect::Sqlite, 1, "0882c5bdc8a7af0b6bfd1ede0dd8c21ef7e69c3596ad41bb0ee3233bcb4e73ece4fb3e8046e209d16e2458dde540d27b"),
         (Dialect::Sqlite, 2, "a28de2dbd7cc3cbede6b88ba759f92cfe6ba0276a6edf36f16edda0a3b836b332ec9f7af1d4e674c6c35f4d9bf55917b"),
         (Dialect::Sqlite, 3, "24a1560251eb2d14ee405bd3fc93e01ae2a4fb21be28baf862f65d86d9541ce9b1ed2b8edf69a20966c4216a1772222b"),
